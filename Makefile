@@ -1,0 +1,62 @@
+# distill — build, test, benchmark and lint.
+#
+#   make build    build bin/distill (pure Go, CGO_ENABLED=0)
+#   make test     the whole test suite (the README's test command; CI runs it)
+#   make fuzz     run every fuzz target briefly (FUZZTIME each)
+#   make bench    benchmarks: matmul GFLOP/s, teacher forward tokens/s, ...
+#   make lint     gofmt + go vet + staticcheck
+#   make kernels  compile kernels/cuda/*.cu to PTX with nvcc (needs the CUDA toolkit)
+
+GO       ?= go
+PKGS     ?= ./...
+FUZZTIME ?= 5s
+BENCHTIME ?= 1s
+BENCHCOUNT ?= 1
+
+.PHONY: all build test test-short fuzz bench bench-openblas lint kernels clean
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build -o bin/distill ./cmd/distill
+
+test:
+	CGO_ENABLED=0 $(GO) build ./...
+	$(GO) test -timeout 45m $(PKGS)
+
+test-short:
+	$(GO) test -short $(PKGS)
+
+# Each fuzz target runs for FUZZTIME on its own (go test allows one -fuzz
+# target per invocation).
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
+	  for t in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/^func //'); do \
+	    echo "fuzz $$pkg $$t"; \
+	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -count $(BENCHCOUNT) ./kernels/... ./model/... ./teacher/...
+
+# The same matmul benchmarks side by side with OpenBLAS's sgemm (needs
+# libopenblas-dev; cgo; never part of the default build).
+bench-openblas:
+	CGO_ENABLED=1 $(GO) test -tags openblas -run '^$$' -bench . -benchtime $(BENCHTIME) -count $(BENCHCOUNT) ./kernels/gemm/
+
+STATICCHECK := $(shell $(GO) env GOPATH)/bin/staticcheck
+$(STATICCHECK):
+	$(GO) install honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+lint: $(STATICCHECK)
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(STATICCHECK) ./...
+
+kernels:
+	$(MAKE) -C kernels/cuda
+
+clean:
+	rm -rf bin

@@ -1,0 +1,3 @@
+module github.com/distill-dev/distill
+
+go 1.26
