@@ -1,0 +1,131 @@
+package cpu
+
+import (
+	"fmt"
+
+	"github.com/distill-dev/distill/kernels"
+)
+
+// Embedding writes out[i, :] = table[ids[i], :] (+ pos[posStart + i%T, :]).
+func (b *Backend) Embedding(outT, tableT, posT kernels.Tensor, ids []int32, T, posStart int) {
+	o, table, pos := tns(outT), tns(tableT), tns(posT)
+	mustNotNil("Embedding", "out, table", o, table)
+	mustFloat("Embedding", o)
+	n, c := o.rows()
+	checkEmbedding("Embedding", n, c, table, pos, ids, T, posStart)
+	b.parallelFor(n, rowGrain(c), func(lo, hi int) {
+		sp := getScratch(3 * c)
+		for i := lo; i < hi; i++ {
+			ov := out(o, i*c, c, (*sp)[:c])
+			decodeRow(table, int(ids[i]), ov)
+			if pos != nil {
+				pv := rowView(pos, posStart+i%T, c, (*sp)[c:2*c])
+				for j := range ov {
+					ov[j] += pv[j]
+				}
+			}
+			store(o, i*c, ov)
+		}
+		putScratch(sp)
+	})
+}
+
+func checkEmbedding(op string, n, c int, table, pos *tensor, ids []int32, T, posStart int) {
+	if len(ids) != n {
+		panic(fmt.Sprintf("kernels: %s: %d ids for %d output rows", op, len(ids), n))
+	}
+	vocab, tc := table.rows()
+	if tc != c {
+		panic(fmt.Sprintf("kernels: %s: table %s rows are not %d wide", op, table, c))
+	}
+	for i, id := range ids {
+		if id < 0 || int(id) >= vocab {
+			panic(fmt.Sprintf("kernels: %s: ids[%d] = %d outside the table's %d rows", op, i, id, vocab))
+		}
+	}
+	if pos == nil {
+		return
+	}
+	if T <= 0 || n%T != 0 || posStart < 0 {
+		panic(fmt.Sprintf("kernels: %s: T = %d, posStart = %d do not fit %d rows", op, T, posStart, n))
+	}
+	pn, pc := pos.rows()
+	if pc != c || posStart+min(T, n) > pn {
+		panic(fmt.Sprintf("kernels: %s: positions %s too small for %d wide rows at positions [%d, %d)", op, pos, c, posStart, posStart+T))
+	}
+}
+
+// EmbeddingBackward accumulates dtable[ids[i], :] += dout[i, :] and
+// dpos[posStart + i%T, :] += dout[i, :].
+func (b *Backend) EmbeddingBackward(dtableT, dposT, doutT kernels.Tensor, ids []int32, T, posStart int) {
+	dt, dp, do := tns(dtableT), tns(dposT), tns(doutT)
+	mustNotNil("EmbeddingBackward", "dtable, dout", dt, do)
+	mustFloat("EmbeddingBackward", dt, dp, do)
+	n, c := do.rows()
+	checkEmbedding("EmbeddingBackward", n, c, dt, dp, ids, T, posStart)
+	// Repeated ids make rows collide, so workers split columns, not rows.
+	b.parallelFor(c, 64, func(lo, hi int) {
+		w := hi - lo
+		sp := getScratch(2 * w)
+		acc, tmp := (*sp)[:w], (*sp)[w:]
+		for i := 0; i < n; i++ {
+			d := view(do, i*c+lo, w, tmp)
+			accumulate(dt, int(ids[i])*c+lo, d, acc)
+			if dp != nil {
+				accumulate(dp, (posStart+i%T)*c+lo, d, acc)
+			}
+		}
+		putScratch(sp)
+	})
+}
+
+// CopyRows writes src [B, T, C] into dst [B, S, C] at rows [pos, pos+T) of
+// each batch entry. A 2-d src/dst is one batch entry.
+func (b *Backend) CopyRows(dstT, srcT kernels.Tensor, pos int) {
+	dst, src := tns(dstT), tns(srcT)
+	bs, T, c := batchRows(src)
+	bd, S, cd := batchRows(dst)
+	if bs != bd || c != cd || pos < 0 || pos+T > S {
+		panic(fmt.Sprintf("kernels: CopyRows: %s into %s at row %d does not fit", src, dst, pos))
+	}
+	same := src.dt == dst.dt
+	if !same {
+		mustFloat("CopyRows", src, dst)
+	}
+	if same && !src.dt.IsQuantized() {
+		es := len(src.bytes()) / max(1, src.numel())
+		sb, db := src.bytes(), dst.bytes()
+		for bi := 0; bi < bs; bi++ {
+			copy(db[((bi*S)+pos)*c*es:((bi*S)+pos+T)*c*es], sb[bi*T*c*es:(bi+1)*T*c*es])
+		}
+		return
+	}
+	if same { // block types: whole rows of bytes
+		rb, _ := src.dt.RowBytes(c)
+		for bi := 0; bi < bs; bi++ {
+			copy(dst.raw[((bi*S)+pos)*rb:((bi*S)+pos+T)*rb], src.raw[bi*T*rb:(bi+1)*T*rb])
+		}
+		return
+	}
+	b.parallelFor(bs*T, rowGrain(c), func(lo, hi int) {
+		sp := getScratch(c)
+		for r := lo; r < hi; r++ {
+			bi, t := r/T, r%T
+			v := out(dst, ((bi*S)+pos+t)*c, c, *sp)
+			load(src, r*c, v)
+			store(dst, ((bi*S)+pos+t)*c, v)
+		}
+		putScratch(sp)
+	})
+}
+
+// batchRows splits a [B, T, C] tensor's shape (a 2-d one is B = 1).
+func batchRows(t *tensor) (B, T, C int) {
+	switch len(t.shape) {
+	case 2:
+		return 1, t.shape[0], t.shape[1]
+	case 3:
+		return t.shape[0], t.shape[1], t.shape[2]
+	}
+	panic(fmt.Sprintf("kernels: %s is not [B, T, C] or [T, C]", t))
+}

@@ -1,0 +1,260 @@
+package cpu
+
+import (
+	"fmt"
+
+	"github.com/distill-dev/distill/kernels"
+	"github.com/distill-dev/distill/kernels/gemm"
+	"github.com/distill-dev/distill/kernels/half"
+	"github.com/distill-dev/distill/kernels/qblock"
+)
+
+// mmShape is a MatMul call resolved to bt independent products
+// out_i (m x n) = op(a_i) (m x k) op(b_i) (k x n), with b shared when it is 2-d.
+type mmShape struct {
+	bt, m, n, k int
+	bShared     bool
+}
+
+func matmulShape(o, a, b *tensor, transA, transB bool) mmShape {
+	bad := func(why string) {
+		panic(fmt.Sprintf("kernels: MatMul(transA=%v, transB=%v): out %s, a %s, b %s: %s", transA, transB, o, a, b, why))
+	}
+	var s mmShape
+	var bRows, bCols int
+	switch len(b.shape) {
+	case 2:
+		s.bShared = true
+		bRows, bCols = b.shape[0], b.shape[1]
+	case 3:
+		bRows, bCols = b.shape[1], b.shape[2]
+	default:
+		bad("b must be 2-d or 3-d")
+	}
+	kb := bRows
+	s.n = bCols
+	if transB {
+		s.n, kb = bRows, bCols
+	}
+	if s.bShared && !transA {
+		// Leading dimensions of a flatten into M.
+		s.bt = 1
+		if len(a.shape) == 0 {
+			bad("a is a scalar")
+		}
+		s.k = a.shape[len(a.shape)-1]
+		s.m = shapeNumel(a.shape[:len(a.shape)-1])
+	} else {
+		var aRows, aCols int
+		switch len(a.shape) {
+		case 2:
+			s.bt, aRows, aCols = 1, a.shape[0], a.shape[1]
+		case 3:
+			s.bt, aRows, aCols = a.shape[0], a.shape[1], a.shape[2]
+		default:
+			bad("a must be 2-d or 3-d")
+		}
+		s.m, s.k = aRows, aCols
+		if transA {
+			s.m, s.k = aCols, aRows
+		}
+		if !s.bShared && (len(a.shape) != 3 || b.shape[0] != s.bt) {
+			bad("batched b needs a 3-d a with the same batch")
+		}
+	}
+	if s.k != kb {
+		bad("inner dimensions differ")
+	}
+	if o.numel() != s.bt*s.m*s.n || (len(o.shape) > 0 && o.shape[len(o.shape)-1] != s.n) {
+		bad(fmt.Sprintf("out must hold %d x [%d, %d]", s.bt, s.m, s.n))
+	}
+	if b.dt.IsQuantized() && !transB {
+		bad("block-typed b needs transB (weight layout [N, K])")
+	}
+	return s
+}
+
+// MatMul computes out = alpha * op(a) @ op(b) + beta * out.
+//
+// F32 operands go straight to gemm.Sgemm. Half-precision a (and b without
+// transB) are widened to pooled float32 scratch first; half-precision or
+// block-typed b with transB is decoded row by row inside
+// gemm.SgemmDecodedB; a half-precision out is computed in float32 scratch
+// and rounded once. Package gemm splits each product between the backend's
+// threads; batches of at least that many products run one per thread.
+func (b *Backend) MatMul(outT, aT, bT kernels.Tensor, transA, transB bool, alpha, beta float32) {
+	o, a, w := tns(outT), tns(aT), tns(bT)
+	mustNotNil("MatMul", "out, a, b", o, a, w)
+	mustFloat("MatMul", o, a)
+	if w.dt == kernels.I32 {
+		panic("kernels: MatMul: b is I32")
+	}
+	s := matmulShape(o, a, w, transA, transB)
+	if s.m == 0 || s.n == 0 {
+		return
+	}
+	if s.bt >= b.threads && s.bt > 1 {
+		b.parallelFor(s.bt, 1, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				b.matmulOne(o, a, w, s, i, transA, transB, alpha, beta, false)
+			}
+		})
+		return
+	}
+	for i := 0; i < s.bt; i++ {
+		b.matmulOne(o, a, w, s, i, transA, transB, alpha, beta, true)
+	}
+}
+
+// matmulOne computes batch entry i, split between threads when parallel.
+func (b *Backend) matmulOne(o, a, w *tensor, s mmShape, i int, transA, transB bool, alpha, beta float32, parallel bool) {
+	m, n, k := s.m, s.n, s.k
+	// A operand: float32 storage of entry i, lda its row length.
+	aOff := i * m * k
+	lda := k
+	if transA {
+		lda = m
+	}
+	var aF []float32
+	var aSp *[]float32
+	if a.dt == kernels.F32 {
+		aF = a.f32[aOff : aOff+m*k]
+	} else {
+		aSp = getScratch(m * k)
+		aF = *aSp
+		load(a, aOff, aF)
+		defer putScratch(aSp)
+	}
+	// B operand: float32 storage, or a row decoder for B^T layouts.
+	bOff := 0
+	if !s.bShared {
+		bOff = i * n * k
+	}
+	ldb := n
+	if transB {
+		ldb = k
+	}
+	var bF []float32
+	var dec gemm.RowDecoder
+	switch {
+	case w.dt == kernels.F32:
+		bF = w.f32[bOff : bOff+n*k]
+	case transB && !transA:
+		dec = rowDecoder(w, bOff/max(k, 1), k)
+	case w.dt.IsQuantized():
+		// transA with block weights: dequantize b (rare; not a model path).
+		bSp := getScratch(n * k)
+		bF = *bSp
+		for r := 0; r < n; r++ {
+			decodeRow(w, bOff/max(k, 1)+r, bF[r*k:(r+1)*k])
+		}
+		defer putScratch(bSp)
+	default:
+		bSp := getScratch(n * k)
+		bF = *bSp
+		load(w, bOff, bF)
+		defer putScratch(bSp)
+	}
+	oOff := i * m * n
+	if k == 0 { // out = beta * out; serial, as it may run inside parallelFor
+		sp := getScratch(n)
+		for r := 0; r < m; r++ {
+			v := inout(o, oOff+r*n, n, *sp)
+			for j := range v {
+				if beta == 0 {
+					v[j] = 0
+				} else {
+					v[j] *= beta
+				}
+			}
+			store(o, oOff+r*n, v)
+		}
+		putScratch(sp)
+		return
+	}
+
+	threads := 1
+	if parallel {
+		threads = b.threads
+	}
+	// block computes out rows [i0, i1); gemm splits it between threads.
+	block := func(i0, i1 int) {
+		bm := i1 - i0
+		var ap []float32
+		if transA {
+			ap = aF[i0:]
+		} else {
+			ap = aF[i0*lda:]
+		}
+		var c []float32
+		var cSp *[]float32
+		if o.dt == kernels.F32 {
+			c = o.f32[oOff+i0*n : oOff+i1*n]
+		} else {
+			cSp = getScratch(bm * n)
+			c = *cSp
+			if beta != 0 {
+				load(o, oOff+i0*n, c)
+			}
+		}
+		if dec != nil {
+			gemm.SgemmDecodedBThreads(threads, bm, n, k, alpha, ap, lda, dec, beta, c, n)
+		} else {
+			gemm.SgemmThreads(threads, transA, transB, bm, n, k, alpha, ap, lda, bF, ldb, beta, c, n)
+		}
+		if cSp != nil {
+			store(o, oOff+i0*n, c)
+			putScratch(cSp)
+		}
+	}
+	// A half-precision out is computed in float32 scratch of at most ~1 MiB
+	// (but at least 64 rows, so gemm's panels stay efficient).
+	rows := m
+	if o.dt != kernels.F32 {
+		rows = max(64, (1<<18)/n)
+	}
+	for i0 := 0; i0 < m; i0 += rows {
+		block(i0, min(m, i0+rows))
+	}
+}
+
+// rowDecoder returns a gemm.RowDecoder reading rows [row0, row0+N) of the
+// [*, k] tensor w (F16, BF16 or a block type).
+func rowDecoder(w *tensor, row0, k int) gemm.RowDecoder {
+	switch w.dt {
+	case kernels.F16:
+		return func(dst []float32, r, k0, k1 int) {
+			off := (row0+r)*k + k0
+			half.F16ToF32(dst[:k1-k0], w.u16[off:off+k1-k0])
+		}
+	case kernels.BF16:
+		return func(dst []float32, r, k0, k1 int) {
+			off := (row0+r)*k + k0
+			half.BF16ToF32(dst[:k1-k0], w.u16[off:off+k1-k0])
+		}
+	}
+	rb, err := w.dt.RowBytes(k)
+	if err != nil {
+		panic(fmt.Sprintf("kernels: MatMul: b %s: %v", w, err))
+	}
+	if w.dt.BlockSize() == 0 {
+		// One block per row (I8CH): a segment needs the whole row decoded.
+		return func(dst []float32, r, k0, k1 int) {
+			src := w.raw[(row0+r)*rb : (row0+r+1)*rb]
+			if k0 == 0 && k1 == k {
+				qblock.DecodeRow(w.dt, dst[:k], src)
+				return
+			}
+			sp := getScratch(k)
+			qblock.DecodeRow(w.dt, *sp, src)
+			copy(dst[:k1-k0], (*sp)[k0:k1])
+			putScratch(sp)
+		}
+	}
+	return func(dst []float32, r, k0, k1 int) {
+		b0, _ := w.dt.RowBytes(k0)
+		b1, _ := w.dt.RowBytes(k1)
+		base := (row0 + r) * rb
+		qblock.DecodeRow(w.dt, dst[:k1-k0], w.raw[base+b0:base+b1])
+	}
+}

@@ -1,0 +1,117 @@
+package cpu
+
+import (
+	"fmt"
+	"math"
+	"sync"
+
+	"github.com/distill-dev/distill/kernels"
+)
+
+// ropeTable holds cos and sin of p * theta^(-2i/hd) for positions [0, npos)
+// and pairs i in [0, hd/2), row-major [npos, hd/2]. Angles are computed in
+// float64 and rounded once.
+type ropeTable struct {
+	npos     int
+	cos, sin []float32
+}
+
+type ropeKey struct {
+	theta float32
+	hd    int
+}
+
+// ropeCache shares tables between calls; a table is replaced by a larger one
+// when a call needs more positions (callers keep using the one they got).
+type ropeCache struct {
+	mu     sync.Mutex
+	tables map[ropeKey]*ropeTable
+}
+
+func (c *ropeCache) get(theta float32, hd, npos int) *ropeTable {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k := ropeKey{theta, hd}
+	if t := c.tables[k]; t != nil && t.npos >= npos {
+		return t
+	}
+	if c.tables == nil {
+		c.tables = map[ropeKey]*ropeTable{}
+	}
+	n := max(npos, 1024)
+	if old := c.tables[k]; old != nil {
+		n = max(n, 2*old.npos)
+	}
+	half := hd / 2
+	t := &ropeTable{npos: n, cos: make([]float32, n*half), sin: make([]float32, n*half)}
+	freq := make([]float64, half)
+	for i := range freq {
+		freq[i] = math.Pow(float64(theta), -2*float64(i)/float64(hd))
+	}
+	for p := 0; p < n; p++ {
+		for i, f := range freq {
+			s, co := math.Sincos(float64(p) * f)
+			t.cos[p*half+i] = float32(co)
+			t.sin[p*half+i] = float32(s)
+		}
+	}
+	c.tables[k] = t
+	return t
+}
+
+// RoPE rotates x [B, T, H*hd] in place. A 2-d x is taken as [T, H*hd] (B = 1).
+func (b *Backend) RoPE(xT kernels.Tensor, p kernels.RoPEParams) { b.rope(tns(xT), p, false, "RoPE") }
+
+// RoPEBackward applies the inverse rotation to dx in place.
+func (b *Backend) RoPEBackward(dxT kernels.Tensor, p kernels.RoPEParams) {
+	b.rope(tns(dxT), p, true, "RoPEBackward")
+}
+
+func (b *Backend) rope(x *tensor, p kernels.RoPEParams, inverse bool, op string) {
+	mustFloat(op, x)
+	n, c := x.rows()
+	if p.Style > kernels.RoPEHalf || p.HeadDim <= 0 || p.HeadDim%2 != 0 || p.NHeads <= 0 || c != p.NHeads*p.HeadDim || p.PosStart < 0 {
+		panic(fmt.Sprintf("kernels: %s: %s does not fit %+v (head dim must be even)", op, x, p))
+	}
+	T := n
+	if len(x.shape) >= 3 {
+		T = x.shape[len(x.shape)-2]
+	}
+	if n == 0 {
+		return
+	}
+	tab := b.ropes.get(p.Theta, p.HeadDim, p.PosStart+T)
+	hd, half := p.HeadDim, p.HeadDim/2
+	sign := float32(1)
+	if inverse {
+		sign = -1
+	}
+	b.parallelFor(n, rowGrain(c), func(lo, hi int) {
+		sp := getScratch(c)
+		for r := lo; r < hi; r++ {
+			pos := p.PosStart + r%T
+			cs, sn := tab.cos[pos*half:(pos+1)*half], tab.sin[pos*half:(pos+1)*half]
+			v := inout(x, r*c, c, *sp)
+			for h := 0; h < p.NHeads; h++ {
+				hv := v[h*hd : (h+1)*hd]
+				if p.Style == kernels.RoPEHalf {
+					for i := 0; i < half; i++ {
+						co, si := cs[i], sign*sn[i]
+						x0, x1 := hv[i], hv[i+half]
+						hv[i] = x0*co - x1*si
+						hv[i+half] = x0*si + x1*co
+					}
+				} else {
+					for i := 0; i < half; i++ {
+						co, si := cs[i], sign*sn[i]
+						x0, x1 := hv[2*i], hv[2*i+1]
+						hv[2*i] = x0*co - x1*si
+						hv[2*i+1] = x0*si + x1*co
+					}
+				}
+			}
+			store(x, r*c, v)
+		}
+		putScratch(sp)
+	})
+}

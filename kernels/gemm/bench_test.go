@@ -1,0 +1,123 @@
+package gemm
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+	"unsafe"
+)
+
+// benchShape is one GEMM of the benchmarks: the square yardstick and the
+// teacher config's shapes (dim 768, FFN 2048, vocab 32000, batch 4 x 256 =>
+// 1024 rows), named MxKxN as the issue lists them. Forward shapes are activations [M, K] times weights stored
+// [N, K] (transB); backward ones are dW = dY^T X (transA) and dX = dY W.
+type benchShape struct {
+	name           string
+	transA, transB bool
+	m, n, k        int
+}
+
+var benchShapes = []benchShape{
+	{"1024x1024x1024", false, false, 1024, 1024, 1024},
+	{"qkv_1024x768x768", false, true, 1024, 768, 768},
+	{"qkv_fused_1024x768x2304", false, true, 1024, 2304, 768},
+	{"ffn_up_1024x768x2048", false, true, 1024, 2048, 768},
+	{"ffn_down_1024x2048x768", false, true, 1024, 768, 2048},
+	{"logits_1024x768x32000", false, true, 1024, 32000, 768},
+	{"dW_T_768x1024x768", true, false, 768, 768, 1024},
+	{"dW_T_2048x1024x768", true, false, 2048, 768, 1024},
+	{"dX_1024x2048x768", false, false, 1024, 768, 2048},
+	{"gemv_1x768x32000", false, true, 1, 32000, 768},
+}
+
+// benchOperands returns random A, B and C for s with tight leading dimensions.
+func benchOperands(s benchShape) (a []float32, lda int, b []float32, ldb int, c []float32) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	lda, ldb = s.k, s.n
+	if s.transA {
+		lda = s.m
+	}
+	if s.transB {
+		ldb = s.k
+	}
+	return randMatrix(rng, s.m*s.k), lda, randMatrix(rng, s.k*s.n), ldb, make([]float32, s.m*s.n)
+}
+
+// benchLoop runs f b.N times and reports GFLOP/s of wall-clock time and
+// GFLOP per CPU-second of the process (threads x efficiency; steadier than
+// wall-clock time when other processes take the cores now and then).
+func benchLoop(b *testing.B, s benchShape, f func()) {
+	f() // warm up: buffers, pages of C
+	cpu0 := processCPUTime()
+	b.ResetTimer()
+	for b.Loop() {
+		f()
+	}
+	flop := 2 * float64(s.m) * float64(s.n) * float64(s.k) * float64(b.N)
+	b.ReportMetric(flop/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	if cpu := processCPUTime() - cpu0; cpu > 0 {
+		b.ReportMetric(flop/cpu.Seconds()/1e9, "GFLOP/cpu-s")
+	}
+}
+
+// BenchmarkSgemm runs every shape with the best kernel on GOMAXPROCS
+// goroutines (set it with -cpu 1,2). Compare with BenchmarkOpenBLAS in
+// openblas_test.go (go test -tags openblas), run in the same process.
+func BenchmarkSgemm(b *testing.B) {
+	for _, s := range benchShapes {
+		b.Run(s.name, func(b *testing.B) {
+			a, lda, bm, ldb, c := benchOperands(s)
+			benchLoop(b, s, func() {
+				Sgemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, bm, ldb, 0, c, s.n)
+			})
+		})
+	}
+}
+
+// BenchmarkSgemmKernels runs the square shape with each available kernel.
+func BenchmarkSgemmKernels(b *testing.B) {
+	s := benchShapes[0]
+	for _, kern := range availableKernels() {
+		b.Run(kern.name, func(b *testing.B) {
+			defer withKernel(kern)()
+			a, lda, bm, ldb, c := benchOperands(s)
+			benchLoop(b, s, func() {
+				Sgemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, bm, ldb, 0, c, s.n)
+			})
+		})
+	}
+}
+
+// bf16Decoder decodes rows of a [N, K] matrix stored as bfloat16 bits, the
+// way a real half-precision weight is multiplied.
+func bf16Decoder(bits []uint16, k int) RowDecoder {
+	return func(dst []float32, n, k0, k1 int) {
+		src := bits[n*k+k0 : n*k+k1]
+		// Write the bits through a []uint32 view: a float32 whose top
+		// half is the bfloat16.
+		out := unsafe.Slice((*uint32)(unsafe.Pointer(&dst[0])), len(src))
+		for i, v := range src {
+			out[i] = uint32(v) << 16
+		}
+	}
+}
+
+// BenchmarkSgemmDecodedB multiplies by BF16 weights decoded on the fly.
+func BenchmarkSgemmDecodedB(b *testing.B) {
+	for _, s := range []benchShape{
+		{"bf16_ffn_up_1024x768x2048", false, true, 1024, 2048, 768},
+		{"bf16_gemv_1x768x32000", false, true, 1, 32000, 768},
+	} {
+		b.Run(s.name, func(b *testing.B) {
+			a, _, bm, _, c := benchOperands(s)
+			bits := make([]uint16, len(bm))
+			for i, v := range bm {
+				bits[i] = uint16(math.Float32bits(v) >> 16)
+			}
+			dec := bf16Decoder(bits, s.k)
+			benchLoop(b, s, func() {
+				SgemmDecodedB(s.m, s.n, s.k, 1, a, s.k, dec, 0, c, s.n)
+			})
+		})
+	}
+}

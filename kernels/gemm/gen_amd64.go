@@ -1,0 +1,435 @@
+//go:build ignore
+
+// gen_amd64.go writes kernel_amd64.s and asm_amd64.go: the register-blocked
+// micro-kernels (AVX-512 and AVX2+FMA) and the dot kernels of the m == 1
+// path. Run it with go generate (see kernel_amd64.go) after editing.
+//
+// A micro-kernel keeps an mr x nr tile of C in vector registers (mr rows of
+// nv vectors) and, for each of k steps, loads nv vectors of packed B,
+// broadcasts each of the mr values of packed A and does mr*nv FMAs:
+//
+//	for p := 0; p < k; p++ {
+//		for i := 0; i < mr; i++ {
+//			for j := 0; j < nr; j++ {
+//				acc[i][j] += a[p*mr+i] * b[p*nr+j]
+//			}
+//		}
+//	}
+//	C = alpha*acc + beta*C   (C not read when beta == 0)
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"go/format"
+	"log"
+	"os"
+)
+
+// isa describes one vector extension.
+type isa struct {
+	name  string // AVX512 or AVX2
+	reg   string // register prefix: Z or Y
+	lanes int    // float32s per register
+	regs  int    // vector registers
+}
+
+var (
+	avx512 = isa{"AVX512", "Z", 16, 32}
+	avx2   = isa{"AVX2", "Y", 8, 16}
+)
+
+// micro is one micro-kernel shape: mr rows of nv vectors.
+type micro struct {
+	isa    isa
+	mr, nv int
+	unroll int
+	// pfA and pfB, when not 0, are how far ahead (bytes) the loop
+	// prefetches packed A and packed B; suffix names the variant.
+	pfA, pfB int
+	suffix   string
+}
+
+func (m micro) nr() int { return m.nv * m.isa.lanes }
+func (m micro) fn() string {
+	return fmt.Sprintf("micro%s_%dx%d%s", m.isa.name, m.mr, m.nr(), m.suffix)
+}
+
+var micros = []micro{
+	{avx512, 8, 2, 4, 0, 0, ""},
+	{avx512, 8, 2, 4, 512, 0, "_pa512"},
+	{avx512, 8, 2, 4, 1024, 0, "_pa1024"},
+	{avx512, 8, 2, 4, 1024, 2048, "_pa1024b2048"},
+	{avx512, 8, 2, 8, 1024, 0, "_u8pa1024"},
+	{avx512, 12, 2, 4, 0, 0, ""},
+	{avx512, 14, 2, 4, 0, 0, ""},
+	{avx512, 6, 4, 4, 0, 0, ""},
+	{avx2, 6, 2, 4, 0, 0, ""},
+}
+
+var asm bytes.Buffer
+
+func p(format string, args ...any) { fmt.Fprintf(&asm, format+"\n", args...) }
+
+func reg(i isa, n int) string { return fmt.Sprintf("%s%d", i.reg, n) }
+
+func genMicro(m micro) {
+	i := m.isa
+	vb := i.lanes * 4 // bytes per vector
+	nacc := m.mr * m.nv
+	if nacc+m.nv+1 > i.regs {
+		log.Fatalf("%s needs %d registers", m.fn(), nacc+m.nv+1)
+	}
+	acc := func(r, v int) string { return reg(i, r*m.nv+v) }
+	breg := func(v int) string { return reg(i, nacc+v) }
+	// One or two broadcast registers, alternating, after the B registers.
+	bc := func(r int) string {
+		if nacc+m.nv+1 < i.regs {
+			return reg(i, nacc+m.nv+r%2)
+		}
+		return reg(i, nacc+m.nv)
+	}
+	step := func(u int) {
+		for v := 0; v < m.nv; v++ {
+			p("\tVMOVUPS %d(BX), %s", (u*m.nr()+v*i.lanes)*4, breg(v))
+		}
+		for r := 0; r < m.mr; r++ {
+			p("\tVBROADCASTSS %d(SI), %s", (u*m.mr+r)*4, bc(r))
+			for v := 0; v < m.nv; v++ {
+				p("\tVFMADD231PS %s, %s, %s", breg(v), bc(r), acc(r, v))
+			}
+		}
+	}
+	p("// func %s(k int, a, b, c *float32, ldc int, alpha, beta float32)", m.fn())
+	p("TEXT ·%s(SB), NOSPLIT, $0-48", m.fn())
+	p("\tMOVQ k+0(FP), CX")
+	p("\tMOVQ a+8(FP), SI")
+	p("\tMOVQ b+16(FP), BX")
+	p("\tMOVQ c+24(FP), DI")
+	p("\tMOVQ ldc+32(FP), DX")
+	p("\tSHLQ $2, DX")
+	// Touch the C tile now so its lines arrive while the loop runs.
+	p("\tMOVQ DI, R8")
+	for r := 0; r < m.mr; r++ {
+		for off := 0; off < m.nr()*4; off += 64 {
+			p("\tPREFETCHT0 %d(R8)", off)
+		}
+		if r < m.mr-1 {
+			p("\tADDQ DX, R8")
+		}
+	}
+	for r := 0; r < m.mr; r++ {
+		for v := 0; v < m.nv; v++ {
+			a := acc(r, v)
+			if i.reg == "Z" {
+				p("\tVPXORD %s, %s, %s", a, a, a)
+			} else {
+				p("\tVXORPS %s, %s, %s", a, a, a)
+			}
+		}
+	}
+	p("\tCMPQ CX, $%d", m.unroll)
+	p("\tJLT %s_tail", m.fn())
+	p("%s_loop:", m.fn())
+	for u := 0; u < m.unroll; u++ {
+		step(u)
+		// Spread the prefetches of A: one per line the iteration uses.
+		if lines := (m.unroll*m.mr*4 + 63) / 64; m.pfA > 0 {
+			for l := 0; l < lines; l++ {
+				if l*m.unroll/lines == u {
+					p("\tPREFETCHT0 %d(SI)", m.pfA+l*64)
+				}
+			}
+		}
+		if m.pfB > 0 {
+			for off := 0; off < m.nr()*4; off += 64 {
+				p("\tPREFETCHT0 %d(BX)", m.pfB+u*m.nr()*4+off)
+			}
+		}
+	}
+	p("\tADDQ $%d, SI", m.unroll*m.mr*4)
+	p("\tADDQ $%d, BX", m.unroll*m.nr()*4)
+	p("\tSUBQ $%d, CX", m.unroll)
+	p("\tCMPQ CX, $%d", m.unroll)
+	p("\tJGE %s_loop", m.fn())
+	p("%s_tail:", m.fn())
+	p("\tTESTQ CX, CX")
+	p("\tJEQ %s_epilogue", m.fn())
+	p("%s_tail1:", m.fn())
+	step(0)
+	p("\tADDQ $%d, SI", m.mr*4)
+	p("\tADDQ $%d, BX", m.nr()*4)
+	p("\tDECQ CX")
+	p("\tJNE %s_tail1", m.fn())
+	p("%s_epilogue:", m.fn())
+	alpha, beta := breg(0), reg(i, nacc+m.nv-1+1)
+	if m.nv > 1 {
+		beta = breg(1)
+	}
+	p("\tVBROADCASTSS alpha+40(FP), %s", alpha)
+	for r := 0; r < m.mr; r++ {
+		for v := 0; v < m.nv; v++ {
+			p("\tVMULPS %s, %s, %s", alpha, acc(r, v), acc(r, v))
+		}
+	}
+	// beta == 0 (either sign): shifting out the sign leaves zero.
+	p("\tMOVL beta+44(FP), AX")
+	p("\tSHLL $1, AX")
+	p("\tJEQ %s_store", m.fn())
+	p("\tVBROADCASTSS beta+44(FP), %s", beta)
+	for r := 0; r < m.mr; r++ {
+		for v := 0; v < m.nv; v++ {
+			p("\tVFMADD231PS %d(DI), %s, %s", v*vb, beta, acc(r, v))
+			p("\tVMOVUPS %s, %d(DI)", acc(r, v), v*vb)
+		}
+		if r < m.mr-1 {
+			p("\tADDQ DX, DI")
+		}
+	}
+	p("\tVZEROUPPER")
+	p("\tRET")
+	p("%s_store:", m.fn())
+	for r := 0; r < m.mr; r++ {
+		for v := 0; v < m.nv; v++ {
+			p("\tVMOVUPS %s, %d(DI)", acc(r, v), v*vb)
+		}
+		if r < m.mr-1 {
+			p("\tADDQ DX, DI")
+		}
+	}
+	p("\tVZEROUPPER")
+	p("\tRET")
+	p("")
+}
+
+// genDot4 writes dot4<ISA>(k int, x, b *float32, ldb int, out *[4]float32):
+// out[r] = sum_p x[p]*b[r*ldb+p], r < 4, two vectors per row per step.
+func genDot4(i isa) {
+	fn := "dot4" + i.name
+	vb := i.lanes * 4
+	p("// func %s(k int, x, b *float32, ldb int, out *[4]float32)", fn)
+	p("TEXT ·%s(SB), NOSPLIT, $0-40", fn)
+	p("\tMOVQ k+0(FP), CX")
+	p("\tMOVQ x+8(FP), SI")
+	p("\tMOVQ b+16(FP), R8")
+	p("\tMOVQ ldb+24(FP), DX")
+	p("\tSHLQ $2, DX")
+	p("\tLEAQ (R8)(DX*1), R9")
+	p("\tLEAQ (R9)(DX*1), R10")
+	p("\tLEAQ (R10)(DX*1), R11")
+	rows := []string{"R8", "R9", "R10", "R11"}
+	for r := 0; r < 8; r++ {
+		p("\tVXORPS %s, %s, %s", reg(i, r), reg(i, r), reg(i, r))
+	}
+	p("\tXORQ AX, AX") // byte offset
+	p("\tMOVQ CX, BX")
+	p("\tANDQ $-%d, BX", 2*i.lanes)
+	p("\tSHLQ $2, BX") // bytes covered by the two-vector loop
+	p("\tJEQ %s_one", fn)
+	p("%s_two:", fn)
+	p("\tVMOVUPS (SI)(AX*1), %s", reg(i, 8))
+	p("\tVMOVUPS %d(SI)(AX*1), %s", vb, reg(i, 9))
+	for r, rr := range rows {
+		p("\tVFMADD231PS (%s)(AX*1), %s, %s", rr, reg(i, 8), reg(i, r))
+		p("\tVFMADD231PS %d(%s)(AX*1), %s, %s", vb, rr, reg(i, 9), reg(i, r+4))
+	}
+	p("\tADDQ $%d, AX", 2*vb)
+	p("\tCMPQ AX, BX")
+	p("\tJLT %s_two", fn)
+	p("%s_one:", fn)
+	for r := 0; r < 4; r++ {
+		p("\tVADDPS %s, %s, %s", reg(i, r+4), reg(i, r), reg(i, r))
+	}
+	// At most one full vector is left, then fewer than lanes values.
+	p("\tMOVQ CX, BX")
+	p("\tANDQ $-%d, BX", i.lanes)
+	p("\tSHLQ $2, BX")
+	p("\tCMPQ AX, BX")
+	p("\tJEQ %s_rest", fn)
+	p("\tVMOVUPS (SI)(AX*1), %s", reg(i, 8))
+	for r, rr := range rows {
+		p("\tVFMADD231PS (%s)(AX*1), %s, %s", rr, reg(i, 8), reg(i, r))
+	}
+	p("\tADDQ $%d, AX", vb)
+	p("%s_rest:", fn)
+	p("\tANDQ $%d, CX", i.lanes-1) // values left
+	if i.reg == "Z" {
+		// Masked loads read only the lanes left and never fault.
+		p("\tJEQ %s_reduce", fn)
+		p("\tMOVL $1, BX")
+		p("\tSHLL CX, BX")
+		p("\tDECL BX")
+		p("\tKMOVW BX, K1")
+		p("\tVMOVUPS.Z (SI)(AX*1), K1, Z8")
+		for r, rr := range rows {
+			p("\tVMOVUPS.Z (%s)(AX*1), K1, Z9", rr)
+			p("\tVFMADD231PS Z9, Z8, %s", reg(i, r))
+		}
+		p("%s_reduce:", fn)
+		// Sum each Z register's 16 lanes into lane 0 of its X register.
+		for r := 0; r < 4; r++ {
+			p("\tVEXTRACTF64X4 $1, Z%d, Y8", r)
+			p("\tVADDPS Y8, Y%d, Y%d", r, r)
+		}
+	}
+	for r := 0; r < 4; r++ {
+		p("\tVEXTRACTF128 $1, Y%d, X8", r)
+		p("\tVADDPS X8, X%d, X%d", r, r)
+		p("\tVHADDPS X%d, X%d, X%d", r, r, r)
+		p("\tVHADDPS X%d, X%d, X%d", r, r, r)
+	}
+	if i.reg == "Y" {
+		// Scalar tail: fewer than 8 values left.
+		p("\tTESTQ CX, CX")
+		p("\tJEQ %s_store", fn)
+		p("%s_scalar:", fn)
+		p("\tVMOVSS (SI)(AX*1), X8")
+		for r, rr := range rows {
+			p("\tVFMADD231SS (%s)(AX*1), X8, X%d", rr, r)
+		}
+		p("\tADDQ $4, AX")
+		p("\tDECQ CX")
+		p("\tJNE %s_scalar", fn)
+		p("%s_store:", fn)
+	}
+	p("\tMOVQ out+32(FP), DI")
+	for r := 0; r < 4; r++ {
+		p("\tVMOVSS X%d, %d(DI)", r, 4*r)
+	}
+	p("\tVZEROUPPER")
+	p("\tRET")
+	p("")
+}
+
+// genPackT writes packT<nr>AVX512(kc int, src *float32, ld int, dst *float32):
+// dst[q*nr+r] = src[r*ld+q] for r < 16, q < kc, the transposing copy that
+// packs 16 rows of a B stored [N, K] into a panel of width nr. It moves
+// 16x16 blocks through registers: load 16 rows of 16 values, transpose (in
+// 128-bit lanes with unpack, then across lanes with shuffles), store 16
+// steps of 16 values. The last block loads with a mask and stores only the
+// steps that exist.
+func genPackT(nr int) {
+	fn := fmt.Sprintf("packT%dAVX512", nr)
+	stride := nr * 4
+	p("// func %s(kc int, src *float32, ld int, dst *float32)", fn)
+	p("TEXT ·%s(SB), NOSPLIT, $0-32", fn)
+	p("\tMOVQ kc+0(FP), CX")
+	p("\tMOVQ src+8(FP), R8")
+	p("\tMOVQ ld+16(FP), DX")
+	p("\tMOVQ dst+24(FP), DI")
+	p("\tSHLQ $2, DX")
+	p("\tLEAQ (DX)(DX*2), R10")  // 3 rows
+	p("\tLEAQ (R8)(DX*4), R11")  // row 4
+	p("\tLEAQ (R11)(DX*4), R12") // row 8
+	p("\tLEAQ (R12)(DX*4), R13") // row 12
+	bases := []string{"R8", "R11", "R12", "R13"}
+	rowAddr := func(r int) string {
+		b := bases[r/4]
+		switch r % 4 {
+		case 0:
+			return "(" + b + ")"
+		case 1:
+			return "(" + b + ")(DX*1)"
+		case 2:
+			return "(" + b + ")(DX*2)"
+		}
+		return "(" + b + ")(R10*1)"
+	}
+	transpose := func(store func(q int, reg string)) {
+		// Stage 1: a[2i], a[2i+1] interleave rows 2i and 2i+1 (Z16..Z31).
+		for i := 0; i < 8; i++ {
+			p("\tVUNPCKLPS Z%d, Z%d, Z%d", 2*i+1, 2*i, 16+2*i)
+			p("\tVUNPCKHPS Z%d, Z%d, Z%d", 2*i+1, 2*i, 16+2*i+1)
+		}
+		// Stage 2: b[4j+c] lane l = column 4l+c of rows 4j..4j+3 (Z0..Z15).
+		for j := 0; j < 4; j++ {
+			a := 16 + 4*j
+			p("\tVUNPCKLPD Z%d, Z%d, Z%d", a+2, a, 4*j)
+			p("\tVUNPCKHPD Z%d, Z%d, Z%d", a+2, a, 4*j+1)
+			p("\tVUNPCKLPD Z%d, Z%d, Z%d", a+3, a+1, 4*j+2)
+			p("\tVUNPCKHPD Z%d, Z%d, Z%d", a+3, a+1, 4*j+3)
+		}
+		// Stage 3: for each c, transpose the 4x4 grid of 128-bit lanes of
+		// b[c], b[4+c], b[8+c], b[12+c]; output l (Z20+l) is step 4l+c.
+		for c := 0; c < 4; c++ {
+			x0, x1, x2, x3 := c, 4+c, 8+c, 12+c
+			p("\tVSHUFF32X4 $0x44, Z%d, Z%d, Z16", x1, x0)
+			p("\tVSHUFF32X4 $0xEE, Z%d, Z%d, Z17", x1, x0)
+			p("\tVSHUFF32X4 $0x44, Z%d, Z%d, Z18", x3, x2)
+			p("\tVSHUFF32X4 $0xEE, Z%d, Z%d, Z19", x3, x2)
+			p("\tVSHUFF32X4 $0x88, Z18, Z16, Z20")
+			p("\tVSHUFF32X4 $0xDD, Z18, Z16, Z21")
+			p("\tVSHUFF32X4 $0x88, Z19, Z17, Z22")
+			p("\tVSHUFF32X4 $0xDD, Z19, Z17, Z23")
+			for l := 0; l < 4; l++ {
+				store(4*l+c, fmt.Sprintf("Z%d", 20+l))
+			}
+		}
+	}
+	p("\tCMPQ CX, $16")
+	p("\tJLT %s_tail", fn)
+	p("%s_loop:", fn)
+	for r := 0; r < 16; r++ {
+		p("\tVMOVUPS %s, Z%d", rowAddr(r), r)
+	}
+	transpose(func(q int, reg string) { p("\tVMOVUPS %s, %d(DI)", reg, q*stride) })
+	for _, b := range bases {
+		p("\tADDQ $64, %s", b)
+	}
+	p("\tADDQ $%d, DI", 16*stride)
+	p("\tSUBQ $16, CX")
+	p("\tCMPQ CX, $16")
+	p("\tJGE %s_loop", fn)
+	p("%s_tail:", fn)
+	p("\tTESTQ CX, CX")
+	p("\tJEQ %s_done", fn)
+	p("\tMOVL $1, AX")
+	p("\tSHLL CX, AX")
+	p("\tDECL AX")
+	p("\tKMOVW AX, K1")
+	for r := 0; r < 16; r++ {
+		p("\tVMOVUPS.Z %s, K1, Z%d", rowAddr(r), r)
+	}
+	// Store step q only if q < kc%16.
+	transpose(func(q int, reg string) {
+		p("\tCMPQ CX, $%d", q)
+		p("\tJLE %s_skip%d", fn, q)
+		p("\tVMOVUPS %s, %d(DI)", reg, q*stride)
+		p("%s_skip%d:", fn, q)
+	})
+	p("%s_done:", fn)
+	p("\tVZEROUPPER")
+	p("\tRET")
+	p("")
+}
+
+func main() {
+	p("// Code generated by gen_amd64.go; DO NOT EDIT.")
+	p("")
+	p("#include \"textflag.h\"")
+	p("")
+	var decl bytes.Buffer
+	fmt.Fprintf(&decl, "// Code generated by gen_amd64.go; DO NOT EDIT.\n\npackage gemm\n\n")
+	for _, m := range micros {
+		genMicro(m)
+		fmt.Fprintf(&decl, "//go:noescape\nfunc %s(k int, a, b, c *float32, ldc int, alpha, beta float32)\n\n", m.fn())
+	}
+	for _, nr := range []int{32, 64} {
+		genPackT(nr)
+		fmt.Fprintf(&decl, "//go:noescape\nfunc packT%dAVX512(kc int, src *float32, ld int, dst *float32)\n\n", nr)
+	}
+	for _, i := range []isa{avx512, avx2} {
+		genDot4(i)
+		fmt.Fprintf(&decl, "//go:noescape\nfunc dot4%s(k int, x, b *float32, ldb int, out *[4]float32)\n\n", i.name)
+	}
+	src, err := format.Source(decl.Bytes())
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := os.WriteFile("asm_amd64.go", src, 0o644); err != nil {
+		log.Fatal(err)
+	}
+	if err := os.WriteFile("kernel_amd64.s", asm.Bytes(), 0o644); err != nil {
+		log.Fatal(err)
+	}
+}

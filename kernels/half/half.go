@@ -1,0 +1,44 @@
+package half
+
+// F16ToF32 widens the len(src) binary16 values in src into dst[:len(src)].
+// It panics when dst is shorter than src.
+func F16ToF32(dst []float32, src []uint16) {
+	checkLen("F16ToF32", len(dst), len(src))
+	f16ToF32(dst, src)
+}
+
+// F32ToF16 rounds the len(src) values in src to binary16 (round to nearest
+// even) into dst[:len(src)]. It panics when dst is shorter than src.
+func F32ToF16(dst []uint16, src []float32) {
+	checkLen("F32ToF16", len(dst), len(src))
+	f32ToF16(dst, src)
+}
+
+// BF16ToF32 widens the len(src) bfloat16 values in src into dst[:len(src)].
+// It panics when dst is shorter than src.
+func BF16ToF32(dst []float32, src []uint16) {
+	checkLen("BF16ToF32", len(dst), len(src))
+	bf16ToF32(dst, src)
+}
+
+// F32ToBF16 rounds the len(src) values in src to bfloat16 (round to nearest
+// even, NaN kept NaN) into dst[:len(src)]. It panics when dst is shorter than
+// src.
+func F32ToBF16(dst []uint16, src []float32) {
+	checkLen("F32ToBF16", len(dst), len(src))
+	f32ToBF16(dst, src)
+}
+
+func checkLen(fn string, nd, ns int) {
+	if nd < ns {
+		panic("half: " + fn + ": dst shorter than src")
+	}
+}
+
+// Implementation choices, set by the per-architecture init.
+var (
+	f16ToF32  = f16ToF32Generic
+	f32ToF16  = f32ToF16Generic
+	bf16ToF32 = bf16ToF32Generic
+	f32ToBF16 = f32ToBF16Generic
+)

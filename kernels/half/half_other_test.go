@@ -1,0 +1,5 @@
+//go:build !amd64 || purego
+
+package half
+
+func archPaths() []path { return nil }

@@ -1,0 +1,92 @@
+// Package qblock encodes and decodes the block-quantized storage types of
+// package kernels: the GGML formats Q8_0, Q4_0, Q4_1, Q4_K and Q6_K
+// (bit-exact with llama.cpp) and distill's own I8CH, I4S_G* and I4A_G*.
+//
+// A row of n elements is stored as n/B consecutive blocks of B elements
+// (kernels.DType.BlockSize); all multi-byte fields are little-endian and
+// "f16" means an IEEE binary16 rounded to nearest even (GGML_FP32_TO_FP16).
+// Decoding always happens in float32.
+//
+// # GGML formats
+//
+// The encoders port quantize_row_*_ref (and quantize_row_*_impl for the
+// importance-weighted EncodeRowWeighted) and the decoders dequantize_row_*
+// from ggml/src/ggml-quants.c of ggml-org/llama.cpp (checked at commit
+// 01243c587feceaa5d6a6c2305535ef2f549c48b8): same float32 operations in the
+// same order, nearest_int's round-half-even trick, fp16 rounding of the
+// stored scales. They were cross-checked byte for byte against a C
+// transcription of those functions on a million values of varied
+// distributions; the golden hashes in the tests pin that result.
+//
+//	Q8_0 (32 elements, 34 bytes): d f16 | qs[32] int8
+//	    d = max|x|/127, q = roundf(x/d) (ties away from zero), x ≈ q*d
+//	Q4_0 (32 elements, 18 bytes): d f16 | qs[16]
+//	    d = m/-8 with m the element of largest magnitude (signed),
+//	    q = min(15, trunc(x/d + 8.5)), x ≈ (q-8)*d
+//	Q4_1 (32 elements, 20 bytes): d f16 | m f16 | qs[16]
+//	    m = min x, d = (max x - m)/15, q = min(15, trunc((x-m)/d + 0.5)),
+//	    x ≈ q*d + m
+//
+// In Q4_0 and Q4_1 element j (0..15) is the low nibble of qs[j] and element
+// j+16 its high nibble.
+//
+//	Q4_K (256 elements, 144 bytes): d f16 | dmin f16 | scales[12] | qs[128]
+//	    8 sub-blocks of 32 with a 6-bit scale sc_j and 6-bit min m_j:
+//	    x ≈ d*sc_j*q - dmin*m_j, q in 0..15.
+//	    scales: for j < 4, sc_j = scales[j]&63 and m_j = scales[j+4]&63;
+//	    for j >= 4, sc_j = scales[j+4]&15 | (scales[j-4]>>6)<<4 and
+//	    m_j = scales[j+4]>>4 | (scales[j]>>6)<<4 (get_scale_min_k4).
+//	    qs: sub-blocks 2i and 2i+1 share qs[32i:32i+32], 2i in the low
+//	    nibbles, 2i+1 in the high ones.
+//	    Encoding: per sub-block a weighted asymmetric fit (make_qkx2_quants,
+//	    weights av|x| + |x_l|, 21 candidate scales), then sc_j, m_j quantized
+//	    to 6 bits against the largest scale/min, then q recomputed against the
+//	    stored values.
+//	Q6_K (256 elements, 210 bytes): ql[128] | qh[64] | scales[16] int8 | d f16
+//	    16 sub-blocks of 16: x ≈ d*scales[j]*(q-32), q in 0..63 split into a
+//	    low nibble in ql and two high bits in qh. Element 128h + 32k + l
+//	    (h 0..1, k 0..3, l 0..31) has its low nibble in ql[64h + l + 32(k&1)]
+//	    (low half of the byte for k < 2, high half for k >= 2), its high bits
+//	    at bit 2k of qh[32h + l], and its scale in scales[8h + 2k + l/16].
+//	    Encoding: per sub-block a symmetric x^2-weighted fit over 19
+//	    candidate scales (make_qx_quants), then scales quantized to int8
+//	    against the largest one, q recomputed against the stored values.
+//
+// # distill formats
+//
+//	I8CH (a whole row of K elements, 4+K bytes): s float32 | q[K] int8
+//	    s = max|x|/127, q = roundf(x/s) (ties away from zero), x ≈ q*s.
+//	    Per output channel: one row of a [N, K] weight is one channel.
+//	I4S_G{32,64,128} (g elements, 2+g/2 bytes): s f16 | qs[g/2]
+//	    x ≈ (q-8)*s, q in 0..15. s = f16(m/-8) with m the element of largest
+//	    magnitude, as Q4_0 (so that extreme lands exactly on level -8 and all
+//	    16 levels are used), but q = clamp(round_half_even(x/s)+8, 0, 15) is
+//	    computed against the stored f16 s, which gives a smaller error than
+//	    Q4_0's truncation against the unrounded scale. An element equal to -m
+//	    clamps to level 15, error |s|.
+//	I4A_G{32,64,128} (g elements, 4+g/2 bytes): s f16 | min f16 | qs[g/2]
+//	    x ≈ q*s + min, q in 0..15. min = f16(min x),
+//	    s = f16((max x - min)/15), q = clamp(round_half_even((x-min)/s), 0, 15)
+//	    against the stored f16 values.
+//
+// In the int4 group formats element j (0..g/2-1) is the low nibble of qs[j]
+// and element j+g/2 its high nibble (Q4_0's order, generalised).
+//
+// # Edge cases
+//
+// An all-zero block encodes to zero scales and decodes to zeros (Q4_0 and
+// I4S store q = 8, Q4_1 and I4A q = 0). A constant block decodes to the
+// constant up to the f16 rounding of its scale (Q4_1/I4A: of its min). A
+// single huge outlier sets the scale of its block alone; the other elements
+// of that block lose precision, other blocks are unaffected. Inputs must be
+// finite and their scales representable in f16 (|x| up to about 8*65504 for
+// the int4 formats): NaN or Inf gives an unspecified block, never a panic.
+//
+// # Speed
+//
+// Decoders of the nibble formats look each value up in a 16-entry table
+// per (sub-)block, filled with exactly the reference's float operations, so
+// they stay bit-identical to dequantize_row_* at about a load and a store per
+// element. DotRow multiplies against the encoded row directly (for GEMV)
+// and equals dot(x, decoded) up to float32 summation order.
+package qblock

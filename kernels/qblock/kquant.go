@@ -1,0 +1,288 @@
+package qblock
+
+import (
+	"github.com/distill-dev/distill/kernels"
+)
+
+// Q4_K and Q6_K (QK_K = 256), ported from llama.cpp's ggml-quants.c:
+// quantize_row_q4_K_ref / quantize_row_q4_K_impl / dequantize_row_q4_K and
+// quantize_row_q6_K_ref / quantize_row_q6_K_impl / dequantize_row_q6_K.
+
+const qkK = 256
+
+func init() {
+	formats[kernels.Q4_K] = format{blockBytes: 144, decode: decodeQ4K, encode: encodeQ4K, encodeWeighted: encodeQ4KWeighted, dot: dotQ4K}
+	formats[kernels.Q6_K] = format{blockBytes: 210, decode: decodeQ6K, encode: encodeQ6K, encodeWeighted: encodeQ6KWeighted, dot: dotQ6K}
+}
+
+// Q4_K block (144 bytes): d f16 [0:2], dmin f16 [2:4], scales [4:16] (eight
+// 6-bit scales and eight 6-bit mins, see scaleMinK4), qs [16:144].
+
+// scaleMinK4 is get_scale_min_k4: the 6-bit scale and min of sub-block j
+// (0..7) from the 12 packed bytes q.
+func scaleMinK4(j int, q []byte) (sc, m uint8) {
+	if j < 4 {
+		return q[j] & 63, q[j+4] & 63
+	}
+	return q[j+4]&0xF | (q[j-4]>>6)<<4, q[j+4]>>4 | (q[j]>>6)<<4
+}
+
+// packScaleMinK4 is the inverse of scaleMinK4 for all eight sub-blocks.
+func packScaleMinK4(q []byte, ls, lm *[8]uint8) {
+	q = q[:12]
+	clear(q)
+	for j := range 8 {
+		if j < 4 {
+			q[j] = ls[j]
+			q[j+4] = lm[j]
+		} else {
+			q[j+4] = ls[j]&0xF | (lm[j]&0xF)<<4
+			q[j-4] |= (ls[j] >> 4) << 6
+			q[j] |= (lm[j] >> 4) << 6
+		}
+	}
+}
+
+// encodeQ4K is quantize_row_q4_K_ref for one super-block.
+func encodeQ4K(b []byte, x []float32) {
+	x = x[:qkK]
+	var L [qkK]uint8
+	var Laux [32]uint8
+	var weights [32]float32
+	var mins, scales [8]float32
+	var maxScale, maxMin float32
+	for j := range 8 {
+		xs := x[32*j : 32*j+32]
+		var sumX2 float32
+		for _, v := range xs {
+			sumX2 += float32(v * v)
+		}
+		avX := sqrtf(sumX2 / 32)
+		for l, v := range xs {
+			weights[l] = avX + abs32(v)
+		}
+		scales[j], mins[j] = makeQKXQuants(15, xs, weights[:], L[32*j:32*j+32], Laux[:], -1, 0.1, 20, false)
+		if scales[j] > maxScale {
+			maxScale = scales[j]
+		}
+		if mins[j] > maxMin {
+			maxMin = mins[j]
+		}
+	}
+	var invScale, invMin float32
+	if maxScale > 0 {
+		invScale = 63 / maxScale
+	}
+	if maxMin > 0 {
+		invMin = 63 / maxMin
+	}
+	var ls, lm [8]uint8
+	for j := range 8 {
+		ls[j] = min(63, uint8(nearestInt(float32(invScale*scales[j]))))
+		lm[j] = min(63, uint8(nearestInt(float32(invMin*mins[j]))))
+	}
+	packScaleMinK4(b[4:16], &ls, &lm)
+	putF16(b[0:], maxScale/63)
+	putF16(b[2:], maxMin/63)
+	finishQ4K(b, x, &L)
+}
+
+// encodeQ4KWeighted is quantize_row_q4_K_impl with quant_weights qw for one
+// super-block.
+func encodeQ4KWeighted(b []byte, x, qw []float32) {
+	x, qw = x[:qkK], qw[:qkK]
+	var L [qkK]uint8
+	var Laux [32]uint8
+	var weights, sw, mins, scales [32]float32
+	var sumX2 float32
+	for _, v := range x {
+		sumX2 += float32(v * v)
+	}
+	sigma2 := float32(2*sumX2) / qkK
+	for j := range 8 {
+		xs := x[32*j : 32*j+32]
+		for l, v := range xs {
+			weights[l] = float32(qw[32*j+l] * sqrtf(sigma2+float32(v*v)))
+		}
+		var sumw float32
+		for _, w := range weights {
+			sumw += w
+		}
+		sw[j] = sumw
+		scales[j], mins[j] = makeQKXQuants(15, xs, weights[:], L[32*j:32*j+32], Laux[:], -0.9, 0.05, 36, true)
+	}
+	var ls, lm [8]uint8
+	dBlock := makeQPQuants(63, scales[:8], ls[:], sw[:8])
+	mBlock := makeQPQuants(63, mins[:8], lm[:], sw[:8])
+	packScaleMinK4(b[4:16], &ls, &lm)
+	putF16(b[0:], dBlock)
+	putF16(b[2:], mBlock)
+	finishQ4K(b, x, &L)
+}
+
+// finishQ4K requantizes x against the stored (fp16-rounded) d, dmin and
+// 6-bit scales/mins and packs the nibbles: sub-block pair (2i, 2i+1) shares
+// qs[32i:32i+32], 2i in the low nibbles, 2i+1 in the high ones. Sub-blocks
+// whose scale is zero keep the L from the search, as in the C code.
+func finishQ4K(b []byte, x []float32, L *[qkK]uint8) {
+	d, dmin := f16(b), f16(b[2:])
+	for j := range 8 {
+		sc, m := scaleMinK4(j, b[4:16])
+		dj := d * float32(sc)
+		if dj == 0 {
+			continue
+		}
+		dm := dmin * float32(m)
+		for ii, v := range x[32*j : 32*j+32] {
+			L[32*j+ii] = uint8(clampU(nearestInt((v+dm)/dj), 15))
+		}
+	}
+	q := b[16:144]
+	for j := 0; j < qkK; j += 64 {
+		for l := range 32 {
+			q[j/2+l] = L[j+l] | L[j+l+32]<<4
+		}
+	}
+}
+
+// decodeQ4K is dequantize_row_q4_K for one super-block:
+// y = d*sc_j * q - dmin*m_j for sub-block j.
+func decodeQ4K(y []float32, b []byte) {
+	y = y[:qkK]
+	d, dmin := f16(b), f16(b[2:])
+	sc := b[4:16]
+	qs := b[16:144]
+	for i := range 4 {
+		s1, m1 := scaleMinK4(2*i, sc)
+		s2, m2 := scaleMinK4(2*i+1, sc)
+		c := [4]float32{d * float32(s1), -(dmin * float32(m1)), d * float32(s2), -(dmin * float32(m2))}
+		nibbles(y[64*i:64*i+64], qs[32*i:32*i+32], c, 0)
+	}
+}
+
+// dotQ4K is sum_j d*sc_j*(sum_l q_l x_l) - dmin*m_j*(sum_l x_l).
+func dotQ4K(x []float32, b []byte) float32 {
+	x = x[:qkK]
+	d, dmin := f16(b), f16(b[2:])
+	sc := b[4:16]
+	qs := b[16:144]
+	var sum float32
+	for i := range 4 {
+		s := dotNibbles(x[64*i:64*i+64], qs[32*i:32*i+32])
+		s1, m1 := scaleMinK4(2*i, sc)
+		s2, m2 := scaleMinK4(2*i+1, sc)
+		sum += d*(float32(s1)*s[0]+float32(s2)*s[2]) - dmin*(float32(m1)*s[1]+float32(m2)*s[3])
+	}
+	return sum
+}
+
+// Q6_K block (210 bytes): ql [0:128] (low 4 bits), qh [128:192] (high 2
+// bits), scales [192:208] (16 int8 sub-block scales), d f16 [208:210].
+// Element 128*h + 32*k + l (h in 0..1, k in 0..3, l in 0..31) has its low
+// bits in ql[64h + l + 32*(k&1)] (low nibble for k < 2, high for k >= 2),
+// its high bits in qh[32h + l] >> 2k, and scale scales[8h + 2k + l/16].
+
+// encodeQ6K is quantize_row_q6_K_ref for one super-block.
+func encodeQ6K(b []byte, x []float32) { encodeQ6KImpl(b, x, nil) }
+
+// encodeQ6KWeighted is quantize_row_q6_K_impl with quant_weights qw (used as
+// the make_qx_quants weights directly, as llama.cpp does).
+func encodeQ6KWeighted(b []byte, x, qw []float32) { encodeQ6KImpl(b, x, qw) }
+
+func encodeQ6KImpl(b []byte, x, qw []float32) {
+	x = x[:qkK]
+	b = b[:210]
+	var L [qkK]int8
+	var scales [16]float32
+	var maxScale, maxAbsScale float32
+	for ib := range 16 {
+		var w []float32
+		if qw != nil {
+			w = qw[16*ib : 16*ib+16]
+		}
+		scale := makeQXQuants(32, x[16*ib:16*ib+16], L[16*ib:16*ib+16], w)
+		scales[ib] = scale
+		if a := abs32(scale); a > maxAbsScale {
+			maxAbsScale, maxScale = a, scale
+		}
+	}
+	if maxAbsScale < groupMaxEps {
+		clear(b)
+		return
+	}
+	iscale := -128 / maxScale
+	putF16(b[208:], 1/iscale)
+	sc := b[192:208]
+	for ib := range 16 {
+		sc[ib] = byte(int8(min32(127, nearestInt(float32(iscale*scales[ib])))))
+	}
+	d := f16(b[208:])
+	for j := range 16 {
+		dj := d * float32(int8(sc[j]))
+		if dj == 0 {
+			continue
+		}
+		for ii, v := range x[16*j : 16*j+16] {
+			l := max32(-32, min32(31, nearestInt(v/dj)))
+			L[16*j+ii] = int8(l + 32)
+		}
+	}
+	ql, qh := b[0:128], b[128:192]
+	for j := 0; j < qkK; j += 128 {
+		for l := range 32 {
+			q1 := uint8(L[j+l]) & 0xF
+			q2 := uint8(L[j+l+32]) & 0xF
+			q3 := uint8(L[j+l+64]) & 0xF
+			q4 := uint8(L[j+l+96]) & 0xF
+			ql[j/2+l] = q1 | q3<<4
+			ql[j/2+l+32] = q2 | q4<<4
+			qh[j/4+l] = uint8(L[j+l])>>4 | (uint8(L[j+l+32])>>4)<<2 | (uint8(L[j+l+64])>>4)<<4 | (uint8(L[j+l+96])>>4)<<6
+		}
+	}
+}
+
+// decodeQ6K is dequantize_row_q6_K for one super-block: y = (d*sc_j)*(q-32).
+// The 6-bit values are unpacked to int8 first, then converted and scaled
+// 16 at a time (vectorised where available).
+func decodeQ6K(y []float32, b []byte) {
+	y = y[:qkK]
+	b = b[:210]
+	var q [qkK]byte
+	unpackQ6K(&q, b)
+	d := f16(b[208:])
+	var s [16]float32
+	for j := range s {
+		s[j] = d * float32(int8(b[192+j]))
+	}
+	int8sBy16(y, q[:], s[:])
+}
+
+// unpackQ6K writes the 256 values q-32 of a Q6_K block as int8, in element
+// order (layout in the Q6_K comment above).
+func unpackQ6K(q *[qkK]byte, b []byte) {
+	for h := range 2 {
+		ql := b[64*h : 64*h+64]
+		qh := b[128+32*h : 128+32*h+32]
+		qq := q[128*h : 128*h+128]
+		for l := range 32 {
+			lo, hi, qhl := ql[l], ql[l+32], qh[l]
+			qq[l] = (lo&0xF | (qhl&3)<<4) - 32
+			qq[l+32] = (hi&0xF | (qhl>>2&3)<<4) - 32
+			qq[l+64] = (lo>>4 | (qhl>>4&3)<<4) - 32
+			qq[l+96] = (hi>>4 | (qhl>>6)<<4) - 32
+		}
+	}
+}
+
+// dotQ6K is sum over the 16 sub-blocks of d*sc_j*(sum_l (q_l-32) x_l).
+func dotQ6K(x []float32, b []byte) float32 {
+	x = x[:qkK]
+	b = b[:210]
+	var q [qkK]byte
+	unpackQ6K(&q, b)
+	var s [16]float32
+	for j := range s {
+		s[j] = float32(int8(b[192+j]))
+	}
+	return f16(b[208:]) * dotInt8By16(x, q[:], s[:])
+}
