@@ -1,0 +1,142 @@
+package model
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/distill-dev/distill/kernels"
+)
+
+func TestHFConfigRoundTrip(t *testing.T) {
+	for _, tc := range testConfigs {
+		t.Run(tc.name, func(t *testing.T) {
+			js, err := tc.cfg.HFConfigJSON()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := ParseHFConfig(js)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, js)
+			}
+			want := tc.cfg
+			if want.Arch == ArchLlama {
+				want.RopeStyle = kernels.RoPEHalf
+			}
+			if got != want {
+				t.Errorf("round trip:\n got %+v\nwant %+v\n%s", got, want, js)
+			}
+		})
+	}
+}
+
+func TestParseHFConfig(t *testing.T) {
+	llama := `{"architectures":["LlamaForCausalLM"],"hidden_size":64,"intermediate_size":172,"num_hidden_layers":5,
+		"num_attention_heads":8,"num_key_value_heads":4,"vocab_size":512,"max_position_embeddings":512,
+		"rms_norm_eps":1e-05,"bos_token_id":1,"eos_token_id":[2,3]}`
+	c, err := ParseHFConfig([]byte(llama))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Config{Arch: ArchLlama, Dim: 64, HiddenDim: 172, NLayers: 5, NHeads: 8, NKVHeads: 4, VocabSize: 512,
+		MaxSeqLen: 512, NormEps: 1e-5, RopeTheta: 10000, RopeStyle: kernels.RoPEHalf, BOS: 1, EOS: 2}
+	if c != want {
+		t.Errorf("llama:\n got %+v\nwant %+v", c, want)
+	}
+	// GPT-2 small's config.json, abridged: n_inner null means 4*n_embd.
+	gpt2 := `{"architectures":["GPT2LMHeadModel"],"activation_function":"gelu_new","n_ctx":1024,"n_embd":768,
+		"n_head":12,"n_inner":null,"n_layer":12,"n_positions":1024,"layer_norm_epsilon":1e-05,"vocab_size":50257,
+		"bos_token_id":50256,"eos_token_id":50256}`
+	c, err = ParseHFConfig([]byte(gpt2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = Config{Arch: ArchGPT2, Dim: 768, HiddenDim: 3072, NLayers: 12, NHeads: 12, NKVHeads: 12, VocabSize: 50257,
+		MaxSeqLen: 1024, NormEps: 1e-5, TiedEmbeddings: true, BOS: 50256, EOS: 50256}
+	if c != want {
+		t.Errorf("gpt2:\n got %+v\nwant %+v", c, want)
+	}
+	bad := []struct{ json, want string }{
+		{`{"architectures":["BertModel"]}`, "unknown architecture"},
+		{`{"architectures":["LlamaForCausalLM"],"hidden_size":64,"intermediate_size":8,"num_hidden_layers":1,"num_attention_heads":6,"vocab_size":9}`, "not a multiple of n_heads"},
+		{`{"architectures":["LlamaForCausalLM"],"rope_scaling":{"type":"linear"}}`, "rope_scaling"},
+		{`{"architectures":["GPT2LMHeadModel"],"activation_function":"relu"}`, "activation_function"},
+		{`{"architectures":["LlamaForCausalLM"],"hidden_size":64,"intermediate_size":8,"num_hidden_layers":1,"num_attention_heads":8,"num_key_value_heads":3,"vocab_size":9}`, "n_kv_heads 3"},
+		{`{"architectures":`, "config.json"},
+	}
+	for _, b := range bad {
+		if _, err := ParseHFConfig([]byte(b.json)); err == nil || !strings.Contains(err.Error(), b.want) {
+			t.Errorf("ParseHFConfig(%s) = %v, want error with %q", b.json, err, b.want)
+		}
+	}
+}
+
+func TestLlama2CHeader(t *testing.T) {
+	h := Llama2CHeader{64, 172, 5, 8, 4, 512, 512}
+	c, err := ConfigFromLlama2C(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.TiedEmbeddings || c.KVDim() != 32 || c.RopeStyle != kernels.RoPEInterleaved || c.NumParams() != 264128-2*512*4 /* README count includes two RoPE tables */ {
+		t.Errorf("config %v, %d params", c, c.NumParams())
+	}
+	back, err := c.Llama2CHeader()
+	if err != nil || back != h {
+		t.Errorf("Llama2CHeader() = %v, %v; want %v", back, err, h)
+	}
+	h.VocabSize = -512
+	if c, _ := ConfigFromLlama2C(h); c.TiedEmbeddings {
+		t.Error("negative vocab should untie the classifier")
+	}
+	h.NHeads = 0
+	if _, err := ConfigFromLlama2C(h); err == nil || !strings.Contains(err.Error(), "n_heads = 0") {
+		t.Errorf("zero heads: err = %v", err)
+	}
+}
+
+func TestGGUFMetadataRoundTrip(t *testing.T) {
+	for _, tc := range testConfigs {
+		want := tc.cfg
+		got, err := ConfigFromGGUF(want.GGUFMetadata(), want.VocabSize, want.TiedEmbeddings)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if want.Arch == ArchLlama {
+			want.RopeStyle = kernels.RoPEInterleaved
+		}
+		if got != want {
+			t.Errorf("%s:\n got %+v\nwant %+v", tc.name, got, want)
+		}
+	}
+	if _, err := ConfigFromGGUF(map[string]any{"general.architecture": "falcon"}, 10, true); err == nil || !strings.Contains(err.Error(), `unknown architecture "falcon"`) {
+		t.Errorf("falcon: err = %v", err)
+	}
+	if _, err := ConfigFromGGUF(map[string]any{"general.architecture": "llama"}, 10, true); err == nil || !strings.Contains(err.Error(), "missing llama.embedding_length") {
+		t.Errorf("empty llama: err = %v", err)
+	}
+}
+
+func TestParamsLayout(t *testing.T) {
+	c := testConfigs[0].cfg
+	ps := c.Params()
+	off := 0
+	seen := map[string]bool{}
+	for _, p := range ps {
+		if p.Offset != off || seen[p.Name] {
+			t.Fatalf("%s: offset %d, want %d (or duplicate)", p.Name, p.Offset, off)
+		}
+		seen[p.Name] = true
+		off += p.Numel()
+	}
+	if off != c.NumParams() {
+		t.Errorf("NumParams %d, sum %d", c.NumParams(), off)
+	}
+	// llama tied: embd + 2 layers * 9 tensors + output_norm.
+	if len(ps) != 1+2*9+1 {
+		t.Errorf("%d params", len(ps))
+	}
+	perm := HFRopePermutation(2, 4)
+	if want := []int{0, 2, 1, 3, 4, 6, 5, 7}; !slices.Equal(perm, want) {
+		t.Errorf("HFRopePermutation(2, 4) = %v, want %v", perm, want)
+	}
+}

@@ -1,0 +1,169 @@
+package model
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/distill-dev/distill/kernels"
+)
+
+// Layer holds one Transformer block's weights. Bias fields are nil for
+// Llama; FFNGate is nil for GPT-2.
+type Layer struct {
+	AttnNorm, AttnNormBias     kernels.Tensor // [C]
+	Q, QBias                   kernels.Tensor // [C, C], [C]
+	K, KBias                   kernels.Tensor // [KV, C], [KV]
+	V, VBias                   kernels.Tensor // [KV, C], [KV]
+	AttnOutput, AttnOutputBias kernels.Tensor // [C, C], [C]
+	FFNNorm, FFNNormBias       kernels.Tensor // [C]
+	FFNGate                    kernels.Tensor // [F, C]
+	FFNUp, FFNUpBias           kernels.Tensor // [F, C], [F]
+	FFNDown, FFNDownBias       kernels.Tensor // [C, F], [C]
+}
+
+// Weights are a model's parameters as backend tensors, one field per
+// canonical name.
+type Weights struct {
+	TokenEmbd                  kernels.Tensor // [V, C]
+	PosEmbd                    kernels.Tensor // [MaxSeqLen, C], gpt2
+	Layers                     []Layer
+	OutputNorm, OutputNormBias kernels.Tensor // [C]
+	Output                     kernels.Tensor // [V, C]; TokenEmbd when tied
+}
+
+// Model is a Transformer whose weights live on a kernels.Backend. Its
+// methods are not safe for concurrent use (they share activation buffers).
+type Model struct {
+	Config  Config
+	Backend kernels.Backend
+	W       Weights
+
+	byName map[string]kernels.Tensor
+	acts   *activations
+}
+
+// New uploads the parameters of a model with config cfg from src to b.
+// Every tensor of cfg.Params must exist in src with the right shape and a
+// supported dtype; matrices keep their storage dtype (MatMul and Embedding
+// decode F16, BF16 and block types), vectors (norms, biases) are widened to
+// F32. A NaN or Inf weight is an error. Errors name src.Where() and the
+// tensor.
+func New(cfg Config, b kernels.Backend, src TensorSource) (*Model, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", src.Where(), err)
+	}
+	tensors := make(map[string]kernels.Tensor)
+	var scratch []float32
+	for _, p := range cfg.Params() {
+		ht, ok := src.Lookup(p.Name)
+		if !ok {
+			freeAll(b, tensors)
+			return nil, fmt.Errorf("model: %s: missing tensor %s (shape %v)", src.Where(), p.Name, p.Shape)
+		}
+		if err := CheckTensor(p, ht); err != nil {
+			freeAll(b, tensors)
+			return nil, fmt.Errorf("model: %s: %w", src.Where(), err)
+		}
+		t := b.FromBytes(ht.DType, ht.Data, ht.Shape...)
+		if len(p.Shape) == 1 && ht.DType != kernels.F32 {
+			w := b.Zeros(kernels.F32, p.Shape...)
+			b.Copy(w, t)
+			b.Free(t)
+			t = w
+		}
+		scratch = b.ToFloat32(t, scratch)
+		if i := firstNonFinite(scratch); i >= 0 {
+			freeAll(b, tensors)
+			return nil, fmt.Errorf("model: %s: tensor %s: non-finite value %g at element %d", src.Where(), p.Name, scratch[i], i)
+		}
+		tensors[p.Name] = t
+	}
+	return NewFromTensors(cfg, b, tensors)
+}
+
+// NewFromTensors builds a model from tensors already on b, keyed by
+// canonical name (e.g. views of one parameter block, as a trainer keeps
+// them). The model uses the tensors without copying.
+func NewFromTensors(cfg Config, b kernels.Backend, tensors map[string]kernels.Tensor) (*Model, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	for _, p := range cfg.Params() {
+		t, ok := tensors[p.Name]
+		if !ok {
+			return nil, fmt.Errorf("model: missing tensor %s", p.Name)
+		}
+		if !slices.Equal(t.Shape(), p.Shape) {
+			return nil, fmt.Errorf("model: tensor %s has shape %v, config wants %v", p.Name, t.Shape(), p.Shape)
+		}
+		if !supportedDType(t.DType(), len(p.Shape)) {
+			return nil, fmt.Errorf("model: tensor %s has unsupported dtype %s", p.Name, t.DType())
+		}
+	}
+	m := &Model{Config: cfg, Backend: b, byName: tensors}
+	get := func(name string) kernels.Tensor { return tensors[name] } // nil when absent
+	m.W.TokenEmbd = get(NameTokenEmbd)
+	m.W.PosEmbd = get(NamePosEmbd)
+	m.W.OutputNorm = get(NameOutputNorm)
+	m.W.OutputNormBias = get(NameOutputBias)
+	m.W.Output = m.W.TokenEmbd
+	if !cfg.TiedEmbeddings {
+		m.W.Output = get(NameOutput)
+	}
+	m.W.Layers = make([]Layer, cfg.NLayers)
+	for l := range m.W.Layers {
+		w := func(part string) kernels.Tensor { return get(LayerName(l, part, "weight")) }
+		bias := func(part string) kernels.Tensor { return get(LayerName(l, part, "bias")) }
+		m.W.Layers[l] = Layer{
+			AttnNorm: w(AttnNorm), AttnNormBias: bias(AttnNorm),
+			Q: w(AttnQ), QBias: bias(AttnQ),
+			K: w(AttnK), KBias: bias(AttnK),
+			V: w(AttnV), VBias: bias(AttnV),
+			AttnOutput: w(AttnOutput), AttnOutputBias: bias(AttnOutput),
+			FFNNorm: w(FFNNorm), FFNNormBias: bias(FFNNorm),
+			FFNGate: w(FFNGate),
+			FFNUp:   w(FFNUp), FFNUpBias: bias(FFNUp),
+			FFNDown: w(FFNDown), FFNDownBias: bias(FFNDown),
+		}
+	}
+	return m, nil
+}
+
+// Param returns the tensor of the named parameter, nil when there is none.
+func (m *Model) Param(name string) kernels.Tensor { return m.byName[name] }
+
+// VocabSize is the number of logits per position.
+func (m *Model) VocabSize() int { return m.Config.VocabSize }
+
+// MaxSeqLen is the longest context the model supports.
+func (m *Model) MaxSeqLen() int { return m.Config.MaxSeqLen }
+
+// NumParams is the number of parameters (a tied classifier counts once).
+func (m *Model) NumParams() int { return m.Config.NumParams() }
+
+// Free releases the weights and buffers. The model must not be used after.
+func (m *Model) Free() {
+	freeAll(m.Backend, m.byName)
+	m.byName = nil
+	if m.acts != nil {
+		m.acts.free(m.Backend)
+		m.acts = nil
+	}
+}
+
+func freeAll(b kernels.Backend, ts map[string]kernels.Tensor) {
+	for _, t := range ts {
+		b.Free(t)
+	}
+}
+
+// firstNonFinite returns the index of the first NaN or Inf in x, or -1.
+func firstNonFinite(x []float32) int {
+	for i, v := range x {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return i
+		}
+	}
+	return -1
+}

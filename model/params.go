@@ -1,0 +1,149 @@
+package model
+
+import (
+	"fmt"
+
+	"github.com/distill-dev/distill/kernels"
+)
+
+// ParamSpec is one parameter tensor of a model: its canonical (GGUF) name and
+// shape, [out, in] for matrices (y = W x). Offset is its element offset when
+// all parameters are laid out back to back in Params order (llm.c's one
+// parameter block: gradients and optimizer state can reuse the layout).
+type ParamSpec struct {
+	Name   string
+	Shape  []int
+	Offset int
+}
+
+// Numel is the element count of the parameter.
+func (p ParamSpec) Numel() int {
+	n := 1
+	for _, s := range p.Shape {
+		n *= s
+	}
+	return n
+}
+
+// Canonical tensor names. Layer tensors are "blk.N." + the suffix.
+const (
+	NameTokenEmbd  = "token_embd.weight"
+	NamePosEmbd    = "position_embd.weight" // gpt2 only
+	NameOutputNorm = "output_norm.weight"
+	NameOutputBias = "output_norm.bias" // gpt2 only
+	NameOutput     = "output.weight"    // only when the classifier is untied
+)
+
+// Layer tensor suffixes. GPT-2's fused c_attn is split into attn_q/k/v at
+// load time (and its Conv1D weights transposed to [out, in]), so both
+// architectures share the same attention code.
+const (
+	AttnNorm   = "attn_norm"
+	AttnQ      = "attn_q"
+	AttnK      = "attn_k"
+	AttnV      = "attn_v"
+	AttnOutput = "attn_output"
+	FFNNorm    = "ffn_norm"
+	FFNGate    = "ffn_gate" // llama only
+	FFNUp      = "ffn_up"
+	FFNDown    = "ffn_down"
+)
+
+// LayerName returns the canonical name "blk.<l>.<part>.<kind>", kind being
+// "weight" or "bias".
+func LayerName(l int, part, kind string) string {
+	return fmt.Sprintf("blk.%d.%s.%s", l, part, kind)
+}
+
+// Params lists every parameter of a model with config c, in a fixed order
+// (embeddings, then each layer, then the final norm and classifier), with
+// the offsets of a single flat block. c must be valid.
+func (c Config) Params() []ParamSpec {
+	C, F, V, KV := c.Dim, c.HiddenDim, c.VocabSize, c.KVDim()
+	gpt2 := c.Arch == ArchGPT2
+	var ps []ParamSpec
+	off := 0
+	add := func(name string, shape ...int) {
+		p := ParamSpec{Name: name, Shape: shape, Offset: off}
+		off += p.Numel()
+		ps = append(ps, p)
+	}
+	// add2 adds a weight and, for GPT-2, its bias of length out.
+	add2 := func(l int, part string, out, in int) {
+		if in == 0 {
+			add(LayerName(l, part, "weight"), out)
+		} else {
+			add(LayerName(l, part, "weight"), out, in)
+		}
+		if gpt2 {
+			add(LayerName(l, part, "bias"), out)
+		}
+	}
+	add(NameTokenEmbd, V, C)
+	if gpt2 {
+		add(NamePosEmbd, c.MaxSeqLen, C)
+	}
+	for l := 0; l < c.NLayers; l++ {
+		add2(l, AttnNorm, C, 0)
+		add2(l, AttnQ, C, C)
+		add2(l, AttnK, KV, C)
+		add2(l, AttnV, KV, C)
+		add2(l, AttnOutput, C, C)
+		add2(l, FFNNorm, C, 0)
+		if !gpt2 {
+			add2(l, FFNGate, F, C)
+		}
+		add2(l, FFNUp, F, C)
+		add2(l, FFNDown, C, F)
+	}
+	add(NameOutputNorm, C)
+	if gpt2 {
+		add(NameOutputBias, C)
+	}
+	if !c.TiedEmbeddings {
+		add(NameOutput, V, C)
+	}
+	return ps
+}
+
+// NumParams is the total element count of Params.
+func (c Config) NumParams() int {
+	n := 0
+	for _, p := range c.Params() {
+		n += p.Numel()
+	}
+	return n
+}
+
+// HFRopePermutation returns the row permutation that HF's Llama conversion
+// applies to q and k projection weights so that rotate_half RoPE
+// (kernels.RoPEHalf) equals the original interleaved RoPE: row r of the HF
+// weight is row perm[r] of the original. Within each head of width hd, HF
+// row j*hd/2 + i comes from original row 2i + j.
+func HFRopePermutation(nHeads, headDim int) []int {
+	perm := make([]int, nHeads*headDim)
+	half := headDim / 2
+	for h := 0; h < nHeads; h++ {
+		for j := 0; j < 2; j++ {
+			for i := 0; i < half; i++ {
+				perm[h*headDim+j*half+i] = h*headDim + 2*i + j
+			}
+		}
+	}
+	return perm
+}
+
+// NewParamBlock allocates every parameter of c as one zeroed tensor of
+// dtype dt (a float type) on b and returns it with a view per parameter,
+// keyed by canonical name at its ParamSpec offset (llm.c's single
+// parameter block: one allocation, and gradients or optimizer moments
+// allocated the same way line up with the weights element for element).
+// NewFromTensors accepts the views.
+func NewParamBlock(c Config, b kernels.Backend, dt kernels.DType) (block kernels.Tensor, views map[string]kernels.Tensor) {
+	block = b.Zeros(dt, c.NumParams())
+	views = make(map[string]kernels.Tensor)
+	for _, p := range c.Params() {
+		views[p.Name] = b.View(block, p.Offset, p.Offset+p.Numel(), p.Shape...)
+	}
+	return block, views
+}

@@ -1,0 +1,183 @@
+package model
+
+import "math"
+
+// refModel is the naive float64 Transformer every backend forward is tested
+// against: llm.c-style loops over flat slices, one function per layer
+// operation, no caching, nothing clever. w holds each parameter by
+// canonical name, row-major with the shapes of Config.Params.
+type refModel struct {
+	cfg Config
+	w   map[string][]float64
+}
+
+// logits returns [B*T][V] for ids [B*T] (positions 0..T-1 in each row).
+func (r *refModel) logits(ids []int32, B, T int) [][]float64 {
+	c := r.cfg
+	C := c.Dim
+	out := make([][]float64, 0, B*T)
+	for b := 0; b < B; b++ {
+		x := make([][]float64, T)
+		for t := 0; t < T; t++ {
+			x[t] = append([]float64(nil), r.w[NameTokenEmbd][int(ids[b*T+t])*C:][:C]...)
+			if c.Arch == ArchGPT2 {
+				pos := r.w[NamePosEmbd][t*C:][:C]
+				for i := range x[t] {
+					x[t][i] += pos[i]
+				}
+			}
+		}
+		for l := 0; l < c.NLayers; l++ {
+			x = r.layer(l, x)
+		}
+		for t := 0; t < T; t++ {
+			xn := r.norm(x[t], NameOutputNorm, NameOutputBias)
+			cls := r.w[NameOutput]
+			if c.TiedEmbeddings {
+				cls = r.w[NameTokenEmbd]
+			}
+			out = append(out, refMatVec(cls, xn, c.VocabSize))
+		}
+	}
+	return out
+}
+
+func (r *refModel) layer(l int, x [][]float64) [][]float64 {
+	c := r.cfg
+	T, H, KVH, hd := len(x), c.NHeads, c.NKVHeads, c.HeadDim()
+	q := make([][]float64, T)
+	k := make([][]float64, T)
+	v := make([][]float64, T)
+	for t := range x {
+		xn := r.norm(x[t], LayerName(l, AttnNorm, "weight"), LayerName(l, AttnNorm, "bias"))
+		q[t] = r.linear(l, AttnQ, xn)
+		k[t] = r.linear(l, AttnK, xn)
+		v[t] = r.linear(l, AttnV, xn)
+		if c.Arch == ArchLlama {
+			refRoPE(q[t], H, hd, t, float64(c.RopeTheta), c.RopeStyle == 1)
+			refRoPE(k[t], KVH, hd, t, float64(c.RopeTheta), c.RopeStyle == 1)
+		}
+	}
+	scale := 1 / math.Sqrt(float64(hd))
+	y := make([][]float64, T)
+	for t := 0; t < T; t++ {
+		att := make([]float64, c.Dim)
+		for h := 0; h < H; h++ {
+			kh := h / (H / KVH)
+			s := make([]float64, t+1)
+			maxs := math.Inf(-1)
+			for u := 0; u <= t; u++ {
+				for i := 0; i < hd; i++ {
+					s[u] += q[t][h*hd+i] * k[u][kh*hd+i]
+				}
+				s[u] *= scale
+				maxs = math.Max(maxs, s[u])
+			}
+			sum := 0.0
+			for u := range s {
+				s[u] = math.Exp(s[u] - maxs)
+				sum += s[u]
+			}
+			for u := range s {
+				for i := 0; i < hd; i++ {
+					att[h*hd+i] += s[u] / sum * v[u][kh*hd+i]
+				}
+			}
+		}
+		y[t] = append([]float64(nil), x[t]...)
+		refAdd(y[t], r.linear(l, AttnOutput, att))
+		xn := r.norm(y[t], LayerName(l, FFNNorm, "weight"), LayerName(l, FFNNorm, "bias"))
+		var hid []float64
+		if c.Arch == ArchLlama {
+			g, u := r.linear(l, FFNGate, xn), r.linear(l, FFNUp, xn)
+			hid = make([]float64, len(g))
+			for i := range g {
+				hid[i] = g[i] / (1 + math.Exp(-g[i])) * u[i]
+			}
+		} else {
+			hid = r.linear(l, FFNUp, xn)
+			for i, a := range hid {
+				hid[i] = 0.5 * a * (1 + math.Tanh(math.Sqrt(2/math.Pi)*(a+0.044715*a*a*a)))
+			}
+		}
+		refAdd(y[t], r.linear(l, FFNDown, hid))
+	}
+	return y
+}
+
+// linear is W x (+ b) for the layer tensor part.
+func (r *refModel) linear(l int, part string, x []float64) []float64 {
+	w := r.w[LayerName(l, part, "weight")]
+	y := refMatVec(w, x, len(w)/len(x))
+	if b, ok := r.w[LayerName(l, part, "bias")]; ok {
+		refAdd(y, b)
+	}
+	return y
+}
+
+// norm is RMSNorm (llama) or LayerNorm (gpt2) of one row.
+func (r *refModel) norm(x []float64, wname, bname string) []float64 {
+	w := r.w[wname]
+	eps := float64(r.cfg.NormEps)
+	n := float64(len(x))
+	y := make([]float64, len(x))
+	if r.cfg.Arch == ArchLlama {
+		ss := 0.0
+		for _, v := range x {
+			ss += v * v
+		}
+		rs := 1 / math.Sqrt(ss/n+eps)
+		for i := range x {
+			y[i] = x[i] * rs * w[i]
+		}
+		return y
+	}
+	mean, vr := 0.0, 0.0
+	for _, v := range x {
+		mean += v
+	}
+	mean /= n
+	for _, v := range x {
+		vr += (v - mean) * (v - mean)
+	}
+	rs := 1 / math.Sqrt(vr/n+eps)
+	b := r.w[bname]
+	for i := range x {
+		y[i] = (x[i]-mean)*rs*w[i] + b[i]
+	}
+	return y
+}
+
+// refRoPE rotates each head of x at position pos: pairs (2i, 2i+1), or
+// (i, i+hd/2) when half, by pos * theta^(-2i/hd).
+func refRoPE(x []float64, nHeads, hd, pos int, theta float64, half bool) {
+	for h := 0; h < nHeads; h++ {
+		for i := 0; i < hd/2; i++ {
+			a, b := h*hd+2*i, h*hd+2*i+1
+			if half {
+				a, b = h*hd+i, h*hd+i+hd/2
+			}
+			ang := float64(pos) * math.Pow(theta, -2*float64(i)/float64(hd))
+			cs, sn := math.Cos(ang), math.Sin(ang)
+			x[a], x[b] = x[a]*cs-x[b]*sn, x[a]*sn+x[b]*cs
+		}
+	}
+}
+
+// refMatVec is y = W x for W [n, len(x)].
+func refMatVec(w, x []float64, n int) []float64 {
+	y := make([]float64, n)
+	for o := range y {
+		row := w[o*len(x):][:len(x)]
+		for i, v := range x {
+			y[o] += row[i] * v
+		}
+	}
+	return y
+}
+
+func refAdd(y, x []float64) {
+	for i := range y {
+		y[i] += x[i]
+	}
+}
