@@ -1,6 +1,9 @@
 package kernels
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // DType is the storage type of a tensor's elements. Compute always accumulates
 // in float32 whatever the storage type.
@@ -129,7 +132,7 @@ func (d DType) Bytes(shape []int) (int, error) {
 		if s < 0 {
 			return 0, fmt.Errorf("kernels: negative dimension in shape %v", shape)
 		}
-		if s != 0 && total > (1<<62)/s {
+		if s != 0 && total > math.MaxInt/s {
 			return 0, fmt.Errorf("kernels: shape %v overflows", shape)
 		}
 		total *= s

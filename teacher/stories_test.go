@@ -10,7 +10,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/distill-dev/distill/internal/atomicfile/formattest"
+	"github.com/distill-dev/distill/internal/formattest"
 	"github.com/distill-dev/distill/kernels"
 	"github.com/distill-dev/distill/kernels/cpu"
 	"github.com/distill-dev/distill/model"

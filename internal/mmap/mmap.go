@@ -1,0 +1,86 @@
+package mmap
+
+import (
+	"fmt"
+	"os"
+)
+
+// mapFileHook lets tests force the read-into-memory fallback.
+var mapFileHook = mapFile
+
+// File is a read-only view of a whole file.
+type File struct {
+	// Data is the file's content. It is read-only (writing to a mapped
+	// region faults) and valid until Close.
+	Data   []byte
+	path   string
+	unmap  func() error
+	closed bool
+}
+
+// Open maps the file at path, or reads it into memory when it cannot be
+// mapped.
+func Open(path string) (*File, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	size := st.Size()
+	if size < 0 || int64(int(size)) != size {
+		return nil, fmt.Errorf("%s: size %d does not fit in memory", path, size)
+	}
+	if size > 0 {
+		if data, unmap, err := mapFileHook(f, int(size)); err == nil {
+			return &File{Data: data, path: path, unmap: unmap}, nil
+		}
+	}
+	data := make([]byte, size)
+	if _, err := f.ReadAt(data, 0); err != nil && size > 0 {
+		return nil, fmt.Errorf("%s: read: %w", path, err)
+	}
+	return &File{Data: data, path: path}, nil
+}
+
+// Mapped reports whether Data is a memory mapping (rather than a copy).
+func (m *File) Mapped() bool { return m.unmap != nil }
+
+// Close unmaps the file. Data must not be used afterwards. Close is
+// idempotent.
+func (m *File) Close() error {
+	if m == nil || m.closed {
+		return nil
+	}
+	m.closed = true
+	m.Data = nil
+	if m.unmap != nil {
+		if err := m.unmap(); err != nil {
+			return fmt.Errorf("%s: munmap: %w", m.path, err)
+		}
+	}
+	return nil
+}
+
+// Parse maps path and decodes it with parse (given the path as the name for
+// its errors). On a parse error the mapping is released. Errors opening the
+// file are prefixed with pkg.
+func Parse[T any](pkg, path string, parse func(name string, data []byte) (T, error)) (T, *File, error) {
+	var zero T
+	m, err := Open(path)
+	if err != nil {
+		return zero, nil, fmt.Errorf("%s: %w", pkg, err)
+	}
+	v, err := parse(path, m.Data)
+	if err != nil {
+		m.Close()
+		return zero, nil, err
+	}
+	return v, m, nil
+}

@@ -1,0 +1,12 @@
+//go:build !unix
+
+package mmap
+
+import (
+	"errors"
+	"os"
+)
+
+func mapFile(*os.File, int) ([]byte, func() error, error) {
+	return nil, nil, errors.New("mmap not supported on this OS")
+}

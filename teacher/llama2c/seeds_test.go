@@ -1,0 +1,16 @@
+package llama2c
+
+import (
+	"testing"
+
+	"github.com/distill-dev/distill/internal/formattest"
+)
+
+// TestWriteFuzzSeeds regenerates the committed seed corpus under
+// testdata/fuzz from the inputs the fuzz targets start from. Run it with
+// DISTILL_WRITE_FUZZ_SEEDS=1 after changing them.
+func TestWriteFuzzSeeds(t *testing.T) {
+	formattest.WriteFuzzSeeds(t, map[string]map[string][]byte{
+		"FuzzRead": formattest.Seeds(map[string][]byte{"valid-v0-unshared": v0, "valid-v1-shared": v1}, badInputs),
+	})
+}
