@@ -13,7 +13,7 @@ FUZZTIME ?= 5s
 BENCHTIME ?= 1s
 BENCHCOUNT ?= 1
 
-.PHONY: all build test test-short fuzz bench bench-openblas lint kernels clean
+.PHONY: all build test test-short fuzz bench bench-openblas bench-peer lint kernels clean
 
 all: build
 
@@ -60,3 +60,11 @@ kernels:
 
 clean:
 	rm -rf bin
+
+# Teacher forward (and, once present, the KD training step) side by side with
+# the PyTorch peer in one run, same thread count. Needs Debian's python3-torch.
+PEER_THREADS ?= 2
+bench-peer:
+	/usr/bin/python3 ../shared/tools/torch_peer_bench.py $(PEER_THREADS)
+	GOMAXPROCS=$(PEER_THREADS) $(GO) test -run '^$$' -bench 'TeacherForward$$' -benchtime 3x -count 3 ./model/
+	/usr/bin/python3 ../shared/tools/torch_peer_bench.py $(PEER_THREADS)

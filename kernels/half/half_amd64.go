@@ -28,18 +28,40 @@ var (
 	hasAVX512BF16 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VL && cpu.X86.HasAVX512BF16
 )
 
-func init() {
-	if hasF16C {
-		f16ToF32 = f16ToF32Asm
-		f32ToF16 = f32ToF16Asm
+func f16ToF32Arch(dst []float32, src []uint16) bool {
+	if !hasF16C {
+		return false
 	}
-	if hasAVX2 {
-		bf16ToF32 = bf16ToF32Asm
-		f32ToBF16 = f32ToBF16AVX2Asm
+	f16ToF32Asm(dst, src)
+	return true
+}
+
+func f32ToF16Arch(dst []uint16, src []float32) bool {
+	if !hasF16C {
+		return false
 	}
-	if hasAVX512BF16 {
-		f32ToBF16 = f32ToBF16AVX512Asm
+	f32ToF16Asm(dst, src)
+	return true
+}
+
+func bf16ToF32Arch(dst []float32, src []uint16) bool {
+	if !hasAVX2 {
+		return false
 	}
+	bf16ToF32Asm(dst, src)
+	return true
+}
+
+func f32ToBF16Arch(dst []uint16, src []float32) bool {
+	switch {
+	case hasAVX512BF16:
+		f32ToBF16AVX512Asm(dst, src)
+	case hasAVX2:
+		f32ToBF16AVX2Asm(dst, src)
+	default:
+		return false
+	}
+	return true
 }
 
 func f16ToF32Asm(dst []float32, src []uint16) {

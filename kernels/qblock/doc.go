@@ -82,11 +82,32 @@
 // finite and their scales representable in f16 (|x| up to about 8*65504 for
 // the int4 formats): NaN or Inf gives an unspecified block, never a panic.
 //
+// # Calibrated and weighted encoding
+//
+// EncodeRowWeighted takes per-element importance weights (llama.cpp's
+// imatrix) for Q4_K and Q6_K, bit-exact with quantize_row_q4_K_impl /
+// quantize_row_q6_K_impl. For the int4 group formats, Grid exposes the
+// per-group grid: NewGrid (EncodeRow's choice), Grid.Quantize,
+// Grid.Value and EncodeGroup let GPTQ/AWQ-style quantizers round weights one
+// at a time against the grid they will be stored with.
+//
 // # Speed
 //
-// Decoders of the nibble formats look each value up in a 16-entry table
-// per (sub-)block, filled with exactly the reference's float operations, so
-// they stay bit-identical to dequantize_row_* at about a load and a store per
-// element. DotRow multiplies against the encoded row directly (for GEMV)
-// and equals dot(x, decoded) up to float32 summation order.
+// Decoding must stay bit-identical to dequantize_row_*, so the vector
+// kernels (amd64 AVX2 + F16C, in row_amd64.s and nibble_amd64.s) do exactly
+// the reference's float32 operations, one multiply and one add each
+// rounded, with scales widened by VCVTPH2PS (exact). Whole rows go through
+// one assembly call (per 16 super-blocks for the k-quants, whose per-block
+// constants d*sc and dmin*m are computed in Go). The pure-Go per-block
+// decoders (used elsewhere and with -tags purego) look nibble values up in a
+// 16-entry table per (sub-)block, filled with the same float operations.
+// DotRow multiplies against the encoded row without materialising it (for
+// GEMV), with FMA, and equals dot(x, decoded) up to float32 summation order.
+//
+// Measured on this repository's AVX-512 Xeon (2 shared cores), 4096-element
+// rows, ns per element, decode / DotRow: Q8_0 0.055 / 0.069, Q4_0 0.075 /
+// 0.078, Q4_1 0.11 / 0.10, Q4_K 0.12 / 0.13 (31 ns per 256-element block),
+// Q6_K 0.13 / 0.14, I8CH 0.04 / 0.06, I4S/I4A 0.07-0.09 / 0.07-0.10.
+// Encoding (pure Go, reference search): Q8_0/Q4_0/Q4_1/I4* 2-5 ns, Q6_K
+// ~60 ns, Q4_K ~100 ns per element.
 package qblock

@@ -261,9 +261,9 @@ func decodeQ6K(y []float32, b []byte) {
 // order (layout in the Q6_K comment above).
 func unpackQ6K(q *[qkK]byte, b []byte) {
 	for h := range 2 {
-		ql := b[64*h : 64*h+64]
-		qh := b[128+32*h : 128+32*h+32]
-		qq := q[128*h : 128*h+128]
+		ql := (*[64]byte)(b[64*h:])
+		qh := (*[32]byte)(b[128+32*h:])
+		qq := (*[128]byte)(q[128*h:])
 		for l := range 32 {
 			lo, hi, qhl := ql[l], ql[l+32], qh[l]
 			qq[l] = (lo&0xF | (qhl&3)<<4) - 32

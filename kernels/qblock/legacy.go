@@ -14,8 +14,8 @@ import (
 
 func init() {
 	formats[kernels.Q8_0] = format{blockBytes: 34, decode: decodeQ8_0, encode: encodeQ8_0, dot: dotQ8_0}
-	formats[kernels.Q4_0] = format{blockBytes: 18, decode: decodeQ4_0, encode: encodeQ4_0, dot: dotSym4}
-	formats[kernels.Q4_1] = format{blockBytes: 20, decode: decodeQ4_1, encode: encodeQ4_1, dot: dotAsym4}
+	formats[kernels.Q4_0] = format{blockBytes: 18, decode: decodeSym4, encode: encodeQ4_0, dot: dotSym4}
+	formats[kernels.Q4_1] = format{blockBytes: 20, decode: decodeAsym4, encode: encodeQ4_1, dot: dotAsym4}
 }
 
 // encodeQ8_0 is quantize_row_q8_0_ref for one block: d = amax/127,
@@ -64,8 +64,6 @@ func encodeQ4_0(b []byte, x []float32) {
 	packNibbles(b[2:18], x, func(v float32) uint8 { return min(15, truncU8(float32(v*id)+8.5)) })
 }
 
-func decodeQ4_0(y []float32, b []byte) { decodeSym4(y, b) }
-
 // dotSym4 is the dot product with a "d f16 | nibbles" block (Q4_0, I4S_G*):
 // d * sum (q-8)*x.
 func dotSym4(x []float32, b []byte) float32 {
@@ -94,8 +92,6 @@ func encodeQ4_1(b []byte, x []float32) {
 	putF16(b[2:], mn)
 	packNibbles(b[4:20], x, func(v float32) uint8 { return min(15, truncU8(float32((v-mn)*id)+0.5)) })
 }
-
-func decodeQ4_1(y []float32, b []byte) { decodeAsym4(y, b) }
 
 // decodeSym4 decodes a block "d f16 | nibbles" as (q-8)*d (Q4_0, I4S_G*).
 func decodeSym4(y []float32, b []byte) {

@@ -16,15 +16,14 @@ import (
 func DecodeRow(dt kernels.DType, dst []float32, src []byte) {
 	checkSizes("DecodeRow", dt, len(dst), len(src))
 	switch dt {
-	case kernels.F32:
-		for i := range dst {
-			dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(src[4*i:]))
-		}
-	case kernels.F16, kernels.BF16:
-		decodeHalf(dt, dst, src)
+	case kernels.F32, kernels.F16, kernels.BF16:
+		decodePlain(dt, dst, src)
 	case kernels.I8CH:
 		decodeI8CH(dst, src)
 	default:
+		if decodeRowArch(dt, dst, src) {
+			return
+		}
 		f := formats[dt]
 		bs := dt.BlockSize()
 		bb := f.blockBytes
@@ -103,12 +102,15 @@ func DotRow(dt kernels.DType, x []float32, src []byte) float32 {
 		}
 		for i := 0; i < len(x); i += len(buf) {
 			n := min(len(buf), len(x)-i)
-			DecodeRow(dt, buf[:n], src[i*es:(i+n)*es])
+			decodePlain(dt, buf[:n], src[i*es:(i+n)*es])
 			sum += dot(x[i:i+n], buf[:n])
 		}
 		return sum
 	case kernels.I8CH:
 		return dotI8CH(x, src)
+	}
+	if s, ok := dotRowArch(dt, x, src); ok {
+		return s
 	}
 	f := formats[dt]
 	bs := dt.BlockSize()
@@ -145,7 +147,14 @@ func checkSizes(fn string, dt kernels.DType, n, nbytes int) {
 	}
 }
 
-func decodeHalf(dt kernels.DType, dst []float32, src []byte) {
+// decodePlain decodes little-endian F32, F16 or BF16 bytes.
+func decodePlain(dt kernels.DType, dst []float32, src []byte) {
+	if dt == kernels.F32 {
+		for i := range dst {
+			dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(src[4*i:]))
+		}
+		return
+	}
 	var buf [256]uint16
 	for i := 0; i < len(dst); i += len(buf) {
 		n := min(len(buf), len(dst)-i)

@@ -193,13 +193,25 @@ func refDecode(dt kernels.DType, b []byte, n int) []float32 {
 }
 
 func TestDecodeMatchesReference(t *testing.T) {
-	x := testRow(2, 4096)
+	x := testRow(2, 256*37) // more than one 16-block chunk of the row kernels
 	for _, dt := range blockTypes {
 		b := encode(dt, x)
 		got, want := decode(dt, b, len(x)), refDecode(dt, b, len(x))
 		for i := range got {
 			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 				t.Fatalf("%s: element %d: DecodeRow %v, reference %v", dt, i, got[i], want[i])
+			}
+		}
+		// The per-block decoders too (DecodeRow may use a whole-row kernel).
+		if bs := dt.BlockSize(); bs > 0 {
+			f := formats[dt]
+			for i := 0; i < len(x); i += bs {
+				f.decode(got[i:i+bs], b[i/bs*f.blockBytes:(i/bs+1)*f.blockBytes])
+			}
+			for i := range got {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("%s: element %d: block decoder %v, reference %v", dt, i, got[i], want[i])
+				}
 			}
 		}
 	}
@@ -402,8 +414,8 @@ func TestPlainTypes(t *testing.T) {
 }
 
 func TestDotRow(t *testing.T) {
-	w := testRow(40, 1024)
-	x := testRow(41, 1024)
+	w := testRow(40, 256*37)
+	x := testRow(41, 256*37)
 	for _, dt := range blockTypes {
 		b := encode(dt, w)
 		y := decode(dt, b, len(w))
@@ -415,6 +427,16 @@ func TestDotRow(t *testing.T) {
 		got := DotRow(dt, x, b)
 		if math.Abs(float64(got)-want) > 1e-5*mag {
 			t.Errorf("%s: DotRow = %v, dot with decoded row = %v", dt, got, want)
+		}
+		if bs := dt.BlockSize(); bs > 0 { // the per-block dot products
+			f := formats[dt]
+			var blk float64
+			for i := 0; i < len(x); i += bs {
+				blk += float64(f.dot(x[i:i+bs], b[i/bs*f.blockBytes:(i/bs+1)*f.blockBytes]))
+			}
+			if math.Abs(blk-want) > 1e-5*mag {
+				t.Errorf("%s: per-block dot = %v, dot with decoded row = %v", dt, blk, want)
+			}
 		}
 	}
 }

@@ -1,0 +1,487 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// Q6_K: the 6-bit values of each 128-element half are rebuilt with byte
+// arithmetic into a 128-byte stack buffer as int8 q-32, in element order
+// (layout in kquant.go), then converted 16 at a time. s holds
+// d*scales[j] for the 16 sub-blocks of each block.
+#define Q6K_UNPACK \
+	VMOVDQU (R11), Y0      \ // ql[0:32]
+	VMOVDQU 32(R11), Y1    \ // ql[32:64]
+	VMOVDQU (R12), Y2      \ // qh[0:32]
+	VPAND   Y15, Y0, Y3    \
+	VPSLLW  $4, Y2, Y4     \
+	VPAND   Y14, Y4, Y4    \
+	VPOR    Y4, Y3, Y3     \
+	VPSUBB  Y13, Y3, Y3    \
+	VMOVDQU Y3, 0(SP)      \ // elements 0-31: low nibbles, qh bits 0-1
+	VPAND   Y15, Y1, Y3    \
+	VPSLLW  $2, Y2, Y4     \
+	VPAND   Y14, Y4, Y4    \
+	VPOR    Y4, Y3, Y3     \
+	VPSUBB  Y13, Y3, Y3    \
+	VMOVDQU Y3, 32(SP)     \ // 32-63: low nibbles of ql[32:], bits 2-3
+	VPSRLW  $4, Y0, Y3     \
+	VPAND   Y15, Y3, Y3    \
+	VPAND   Y14, Y2, Y4    \
+	VPOR    Y4, Y3, Y3     \
+	VPSUBB  Y13, Y3, Y3    \
+	VMOVDQU Y3, 64(SP)     \ // 64-95: high nibbles, bits 4-5
+	VPSRLW  $4, Y1, Y3     \
+	VPAND   Y15, Y3, Y3    \
+	VPSRLW  $2, Y2, Y4     \
+	VPAND   Y14, Y4, Y4    \
+	VPOR    Y4, Y3, Y3     \
+	VPSUBB  Y13, Y3, Y3    \
+	VMOVDQU Y3, 96(SP)       // 96-127: high nibbles of ql[32:], bits 6-7
+
+#define Q6K_CONSTS \
+	MOVL         $0x0f0f0f0f, DX \
+	VMOVD        DX, X15         \
+	VPBROADCASTD X15, Y15        \
+	MOVL         $0x30303030, DX \
+	VMOVD        DX, X14         \
+	VPBROADCASTD X14, Y14        \
+	MOVL         $0x20202020, DX \
+	VMOVD        DX, X13         \
+	VPBROADCASTD X13, Y13
+
+
+// Whole-row kernels for the 4-bit formats whose blocks are
+// "d f16 [| m f16] | nibbles[g/2]" (Q4_0, Q4_1, I4S_G*, I4A_G*): one call per
+// row instead of one per block. hdr is 2 (no min: value = (q+off)*d + -0) or
+// 4 (value = (q+off)*d + m); half = g/2 bytes of nibbles, a multiple of 8.
+
+// func row4DecodeAVX2(y *float32, b *byte, nblocks, half, hdr int, off int32)
+// Bit-identical to nibblesGeneric per block (VCVTPH2PS is exact).
+TEXT ·row4DecodeAVX2(SB), NOSPLIT, $0-44
+	MOVQ y+0(FP), DI
+	MOVQ b+8(FP), SI
+	MOVQ nblocks+16(FP), R9
+	MOVQ half+24(FP), R10
+	MOVQ hdr+32(FP), R11
+	MOVL off+40(FP), DX
+
+	VMOVD        DX, X14
+	VPBROADCASTD X14, Y14 // off
+	MOVL         $15, DX
+	VMOVD        DX, X15
+	VPBROADCASTD X15, Y15 // nibble mask
+	MOVL         $0x80000000, DX
+	VMOVD        DX, X13
+	VPBROADCASTD X13, Y13 // -0.0
+
+block:
+	MOVWLZX      0(SI), DX
+	VMOVD        DX, X0
+	VCVTPH2PS    X0, X0
+	VBROADCASTSS X0, Y10 // d
+	VMOVAPS      Y13, Y11 // -0 ...
+	CMPQ         R11, $4
+	JNE          body
+	MOVWLZX      2(SI), DX // ... or m
+	VMOVD        DX, X0
+	VCVTPH2PS    X0, X0
+	VBROADCASTSS X0, Y11
+
+body:
+	LEAQ (SI)(R11*1), AX  // nibbles
+	LEAQ (DI)(R10*4), R8  // y + half
+	MOVQ R10, CX
+
+loop:
+	VPMOVZXBD (AX), Y0
+	VPAND     Y15, Y0, Y1
+	VPSRLD    $4, Y0, Y2
+	VPADDD    Y14, Y1, Y1
+	VPADDD    Y14, Y2, Y2
+	VCVTDQ2PS Y1, Y1
+	VCVTDQ2PS Y2, Y2
+	VMULPS    Y10, Y1, Y1
+	VMULPS    Y10, Y2, Y2
+	VADDPS    Y11, Y1, Y1
+	VADDPS    Y11, Y2, Y2
+	VMOVUPS   Y1, (DI)
+	VMOVUPS   Y2, (R8)
+	ADDQ      $8, AX
+	ADDQ      $32, DI
+	ADDQ      $32, R8
+	SUBQ      $8, CX
+	JNZ       loop
+
+	MOVQ R8, DI          // next block's output follows the high half
+	ADDQ R11, SI
+	ADDQ R10, SI
+	DECQ R9
+	JNZ  block
+
+	VZEROUPPER
+	RET
+
+// func row4DotFMA(x *float32, b *byte, nblocks, half, hdr int, off int32) float32
+// sum over blocks of d*sum_j (q_j+off)*x_j [+ m*sum_j x_j] (FMA, 8 lanes).
+TEXT ·row4DotFMA(SB), NOSPLIT, $0-52
+	MOVQ x+0(FP), DI
+	MOVQ b+8(FP), SI
+	MOVQ nblocks+16(FP), R9
+	MOVQ half+24(FP), R10
+	MOVQ hdr+32(FP), R11
+	MOVL off+40(FP), DX
+
+	VMOVD        DX, X14
+	VPBROADCASTD X14, Y14 // off
+	MOVL         $15, DX
+	VMOVD        DX, X15
+	VPBROADCASTD X15, Y15 // nibble mask
+	VXORPS       Y12, Y12, Y12 // total
+
+block:
+	LEAQ   (SI)(R11*1), AX
+	LEAQ   (DI)(R10*4), R8
+	MOVQ   R10, CX
+	VXORPS Y5, Y5, Y5 // sum (q+off)*x
+	VXORPS Y6, Y6, Y6 // sum x
+
+loop:
+	VPMOVZXBD   (AX), Y0
+	VPAND       Y15, Y0, Y1
+	VPSRLD      $4, Y0, Y2
+	VPADDD      Y14, Y1, Y1
+	VPADDD      Y14, Y2, Y2
+	VCVTDQ2PS   Y1, Y1
+	VCVTDQ2PS   Y2, Y2
+	VMOVUPS     (DI), Y3
+	VMOVUPS     (R8), Y4
+	VFMADD231PS Y3, Y1, Y5
+	VFMADD231PS Y4, Y2, Y5
+	VADDPS      Y3, Y6, Y6
+	VADDPS      Y4, Y6, Y6
+	ADDQ        $8, AX
+	ADDQ        $32, DI
+	ADDQ        $32, R8
+	SUBQ        $8, CX
+	JNZ         loop
+
+	MOVWLZX      0(SI), DX
+	VMOVD        DX, X0
+	VCVTPH2PS    X0, X0
+	VBROADCASTSS X0, Y10
+	VFMADD231PS  Y10, Y5, Y12 // total += d * sum (q+off)*x
+	CMPQ         R11, $4
+	JNE          next
+	MOVWLZX      2(SI), DX
+	VMOVD        DX, X0
+	VCVTPH2PS    X0, X0
+	VBROADCASTSS X0, Y11
+	VFMADD231PS  Y11, Y6, Y12 // total += m * sum x
+
+next:
+	MOVQ R8, DI
+	ADDQ R11, SI
+	ADDQ R10, SI
+	DECQ R9
+	JNZ  block
+
+	VEXTRACTF128 $1, Y12, X0
+	VADDPS       X0, X12, X12
+	VHADDPS      X12, X12, X12
+	VHADDPS      X12, X12, X12
+	VMOVSS       X12, ret+48(FP)
+	VZEROUPPER
+	RET
+
+// func row8DecodeAVX2(y *float32, b *byte, nblocks int)
+// Q8_0 rows (34-byte blocks "d f16 | 32 x int8"): y = float32(q) * d.
+TEXT ·row8DecodeAVX2(SB), NOSPLIT, $0-24
+	MOVQ y+0(FP), DI
+	MOVQ b+8(FP), SI
+	MOVQ nblocks+16(FP), R9
+
+block:
+	MOVWLZX      0(SI), DX
+	VMOVD        DX, X0
+	VCVTPH2PS    X0, X0
+	VBROADCASTSS X0, Y10
+	VPMOVSXBD    2(SI), Y0
+	VPMOVSXBD    10(SI), Y1
+	VPMOVSXBD    18(SI), Y2
+	VPMOVSXBD    26(SI), Y3
+	VCVTDQ2PS    Y0, Y0
+	VCVTDQ2PS    Y1, Y1
+	VCVTDQ2PS    Y2, Y2
+	VCVTDQ2PS    Y3, Y3
+	VMULPS       Y10, Y0, Y0
+	VMULPS       Y10, Y1, Y1
+	VMULPS       Y10, Y2, Y2
+	VMULPS       Y10, Y3, Y3
+	VMOVUPS      Y0, 0(DI)
+	VMOVUPS      Y1, 32(DI)
+	VMOVUPS      Y2, 64(DI)
+	VMOVUPS      Y3, 96(DI)
+	ADDQ         $34, SI
+	ADDQ         $128, DI
+	DECQ         R9
+	JNZ          block
+
+	VZEROUPPER
+	RET
+
+// func row8DotFMA(x *float32, b *byte, nblocks int) float32
+// Q8_0: sum over blocks of d * sum_j q_j*x_j (FMA, 8 lanes).
+TEXT ·row8DotFMA(SB), NOSPLIT, $0-28
+	MOVQ   x+0(FP), DI
+	MOVQ   b+8(FP), SI
+	MOVQ   nblocks+16(FP), R9
+	VXORPS Y12, Y12, Y12
+
+block:
+	VPMOVSXBD    2(SI), Y0
+	VPMOVSXBD    10(SI), Y1
+	VPMOVSXBD    18(SI), Y2
+	VPMOVSXBD    26(SI), Y3
+	VCVTDQ2PS    Y0, Y0
+	VCVTDQ2PS    Y1, Y1
+	VCVTDQ2PS    Y2, Y2
+	VCVTDQ2PS    Y3, Y3
+	VMULPS       0(DI), Y0, Y0
+	VFMADD231PS  32(DI), Y1, Y0
+	VMULPS       64(DI), Y2, Y2
+	VFMADD231PS  96(DI), Y3, Y2
+	VADDPS       Y2, Y0, Y0
+	MOVWLZX      0(SI), DX
+	VMOVD        DX, X4
+	VCVTPH2PS    X4, X4
+	VBROADCASTSS X4, Y10
+	VFMADD231PS  Y10, Y0, Y12
+	ADDQ         $34, SI
+	ADDQ         $128, DI
+	DECQ         R9
+	JNZ          block
+
+	VEXTRACTF128 $1, Y12, X0
+	VADDPS       X0, X12, X12
+	VHADDPS      X12, X12, X12
+	VHADDPS      X12, X12, X12
+	VMOVSS       X12, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func q4kRowAVX2(y *float32, b *byte, nblocks int, c *float32)
+// Q4_K rows: c holds, per block and per sub-block pair i, the four values
+// {d*sc_2i, -(dmin*m_2i), d*sc_2i+1, -(dmin*m_2i+1)} (16 per block). For
+// each pair, y[64i+l] = c0*lo + c1 and y[64i+32+l] = c2*hi + c3 over the 32
+// bytes qs[32i:32i+32]: bit-identical to nibblesGeneric.
+TEXT ·q4kRowAVX2(SB), NOSPLIT, $0-32
+	MOVQ y+0(FP), DI
+	MOVQ b+8(FP), SI
+	MOVQ nblocks+16(FP), R9
+	MOVQ c+24(FP), BX
+
+	MOVL         $15, DX
+	VMOVD        DX, X15
+	VPBROADCASTD X15, Y15
+
+block:
+	LEAQ 16(SI), AX // qs
+	MOVQ $4, R10
+
+pair:
+	VBROADCASTSS 0(BX), Y10
+	VBROADCASTSS 4(BX), Y11
+	VBROADCASTSS 8(BX), Y12
+	VBROADCASTSS 12(BX), Y13
+	MOVQ         $4, CX
+
+loop:
+	VPMOVZXBD (AX), Y0
+	VPAND     Y15, Y0, Y1
+	VPSRLD    $4, Y0, Y2
+	VCVTDQ2PS Y1, Y1
+	VCVTDQ2PS Y2, Y2
+	VMULPS    Y10, Y1, Y1
+	VMULPS    Y12, Y2, Y2
+	VADDPS    Y11, Y1, Y1
+	VADDPS    Y13, Y2, Y2
+	VMOVUPS   Y1, (DI)
+	VMOVUPS   Y2, 128(DI)
+	ADDQ      $8, AX
+	ADDQ      $32, DI
+	DECQ      CX
+	JNZ       loop
+
+	ADDQ $128, DI // skip the high half just written
+	ADDQ $16, BX
+	DECQ R10
+	JNZ  pair
+
+	ADDQ $144, SI
+	DECQ R9
+	JNZ  block
+
+	VZEROUPPER
+	RET
+
+// func q4kDotFMA(x *float32, b *byte, nblocks int, c *float32) float32
+// Q4_K dot product with c laid out as for q4kRowAVX2: sum over sub-blocks
+// of c0*sum q*x + c1*sum x (FMA, 8 lanes).
+TEXT ·q4kDotFMA(SB), NOSPLIT, $0-36
+	MOVQ x+0(FP), DI
+	MOVQ b+8(FP), SI
+	MOVQ nblocks+16(FP), R9
+	MOVQ c+24(FP), BX
+
+	MOVL         $15, DX
+	VMOVD        DX, X15
+	VPBROADCASTD X15, Y15
+	VXORPS       Y14, Y14, Y14 // total
+
+block:
+	LEAQ 16(SI), AX
+	MOVQ $4, R10
+
+pair:
+	VXORPS Y5, Y5, Y5 // sum lo*x
+	VXORPS Y6, Y6, Y6 // sum x (lo)
+	VXORPS Y7, Y7, Y7 // sum hi*x
+	VXORPS Y8, Y8, Y8 // sum x (hi)
+	MOVQ   $4, CX
+
+loop:
+	VPMOVZXBD   (AX), Y0
+	VPAND       Y15, Y0, Y1
+	VPSRLD      $4, Y0, Y2
+	VCVTDQ2PS   Y1, Y1
+	VCVTDQ2PS   Y2, Y2
+	VMOVUPS     (DI), Y3
+	VMOVUPS     128(DI), Y4
+	VFMADD231PS Y3, Y1, Y5
+	VADDPS      Y3, Y6, Y6
+	VFMADD231PS Y4, Y2, Y7
+	VADDPS      Y4, Y8, Y8
+	ADDQ        $8, AX
+	ADDQ        $32, DI
+	DECQ        CX
+	JNZ         loop
+
+	VBROADCASTSS 0(BX), Y10
+	VBROADCASTSS 4(BX), Y11
+	VBROADCASTSS 8(BX), Y12
+	VBROADCASTSS 12(BX), Y13
+	VFMADD231PS  Y10, Y5, Y14
+	VFMADD231PS  Y11, Y6, Y14
+	VFMADD231PS  Y12, Y7, Y14
+	VFMADD231PS  Y13, Y8, Y14
+	ADDQ         $128, DI
+	ADDQ         $16, BX
+	DECQ         R10
+	JNZ          pair
+
+	ADDQ $144, SI
+	DECQ R9
+	JNZ  block
+
+	VEXTRACTF128 $1, Y14, X0
+	VADDPS       X0, X14, X14
+	VHADDPS      X14, X14, X14
+	VHADDPS      X14, X14, X14
+	VMOVSS       X14, ret+32(FP)
+	VZEROUPPER
+	RET
+
+// func q6kRowAVX2(y *float32, b *byte, nblocks int, s *float32)
+// y[16g+i] = float32(q-32) * s[g]: bit-identical to decodeQ6K.
+TEXT ·q6kRowAVX2(SB), NOSPLIT, $128-32
+	MOVQ y+0(FP), DI
+	MOVQ b+8(FP), SI
+	MOVQ nblocks+16(FP), R9
+	MOVQ s+24(FP), BX
+	Q6K_CONSTS
+
+block:
+	MOVQ SI, R11      // ql
+	LEAQ 128(SI), R12 // qh
+	MOVQ $2, R10
+
+halfblk:
+	Q6K_UNPACK
+	XORQ CX, CX
+
+group:
+	VBROADCASTSS (BX), Y10
+	VPMOVSXBD    0(SP)(CX*1), Y0
+	VPMOVSXBD    8(SP)(CX*1), Y1
+	VCVTDQ2PS    Y0, Y0
+	VCVTDQ2PS    Y1, Y1
+	VMULPS       Y10, Y0, Y0
+	VMULPS       Y10, Y1, Y1
+	VMOVUPS      Y0, 0(DI)
+	VMOVUPS      Y1, 32(DI)
+	ADDQ         $4, BX
+	ADDQ         $64, DI
+	ADDQ         $16, CX
+	CMPQ         CX, $128
+	JLT          group
+
+	ADDQ $64, R11
+	ADDQ $32, R12
+	DECQ R10
+	JNZ  halfblk
+
+	ADDQ $210, SI
+	DECQ R9
+	JNZ  block
+
+	VZEROUPPER
+	RET
+
+// func q6kDotFMA(x *float32, b *byte, nblocks int, s *float32) float32
+// sum over sub-blocks g of s[g] * sum_i x[16g+i]*(q-32) (FMA, 8 lanes).
+TEXT ·q6kDotFMA(SB), NOSPLIT, $128-36
+	MOVQ x+0(FP), DI
+	MOVQ b+8(FP), SI
+	MOVQ nblocks+16(FP), R9
+	MOVQ s+24(FP), BX
+	Q6K_CONSTS
+	VXORPS Y12, Y12, Y12
+
+block:
+	MOVQ SI, R11
+	LEAQ 128(SI), R12
+	MOVQ $2, R10
+
+halfblk:
+	Q6K_UNPACK
+	XORQ CX, CX
+
+group:
+	VBROADCASTSS (BX), Y10
+	VPMOVSXBD    0(SP)(CX*1), Y0
+	VPMOVSXBD    8(SP)(CX*1), Y1
+	VCVTDQ2PS    Y0, Y0
+	VCVTDQ2PS    Y1, Y1
+	VMULPS       0(DI), Y0, Y0
+	VFMADD231PS  32(DI), Y1, Y0
+	VFMADD231PS  Y10, Y0, Y12
+	ADDQ         $4, BX
+	ADDQ         $64, DI
+	ADDQ         $16, CX
+	CMPQ         CX, $128
+	JLT          group
+
+	ADDQ $64, R11
+	ADDQ $32, R12
+	DECQ R10
+	JNZ  halfblk
+
+	ADDQ $210, SI
+	DECQ R9
+	JNZ  block
+
+	VEXTRACTF128 $1, Y12, X0
+	VADDPS       X0, X12, X12
+	VHADDPS      X12, X12, X12
+	VHADDPS      X12, X12, X12
+	VMOVSS       X12, ret+32(FP)
+	VZEROUPPER
+	RET
