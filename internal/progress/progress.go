@@ -171,8 +171,15 @@ next:
 }
 
 // Finish completes the report: the bar is filled, or a final line with the
-// totals is printed. Further calls do nothing.
-func (b *Bar) Finish() {
+// totals is printed. Further calls, and Stop, do nothing.
+func (b *Bar) Finish() { b.end(true) }
+
+// Stop ends the report without completing it (the job failed): the bar is
+// left where it is and the line ended, and no final line is printed.
+// Further calls, and Finish, do nothing.
+func (b *Bar) Stop() { b.end(false) }
+
+func (b *Bar) end(complete bool) {
 	if b == nil {
 		return
 	}
@@ -182,10 +189,13 @@ func (b *Bar) Finish() {
 		return
 	}
 	b.finished = true
-	switch b.o.Mode {
-	case ModeBar:
+	switch {
+	case b.o.Mode == ModeBar && complete:
 		_ = b.bar.Finish()
-	case ModeLines:
+	case b.o.Mode == ModeBar:
+		_ = b.bar.Exit() // leaves the bar as drawn
+		_, _ = io.WriteString(b.o.Writer, "\n")
+	case b.o.Mode == ModeLines && complete:
 		b.line(b.o.Now(), true)
 	}
 }

@@ -64,6 +64,16 @@ func TestLinesEveryInterval(t *testing.T) {
 	)
 }
 
+func TestStop(t *testing.T) {
+	b, buf, c := newTest(100, Options{Percent: 50})
+	c.advance(time.Second)
+	b.Add(60)
+	b.Stop()
+	b.Finish()
+	b.Add(40)
+	expectLines(t, buf, "eval: 60.0% 60/100 it, 60.0 it/s, elapsed 1s, ETA 700ms")
+}
+
 func TestQuietAndNil(t *testing.T) {
 	b, buf, _ := newTest(10, Options{Mode: ModeQuiet})
 	b.Add(10)
@@ -76,6 +86,7 @@ func TestQuietAndNil(t *testing.T) {
 	nb.Set(2)
 	nb.SetFields(F("a", "%d", 1))
 	nb.Finish()
+	nb.Stop()
 }
 
 func TestNotATerminal(t *testing.T) {

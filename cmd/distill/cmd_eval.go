@@ -1,0 +1,184 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/distill-dev/distill/eval"
+)
+
+func init() { register(evalCommand) }
+
+func evalCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "eval",
+		Usage:     "perplexity on a text or JSONL file; with --compare, top-1 agreement and KL against a reference model",
+		ArgsUsage: "MODEL",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "data", Required: true, Usage: "evaluation text: a text file, or JSONL with one {\"text\": ...} per line"},
+			&cli.StringFlag{Name: "format", Value: "auto", Usage: "data format: auto (by extension: .jsonl/.json are JSONL), text, jsonl"},
+			&cli.BoolFlag{Name: "split-docs", Usage: "text files: blank lines separate documents (default: the whole file is one document)"},
+			&cli.IntFlag{Name: "context", Usage: "tokens the model sees per window (0 = the model's maximum sequence length)"},
+			&cli.IntFlag{Name: "stride", Usage: "window stride in tokens, 1..context (0 = context: disjoint windows)"},
+			&cli.StringFlag{Name: "bos", Value: "doc", Usage: "BOS insertion: none, stream (once, before the stream), doc (before every document)"},
+			&cli.IntFlag{Name: "batch", Usage: "windows per forward pass (0 = automatic)"},
+			&cli.IntFlag{Name: "limit", Usage: "evaluate only the first N tokens of the stream (0 = all)"},
+			&cli.StringFlag{Name: "compare", Usage: "reference model P (e.g. the teacher): adds top-1 agreement and KL(P||MODEL)"},
+			&cli.BoolFlag{Name: "json", Usage: "machine-readable output"},
+		},
+		Action: func(c *cli.Context) error {
+			if err := oneArg(c, "MODEL"); err != nil {
+				return err
+			}
+			return runEval(e, c)
+		},
+	}
+}
+
+type modelSummary struct {
+	Path   string `json:"path"`
+	Format string `json:"format"`
+	Params int64  `json:"params"`
+}
+
+func summarize(m *loadedModel) modelSummary { return modelSummary{m.Path, m.Format, m.Params} }
+
+type dataSummary struct {
+	Path      string `json:"path"`
+	Format    string `json:"format"`
+	Documents int    `json:"documents"`
+	Tokens    int    `json:"tokens"` // stream length, inserted BOS included
+	BOS       string `json:"bos"`
+}
+
+type evalReport struct {
+	Model       modelSummary  `json:"model"`
+	Reference   *modelSummary `json:"reference,omitempty"`
+	Data        dataSummary   `json:"data"`
+	Definitions []string      `json:"definitions"`
+	Result      eval.Result   `json:"result"`
+	// Comparison against the reference (--compare): P is the reference,
+	// Q the model.
+	Comparison *eval.Comparison `json:"comparison,omitempty"`
+	Seconds    float64          `json:"seconds"`
+	TokPerSec  float64          `json:"tokens_per_second"` // scored tokens per second (per model)
+}
+
+func runEval(e *env, c *cli.Context) error {
+	format, err := eval.ParseFormat(c.String("format"))
+	if err != nil {
+		return err
+	}
+	bos, err := eval.ParseBOSMode(c.String("bos"))
+	if err != nil {
+		return err
+	}
+	if c.Int("limit") < 0 {
+		return fmt.Errorf("--limit %d is negative", c.Int("limit"))
+	}
+	dataPath := c.String("data")
+	docs, err := eval.ReadDocuments(dataPath, eval.ReadOptions{Format: format, SplitDocs: c.Bool("split-docs")})
+	if err != nil {
+		return err
+	}
+	m, err := e.models.load(c.Args().First(), e)
+	if err != nil {
+		return err
+	}
+	defer m.close()
+	stream := tokenize(m.Tok, docs, bos)
+	if n := c.Int("limit"); n > 0 && n < stream.Len() {
+		stream.IDs, stream.Target = stream.IDs[:n], stream.Target[:n]
+	}
+	rep := evalReport{
+		Model: summarize(m),
+		Data: dataSummary{Path: dataPath, Format: string(eval.FormatOf(dataPath, format)),
+			Documents: len(docs), Tokens: stream.Len(), BOS: bos.String()},
+	}
+	var ref *loadedModel
+	if p := c.String("compare"); p != "" {
+		if ref, err = e.models.load(p, e); err != nil {
+			return err
+		}
+		defer ref.close()
+		s := summarize(ref)
+		rep.Reference = &s
+		if rs := tokenize(ref.Tok, docs, bos); rs.Len() < stream.Len() || !slices.Equal(rs.IDs[:stream.Len()], stream.IDs) {
+			return fmt.Errorf("%s and %s tokenize %s differently: they cannot be compared token by token", m.Path, ref.Path, dataPath)
+		}
+	}
+	bar := e.newBar(int64(stream.Targets()), "eval "+filepath.Base(m.Path), "tok")
+	o := eval.Options{Context: c.Int("context"), Stride: c.Int("stride"), Batch: c.Int("batch"),
+		Progress: func(done, _ int) { bar.Set(int64(done)) }}
+	start := time.Now()
+	if ref == nil {
+		rep.Result, err = eval.Perplexity(m.LM, stream, o)
+	} else {
+		var cmp eval.Comparison
+		cmp, err = eval.Compare(ref.LM, m.LM, stream, o)
+		rep.Result, rep.Comparison = cmp.Q, &cmp
+	}
+	if err != nil {
+		bar.Stop()
+		return err
+	}
+	bar.Finish()
+	rep.Seconds = time.Since(start).Seconds()
+	rep.TokPerSec = float64(rep.Result.Tokens) / rep.Seconds
+	rep.Definitions = eval.Definitions(bos, rep.Result.Context, rep.Result.Stride)
+	if ref != nil {
+		rep.Definitions = append(rep.Definitions, eval.CompareDefinitions()...)
+	}
+	if c.Bool("json") {
+		return writeJSON(e.stdout, rep)
+	}
+	return printEval(e, &rep)
+}
+
+// tokenize encodes each document without BOS/EOS and builds the stream.
+func tokenize(tok tokenizer, docs []string, bos eval.BOSMode) eval.Stream {
+	ids := make([][]int32, len(docs))
+	for i, d := range docs {
+		ids[i] = tok.Encode(d, false, false)
+	}
+	return eval.BuildStream(ids, tok.BOS(), bos)
+}
+
+func printEval(e *env, r *evalReport) error {
+	w := e.stdout
+	t := newTable(w)
+	t.row("model\t%s\t(%s, %s parameters)", r.Model.Path, r.Model.Format, human(r.Model.Params))
+	if r.Reference != nil {
+		t.row("reference\t%s\t(%s, %s parameters)", r.Reference.Path, r.Reference.Format, human(r.Reference.Params))
+	}
+	t.row("data\t%s\t(%s, %s, %s with BOS=%s)", r.Data.Path, r.Data.Format, plural(r.Data.Documents, "document"), plural(r.Data.Tokens, "token"), r.Data.BOS)
+	if err := t.flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "definitions")
+	for _, d := range r.Definitions {
+		fmt.Fprintf(w, "  - %s\n", d)
+	}
+	fmt.Fprintln(w, "result")
+	t = newTable(w)
+	res := r.Result
+	t.row("  scored tokens\t%d\t(%s of context %d, stride %d)", res.Tokens, plural(res.Windows, "window"), res.Context, res.Stride)
+	if r.Comparison == nil {
+		t.row("  NLL\t%.4f\tnats/token", res.NLL)
+		t.row("  PPL\t%.4f", res.PPL)
+	} else {
+		p := r.Comparison.P
+		t.row("  \tmodel\treference")
+		t.row("  NLL\t%.4f\t%.4f\tnats/token", res.NLL, p.NLL)
+		t.row("  PPL\t%.4f\t%.4f", res.PPL, p.PPL)
+		t.row("  top-1 agreement\t%.4f", r.Comparison.Agreement)
+		t.row("  KL(reference||model)\t%.5f\tnats/token", r.Comparison.KL)
+		t.row("  KL(model||reference)\t%.5f\tnats/token", r.Comparison.ReverseKL)
+	}
+	t.row("  time\t%.2f s\t(%.0f tokens/s)", r.Seconds, r.TokPerSec)
+	return t.flush()
+}

@@ -1,0 +1,141 @@
+// Command distill distils and quantizes Transformer language models: it
+// loads teacher checkpoints, evaluates them, and (in later commands) trains,
+// quantizes and exports students. Each command lives in its own cmd_*.go
+// file and registers itself with register; this file holds the app, the
+// global flags and the one place where errors become exit codes.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"sort"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/distill-dev/distill/internal/progress"
+)
+
+// Exit codes. Every error ends the process through exitCode, so a command
+// that needs a distinct code returns an error wrapped by withExitCode.
+const (
+	exitOK         = 0
+	exitError      = 1 // any failure: bad input, I/O, a model that will not load
+	exitGateFailed = 3 // the run worked but a quality gate failed (distill run)
+)
+
+// exitCoded carries a non-default exit code through error wrapping.
+type exitCoded struct {
+	code int
+	err  error
+}
+
+func (e *exitCoded) Error() string { return e.err.Error() }
+func (e *exitCoded) Unwrap() error { return e.err }
+
+// withExitCode makes err end the process with code (e.g. exitGateFailed).
+func withExitCode(code int, err error) error { return &exitCoded{code, err} }
+
+// exitCode maps the error a command returned to the process exit status.
+func exitCode(err error) int {
+	if err == nil {
+		return exitOK
+	}
+	var ec *exitCoded
+	if errors.As(err, &ec) {
+		return ec.code
+	}
+	return exitError
+}
+
+// commands is filled by register, called from each cmd_*.go file's init.
+var commands []func(env *env) *cli.Command
+
+func register(c func(env *env) *cli.Command) { commands = append(commands, c) }
+
+// env is what commands share: output streams, the global settings and the
+// hooks that load models (replaced by fakes in tests).
+type env struct {
+	stdout, stderr io.Writer
+	device         string
+	threads        int
+	progress       progress.DisplayMode
+	models         modelHooks
+}
+
+func main() {
+	os.Exit(run(os.Args, os.Stdout, os.Stderr, teacherHooks()))
+}
+
+// run executes one command line and returns the exit status; errors are
+// printed to stderr as "distill: <message>".
+func run(args []string, stdout, stderr io.Writer, hooks modelHooks) int {
+	e := &env{stdout: stdout, stderr: stderr, models: hooks}
+	app := newApp(e)
+	err := app.Run(hoistFlags(app, args))
+	if err != nil {
+		fmt.Fprintf(stderr, "distill: %v\n", err)
+	}
+	return exitCode(err)
+}
+
+func newApp(e *env) *cli.App {
+	app := &cli.App{
+		Name:            "distill",
+		Usage:           "distil and quantize Transformer language models",
+		Version:         version,
+		Writer:          e.stdout,
+		ErrWriter:       e.stderr,
+		HideHelpCommand: true,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "device", Value: "cpu", Usage: "compute device: cpu, cuda, cuda:N"},
+			&cli.IntFlag{Name: "threads", Usage: "CPU threads (0 = all cores)"},
+			&cli.StringFlag{Name: "progress", Value: "auto", Usage: "progress display: auto (bar on a terminal, lines otherwise), bar, lines, none"},
+		},
+		Before: func(c *cli.Context) error {
+			e.device = c.String("device")
+			e.threads = c.Int("threads")
+			if e.threads < 0 {
+				return fmt.Errorf("--threads %d is negative", e.threads)
+			}
+			if e.threads > 0 {
+				runtime.GOMAXPROCS(e.threads)
+			}
+			m, ok := map[string]progress.DisplayMode{"auto": progress.ModeAuto, "bar": progress.ModeBar, "lines": progress.ModeLines, "none": progress.ModeQuiet}[c.String("progress")]
+			if !ok {
+				return fmt.Errorf("--progress %q: want auto, bar, lines or none", c.String("progress"))
+			}
+			e.progress = m
+			return nil
+		},
+		// Errors are printed and turned into exit codes by run alone.
+		ExitErrHandler: func(*cli.Context, error) {},
+		OnUsageError:   usageError,
+	}
+	for _, mk := range commands {
+		c := mk(e)
+		c.OnUsageError = usageError
+		app.Commands = append(app.Commands, c)
+	}
+	sort.Slice(app.Commands, func(i, j int) bool { return app.Commands[i].Name < app.Commands[j].Name })
+	return app
+}
+
+// oneArg checks that the command got exactly one positional argument.
+func oneArg(c *cli.Context, what string) error {
+	if c.NArg() != 1 {
+		return fmt.Errorf("%s takes one %s argument, got %d", c.Command.Name, what, c.NArg())
+	}
+	return nil
+}
+
+func usageError(c *cli.Context, err error, _ bool) error {
+	return fmt.Errorf("%w (see %s --help)", err, c.Command.HelpName)
+}
+
+// newBar starts a progress report on stderr in the mode --progress chose.
+func (e *env) newBar(total int64, desc, unit string) *progress.Bar {
+	return progress.New(total, desc, progress.Options{Writer: e.stderr, Mode: e.progress, Unit: unit})
+}

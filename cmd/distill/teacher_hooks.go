@@ -1,0 +1,57 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/distill-dev/distill/teacher"
+)
+
+// teacherHooks loads models through the teacher package.
+func teacherHooks() modelHooks {
+	return modelHooks{load: loadTeacher, inspect: inspectTeacher}
+}
+
+func loadTeacher(path string, e *env) (*loadedModel, error) {
+	b, err := openBackend(e)
+	if err != nil {
+		return nil, err
+	}
+	t, err := teacher.Load(path, b, teacher.LoadOptions{})
+	if err != nil {
+		return nil, err
+	}
+	if t.Tokenizer == nil {
+		t.Close()
+		return nil, fmt.Errorf("%s: no tokenizer found beside the checkpoint", path)
+	}
+	return &loadedModel{
+		LM: t.Model, Tok: t.Tokenizer, Path: t.Path, Format: t.Format, Params: int64(t.Model.NumParams()),
+		Generate: func(prompt string, o genOptions, onPiece func(string)) ([]int32, []int32, error) {
+			n := 0
+			ids, _, err := teacher.Generate(t, prompt, teacher.GenerateOptions{
+				MaxTokens: o.MaxTokens, Temperature: float32(o.Temperature), TopP: float32(o.TopP), Seed: o.Seed,
+			}, func(piece string) { n++; onPiece(piece) })
+			if err != nil {
+				return nil, nil, err
+			}
+			return ids[:len(ids)-n], ids[len(ids)-n:], nil
+		},
+		Close: t.Close,
+	}, nil
+}
+
+func inspectTeacher(path string) (*inspectInfo, error) {
+	in, err := teacher.Inspect(path)
+	if err != nil {
+		return nil, err
+	}
+	info := &inspectInfo{Path: in.Path, Format: in.Format, Config: in.Config, Params: int64(in.NumParams), Bytes: in.TotalBytes}
+	for _, t := range in.Tensors {
+		n := int64(1)
+		for _, d := range t.Shape {
+			n *= int64(d)
+		}
+		info.Tensors = append(info.Tensors, tensorInfo{Name: t.Name, DType: t.DType.String(), Shape: t.Shape, Params: n, Bytes: t.Bytes})
+	}
+	return info, nil
+}

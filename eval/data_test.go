@@ -1,0 +1,77 @@
+package eval
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestReadDocuments(t *testing.T) {
+	text := "One story.\nSecond line.\n\n  \nAnother story.\r\n\n\nLast."
+	for _, tc := range []struct {
+		name, content string
+		o             ReadOptions
+		want          []string
+	}{
+		{"a.txt", text, ReadOptions{}, []string{text}},
+		{"a.txt", text, ReadOptions{SplitDocs: true}, []string{"One story.\nSecond line.", "Another story.", "Last."}},
+		{"a.jsonl", "{\"text\": \"x y\", \"id\": 1}\n\n{\"text\":\"\\u00e9\"}", ReadOptions{}, []string{"x y", "é"}},
+		{"a.data", "{\"text\": \"z\"}\n", ReadOptions{Format: FormatJSONL}, []string{"z"}},
+		{"a.jsonl", "{\"text\": \"z\"}\n", ReadOptions{Format: FormatText}, []string{"{\"text\": \"z\"}\n"}},
+	} {
+		got, err := ReadDocuments(writeFile(t, tc.name, tc.content), tc.o)
+		if err != nil || !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s %+v: got %q, %v; want %q", tc.name, tc.o, got, err, tc.want)
+		}
+	}
+}
+
+func TestReadDocumentsErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, content string
+		o             ReadOptions
+		want          []string // substrings of the error
+	}{
+		{"bad.jsonl", "{\"text\": \"ok\"}\n{\"text\": \"ok\"\n", ReadOptions{}, []string{"bad.jsonl:2:", "invalid JSON"}},
+		{"num.jsonl", "\n{\"text\": 5}\n", ReadOptions{}, []string{"num.jsonl:2:", "invalid JSON"}},
+		{"notext.jsonl", "{\"body\": \"x\"}", ReadOptions{}, []string{"notext.jsonl:1:", `no "text"`}},
+		{"empty.jsonl", "\n\n", ReadOptions{}, []string{"empty.jsonl", "no text"}},
+		{"empty.txt", " \n\n", ReadOptions{}, []string{"empty.txt", "no text"}},
+		{"empty2.txt", "\n \n", ReadOptions{SplitDocs: true}, []string{"empty2.txt", "no text"}},
+	} {
+		_, err := ReadDocuments(writeFile(t, tc.name, tc.content), tc.o)
+		for _, w := range tc.want {
+			if err == nil || !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: error %v, want it to contain %q", tc.name, err, w)
+			}
+		}
+	}
+	if _, err := ReadDocuments(filepath.Join(t.TempDir(), "missing.txt"), ReadOptions{}); err == nil || !strings.Contains(err.Error(), "missing.txt") {
+		t.Errorf("missing file: %v", err)
+	}
+}
+
+func TestParseFormat(t *testing.T) {
+	for in, want := range map[string]Format{"": FormatAuto, "auto": FormatAuto, "text": FormatText, "jsonl": FormatJSONL} {
+		if f, err := ParseFormat(in); err != nil || f != want {
+			t.Errorf("ParseFormat(%q) = %q, %v", in, f, err)
+		}
+	}
+	if _, err := ParseFormat("csv"); err == nil {
+		t.Error("ParseFormat(csv): no error")
+	}
+	if FormatOf("x/y.JSONL", FormatAuto) != FormatJSONL || FormatOf("y.txt", FormatAuto) != FormatText || FormatOf("y.txt", FormatJSONL) != FormatJSONL {
+		t.Error("FormatOf")
+	}
+}
