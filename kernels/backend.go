@@ -24,6 +24,11 @@
 //     Reading a tensor back (ToFloat32, ReadBytes) synchronises implicitly.
 package kernels
 
+import (
+	"errors"
+	"strconv"
+)
+
 // Tensor is a handle to a dense array owned by a Backend.
 type Tensor interface {
 	DType() DType
@@ -230,4 +235,31 @@ type Backend interface {
 	// CrossEntropyBackward accumulates dlogits[n, :] += scale *
 	// (softmax(logits[n, :]) - onehot(targets[n])) for targets >= 0.
 	CrossEntropyBackward(dlogits, logits Tensor, targets []int32, scale float32)
+}
+
+// String returns "interleaved" or "half".
+func (s RoPEStyle) String() string {
+	switch s {
+	case RoPEInterleaved:
+		return "interleaved"
+	case RoPEHalf:
+		return "half"
+	}
+	return "RoPEStyle(" + strconv.Itoa(int(s)) + ")"
+}
+
+// MarshalText writes the style's name, so configs print it readably.
+func (s RoPEStyle) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText parses a name written by MarshalText.
+func (s *RoPEStyle) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "interleaved":
+		*s = RoPEInterleaved
+	case "half":
+		*s = RoPEHalf
+	default:
+		return errors.New("kernels: unknown RoPE style " + strconv.Quote(string(b)))
+	}
+	return nil
 }

@@ -17,23 +17,24 @@ const (
 // (ParseHFConfig), llama2.c headers (ConfigFromLlama2C) and GGUF metadata
 // (ConfigFromGGUF) all map onto.
 type Config struct {
-	Arch      string // ArchLlama or ArchGPT2
-	Dim       int    // model width C
-	HiddenDim int    // feed-forward width F
-	NLayers   int    // L
-	NHeads    int    // query heads H
-	NKVHeads  int    // key/value heads (GQA); equals NHeads for GPT-2
-	VocabSize int    // V
-	MaxSeqLen int    // context length; the size of GPT-2's position table
-	NormEps   float32
+	Arch      string  `json:"arch"`        // ArchLlama or ArchGPT2
+	Dim       int     `json:"dim"`         // model width C
+	HiddenDim int     `json:"hidden_dim"`  // feed-forward width F
+	NLayers   int     `json:"n_layers"`    // L
+	NHeads    int     `json:"n_heads"`     // query heads H
+	NKVHeads  int     `json:"n_kv_heads"`  // key/value heads (GQA); equals NHeads for GPT-2
+	VocabSize int     `json:"vocab_size"`  // V
+	MaxSeqLen int     `json:"max_seq_len"` // context length; the size of GPT-2's position table
+	NormEps   float32 `json:"norm_eps"`
 	// RopeTheta and RopeStyle describe rotary embeddings (Llama only).
-	RopeTheta float32
-	RopeStyle kernels.RoPEStyle
+	RopeTheta float32           `json:"rope_theta,omitempty"`
+	RopeStyle kernels.RoPEStyle `json:"rope_style"`
 	// TiedEmbeddings means the classifier reuses token_embd.weight (no
 	// output.weight). Always true for GPT-2.
-	TiedEmbeddings bool
+	TiedEmbeddings bool `json:"tied_embeddings"`
 	// BOS and EOS are the begin/end-of-sequence ids, -1 when unknown.
-	BOS, EOS int32
+	BOS int32 `json:"bos"`
+	EOS int32 `json:"eos"`
 }
 
 // HeadDim is the width of one attention head, Dim/NHeads.
