@@ -1,0 +1,237 @@
+package recipe
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/distill-dev/distill/internal/formattest"
+)
+
+// repoRoot is the module root: tests run in the package folder, recipe/.
+func repoRoot(*testing.T) string { return ".." }
+
+var shipped = []string{"quickstart.yaml", "tinystories.yaml", "llama-hf.yaml"}
+
+func TestSchemaUpToDate(t *testing.T) {
+	want, err := JSONSchema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v map[string]any
+	if err := json.Unmarshal(want, &v); err != nil {
+		t.Fatalf("schema is not JSON: %v", err)
+	}
+	if v["$schema"] != "https://json-schema.org/draft/2020-12/schema" {
+		t.Errorf("$schema = %v", v["$schema"])
+	}
+	path := filepath.Join(repoRoot(t), "recipes", "schema.json")
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (create it with: go generate ./recipe)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("recipes/schema.json is stale: the recipe types changed. Regenerate it with\n\tgo generate ./recipe\n(or: go run ./recipe/internal/genschema -o recipes/schema.json)")
+	}
+}
+
+// TestShippedRecipesParse parses every recipe in recipes/ and validates it
+// without looking at files (they are machine-specific).
+func TestShippedRecipesParse(t *testing.T) {
+	root := repoRoot(t)
+	t.Setenv("DISTILL_DATA", "/data")
+	t.Setenv("HF_TEACHER", "/models/llama")
+	for _, name := range shipped {
+		path := filepath.Join(root, "recipes", name)
+		src, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.HasPrefix(src, []byte("# yaml-language-server: $schema=./schema.json\n")) {
+			t.Errorf("%s does not start with the yaml-language-server schema comment", name)
+		}
+		r, err := Load(path)
+		if err != nil {
+			t.Errorf("%s:\n%v", name, err)
+			continue
+		}
+		if err := r.Validate(ValidateContext{SkipFiles: true}); err != nil {
+			t.Errorf("%s:\n%v", name, err)
+		}
+	}
+	entries, err := filepath.Glob(filepath.Join(root, "recipes", "*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != len(shipped) {
+		t.Errorf("recipes/ holds %d recipes, the test knows %d: add the new one to shipped", len(entries), len(shipped))
+	}
+}
+
+// TestQuickstartValidates validates quickstart.yaml in a temporary copy of
+// the layout it expects (recipes/ beside testdata/quickstart/), so that it
+// passes before the real tiny teacher is committed.
+func TestQuickstartValidates(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join(repoRoot(t), "recipes", "quickstart.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	write := func(name, body string) {
+		p := filepath.Join(tmp, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("recipes/quickstart.yaml", string(src))
+	write("testdata/quickstart/teacher.bin", "not gguf: a llama2c header")
+	write("testdata/quickstart/tokenizer.bin", "tok")
+	write("testdata/quickstart/train.txt", "a\n\nb\n")
+	write("testdata/quickstart/valid.txt", "c\n")
+	tiny := TeacherInfo{NLayers: 4, Dim: 64, NHeads: 4, NKVHeads: 4, HiddenDim: 172, VocabSize: 512, MaxSeqLen: 256, TokenizerVocab: 512}
+	r, err := LoadAndValidate(filepath.Join(tmp, "recipes", "quickstart.yaml"),
+		ValidateContext{Teacher: func(Teacher) (TeacherInfo, error) { return tiny, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(tmp, "testdata", "quickstart", "teacher.bin"); string(r.Teacher.Path) != want {
+		t.Errorf("teacher path %s, want %s", r.Teacher.Path, want)
+	}
+	if want := filepath.Join(tmp, "runs", "quickstart"); string(r.Output) != want {
+		t.Errorf("output %s, want %s", r.Output, want)
+	}
+}
+
+// TestTinyStoriesRealTeacher validates tinystories.yaml against the real
+// stories260K files, reading the shape from the llama2.c header, and checks
+// that the student has at most half the teacher's parameters.
+func TestTinyStoriesRealTeacher(t *testing.T) {
+	root := repoRoot(t)
+	data := formattest.SharedData(t)
+	t.Setenv("DISTILL_DATA", data)
+	var info TeacherInfo
+	hook := func(tt Teacher) (TeacherInfo, error) {
+		var err error
+		info, err = llama2cHeader(string(tt.Path))
+		return info, err
+	}
+	r, err := LoadAndValidate(filepath.Join(root, "recipes", "tinystories.yaml"), ValidateContext{Teacher: hook})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh := r.Student.Resolve(info)
+	if sp, tp := sh.Params(), info.Params(); 2*sp > tp {
+		t.Errorf("student has %d parameters, more than half the teacher's %d", sp, tp)
+	} else {
+		t.Logf("student %d layers %v, %d params; teacher %d params (%.2fx)", len(sh.Layers), sh.Layers, sp, tp, float64(sp)/float64(tp))
+	}
+}
+
+// llama2cHeader reads the 7 int32 of a llama2.c checkpoint header.
+func llama2cHeader(path string) (TeacherInfo, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return TeacherInfo{}, err
+	}
+	defer f.Close()
+	var h [7]int32
+	if err := binary.Read(f, binary.LittleEndian, &h); err != nil {
+		return TeacherInfo{}, fmt.Errorf("%s: header: %w", path, err)
+	}
+	vocab := int(h[5])
+	tied := vocab > 0
+	if vocab < 0 {
+		vocab = -vocab
+	}
+	return TeacherInfo{Dim: int(h[0]), HiddenDim: int(h[1]), NLayers: int(h[2]), NHeads: int(h[3]),
+		NKVHeads: int(h[4]), VocabSize: vocab, MaxSeqLen: int(h[6]), TiedEmbeddings: tied}, nil
+}
+
+func TestLlamaHFValidates(t *testing.T) {
+	root := repoRoot(t)
+	tmp := t.TempDir()
+	for _, f := range []string{"model/config.json", "data/corpus/train.jsonl"} {
+		p := filepath.Join(tmp, f)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(`{"text": "x"}`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("HF_TEACHER", filepath.Join(tmp, "model"))
+	t.Setenv("DISTILL_DATA", filepath.Join(tmp, "data"))
+	t.Setenv("DISTILL_RUNS", filepath.Join(tmp, "runs"))
+	tinyLlama := TeacherInfo{NLayers: 22, Dim: 2048, NHeads: 32, NKVHeads: 4, HiddenDim: 5632,
+		VocabSize: 32000, MaxSeqLen: 2048, TokenizerVocab: 32000}
+	r, err := LoadAndValidate(filepath.Join(root, "recipes", "llama-hf.yaml"),
+		ValidateContext{Teacher: func(Teacher) (TeacherInfo, error) { return tinyLlama, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(r.Output) != filepath.Join(tmp, "runs", "llama-hf") {
+		t.Errorf("output = %s", r.Output)
+	}
+	if f, err := r.Teacher.DetectFormat(); err != nil || f != FormatHF {
+		t.Errorf("format %q, %v", f, err)
+	}
+	if got, want := r.Steps(), (200000000+8*8*1024-1)/(8*8*1024); got != want {
+		t.Errorf("steps = %d, want %d", got, want)
+	}
+}
+
+func TestCanonical(t *testing.T) {
+	a := minimal + `# comment
+distillation: {loss: mix, temperature: 2.0}
+evaluation: {metrics: [ppl, kl, agreement]}
+`
+	b := `student: {every_k: 2, init: teacher_layers}
+training:
+  steps: 10
+  optimizer: {lr: 5.0e-4, betas: [0.9, 0.95]}
+data: {train: ./train.txt, seq_len: 256}
+teacher: {path: t.bin, format: auto}
+`
+	ra, err := parse("/r/x.yaml", []byte(a), lookupIn(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, err := parse("/r/x.yaml", []byte(b), lookupIn(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secs := range [][]string{nil, {"teacher"}, {"training", "student"}} {
+		ca, err := ra.Canonical(secs...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cb, _ := rb.Canonical(secs...)
+		if !bytes.Equal(ca, cb) {
+			t.Errorf("Canonical(%q) differs:\n%s\n%s", secs, ca, cb)
+		}
+	}
+	c, _ := ra.Canonical("training", "student")
+	if !strings.HasPrefix(string(c), `{"training":{"optimizer":{"name":"adamw","lr":0.0005,`) {
+		t.Errorf("Canonical(training, student) = %s", c)
+	}
+	rc, _ := parse("/r/x.yaml", []byte(strings.Replace(b, "lr: 5.0e-4", "lr: 6.0e-4", 1)), lookupIn(nil))
+	ca, _ := ra.Canonical("training")
+	cc, _ := rc.Canonical("training")
+	if bytes.Equal(ca, cc) {
+		t.Error("a changed lr gives the same canonical training section")
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("unknown section did not panic")
+		}
+	}()
+	ra.Canonical("nope")
+}
