@@ -1,0 +1,65 @@
+// Package student builds a smaller model from a teacher and trains it by
+// knowledge distillation.
+//
+// # Construction
+//
+// Config derives the student's config from the teacher's with overrides
+// (depth by every_k, an explicit layer list or an evenly spaced count;
+// widths). Build initialises its float32 master weights: InitTeacherLayers
+// copies the embeddings, final norm, classifier and the chosen layers
+// (DistilBERT), which needs the teacher's widths; InitRandom draws GPT-2
+// style N(0, 0.02) weights with the residual projections scaled by
+// 1/sqrt(2L). The vocabulary always comes from the teacher (CheckVocab).
+//
+// # One optimizer step
+//
+// For each of GradAccum micro-batches of B windows of T tokens (Sampler:
+// a seeded permutation of non-overlapping windows per epoch):
+//
+//	z_t = teacher(ids)                          (online soft labels; optionally top-k)
+//	z_s = student.ForwardTrain(ids)
+//	loss_n = alpha T^2 D(softmax(z_t/T), softmax(z_s/T)) + (1-alpha) CE(z_s, target)
+//	dz_s = S * d loss / d z_s, S = loss_scale / (GradAccum B T)   (in place over z_s)
+//	grads += student.Backward(dz_s)
+//
+// then, unless the gradients hold an inf or NaN (the step is skipped, and
+// with fp16 the loss scale backs off),
+//
+//	norm = ||grads|| / loss_scale
+//	c    = loss_scale * max(1, norm / clip)
+//	AdamW(master, grads / c) per parameter, decay only on matrices (Decays)
+//	half = round(master)                        (bf16 / fp16 runs)
+//
+// with the learning rate of Schedule (linear warmup, then cosine or linear
+// decay to MinRatio*LR). In fp16 the loss scale doubles after Growth good
+// steps. Master weights, moments and gradients are float32 ParamBlocks of
+// one layout; activations are float32 in every precision (only the weights
+// the kernels read are half).
+//
+// Importance init (InitImportance, BuildImportance) slices heads, kv
+// groups, FFN channels and residual channels by weight norms or by
+// activation energy on calibration batches (see importance.go).
+//
+// # Soft labels
+//
+// Online, the teacher runs per batch (full distribution, or its top-k via
+// Options.TopK). Offline, Teach writes the teacher's top-k log-probabilities
+// (fp16, int32 ids) per window into checksummed shards with a manifest
+// (teacher, tokenizer and token hashes, vocab, k, seq_len, temperature),
+// resuming after the last finished shard; Options.Cache trains from them.
+// The top-k tail is one extra bucket (kernels.SoftLabels).
+//
+// Options.Hidden adds a hidden-state loss (MSE or cosine) between mapped
+// student and teacher block outputs of equal width.
+//
+// # Checkpoints
+//
+// Save writes an HF checkpoint (model.safetensors + config.json, loadable
+// by teacher.Load) and optimizer.safetensors: master weights, moments and,
+// in its metadata, the trainer state (step, loss scale, data epoch and
+// position), written atomically last, so a run killed at any moment
+// resumes (Resume) from a consistent checkpoint and continues
+// bit-identically (TestKillResume kills a child process with SIGKILL).
+//
+// EstimateMemory prints and checks the memory a run needs.
+package student

@@ -1,0 +1,75 @@
+package student
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/distill-dev/distill/model"
+)
+
+// Memory is the estimated memory of a training run, in bytes.
+type Memory struct {
+	Teacher            int64 // teacher weights
+	TeacherActivations int64 // its inference buffers for one micro-batch
+	Student            int64 // master weights (+ half copy)
+	Gradients          int64
+	Optimizer          int64 // AdamW moments
+	Activations        int64 // student training activations and backward scratch
+	SoftLabels         int64 // top-k ids and log-probs, per-row losses
+}
+
+// Total is the sum of all parts.
+func (m Memory) Total() int64 {
+	return m.Teacher + m.TeacherActivations + m.Student + m.Gradients + m.Optimizer + m.Activations + m.SoftLabels
+}
+
+// String prints one line per part, in MiB.
+func (m Memory) String() string {
+	var sb strings.Builder
+	for _, p := range []struct {
+		name string
+		v    int64
+	}{{"teacher weights", m.Teacher}, {"teacher activations", m.TeacherActivations}, {"student weights", m.Student},
+		{"gradients", m.Gradients}, {"optimizer state", m.Optimizer}, {"student activations", m.Activations},
+		{"soft labels", m.SoftLabels}, {"total", m.Total()}} {
+		fmt.Fprintf(&sb, "%-20s %10.1f MiB\n", p.name, float64(p.v)/(1<<20))
+	}
+	return sb.String()
+}
+
+// Check refuses (with the breakdown in the error) when the estimate exceeds
+// limit bytes; limit 0 means no limit.
+func (m Memory) Check(limit int64) error {
+	if limit > 0 && m.Total() > limit {
+		return fmt.Errorf("student: training needs an estimated %.1f MiB, more than the limit of %.1f MiB:\n%s"+
+			"reduce batch_size or seq_len (activations), or use precision bf16", float64(m.Total())/(1<<20), float64(limit)/(1<<20), m)
+	}
+	return nil
+}
+
+// EstimateMemory estimates a run of a student with config s against a
+// teacher with config t stored at teacherBytes bytes per parameter (4 for
+// F32), for micro-batches of B x T tokens, as NewTrainer and
+// model.ForwardTrain allocate them (teacher nil config: hard labels only).
+func EstimateMemory(t *model.Config, teacherBytes float64, s model.Config, o Options, B, T int) Memory {
+	const f32 = 4
+	P, N := int64(s.NumParams()), int64(B*T)
+	m := Memory{Student: f32 * P, Gradients: f32 * P, Optimizer: 2 * f32 * P}
+	if o.Precision == BF16 || o.Precision == FP16 {
+		m.Student += 2 * P
+	}
+	C, F, KV, V, H, L := int64(s.Dim), int64(s.HiddenDim), int64(s.KVDim()), int64(s.VocabSize), int64(s.NHeads), int64(s.NLayers)
+	perLayer := 6*C + 2*KV + 3*F + H + 4
+	scratch := 4*C + 2*KV + 3*F
+	m.Activations = f32 * N * (L*perLayer + (L+1)*C + C + 2 + V + scratch)
+	m.SoftLabels = f32 * N
+	if t != nil {
+		m.Teacher = int64(teacherBytes * float64(t.NumParams()))
+		tC, tF, tKV := int64(t.Dim), int64(t.HiddenDim), int64(t.KVDim())
+		m.TeacherActivations = f32 * N * (6*tC + 2*tKV + 3*tF + int64(t.VocabSize))
+		if o.TopK > 0 {
+			m.SoftLabels += 2 * f32 * N * int64(o.TopK)
+		}
+	}
+	return m
+}

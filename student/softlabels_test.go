@@ -1,0 +1,103 @@
+package student
+
+import (
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/distill-dev/distill/kernels"
+	"github.com/distill-dev/distill/kernels/cpu"
+	"github.com/distill-dev/distill/model"
+)
+
+func TestSoftLabelCache(t *testing.T) {
+	b := cpu.New(2)
+	teacher := newTeacher(t, b, tinyTeacher)
+	tokens := randomTokens(4000, tinyTeacher.VocabSize, 5) // the tokens run() trains on
+	dir := t.TempDir()
+	spec := Manifest{TeacherHash: "t", TokenizerHash: "tok", K: 8, SeqLen: 16, Temperature: 2, ShardWindows: 50}
+	full, err := Teach(context.Background(), dir, teacher, tokens, 8, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if full.Windows != 249 || len(full.Shards) != 5 {
+		t.Fatalf("manifest %+v", full)
+	}
+
+	// An interrupted run (2 shards lost) resumes to the same files.
+	cut := *full
+	cut.Shards = cut.Shards[:3]
+	if err := cut.write(dir); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(dir, full.Shards[4].File))
+	again, err := Teach(context.Background(), dir, teacher, tokens, 8, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(again.Shards, full.Shards) {
+		t.Errorf("resumed shards %v, want %v", again.Shards, full.Shards)
+	}
+
+	// Labels of a window equal TopKLogProbs of the teacher on it.
+	c, err := OpenSoftLabels(dir, Manifest{TeacherHash: "t", K: 8, SeqLen: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ids, lps, err := c.Window(123)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logits := teacher.Forward(tokens[123*16:124*16], 1, 16, nil)
+	wi, wl := b.Zeros(kernels.I32, 16, 8), b.Zeros(kernels.F16, 16, 8)
+	b.(kernels.TrainOps).TopKLogProbs(wi, wl, logits, 8, 2)
+	if !slices.Equal(ids, b.ReadBytes(wi)) || !slices.Equal(lps, b.ReadBytes(wl)) {
+		t.Error("cached window 123 differs from the teacher's top-k")
+	}
+
+	// Training from the cache tracks online top-k training (fp16 labels).
+	o := kdOptions()
+	o.TopK = 8
+	online, _ := run(t, o, 10, nil)
+	o.Cache = c
+	cached, _ := run(t, o, 10, nil)
+	for i := range online {
+		if math.Abs(cached[i]-online[i]) > 2e-3*online[i] {
+			t.Errorf("step %d: cached loss %v, online %v", i+1, cached[i], online[i])
+		}
+	}
+
+	// Refusals: other inputs, wrong temperature, corrupt shard.
+	if _, err := OpenSoftLabels(dir, Manifest{TeacherHash: "other"}); err == nil || !strings.Contains(err.Error(), "teacher_sha256") {
+		t.Errorf("other teacher: %v", err)
+	}
+	o.Loss.Temperature = 1
+	master, _ := model.AllocParams(tinyTeacher, b, kernels.F32)
+	data, _ := NewSampler(tokens, 16, 4, 1)
+	o.Steps = 1
+	if _, err := NewTrainer(b, nil, master, data, o); err == nil || !strings.Contains(err.Error(), "temperature") {
+		t.Errorf("temperature mismatch: %v", err)
+	}
+	path := filepath.Join(dir, full.Shards[2].File)
+	raw, _ := os.ReadFile(path)
+	raw[len(raw)-1] ^= 1
+	os.WriteFile(path, raw, 0o644)
+	c2, err := OpenSoftLabels(dir, Manifest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	if _, _, err := c2.Window(100); err == nil || !strings.Contains(err.Error(), "checksum") {
+		t.Errorf("corrupt shard: %v", err)
+	}
+	// An incomplete cache is refused.
+	cut.write(dir)
+	if _, err := OpenSoftLabels(dir, Manifest{}); err == nil || !strings.Contains(err.Error(), "incomplete") {
+		t.Errorf("incomplete cache: %v", err)
+	}
+}
