@@ -13,7 +13,7 @@ FUZZTIME ?= 5s
 BENCHTIME ?= 1s
 BENCHCOUNT ?= 1
 
-.PHONY: all build test test-short fuzz bench bench-openblas bench-peer lint kernels clean
+.PHONY: all build test test-short fuzz bench bench-openblas bench-peer lint kernels gpu-test cuda-vet clean
 
 all: build
 
@@ -57,6 +57,16 @@ lint: $(STATICCHECK)
 
 kernels:
 	$(MAKE) -C kernels/cuda
+
+# The CUDA backend (-tags cuda) must compile and vet without a GPU or CUDA
+# headers (the driver and cuBLAS are bound at run time with dlopen).
+cuda-vet:
+	CGO_ENABLED=1 $(GO) vet -tags cuda ./...
+	CGO_ENABLED=1 $(GO) test -tags cuda -count 1 -run XXX ./...
+
+# GPU parity tests and benchmarks (needs a GPU; see kernels/cuda/gpu-check.sh).
+gpu-test:
+	$(MAKE) -C kernels/cuda gpu-test
 
 clean:
 	rm -rf bin

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# abi-check.sh: check driver.go's hand-written CUDA driver and cuBLAS
+# declarations against the real headers (cuda.h, cublas_v2.h from
+# nvidia-cuda-dev): that each symbol name is what the header maps the API
+# name to (the _v2 versions), that the prototypes match (function pointers
+# of driver.go's shapes are initialised from the header's functions with
+# -Werror), and that the enum values driver.go hard-codes are right.
+set -euo pipefail
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cat > "$tmp/abi.c" <<'C'
+#include <cuda.h>
+#include <cublas_v2.h>
+#include <stdio.h>
+#include <string.h>
+#define STR(x) #x
+#define XSTR(x) STR(x)
+static int bad;
+#define NAME(api, want) if (strcmp(XSTR(api), want)) { printf("%s maps to %s, driver.go uses %s\n", #api, XSTR(api), want); bad = 1; }
+#define VAL(c, v) if ((long long)(c) != (v)) { printf("%s = %lld, driver.go uses %lld\n", #c, (long long)(c), (long long)(v)); bad = 1; }
+
+CUresult (*p_cuDeviceTotalMem)(size_t*, CUdevice) = cuDeviceTotalMem;
+CUresult (*p_cuDevicePrimaryCtxRetain)(CUcontext*, CUdevice) = cuDevicePrimaryCtxRetain;
+CUresult (*p_cuModuleLoadDataEx)(CUmodule*, const void*, unsigned, CUjit_option*, void**) = cuModuleLoadDataEx;
+CUresult (*p_cuModuleGetFunction)(CUfunction*, CUmodule, const char*) = cuModuleGetFunction;
+CUresult (*p_cuLaunchKernel)(CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned,
+                             CUstream, void**, void**) = cuLaunchKernel;
+CUresult (*p_cuMemAlloc)(CUdeviceptr*, size_t) = cuMemAlloc;
+CUresult (*p_cuMemFree)(CUdeviceptr) = cuMemFree;
+CUresult (*p_cuMemAllocHost)(void**, size_t) = cuMemAllocHost;
+CUresult (*p_cuMemcpyHtoDAsync)(CUdeviceptr, const void*, size_t, CUstream) = cuMemcpyHtoDAsync;
+CUresult (*p_cuMemcpyDtoHAsync)(void*, CUdeviceptr, size_t, CUstream) = cuMemcpyDtoHAsync;
+CUresult (*p_cuMemcpyDtoDAsync)(CUdeviceptr, CUdeviceptr, size_t, CUstream) = cuMemcpyDtoDAsync;
+CUresult (*p_cuMemsetD8Async)(CUdeviceptr, unsigned char, size_t, CUstream) = cuMemsetD8Async;
+CUresult (*p_cuStreamCreate)(CUstream*, unsigned) = cuStreamCreate;
+CUresult (*p_cuMemGetInfo)(size_t*, size_t*) = cuMemGetInfo;
+CUresult (*p_cuGetErrorString)(CUresult, const char**) = cuGetErrorString;
+cublasStatus_t (*p_cublasCreate)(cublasHandle_t*) = cublasCreate;
+cublasStatus_t (*p_cublasSetStream)(cublasHandle_t, cudaStream_t) = cublasSetStream;
+cublasStatus_t (*p_gemm)(cublasHandle_t, cublasOperation_t, cublasOperation_t, int, int, int, const void*,
+    const void*, cudaDataType, int, long long, const void*, cudaDataType, int, long long, const void*, void*,
+    cudaDataType, int, long long, int, cublasComputeType_t, cublasGemmAlgo_t) = cublasGemmStridedBatchedEx;
+
+int main(void) {
+    NAME(cuDeviceTotalMem, "cuDeviceTotalMem_v2");
+    NAME(cuMemAlloc, "cuMemAlloc_v2");
+    NAME(cuMemFree, "cuMemFree_v2");
+    NAME(cuMemAllocHost, "cuMemAllocHost_v2");
+    NAME(cuMemcpyHtoDAsync, "cuMemcpyHtoDAsync_v2");
+    NAME(cuMemcpyDtoHAsync, "cuMemcpyDtoHAsync_v2");
+    NAME(cuMemcpyDtoDAsync, "cuMemcpyDtoDAsync_v2");
+    NAME(cuMemsetD8Async, "cuMemsetD8Async");
+    NAME(cuMemGetInfo, "cuMemGetInfo_v2");
+    NAME(cuLaunchKernel, "cuLaunchKernel");
+    NAME(cuStreamCreate, "cuStreamCreate");
+    NAME(cuStreamSynchronize, "cuStreamSynchronize");
+    NAME(cuModuleLoadDataEx, "cuModuleLoadDataEx");
+    VAL(CU_JIT_ERROR_LOG_BUFFER, 5);
+    VAL(CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES, 6);
+    VAL(sizeof(CUjit_option), sizeof(int));
+    NAME(cuDevicePrimaryCtxRetain, "cuDevicePrimaryCtxRetain");
+    NAME(cuCtxSetCurrent, "cuCtxSetCurrent");
+    NAME(cublasCreate, "cublasCreate_v2");
+    NAME(cublasSetStream, "cublasSetStream_v2");
+    VAL(CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, 75);
+    VAL(CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, 76);
+    VAL(CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, 16);
+    VAL(CU_STREAM_NON_BLOCKING, 1);
+    VAL(CUDA_ERROR_OUT_OF_MEMORY, 2);
+    VAL(CUDA_R_32F, 0);
+    VAL(CUDA_R_16F, 2);
+    VAL(CUDA_R_16BF, 14);
+    VAL(CUBLAS_OP_N, 0);
+    VAL(CUBLAS_OP_T, 1);
+    VAL(CUBLAS_COMPUTE_32F, 68);
+    VAL(CUBLAS_GEMM_DEFAULT, -1);
+    VAL(sizeof(CUresult), sizeof(int));
+    VAL(sizeof(CUdeviceptr), 8);
+    VAL(sizeof(cudaDataType), sizeof(int));
+    VAL(sizeof(cublasComputeType_t), sizeof(int));
+    VAL(sizeof(cublasGemmAlgo_t), sizeof(int));
+    if (!bad) printf("abi-check: driver.go's declarations match cuda.h %d and cublas_v2.h\n", CUDA_VERSION);
+    return bad;
+}
+C
+inc=""
+for d in /usr/local/cuda/include /usr/include; do [ -f "$d/cuda.h" ] && { inc="-I$d"; break; }; done
+cc -std=c11 -Wall -Werror $inc -o "$tmp/abi" "$tmp/abi.c" -lcuda -lcublas
+"$tmp/abi"

@@ -1,0 +1,181 @@
+//go:build cuda
+
+package cuda
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/distill-dev/distill/kernels"
+)
+
+type ropeKey struct {
+	theta float32
+	hd    int
+}
+
+// ropeTable holds cos and sin [npos, hd/2] on the device, computed on the
+// host in float64 exactly as the CPU backend does.
+type ropeTable struct {
+	npos     int
+	cos, sin *tensor
+}
+
+func (b *Backend) ropeTable(theta float32, hd, npos int) *ropeTable {
+	b.mu.Lock()
+	k := ropeKey{theta, hd}
+	t := b.ropes[k]
+	b.mu.Unlock()
+	if t != nil && t.npos >= npos {
+		return t
+	}
+	n := max(npos, 1024)
+	if t != nil {
+		n = max(n, 2*t.npos)
+	}
+	half := hd / 2
+	cs, sn := make([]float32, n*half), make([]float32, n*half)
+	for i := 0; i < half; i++ {
+		f := math.Pow(float64(theta), -2*float64(i)/float64(hd))
+		for p := 0; p < n; p++ {
+			s, c := math.Sincos(float64(p) * f)
+			cs[p*half+i], sn[p*half+i] = float32(c), float32(s)
+		}
+	}
+	t = &ropeTable{npos: n, cos: tns(b.FromFloat32(kernels.F32, cs, n, half)), sin: tns(b.FromFloat32(kernels.F32, sn, n, half))}
+	b.mu.Lock()
+	b.ropes[k] = t
+	b.mu.Unlock()
+	return t
+}
+
+// RoPE rotates x [B, T, H*hd] in place.
+func (b *Backend) RoPE(xT kernels.Tensor, p kernels.RoPEParams) { b.rope(tns(xT), p, 1, "RoPE") }
+
+// RoPEBackward applies the inverse rotation to dx in place.
+func (b *Backend) RoPEBackward(dxT kernels.Tensor, p kernels.RoPEParams) {
+	b.rope(tns(dxT), p, -1, "RoPEBackward")
+}
+
+func (b *Backend) rope(x *tensor, p kernels.RoPEParams, sign float32, op string) {
+	mustFloat(op, x)
+	n, c := x.rows()
+	if p.Style > kernels.RoPEHalf || p.HeadDim <= 0 || p.HeadDim%2 != 0 || p.NHeads <= 0 || c != p.NHeads*p.HeadDim || p.PosStart < 0 {
+		panic(fmt.Sprintf("kernels: %s: %s does not fit %+v (head dim must be even)", op, x, p))
+	}
+	T := n
+	if len(x.shape) >= 3 {
+		T = x.shape[len(x.shape)-2]
+	}
+	if n == 0 {
+		return
+	}
+	tab := b.ropeTable(p.Theta, p.HeadDim, p.PosStart+T)
+	b.launch1("k_rope", n*p.NHeads*p.HeadDim/2, aPtr(x), aDT(x), aPtr(tab.cos), aPtr(tab.sin), aLL(n), aInt(T),
+		aInt(p.NHeads), aInt(p.HeadDim), aInt(int(p.Style)), aInt(p.PosStart), aF32(sign))
+}
+
+// attnDims is an Attention call's shape: q [B, T, H*hd], k/v [B, S, KVH*hd].
+type attnDims struct {
+	B, T, S, H, KVH, hd, pos int
+}
+
+const (
+	attnRows    = 4   // query (or key) rows per block: ROWS in attention.cu
+	attnMaxHD   = 256 // 32 lanes x MAXJ channels
+	attnSmemCap = 48 << 10
+)
+
+func attentionDims(op string, o, q, k, v *tensor, p kernels.AttentionParams) attnDims {
+	mustFloat(op, o, q, k, v)
+	B, T, cq := batchRows(q)
+	bk, S, ck := batchRows(k)
+	bv, Sv, cv := batchRows(v)
+	d := attnDims{B: B, T: T, S: S, H: p.NHeads, KVH: p.NKVHeads, hd: p.HeadDim, pos: p.PosStart}
+	if d.H <= 0 || d.KVH <= 0 || d.H%d.KVH != 0 || d.hd <= 0 || d.pos < 0 {
+		panic(fmt.Sprintf("kernels: %s: bad params %+v", op, p))
+	}
+	if cq != d.H*d.hd || ck != d.KVH*d.hd || cv != ck || bk != B || bv != B || Sv != S || S < d.pos+T {
+		panic(fmt.Sprintf("kernels: %s: q %s, k %s, v %s do not fit %+v", op, q, k, v, p))
+	}
+	mustSameShape(op, q, o)
+	if d.hd > attnMaxHD {
+		panic(fmt.Sprintf("kernels: %s: head dim %d exceeds the CUDA kernel's %d", op, d.hd, attnMaxHD))
+	}
+	return d
+}
+
+// keyTile is KT, the rows staged in shared memory per tile: at most 32
+// (one per lane) with two [KT, hd] float tiles within 48 KiB (no opt-in).
+func keyTile(hd int) int {
+	kt := 32
+	for kt > 1 && (2*kt*hd+2*kt)*4 > attnSmemCap {
+		kt /= 2
+	}
+	return kt
+}
+
+// Attention computes causal GQA attention with the fused kernel.
+func (b *Backend) Attention(outT, lseT, qT, kT, vT kernels.Tensor, p kernels.AttentionParams) {
+	o, lse, q, k, v := tns(outT), tns(lseT), tns(qT), tns(kT), tns(vT)
+	d := attentionDims("Attention", o, q, k, v, p)
+	mustF32("Attention", "lse", lse)
+	mustNumel("Attention", d.B*d.H*d.T, lse)
+	kt := keyTile(d.hd)
+	b.launch("k_attn_fwd", [3]int{(d.T + attnRows - 1) / attnRows, d.H, d.B}, 32*attnRows, 2*kt*d.hd*4,
+		aPtr(o), aDT(o), aPtr(lse), aPtr(q), aDT(q), aPtr(k), aDT(k), aPtr(v), aDT(v),
+		aInt(d.T), aInt(d.S), aInt(d.H), aInt(d.KVH), aInt(d.hd), aF32(p.Scale), aInt(d.pos), aInt(kt))
+}
+
+// AttentionBackward accumulates dq, dk, dv (PosStart 0).
+func (b *Backend) AttentionBackward(dqT, dkT, dvT, doutT, qT, kT, vT, outT, lseT kernels.Tensor, p kernels.AttentionParams) {
+	dq, dk, dv, do := tns(dqT), tns(dkT), tns(dvT), tns(doutT)
+	q, k, v, o, lse := tns(qT), tns(kT), tns(vT), tns(outT), tns(lseT)
+	mustNotNil("AttentionBackward", "dq, dk, dv, dout, q, k, v, out, lse", dq, dk, dv, do, q, k, v, o, lse)
+	d := attentionDims("AttentionBackward", o, q, k, v, p)
+	if d.pos != 0 {
+		panic(fmt.Sprintf("kernels: AttentionBackward: PosStart %d, must be 0", d.pos))
+	}
+	mustFloat("AttentionBackward", dq, dk, dv, do)
+	mustSameShape("AttentionBackward", q, dq, do)
+	mustSameShape("AttentionBackward", k, dk, dv)
+	mustF32("AttentionBackward", "lse", lse)
+	mustNumel("AttentionBackward", d.B*d.H*d.T, lse)
+	if d.B*d.T*d.H == 0 {
+		return
+	}
+	D := b.newTensor("AttentionBackward", kernels.F32, []int{d.B, d.H, d.T})
+	defer b.Free(D)
+	rows := d.B * d.T * d.H
+	b.launch("k_attn_bwd_D", [3]int{min((rows+7)/8, 1<<16), 1, 1}, 256, 0, aPtr(D), aPtr(do), aDT(do),
+		aPtr(o), aDT(o), aInt(d.B), aInt(d.T), aInt(d.H), aInt(d.hd))
+	kt := keyTile(d.hd)
+	common := []uint64{aPtr(lse), aPtr(D), aInt(d.T), aInt(d.S), aInt(d.H), aInt(d.KVH), aInt(d.hd), aF32(p.Scale), aInt(kt)}
+	b.launch("k_attn_bwd_dq", [3]int{(d.T + attnRows - 1) / attnRows, d.H, d.B}, 32*attnRows, 2*kt*d.hd*4,
+		append([]uint64{aPtr(dq), aDT(dq), aPtr(do), aDT(do), aPtr(q), aDT(q), aPtr(k), aDT(k), aPtr(v), aDT(v)}, common...)...)
+	b.launch("k_attn_bwd_dkdv", [3]int{(d.T + attnRows - 1) / attnRows, d.KVH, d.B}, 32*attnRows, (2*kt*d.hd+2*kt)*4,
+		append([]uint64{aPtr(dk), aDT(dk), aPtr(dv), aDT(dv), aPtr(do), aDT(do), aPtr(q), aDT(q), aPtr(k), aDT(k), aPtr(v), aDT(v)}, common...)...)
+}
+
+// CopyRows writes src [B, T, C] into dst [B, S, C] at rows [pos, pos+T).
+func (b *Backend) CopyRows(dstT, srcT kernels.Tensor, pos int) {
+	dst, src := tns(dstT), tns(srcT)
+	bs, T, c := batchRows(src)
+	bd, S, cd := batchRows(dst)
+	if bs != bd || c != cd || pos < 0 || pos+T > S {
+		panic(fmt.Sprintf("kernels: CopyRows: %s into %s at row %d does not fit", src, dst, pos))
+	}
+	if src.dt == dst.dt { // any dtype: whole rows of bytes, one copy per batch entry
+		rb, err := src.dt.RowBytes(c)
+		if err != nil {
+			panic(fmt.Sprintf("kernels: CopyRows: %v", err))
+		}
+		for bi := 0; bi < bs && T > 0; bi++ {
+			b.must("CopyRows", b.drv.dtod(dst.ptr()+devPtr((bi*S+pos)*rb), src.ptr()+devPtr(bi*T*rb), T*rb))
+		}
+		return
+	}
+	mustFloat("CopyRows", src, dst)
+	b.launch1("k_copy_rows", src.numel(), aPtr(dst), aDT(dst), aPtr(src), aDT(src), aLL(src.numel()),
+		aInt(T), aInt(S), aInt(c), aInt(pos))
+}

@@ -1,0 +1,62 @@
+// Package cuda is the NVIDIA GPU backend of distill: kernels.Backend on
+// device memory, with the CUDA C kernels of *.cu (compiled to the PTX in
+// ptx/, embedded) and GEMMs through cuBLAS.
+//
+// The backend itself is behind the "cuda" build tag (go build -tags cuda);
+// a binary built with it registers "cuda" and "cuda:N" with kernels.Open.
+// Without the tag this package only holds the embedded PTX and its
+// up-to-date check, and kernels.Open("cuda") says the binary lacks CUDA.
+//
+// # Runtime
+//
+// The driver (libcuda.so.1) and cuBLAS are loaded with dlopen when a
+// backend is opened, never at process start: a cuda build on a machine
+// without a GPU runs its CPU paths, and Open returns an error naming what
+// is missing. Every backend owns one non-blocking stream; all work is
+// queued on it in call order, which is what makes the caching allocator
+// safe: a block freed by one op and handed to the next is only touched by
+// work queued after the first op's. Reads back to the host (ToFloat32,
+// ReadBytes) synchronise.
+//
+// # Math
+//
+// Storage dtypes F32, F16 and BF16 are widened to float32 in registers
+// and rounded once on store (round to nearest even), as on the CPU.
+// Row reductions (norms, softmax) are float32 block reductions.
+//
+// Attention is FlashAttention-2 style: one warp per query row, key/value
+// tiles staged in shared memory, online softmax
+//
+//	m' = max(m, max_j s_j), l' = l e^(m-m') + sum_j e^(s_j-m'),
+//	acc' = acc e^(m-m') + sum_j e^(s_j-m') v_j, out = acc/l, lse = m + log l,
+//
+// and the backward recomputes p = exp(s - lse) from the saved lse.
+//
+// MatMul runs cublasGemmStridedBatchedEx with float32 accumulation
+// (CUBLAS_COMPUTE_32F): bf16/fp16 operands of the same type go to tensor
+// cores directly. Float32 activations times bf16 weights (the model
+// package's teacher forward) split the activations a = hi + lo into two
+// bf16 tensors (|a - hi - lo| <= 2^-17 |a|) and run two tensor-core GEMMs
+// against the exact bf16 weights: float32 accuracy at tensor-core speed.
+// Backend.FastMatMul (or DISTILL_CUDA_FAST_MATMUL=1) rounds the activations
+// once instead, one GEMM, bf16-model accuracy. Other mixed operands are
+// widened to float32. Row-major out = op(a) op(b) is computed as the
+// column-major out^T = op(b)^T op(a)^T. Block-quantized weights are
+// dequantized once on the host (kernels/cpu) and cached on the device as
+// float32 (a correctness fall-back, not a fast path).
+//
+// # Training
+//
+// The backend implements kernels.TrainOps: DistillLoss (one block per row,
+// q recomputed from the logits in each pass, so dlogits may alias logits),
+// TopKLogProbs (k block-wide arg-max passes per row), SumSquares (float64
+// block partials summed on the host in order), NonFinite and AdamW run on
+// the GPU; HiddenLoss goes through the CPU backend on host copies.
+//
+// # Files
+//
+// *.cu and common.cuh are the kernels; `make -C kernels/cuda` compiles them
+// to ptx/ (committed); TestPTXUpToDate fails when they drift. driver.go
+// binds the driver API and cuBLAS (abi-check.sh checks it against the CUDA
+// headers); gpu-check.sh runs every GPU test and the benchmark.
+package cuda

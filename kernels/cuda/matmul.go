@@ -1,0 +1,200 @@
+//go:build cuda
+
+package cuda
+
+import (
+	"fmt"
+
+	"github.com/distill-dev/distill/kernels"
+)
+
+// mmShape is a MatMul call resolved to bt products out_i (m x n) =
+// op(a_i) (m x k) op(b_i) (k x n), with b shared when it is 2-d.
+type mmShape struct {
+	bt, m, n, k int
+	bShared     bool
+}
+
+// matmulShape applies the kernels.Backend MatMul shape rules (as the CPU
+// backend does).
+func matmulShape(o, a, b *tensor, transA, transB bool) mmShape {
+	bad := func(why string) {
+		panic(fmt.Sprintf("kernels: MatMul(transA=%v, transB=%v): out %s, a %s, b %s: %s", transA, transB, o, a, b, why))
+	}
+	var s mmShape
+	var bRows, bCols int
+	switch len(b.shape) {
+	case 2:
+		s.bShared = true
+		bRows, bCols = b.shape[0], b.shape[1]
+	case 3:
+		bRows, bCols = b.shape[1], b.shape[2]
+	default:
+		bad("b must be 2-d or 3-d")
+	}
+	kb := bRows
+	s.n = bCols
+	if transB {
+		s.n, kb = bRows, bCols
+	}
+	switch {
+	case s.bShared && !transA: // leading dimensions of a flatten into M
+		if len(a.shape) == 0 {
+			bad("a is a scalar")
+		}
+		s.bt, s.k, s.m = 1, a.shape[len(a.shape)-1], shapeNumel(a.shape[:len(a.shape)-1])
+	case len(a.shape) == 2:
+		s.bt, s.m, s.k = 1, a.shape[0], a.shape[1]
+	case len(a.shape) == 3:
+		s.bt, s.m, s.k = a.shape[0], a.shape[1], a.shape[2]
+	default:
+		bad("a must be 2-d or 3-d")
+	}
+	if transA {
+		s.m, s.k = s.k, s.m
+	}
+	if !s.bShared && (len(a.shape) != 3 || b.shape[0] != s.bt) {
+		bad("batched b needs a 3-d a with the same batch")
+	}
+	if s.k != kb {
+		bad("inner dimensions differ")
+	}
+	if o.numel() != s.bt*s.m*s.n || (len(o.shape) > 0 && o.shape[len(o.shape)-1] != s.n) {
+		bad(fmt.Sprintf("out must hold %d x [%d, %d]", s.bt, s.m, s.n))
+	}
+	if b.dt.IsQuantized() && !transB {
+		bad("block-typed b needs transB (weight layout [N, K])")
+	}
+	if !a.dt.IsFloat() || !o.dt.IsFloat() {
+		bad("a and out must be float tensors")
+	}
+	return s
+}
+
+// cudaType maps a float dtype to cuBLAS's cudaDataType.
+func cudaType(dt kernels.DType) int {
+	switch dt {
+	case kernels.F16:
+		return cudaR16F
+	case kernels.BF16:
+		return cudaR16BF
+	}
+	return cudaR32F
+}
+
+// MatMul computes out = alpha op(a) op(b) + beta out with cuBLAS
+// (float32 accumulation). Row-major out = op(a) op(b) is the column-major
+// product out^T = op(b)^T op(a)^T, so b is cuBLAS's A and a its B.
+//
+// cuBLAS wants A and B of one type, and C of that type or F32. F32 a with
+// BF16 b (float32 activations, bf16 weights: the teacher forward) runs as
+// two bf16 tensor-core GEMMs on a split into bf16 hi + lo, accurate to
+// float32; with FastMatMul set a is just rounded to b's type (one GEMM, the
+// precision of a bf16 PyTorch model). Other mixed pairs are widened to F32
+// scratch; block-typed b is dequantized (cached F32); an out of a third
+// type goes through F32 scratch.
+func (b *Backend) MatMul(outT, aT, bT kernels.Tensor, transA, transB bool, alpha, beta float32) {
+	o, x, w := tns(outT), tns(aT), tns(bT)
+	s := matmulShape(o, x, w, transA, transB)
+	if s.bt*s.m*s.n == 0 {
+		return
+	}
+	if s.k == 0 { // empty product: out = beta out (cuBLAS rejects ld 0)
+		if beta == 0 {
+			b.Fill(o, 0)
+		} else {
+			b.Scale(o, beta)
+		}
+		return
+	}
+	w = b.dense(w)
+	if x.dt == kernels.F32 && w.dt == kernels.BF16 {
+		if b.FastMatMul {
+			x = b.narrow(x, kernels.BF16)
+			defer b.Free(x)
+		} else {
+			b.matmulSplit(o, x, w, s, transA, transB, alpha, beta)
+			return
+		}
+	}
+	if x.dt != w.dt {
+		switch {
+		case b.FastMatMul && x.dt == kernels.F32:
+			x = b.narrow(x, w.dt)
+			defer b.Free(x)
+		case x.dt != kernels.F32:
+			x = b.widen(x)
+			defer b.Free(x)
+		}
+		if w.dt != x.dt {
+			w = b.widen(w)
+			defer b.Free(w)
+		}
+	}
+	b.gemm(o, x, w, s, transA, transB, alpha, beta)
+}
+
+// matmulSplit multiplies F32 a by BF16 b as two bf16 GEMMs, a = hi + lo
+// (see k_split_bf16): tensor-core speed at float32 accuracy.
+func (b *Backend) matmulSplit(o, x, w *tensor, s mmShape, transA, transB bool, alpha, beta float32) {
+	hi := b.newTensor("MatMul", kernels.BF16, x.shape)
+	lo := b.newTensor("MatMul", kernels.BF16, x.shape)
+	defer b.Free(hi)
+	defer b.Free(lo)
+	b.launch1("k_split_bf16", x.numel(), aPtr(hi), aPtr(lo), aPtr(x), aLL(x.numel()))
+	c := o
+	if o.dt != kernels.F32 {
+		c = b.newTensor("MatMul", kernels.F32, o.shape)
+		defer b.Free(c)
+		if beta != 0 {
+			b.Cast(c, o)
+		}
+	}
+	b.gemm(c, hi, w, s, transA, transB, alpha, beta)
+	b.gemm(c, lo, w, s, transA, transB, alpha, 1)
+	if c != o {
+		b.Cast(o, c)
+	}
+}
+
+// gemm runs one cublasGemmStridedBatchedEx for x and w of one dtype; an out
+// of another 16-bit dtype goes through F32 scratch.
+func (b *Backend) gemm(o, x, w *tensor, s mmShape, transA, transB bool, alpha, beta float32) {
+	c := o
+	if o.dt != kernels.F32 && o.dt != x.dt {
+		c = b.newTensor("MatMul", kernels.F32, o.shape)
+		defer b.Free(c)
+		if beta != 0 {
+			b.Cast(c, o)
+		}
+	}
+	ta, lda := opN, s.n
+	if transB {
+		ta, lda = opT, s.k
+	}
+	tb, ldb := opN, s.k
+	if transA {
+		tb, ldb = opT, s.m
+	}
+	sa := int64(s.n * s.k)
+	if s.bShared {
+		sa = 0
+	}
+	b.must("MatMul", b.drv.gemm(ta, tb, s.n, s.m, s.k, alpha,
+		w.ptr(), cudaType(w.dt), lda, sa,
+		x.ptr(), cudaType(x.dt), ldb, int64(s.m*s.k),
+		beta, c.ptr(), cudaType(c.dt), s.n, int64(s.m*s.n), s.bt))
+	if c != o {
+		b.Cast(o, c)
+	}
+}
+
+// narrow returns a copy of a float tensor rounded to dt (the caller frees it).
+func (b *Backend) narrow(t *tensor, dt kernels.DType) *tensor {
+	f := b.newTensor("MatMul", dt, t.shape)
+	b.Cast(f, t)
+	return f
+}
+
+// widen returns an F32 copy of a float tensor (the caller frees it).
+func (b *Backend) widen(t *tensor) *tensor { return b.narrow(t, kernels.F32) }

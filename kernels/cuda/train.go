@@ -1,0 +1,249 @@
+//go:build cuda
+
+package cuda
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+
+	"github.com/distill-dev/distill/kernels"
+)
+
+// Training ops (kernels.TrainOps). DistillLoss, TopKLogProbs, SumSquares,
+// NonFinite and AdamW run on the GPU; HiddenLoss (added to the interface
+// late) is, for now, a host fall-back through the CPU backend. The interface is not asserted at compile time, so
+// a change to kernels.TrainOps makes this backend stop offering training
+// (TestTrainOpsImplemented fails) instead of breaking the cuda build.
+
+// SumSquares returns sum t_i^2 in float64.
+func (b *Backend) SumSquares(xT kernels.Tensor) float64 {
+	x := tns(xT)
+	mustFloat("SumSquares", x)
+	n := x.numel()
+	if n == 0 {
+		return 0
+	}
+	blocks := min((n+255)/256, 1024)
+	part := b.newTensor("SumSquares", kernels.F32, []int{2 * blocks}) // float64 [blocks]
+	defer b.Free(part)
+	b.launch("k_sum_squares", [3]int{blocks, 1, 1}, 256, 0, aPtr(part), aPtr(x), aDT(x), aLL(n))
+	raw := b.ReadBytes(part)
+	total := 0.0
+	for i := 0; i < blocks; i++ {
+		total += math.Float64frombits(binary.LittleEndian.Uint64(raw[8*i:]))
+	}
+	return total
+}
+
+// NonFinite reports whether t holds a NaN or an infinity.
+func (b *Backend) NonFinite(xT kernels.Tensor) bool {
+	x := tns(xT)
+	mustFloat("NonFinite", x)
+	flag := tns(b.Zeros(kernels.I32, 1))
+	defer b.Free(flag)
+	b.launch1("k_non_finite", x.numel(), aPtr(flag), aPtr(x), aDT(x), aLL(x.numel()))
+	return binary.LittleEndian.Uint32(b.ReadBytes(flag)) != 0
+}
+
+// AdamW updates param, m and v in place.
+func (b *Backend) AdamW(paramT, gradT, mT, vT kernels.Tensor, p kernels.AdamWParams) {
+	pa, g, m, v := tns(paramT), tns(gradT), tns(mT), tns(vT)
+	const op = "AdamW"
+	mustNotNil(op, "param, grad, m, v", pa, g, m, v)
+	mustF32(op, "param", pa)
+	mustF32(op, "m", m)
+	mustF32(op, "v", v)
+	mustFloat(op, g)
+	mustSameShape(op, pa, g, m, v)
+	if p.Step < 1 {
+		panic(fmt.Sprintf("kernels: %s: step %d < 1", op, p.Step))
+	}
+	gs := p.GradScale
+	if gs == 0 {
+		gs = 1
+	}
+	bc1 := float32(1 - math.Pow(float64(p.Beta1), float64(p.Step)))
+	bc2 := float32(1 - math.Pow(float64(p.Beta2), float64(p.Step)))
+	n := pa.numel()
+	b.launch1("k_adamw", n, aPtr(pa), aPtr(g), aDT(g), aPtr(m), aPtr(v), aLL(n), aF32(p.LR), aF32(p.Beta1),
+		aF32(p.Beta2), aF32(p.Eps), aF32(p.WeightDecay), aF32(bc1), aF32(bc2), aF32(1/gs))
+}
+
+// TopKLogProbs writes each row's k largest logits' ids and log-probs at
+// temperature T, on the device (full logits never leave it).
+func (b *Backend) TopKLogProbs(idsT, lpsT, logitsT kernels.Tensor, k int, temperature float32) {
+	ids, lps, x := tns(idsT), tns(lpsT), tns(logitsT)
+	const op = "TopKLogProbs"
+	mustNotNil(op, "ids, logprobs, logits", ids, lps, x)
+	mustFloat(op, x, lps)
+	if ids.dt != kernels.I32 {
+		panic(fmt.Sprintf("kernels: %s: ids %s must be I32", op, ids))
+	}
+	n, v := x.rows()
+	if k < 1 || k > v || !(temperature > 0) {
+		panic(fmt.Sprintf("kernels: %s: k = %d outside [1, %d] or temperature %g <= 0", op, k, v, temperature))
+	}
+	mustSameShape(op, ids, lps)
+	if nk, kk := ids.rows(); nk != n || kk != k {
+		panic(fmt.Sprintf("kernels: %s: ids %s is not [%d, %d]", op, ids, n, k))
+	}
+	b.launch("k_topk", [3]int{n, 1, 1}, 256, 0, aPtr(ids), aPtr(lps), aDT(lps), aPtr(x), aDT(x), aInt(v), aInt(k),
+		aF32(1/temperature))
+}
+
+// DistillLoss runs distill.cu's k_distill, one block per row. The argument
+// checks are the CPU backend's. Top-k soft labels whose id
+// bitmap and saved values overflow 48 KiB of shared memory (V/8 + 12k
+// bytes) fall back to the CPU backend on host copies.
+func (b *Backend) DistillLoss(lossesT, dlogitsT, logitsT kernels.Tensor, teacher kernels.SoftLabels, targets []int32, p kernels.LossParams) {
+	l, d, x := tns(lossesT), tns(dlogitsT), tns(logitsT)
+	tl, ids, lps := tns(teacher.Logits), tns(teacher.IDs), tns(teacher.LogProbs)
+	n, v, k := b.checkDistill(l, d, x, tl, ids, lps, targets, p)
+	if p.Alpha == 0 {
+		tl, ids, lps = nil, nil, nil
+	} else if tl != nil {
+		ids, lps, k = nil, nil, 0
+	}
+	shmem := 0
+	if ids != nil {
+		shmem = 4*((v+31)/32) + 12*k
+		if shmem > attnSmemCap {
+			b.distillOnHost(l, d, x, teacher, targets, p)
+			return
+		}
+	}
+	var tt *tensor
+	if targets != nil {
+		tt = b.int32s("DistillLoss", targets)
+		defer b.Free(tt)
+	}
+	b.launch("k_distill", [3]int{n, 1, 1}, normThreads(v), shmem, aPtr(l), aPtr(d), dtOr0(d), aPtr(x), aDT(x),
+		aPtr(tl), dtOr0(tl), aPtr(ids), aPtr(lps), dtOr0(lps), aPtr(tt), aInt(v), aInt(k), aInt(int(p.Divergence)),
+		aF32(p.Temperature), aF32(p.Alpha), aF32(p.Beta), aF32(p.Scale))
+}
+
+// checkDistill applies DistillLoss's argument rules (as the CPU backend)
+// and returns the rows, vocabulary and k (0 for full soft labels).
+func (b *Backend) checkDistill(l, d, x, tl, ids, lps *tensor, targets []int32, p kernels.LossParams) (n, v, k int) {
+	const op = "DistillLoss"
+	mustNotNil(op, "losses, logits", l, x)
+	mustFloat(op, x, d)
+	mustF32(op, "losses", l)
+	n, v = x.rows()
+	mustNumel(op, n, l)
+	if d != nil {
+		mustSameShape(op, x, d)
+	}
+	if !(p.Temperature > 0) || !(p.Alpha >= 0 && p.Alpha <= 1) {
+		panic(fmt.Sprintf("kernels: %s: temperature %g must be > 0 and alpha %g in [0, 1]", op, p.Temperature, p.Alpha))
+	}
+	if p.Alpha > 0 && p.Divergence == kernels.JSD && !(p.Beta > 0 && p.Beta < 1) {
+		panic(fmt.Sprintf("kernels: %s: JSD beta %g must be in (0, 1)", op, p.Beta))
+	}
+	if p.Divergence > kernels.JSD {
+		panic(fmt.Sprintf("kernels: %s: unknown divergence %d", op, p.Divergence))
+	}
+	if targets == nil {
+		if p.Alpha != 1 {
+			panic("kernels: DistillLoss: nil targets with alpha < 1 (hard-label term needs targets)")
+		}
+	} else {
+		checkTargets(op, n, v, targets)
+	}
+	if p.Alpha == 0 {
+		return n, v, 0
+	}
+	switch {
+	case tl != nil:
+		mustFloat(op, tl)
+		mustSameShape(op, x, tl)
+	case ids != nil && lps != nil:
+		if ids.dt != kernels.I32 {
+			panic(fmt.Sprintf("kernels: %s: top-k ids %s must be I32", op, ids))
+		}
+		mustFloat(op, lps)
+		mustSameShape(op, ids, lps)
+		var nk int
+		nk, k = ids.rows()
+		if nk != n || k < 1 || k > v {
+			panic(fmt.Sprintf("kernels: %s: top-k ids %s do not fit logits %s", op, ids, x))
+		}
+		// The ids live on the device: reading them back costs N*k*4 bytes,
+		// but an id outside the row would make the kernel write outside it.
+		raw := b.ReadBytes(ids)
+		for i := 0; i < len(raw); i += 4 {
+			if id := int32(binary.LittleEndian.Uint32(raw[i:])); id < 0 || int(id) >= v {
+				panic(fmt.Sprintf("kernels: %s: top-k id %d at %d outside [0, %d)", op, id, i/4, v))
+			}
+		}
+	default:
+		panic("kernels: DistillLoss: alpha > 0 needs teacher logits or top-k ids and log-probs")
+	}
+	return n, v, k
+}
+
+// distillOnHost is DistillLoss by the CPU backend on host copies.
+func (b *Backend) distillOnHost(l, d, x *tensor, teacher kernels.SoftLabels, targets []int32, p kernels.LossParams) {
+	hx := b.toHost(x)
+	var hd kernels.Tensor
+	switch {
+	case d == nil:
+	case d.st == x.st && d.off == x.off && d.dt == x.dt: // dlogits aliases logits
+		hd = hx
+	default:
+		hd = b.toHost(d)
+	}
+	hl := b.toHost(l)
+	ht := kernels.SoftLabels{Logits: b.toHostOpt(teacher.Logits), IDs: b.toHostOpt(teacher.IDs), LogProbs: b.toHostOpt(teacher.LogProbs)}
+	b.hostTrain().DistillLoss(hl, hd, hx, ht, targets, p)
+	b.fromHost(l, hl)
+	if d != nil {
+		b.fromHost(d, hd)
+	}
+}
+
+// HiddenLoss is computed by the CPU backend on host copies (fall-back).
+func (b *Backend) HiddenLoss(lossesT, dsT, sT, tT kernels.Tensor, kind kernels.HiddenKind, scale float32) {
+	l, ds, s, t := tns(lossesT), tns(dsT), tns(sT), tns(tT)
+	mustNotNil("HiddenLoss", "losses, student, teacher", l, s, t)
+	hl, hs, ht := b.toHost(l), b.toHost(s), b.toHost(t)
+	var hds kernels.Tensor
+	if ds != nil {
+		hds = b.toHost(ds)
+	}
+	b.hostTrain().HiddenLoss(hl, hds, hs, ht, kind, scale)
+	b.fromHost(l, hl)
+	if ds != nil {
+		b.fromHost(ds, hds)
+	}
+}
+
+func (b *Backend) hostTrain() kernels.TrainOps {
+	ops, ok := b.host.(kernels.TrainOps)
+	if !ok {
+		panic("kernels/cuda: the CPU backend does not implement kernels.TrainOps")
+	}
+	return ops
+}
+
+// toHost copies a device tensor to a CPU-backend tensor.
+func (b *Backend) toHost(t *tensor) kernels.Tensor {
+	return b.host.FromBytes(t.dt, b.ReadBytes(t), t.shape...)
+}
+
+func (b *Backend) toHostOpt(x kernels.Tensor) kernels.Tensor {
+	if t := tns(x); t != nil {
+		return b.toHost(t)
+	}
+	return nil
+}
+
+// fromHost writes a CPU-backend tensor's bytes back into t.
+func (b *Backend) fromHost(t *tensor, h kernels.Tensor) {
+	raw := b.host.ReadBytes(h)
+	if len(raw) != t.nbytes {
+		panic(fmt.Sprintf("kernels/cuda: host copy of %s has %d bytes, want %d", t, len(raw), t.nbytes))
+	}
+	b.upload(t.ptr(), raw)
+}
