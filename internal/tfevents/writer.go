@@ -28,11 +28,12 @@ func MaskedCRC(b []byte) uint32 {
 // Writer appends scalar events to one event file. It is safe for use by
 // several goroutines.
 type Writer struct {
-	mu   sync.Mutex
-	f    *os.File
-	w    *bufio.Writer
-	path string
-	now  func() time.Time
+	mu     sync.Mutex
+	closed bool
+	f      *os.File
+	w      *bufio.Writer
+	path   string
+	now    func() time.Time
 }
 
 // Create makes dir (if needed) and starts a new event file in it named
@@ -87,8 +88,12 @@ func (w *Writer) Flush() error {
 	return nil
 }
 
-// Close flushes and closes the file.
+// Close flushes and closes the file; closing again does nothing.
 func (w *Writer) Close() error {
+	if w.closed {
+		return nil
+	}
+	w.closed = true
 	err := w.Flush()
 	if cerr := w.f.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("tfevents: %s: %w", w.path, cerr)

@@ -1,0 +1,109 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"github.com/distill-dev/distill/model"
+	"github.com/distill-dev/distill/quant"
+	"github.com/distill-dev/distill/recipe"
+)
+
+// Quantize applies each quantization method to the trained student,
+// measures the result against the teacher like the eval stage, writes it as
+// quantize/<label>.gguf (llama.cpp methods) and records everything in
+// quantize/metrics.json.
+type Quantize struct{}
+
+func (Quantize) Name() string { return StageQuantize }
+
+func (Quantize) Inputs(r *recipe.Recipe) Inputs {
+	in := Eval{}.Inputs(r)
+	in.Sections = append(in.Sections, "quantization")
+	in.Files = append(in.Files, string(r.Data.Train))
+	return in
+}
+
+// quantName is the package quant name of a recipe method.
+func quantName(m recipe.Method) string {
+	switch m.Method {
+	case recipe.MethodInt4G32, recipe.MethodInt4G64, recipe.MethodInt4G128:
+		if m.Asymmetric {
+			return "int4a" + m.Method[len("int4"):]
+		}
+	case recipe.MethodGPTQInt4:
+		n := fmt.Sprintf("gptq-int4-g%d", m.GroupSize)
+		if m.ActOrder {
+			n += "-act"
+		}
+		return n
+	}
+	return m.Method
+}
+
+func (Quantize) Run(ctx context.Context, env *Env) ([]string, error) {
+	r := env.Recipe
+	es, err := newEvalSet(env)
+	if err != nil {
+		return nil, err
+	}
+	defer es.Close()
+	st := es.student
+	src := quant.SourceOf(st.Model)
+	var calibIDs []int32
+	var qm QuantMetrics
+	outs := []string{}
+	for i, rm := range r.Quantization.Methods {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		m, err := quant.ParseMethod(quantName(rm))
+		if err != nil {
+			return nil, r.Errorf(fmt.Sprintf("quantization.methods[%d]", i), "%v", err)
+		}
+		o := quant.Options{Plan: quant.PlanOptions{Keep: rm.Keep}, Backend: es.b,
+			GPTQ: quant.GPTQOptions{PercDamp: rm.Damp, ActOrder: rm.ActOrder}}
+		if m.Family == "gguf" {
+			o.Plan.Keep = nil // llama.cpp's own rules decide what stays in high precision
+		}
+		if m.GPTQ {
+			if calibIDs == nil {
+				if calibIDs, _, err = trainingData(r, es.teacher.Tokenizer); err != nil {
+					return nil, err
+				}
+			}
+			o.Calib = quant.CalibrationWindows(calibIDs, rm.CalibrationSamples, r.Data.SeqLen)
+		}
+		_, qsrc, err := quant.Apply(st.Config, src, m, o)
+		if err != nil {
+			return nil, fmt.Errorf("pipeline: quantize %s: %w", rm.Label(), err)
+		}
+		qmodel, err := model.New(st.Config, es.b, qsrc)
+		if err != nil {
+			return nil, fmt.Errorf("pipeline: quantize %s: %w", rm.Label(), err)
+		}
+		mm, err := es.measure(rm.Label(), qmodel)
+		qmodel.Free()
+		if err != nil {
+			return nil, err
+		}
+		mm.Params = int64(st.Model.NumParams())
+		mm.SizeBytes = quant.WeightBytes(st.Config, qsrc)
+		if m.Family == "gguf" {
+			rel := filepath.ToSlash(filepath.Join(StageQuantize, rm.Label()+".gguf"))
+			rt, err := quant.WriteGGUF(env.Path(rel), st.Config, qsrc, es.teacher.Tokenizer, es.b, quant.GGUFOptions{Name: r.Name, FileType: m.Name})
+			if err != nil {
+				return nil, fmt.Errorf("pipeline: quantize %s: %w", rm.Label(), err)
+			}
+			mm.Path, mm.SizeBytes = rel, rt.FileBytes
+			outs = append(outs, rel)
+		}
+		fmt.Fprintf(env.Log, "quantize  %-10s ppl %.3f KL %.4f agreement %.3f size %s\n", rm.Label(), mm.PPL, *mm.KL, *mm.Agreement, human(mm.SizeBytes))
+		qm.Methods = append(qm.Methods, mm)
+	}
+	if err := writeJSON(env.Path(QuantMetricsFile), qm); err != nil {
+		return nil, err
+	}
+	return append(outs, QuantMetricsFile), nil
+}

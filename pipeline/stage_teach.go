@@ -1,0 +1,90 @@
+package pipeline
+
+import (
+	"context"
+	"path/filepath"
+
+	"github.com/distill-dev/distill/model"
+	"github.com/distill-dev/distill/recipe"
+	"github.com/distill-dev/distill/student"
+	"github.com/distill-dev/distill/teacher"
+)
+
+// Teach checks the teacher checkpoint (header and every tensor's shape,
+// without loading weights) and records what later stages and the report
+// need in teach/teacher.json. With distillation.soft_labels.mode cached it
+// also runs the teacher once over the training data and writes its top-k
+// log-probabilities to the soft-label cache (student.Teach), which resumes
+// shard by shard when interrupted.
+type Teach struct{}
+
+// TeacherRecord is teach/teacher.json.
+type TeacherRecord struct {
+	Path   string       `json:"path"`
+	Format string       `json:"format"`
+	Config model.Config `json:"config"`
+	Params int64        `json:"params"`
+	Bytes  int64        `json:"bytes"`
+}
+
+// shardBytes is the target size of one soft-label shard.
+const shardBytes = 64 << 20
+
+func (Teach) Name() string { return StageTeach }
+
+func (Teach) Inputs(r *recipe.Recipe) Inputs {
+	in := Inputs{Sections: []string{"teacher"}, Files: teacherFiles(r)}
+	if cached(r) {
+		in.Sections = append(in.Sections, "data", "distillation")
+		in.Files = append(in.Files, string(r.Data.Train))
+	}
+	return in
+}
+
+// cached reports whether the train stage reads a soft-label cache.
+func cached(r *recipe.Recipe) bool {
+	d := r.Distillation
+	return d.SoftLabels.Mode == recipe.SoftCached && d.Hidden == nil && d.Loss != recipe.LossCE && !(d.Loss == recipe.LossMix && d.Alpha == 0)
+}
+
+func (Teach) Run(ctx context.Context, env *Env) ([]string, error) {
+	r := env.Recipe
+	info, err := teacher.Inspect(string(r.Teacher.Path))
+	if err != nil {
+		return nil, err
+	}
+	ti := TeacherRecord{Path: info.Path, Format: info.Format, Config: info.Config, Params: int64(info.NumParams), Bytes: info.TotalBytes}
+	if err := writeJSON(env.Path(teacherInfoFile), ti); err != nil {
+		return nil, err
+	}
+	outs := []string{teacherInfoFile}
+	if !cached(r) {
+		return outs, nil
+	}
+	_, t, err := loadTeacher(r)
+	if err != nil {
+		return nil, err
+	}
+	defer t.Close()
+	tokens, _, err := trainingData(r, t.Tokenizer)
+	if err != nil {
+		return nil, err
+	}
+	sl := r.Distillation.SoftLabels
+	th, err := env.Manifest.hashInput(string(r.Teacher.Path))
+	if err != nil {
+		return nil, err
+	}
+	want := student.Manifest{TeacherHash: th, TokensHash: student.HashTokens(tokens), K: sl.TopK, SeqLen: r.Data.SeqLen,
+		Temperature: float32(r.Distillation.Temperature), ShardWindows: max(1, shardBytes/(r.Data.SeqLen*sl.TopK*6))}
+	m, err := student.Teach(ctx, string(sl.CacheDir), t.Model, tokens, r.Training.BatchSize, want)
+	if err != nil {
+		return nil, err
+	}
+	dir := string(sl.CacheDir)
+	outs = append(outs, env.Rel(filepath.Join(dir, student.ManifestFile)))
+	for _, s := range m.Shards {
+		outs = append(outs, env.Rel(filepath.Join(dir, s.File)))
+	}
+	return outs, nil
+}

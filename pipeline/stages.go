@@ -1,0 +1,72 @@
+package pipeline
+
+import (
+	"strconv"
+
+	"github.com/distill-dev/distill/kernels"
+	"github.com/distill-dev/distill/recipe"
+	"github.com/distill-dev/distill/student"
+	"github.com/distill-dev/distill/teacher"
+)
+
+// Stages returns the recipe's pipeline: teach, train, eval, quantize (when
+// the recipe has a quantization section), export (when it lists exports)
+// and report.
+func Stages(r *recipe.Recipe) []Stage {
+	s := []Stage{Teach{}, Train{}, Eval{}}
+	if r.Quantization != nil && len(r.Quantization.Methods) > 0 {
+		s = append(s, Quantize{})
+	}
+	if len(r.Export) > 0 {
+		s = append(s, Export{})
+	}
+	return append(s, Report{})
+}
+
+// openBackend opens training.device with training.threads.
+func openBackend(r *recipe.Recipe) (kernels.Backend, error) {
+	dev := r.Training.Device
+	if dev == "cpu" && r.Training.Threads > 0 {
+		dev = "cpu:" + strconv.Itoa(r.Training.Threads)
+	}
+	return kernels.Open(dev)
+}
+
+// teacherFiles are the teacher checkpoint and, when given, its tokenizer.
+func teacherFiles(r *recipe.Recipe) []string {
+	f := []string{string(r.Teacher.Path)}
+	if r.Teacher.Tokenizer != "" {
+		f = append(f, string(r.Teacher.Tokenizer))
+	}
+	return f
+}
+
+// studentShape maps the recipe's student section onto student.Shape.
+func studentShape(s recipe.Student) student.Shape {
+	return student.Shape{EveryK: s.EveryK, Layers: s.Layers, NLayers: s.NLayers,
+		Dim: s.Dim, NHeads: s.NHeads, NKVHeads: s.NKVHeads, HiddenDim: s.HiddenDim, Init: s.Init}
+}
+
+// loadTeacher opens the recipe's device and loads the teacher with its
+// tokenizer (required: data are tokenised with it).
+func loadTeacher(r *recipe.Recipe) (kernels.Backend, *teacher.Teacher, error) {
+	b, err := openBackend(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	t, err := teacher.Load(string(r.Teacher.Path), b, teacher.LoadOptions{Tokenizer: string(r.Teacher.Tokenizer)})
+	if err != nil {
+		return nil, nil, err
+	}
+	if t.Tokenizer == nil {
+		t.Close()
+		return nil, nil, r.Errorf("teacher.tokenizer", "no tokenizer found for %s", r.Teacher.Path)
+	}
+	return b, t, nil
+}
+
+// loadStudent loads the trained student (an HF checkpoint written by the
+// train stage) onto b.
+func loadStudent(env *Env, b kernels.Backend) (*teacher.Teacher, error) {
+	return teacher.Load(env.Path(CheckpointDir), b, teacher.LoadOptions{NoTokenizer: true})
+}
