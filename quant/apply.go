@@ -1,0 +1,57 @@
+package quant
+
+import (
+	"fmt"
+
+	"github.com/distill-dev/distill/kernels"
+	"github.com/distill-dev/distill/model"
+)
+
+// Options gathers what Apply needs beyond the method.
+type Options struct {
+	Plan PlanOptions
+	GPTQ GPTQOptions
+	// Calib are the calibration windows (equal length) for GPTQ.
+	Calib [][]int32
+	// Backend runs the calibration forward passes (GPTQ only).
+	Backend kernels.Backend
+}
+
+// Apply plans and quantizes the parameters of src (a model with config
+// cfg) with method m: GPTQ for the gptq methods, round to nearest
+// otherwise.
+func Apply(cfg model.Config, src model.TensorSource, m Method, o Options) (*Plan, *model.MapSource, error) {
+	p, err := NewPlan(cfg, m, o.Plan)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !m.GPTQ {
+		out, err := Quantize(src, p)
+		return p, out, err
+	}
+	if o.Backend == nil {
+		return nil, nil, fmt.Errorf("quant: %s needs a backend for calibration", m.Name)
+	}
+	g := o.GPTQ
+	g.ActOrder = g.ActOrder || m.ActOrder
+	out, err := GPTQ(src, p, o.Backend, o.Calib, g)
+	return p, out, err
+}
+
+// CalibrationWindows cuts a token stream into n windows of t tokens spread
+// evenly over it (fewer when the stream is short; none when it is shorter
+// than t).
+func CalibrationWindows(ids []int32, n, t int) [][]int32 {
+	if t <= 0 || n <= 0 || len(ids) < t {
+		return nil
+	}
+	avail := len(ids) / t
+	n = min(n, avail)
+	step := avail / n
+	out := make([][]int32, n)
+	for i := range out {
+		s := i * step * t
+		out[i] = ids[s : s+t]
+	}
+	return out
+}

@@ -1,0 +1,72 @@
+// Package quant shrinks a model's weights: it chooses a storage type per
+// tensor (a Plan), encodes the weights (round to nearest, or GPTQ with
+// calibration activations), measures what that cost (Report), and exports
+// the result as GGUF or HF safetensors with a round-trip check.
+//
+// # Methods
+//
+// Every method is weight-only: activations stay float32 and MatMul decodes
+// the block types of package kernels/qblock on the fly, so a quantized model
+// runs directly from its encoded bytes.
+//
+//	int8        I8CH: per output channel (row) r, s_r = max|W_r|/127,
+//	            q = round(W/s_r), W ≈ s_r q.
+//	int4-gG     I4S_GG (symmetric): per group of G consecutive inputs of a
+//	            row, s = f16(m/-8) with m the element of largest magnitude,
+//	            q = clamp(rne(w/s)+8, 0, 15), w ≈ (q-8)s.
+//	int4a-gG    I4A_GG (asymmetric): w ≈ q s + min, q in 0..15.
+//	q8_0 q4_0 q4_1 q4_k q6_k
+//	            the GGML blocks, bit-exact with llama.cpp's reference
+//	            encoders; with llama.cpp's per-tensor rules (output.weight,
+//	            or a tied token_embd, becomes Q6_K) as llama-quantize applies
+//	            them for the matching LLAMA_FTYPE_MOSTLY_* file type.
+//	q4_k_m      llama.cpp's Q4_K_M mix (llama_tensor_get_type): Q4_K, with
+//	            attn_v and ffn_down of the layers use_more_bits picks in
+//	            Q6_K (i < n/8, i >= 7n/8, or (i-n/8) mod 3 == 2), the
+//	            classifier in Q6_K, GPT-2's fused attn_qkv in Q5_K (which
+//	            distill lacks: Q6_K instead).
+//	gptq-int4[-gG][-act]
+//	            GPTQ into the I4S_GG layout (G = 128 unless given).
+//
+// Rows whose length is not a multiple of a type's block fall back, as
+// llama.cpp's "incompatible tensor" rule does: a k-quant (256) falls back to
+// Q8_0 (llama.cpp picks Q5_0/Q8_0; distill has no Q5_0 and takes the larger
+// one), then to F16 when the row is not a multiple of 32 either; distill's
+// int4 group formats fall back to I8CH (any row length). stories260K, with
+// rows of 64 and 172, exercises both.
+//
+// Tensors that stay in higher precision are chosen by patterns
+// (path.Match on canonical names): by default the embeddings, the
+// classifier and every 1-D tensor (norms, biases) for the distill methods;
+// the GGML methods follow llama.cpp (1-D tensors and position_embd stay F32,
+// everything else is quantized). PlanOptions.Keep and Overrides change that.
+//
+// # GPTQ
+//
+// For a linear layer y = W x with W [N, K] and calibration inputs X [M, K]
+// (captured at the layer's input by a kernels.Backend wrapper while the
+// unchanged model runs on calibration windows, true-sequentially: layer by
+// layer and, within a layer, q/k/v, then attn_output, then gate/up, then
+// down, with everything before already quantized), GPTQ
+// minimises ||W X^T - Q X^T||^2 column by column (Frantar et al. 2022):
+//
+//	H = 2 X^T X / M + λ I,  λ = percdamp · mean(diag H)
+//	U = chol(H^-1) (upper), processed in blocks of B = 128 columns:
+//	  for column j: q_j = quant(w_j),  e_j = (w_j - q_j) / U_jj,
+//	                w_{j+1..} -= e_j U_{j, j+1..}   (within the block)
+//	  after the block: W_{:, rest} -= E U_{block, rest}  (lazy update)
+//
+// Group scales are computed when the column loop enters a group, from the
+// updated weights of that group (with act-order, which visits columns by
+// decreasing diag H, they are computed up front from the original weights
+// so groups keep the stored layout). Columns never seen (diag H = 0) are
+// zeroed. With H = I the procedure reduces exactly to round to nearest,
+// which the tests check byte for byte.
+//
+// # Reporting
+//
+// Report evaluates every method's model against the unquantized one on the
+// same token stream with eval.Compare: perplexity, its change, KL(P||Q) per
+// token and top-1 agreement, beside the weight bytes and bits per weight
+// (8 · bytes / parameters, scales included).
+package quant

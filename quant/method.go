@@ -1,0 +1,106 @@
+package quant
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/distill-dev/distill/kernels"
+)
+
+// Method is a parsed quantization method name (see the package
+// documentation for the list).
+type Method struct {
+	Name string        // as given, lower case
+	Base kernels.DType // the type of quantized matrices before per-tensor rules
+	// Family is "gguf" for llama.cpp's types and rules (q8_0 ... q4_k_m),
+	// "distill" for int8/int4/gptq and "float" for f32/f16/bf16.
+	Family string
+	KMix   bool // Q4_K_M per-tensor mix
+	GPTQ   bool // calibrated GPTQ instead of round to nearest
+	// ActOrder visits columns by decreasing Hessian diagonal (GPTQ only).
+	ActOrder bool
+}
+
+// Method families.
+const (
+	FamilyGGUF    = "gguf"
+	FamilyDistill = "distill"
+	FamilyFloat   = "float"
+)
+
+// MethodNames lists the method names ParseMethod accepts (int4 and gptq
+// take any of the group sizes 32, 64 and 128).
+var MethodNames = []string{
+	"f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "q4_k", "q6_k", "q4_k_m",
+	"int8", "int4-g32", "int4-g64", "int4-g128", "int4a-g32", "int4a-g64", "int4a-g128",
+	"gptq-int4", "gptq-int4-g32", "gptq-int4-g64", "gptq-int4-g128", "gptq-int4-g128-act",
+}
+
+// ParseMethod parses a method name: f32 f16 bf16 q8_0 q4_0 q4_1 q4_k q6_k
+// q4_k_m int8 int4-gG int4a-gG gptq-int4[-gG][-act], G in {32, 64, 128}.
+func ParseMethod(name string) (Method, error) {
+	s := strings.ToLower(strings.TrimSpace(name))
+	m := Method{Name: s}
+	simple := map[string]struct {
+		dt  kernels.DType
+		fam string
+	}{
+		"f32": {kernels.F32, FamilyFloat}, "f16": {kernels.F16, FamilyFloat}, "bf16": {kernels.BF16, FamilyFloat},
+		"q8_0": {kernels.Q8_0, FamilyGGUF}, "q4_0": {kernels.Q4_0, FamilyGGUF}, "q4_1": {kernels.Q4_1, FamilyGGUF},
+		"q4_k": {kernels.Q4_K, FamilyGGUF}, "q6_k": {kernels.Q6_K, FamilyGGUF}, "q4_k_m": {kernels.Q4_K, FamilyGGUF},
+		"int8": {kernels.I8CH, FamilyDistill},
+	}
+	if v, ok := simple[s]; ok {
+		m.Base, m.Family, m.KMix = v.dt, v.fam, s == "q4_k_m"
+		return m, nil
+	}
+	rest := s
+	if r, ok := strings.CutPrefix(rest, "gptq-"); ok {
+		m.GPTQ, rest = true, r
+		if r, ok := strings.CutSuffix(rest, "-act"); ok {
+			m.ActOrder, rest = true, r
+		}
+		if rest == "int4" {
+			rest = "int4-g128"
+		}
+	}
+	asym := false
+	switch {
+	case strings.HasPrefix(rest, "int4a-g"):
+		asym, rest = true, strings.TrimPrefix(rest, "int4a-g")
+	case strings.HasPrefix(rest, "int4-g"):
+		rest = strings.TrimPrefix(rest, "int4-g")
+	default:
+		return Method{}, fmt.Errorf("quant: unknown method %q (want one of %s)", name, strings.Join(MethodNames, ", "))
+	}
+	g, err := strconv.Atoi(rest)
+	dt, ok := int4Type(g, asym)
+	if err != nil || !ok {
+		return Method{}, fmt.Errorf("quant: method %q: group size %q is not 32, 64 or 128", name, rest)
+	}
+	if m.GPTQ && asym {
+		return Method{}, fmt.Errorf("quant: method %q: GPTQ writes the symmetric int4 layout only", name)
+	}
+	m.Base, m.Family = dt, FamilyDistill
+	return m, nil
+}
+
+// int4Type returns the int4 group dtype of group size g.
+func int4Type(g int, asym bool) (kernels.DType, bool) {
+	sym := map[int]kernels.DType{32: kernels.I4S_G32, 64: kernels.I4S_G64, 128: kernels.I4S_G128}
+	as := map[int]kernels.DType{32: kernels.I4A_G32, 64: kernels.I4A_G64, 128: kernels.I4A_G128}
+	if asym {
+		dt, ok := as[g]
+		return dt, ok
+	}
+	dt, ok := sym[g]
+	return dt, ok
+}
+
+// GroupSize is the number of inputs that share one scale in the method's
+// base type (the whole row, 0, for int8; 1 for float types).
+func (m Method) GroupSize() int { return m.Base.BlockSize() }
+
+// String returns the method's name.
+func (m Method) String() string { return m.Name }

@@ -1,0 +1,108 @@
+package quant
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/distill-dev/distill/eval"
+	"github.com/distill-dev/distill/internal/formattest"
+	"github.com/distill-dev/distill/kernels"
+	"github.com/distill-dev/distill/kernels/cpu"
+	"github.com/distill-dev/distill/teacher"
+)
+
+// sharedData returns ../shared/data (formattest.SharedData), skipping the
+// test when stories260K is not there.
+func sharedData(t testing.TB) string {
+	t.Helper()
+	data := formattest.SharedData(t)
+	if _, err := os.Stat(filepath.Join(data, "stories260K", "stories260K.bin")); err != nil {
+		t.Skip("quant: ../shared/data/stories260K not found")
+	}
+	return data
+}
+
+// stories loads stories260K and returns it with the token streams of a
+// slice of the validation text and of calibration text.
+func stories(t testing.TB, b kernels.Backend, validDocs int) (*teacher.Teacher, eval.Stream, []int32) {
+	data := sharedData(t)
+	tc, err := teacher.Load(filepath.Join(data, "stories260K", "stories260K.bin"), b, teacher.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tc.Close() })
+	docs, err := eval.ReadDocuments(filepath.Join(data, "tinystories-gen", "valid.txt"), eval.ReadOptions{SplitDocs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if validDocs > 0 && validDocs < len(docs) {
+		docs = docs[:validDocs]
+	}
+	ids := make([][]int32, len(docs))
+	for i, d := range docs {
+		ids[i] = tc.Tokenizer.Encode(d, false, false)
+	}
+	stream := eval.BuildStream(ids, tc.Tokenizer.BOS(), eval.BOSDocument)
+	train, err := eval.ReadDocuments(filepath.Join(data, "tinystories-gen", "train.txt"), eval.ReadOptions{SplitDocs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var calib []int32
+	for _, d := range train[:min(len(train), 256)] {
+		calib = append(calib, tc.Tokenizer.BOS())
+		calib = append(calib, tc.Tokenizer.Encode(d, false, false)...)
+	}
+	return tc, stream, calib
+}
+
+// The checks on the real model: int8 within 0.5% of fp32
+// perplexity, Q4_K_M within 5%, GPTQ better than round to nearest at the
+// same group size.
+func TestStories260K(t *testing.T) {
+	b := cpu.New(0)
+	// 64 of the 512 validation stories (about 16k tokens) keep the test
+	// near 15 s; the full-file numbers are in the report.
+	docs, windows := 64, 24
+	if testing.Short() {
+		docs, windows = 48, 16
+	}
+	tc, stream, calibIDs := stories(t, b, docs)
+	cfg := tc.Config
+	src := SourceOf(tc.Model)
+	var methods []Method
+	for _, n := range []string{"int8", "q4_k_m", "int4-g32", "gptq-int4-g32", "int4-g64", "gptq-int4-g64"} {
+		m, err := ParseMethod(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		methods = append(methods, m)
+	}
+	o := Options{Calib: CalibrationWindows(calibIDs, windows, 256)}
+	rep, err := Measure(cfg, src, methods, b, stream, eval.Options{Context: 256}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sb stringsBuilder
+	rep.WriteTable(&sb)
+	t.Logf("stories260K on %d validation documents:\n%s", docs, sb.String())
+	get := func(name string) Row {
+		r, ok := rep.Find(name)
+		if !ok {
+			t.Fatalf("no row %s", name)
+		}
+		return r
+	}
+	if r := get("int8"); r.DeltaPct > 0.5 || r.DeltaPct < -0.5 {
+		t.Errorf("int8 perplexity %.4f is %.2f%% off fp32 %.4f (want within 0.5%%)", r.PPL, r.DeltaPct, rep.Reference.PPL)
+	}
+	if r := get("q4_k_m"); r.DeltaPct > 5 || r.DeltaPct < -5 {
+		t.Errorf("q4_k_m perplexity %.4f is %.2f%% off fp32 %.4f (want within 5%%)", r.PPL, r.DeltaPct, rep.Reference.PPL)
+	}
+	for _, g := range []string{"32", "64"} {
+		rtn, gq := get("int4-g"+g), get("gptq-int4-g"+g)
+		if !(gq.PPL < rtn.PPL) {
+			t.Errorf("g%s: GPTQ perplexity %.4f is not below round-to-nearest %.4f", g, gq.PPL, rtn.PPL)
+		}
+	}
+}
