@@ -1,0 +1,118 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/distill-dev/distill/kernels/cpu"
+	"github.com/distill-dev/distill/teacher"
+)
+
+const committed = "../../../../testdata/quickstart/teacher.yaml"
+
+// TestCommittedTeacher loads the committed teacher.bin with its tokenizer
+// and checks that it has the shape teacher.yaml asks for.
+func TestCommittedTeacher(t *testing.T) {
+	c, err := LoadConfig(committed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tt, err := teacher.Load(c.Path(c.Output), cpu.New(1), teacher.LoadOptions{Tokenizer: c.Path(c.Tokenizer)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tt.Close()
+	want, err := c.ModelConfig(tt.Tokenizer.VocabSize())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tt.Config != want {
+		t.Errorf("%s has config\n%s, %s asks for\n%s", c.Output, tt.Config, committed, want)
+	}
+	if tt.Format != teacher.FormatLlama2C {
+		t.Errorf("%s: format %q, want llama2c", c.Output, tt.Format)
+	}
+	if c.Training.SeqLen > tt.Config.MaxSeqLen || tt.Config.NLayers < 2 {
+		t.Errorf("seq_len %d, max_seq_len %d, %d layers: the quickstart needs seq 128 and every_k 2",
+			c.Training.SeqLen, tt.Config.MaxSeqLen, tt.Config.NLayers)
+	}
+}
+
+// TestLoadConfigErrors checks that broken recipes are refused with a
+// message naming what is wrong.
+func TestLoadConfigErrors(t *testing.T) {
+	base, err := os.ReadFile(committed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, old, new, want string
+	}{
+		{"unknown key", "  dim: 128", "  dim: 128\n  dims: 3", "field dims not found"},
+		{"wrong type", "steps: 1200", "steps: many", "cannot unmarshal"},
+		{"seq too long", "  seq_len: 128", "  seq_len: 256", "training.seq_len 256 out of range"},
+		{"heads", "n_heads: 4", "n_heads: 3", "not a multiple of n_heads"},
+		{"schedule", "schedule: cosine", "schedule: step", `unknown schedule "step"`},
+		{"no output", "output: teacher.bin", "", "output is missing"},
+		{"threads", "threads: 2", "threads: 0", "training.threads 0"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			text := string(base)
+			if !strings.Contains(text, tc.old) {
+				t.Fatalf("%s lacks %q", committed, tc.old)
+			}
+			path := filepath.Join(t.TempDir(), "teacher.yaml")
+			if err := os.WriteFile(path, []byte(strings.Replace(text, tc.old, tc.new, 1)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := LoadConfig(path)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), path) {
+				t.Errorf("got %v, want an error naming %s and %q", err, path, tc.want)
+			}
+		})
+	}
+}
+
+// TestTrainTiny trains a tiny teacher for a few steps twice: the two files
+// must be identical (the recipe is deterministic), load with the tokenizer
+// and have the recipe's shape.
+func TestTrainTiny(t *testing.T) {
+	base, err := LoadConfig(committed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files [2][]byte
+	for i := range files {
+		c := *base
+		c.Model = Shape{Dim: 16, NLayers: 2, NHeads: 2, NKVHeads: 1, HiddenDim: 32, MaxSeqLen: 32}
+		c.Training.SeqLen, c.Training.BatchSize, c.Training.Steps, c.Training.Warmup = 32, 2, 3, 1
+		c.Train = c.Validation // small
+		c.Output = filepath.Join(t.TempDir(), "teacher.bin")
+		res, err := Train(&c, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Params == 0 || !(res.ValidPPL > 1) || !(res.TrainLoss > 0) {
+			t.Errorf("result %+v", res)
+		}
+		if files[i], err = os.ReadFile(c.Output); err != nil {
+			t.Fatal(err)
+		}
+		tt, err := teacher.Load(c.Output, cpu.New(1), teacher.LoadOptions{Tokenizer: c.Path(c.Tokenizer)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := c.ModelConfig(tt.Tokenizer.VocabSize())
+		if tt.Config != want {
+			t.Errorf("wrote %s, want %s", tt.Config, want)
+		}
+		tt.Close()
+	}
+	if !bytes.Equal(files[0], files[1]) {
+		t.Error("two runs of the same recipe wrote different files")
+	}
+}
