@@ -6,34 +6,13 @@ package gemm
 func microAVX512_8x32(k int, a, b, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
-func microAVX512_8x32_pa512(k int, a, b, c *float32, ldc int, alpha, beta float32)
-
-//go:noescape
-func microAVX512_8x32_pa1024(k int, a, b, c *float32, ldc int, alpha, beta float32)
-
-//go:noescape
-func microAVX512_8x32_pa1024b2048(k int, a, b, c *float32, ldc int, alpha, beta float32)
-
-//go:noescape
-func microAVX512_8x32_u8pa1024(k int, a, b, c *float32, ldc int, alpha, beta float32)
-
-//go:noescape
-func microAVX512_12x32(k int, a, b, c *float32, ldc int, alpha, beta float32)
-
-//go:noescape
-func microAVX512_14x32(k int, a, b, c *float32, ldc int, alpha, beta float32)
-
-//go:noescape
-func microAVX512_6x64(k int, a, b, c *float32, ldc int, alpha, beta float32)
-
-//go:noescape
 func microAVX2_6x16(k int, a, b, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
 func packT32AVX512(kc int, src *float32, ld int, dst *float32)
 
 //go:noescape
-func packT64AVX512(kc int, src *float32, ld int, dst *float32)
+func packT16AVX2(kc int, src *float32, ld int, dst *float32)
 
 //go:noescape
 func dot4AVX512(k int, x, b *float32, ldb int, out *[4]float32)

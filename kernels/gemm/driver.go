@@ -37,7 +37,11 @@ func blocked(p *problem, threads int, kern *kernel) {
 	}
 	kc := evenSplit(p.k, kern.kc, kcUnit)
 	nc := evenSplit(p.n, kern.nc, nr)
-	mb := evenSplit(p.m, superRows, mr)
+	mbLimit := superRows
+	if kern.mb > 0 {
+		mbLimit = kern.mb
+	}
+	mb := evenSplit(p.m, mbLimit, mr)
 	mc := evenSplit(min(p.m, mb), kern.mc, mr)
 	if p.m*p.n*p.k < serialWork {
 		threads = 1

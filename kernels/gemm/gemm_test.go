@@ -25,7 +25,7 @@ func testKernels() []*kernel {
 		seen[k.name] = true
 		tiny := *k
 		tiny.name += "-tiny"
-		tiny.mc, tiny.kc, tiny.nc = 2*k.mr, 16, 2*k.nr
+		tiny.mc, tiny.kc, tiny.nc, tiny.mb = 2*k.mr, 16, 2*k.nr, 4*k.mr
 		ks = append(ks, k, &tiny)
 	}
 	return ks
@@ -158,7 +158,9 @@ func gemmCases(sizes []int) []gemmCase {
 	return cases
 }
 
-func runGemmCase(t *testing.T, name string, rng *rand.Rand, tc gemmCase) {
+// runGemmCase builds random operands for tc, computes the float64 reference
+// once, and checks Sgemm with each of kerns against it.
+func runGemmCase(t *testing.T, kerns []*kernel, rng *rand.Rand, tc gemmCase) {
 	t.Helper()
 	rowsA, colsA := tc.m, tc.k
 	if tc.transA {
@@ -172,7 +174,7 @@ func runGemmCase(t *testing.T, name string, rng *rand.Rand, tc gemmCase) {
 	a := randMatrix(rng, rowsA*lda)
 	b := randMatrix(rng, rowsB*ldb)
 	const off = 3
-	c := newC(rng, tc.m, tc.n, ldc, off, tc.beta == 0)
+	c0 := newC(rng, tc.m, tc.n, ldc, off, tc.beta == 0)
 	opA := func(i, p int) float64 {
 		if tc.transA {
 			return float64(a[p*lda+i])
@@ -185,9 +187,15 @@ func runGemmCase(t *testing.T, name string, rng *rand.Rand, tc gemmCase) {
 		}
 		return float64(b[p*ldb+j])
 	}
-	want, mag := refGemm(opA, opB, tc.m, tc.n, tc.k, float64(tc.alpha), float64(tc.beta), c[off:], ldc)
-	SgemmThreads(tc.threads, tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, c[off:], ldc)
-	checkC(t, name+" "+tc.String(), c, off, tc.m, tc.n, tc.k, ldc, want, mag)
+	want, mag := refGemm(opA, opB, tc.m, tc.n, tc.k, float64(tc.alpha), float64(tc.beta), c0[off:], ldc)
+	c := make([]float32, len(c0))
+	for _, kern := range kerns {
+		copy(c, c0)
+		restore := withKernel(kern)
+		SgemmThreads(tc.threads, tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, c[off:], ldc)
+		restore()
+		checkC(t, kern.name+" "+tc.String(), c, off, tc.m, tc.n, tc.k, ldc, want, mag)
+	}
 }
 
 func TestSgemm(t *testing.T) {
@@ -195,17 +203,12 @@ func TestSgemm(t *testing.T) {
 	if testing.Short() {
 		sizes = []int{1, 3, 17, 65}
 	}
-	for _, kern := range testKernels() {
-		t.Run(kern.name, func(t *testing.T) {
-			defer withKernel(kern)()
-			rng := rand.New(rand.NewPCG(1, 2))
-			for _, tc := range gemmCases(sizes) {
-				runGemmCase(t, kern.name, rng, tc)
-				if t.Failed() {
-					return
-				}
-			}
-		})
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, tc := range gemmCases(sizes) {
+		runGemmCase(t, testKernels(), rng, tc)
+		if t.Failed() {
+			return
+		}
 	}
 }
 
@@ -221,13 +224,11 @@ func TestSgemmLarge(t *testing.T) {
 		{true, false, 263, 517, 300, 1, -1, 1, 3},
 		{true, true, 1, 3001, 700, 1, 0.5, 0, 2},
 		{false, true, 2, 1500, 520, 1, 0, 0, 2},
+		{true, true, 2100, 40, 70, 1, 0, 0, 2},
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
-	for _, kern := range availableKernels() {
-		defer withKernel(kern)()
-		for _, tc := range cases {
-			runGemmCase(t, kern.name, rng, tc)
-		}
+	for _, tc := range cases {
+		runGemmCase(t, availableKernels(), rng, tc)
 	}
 }
 
@@ -280,33 +281,34 @@ func TestSgemmDecodedB(t *testing.T) {
 		cases = append(cases, dcase{130, 300, 1100})
 	}
 	alphaBeta := [][2]float32{{1, 0}, {0.5, 1}, {1, -0.5}}
-	for _, kern := range testKernels() {
-		t.Run(kern.name, func(t *testing.T) {
-			defer withKernel(kern)()
-			rng := rand.New(rand.NewPCG(5, 6))
-			for i, dc := range cases {
-				for _, half := range []bool{false, true} {
-					ab := alphaBeta[i%len(alphaBeta)]
-					alpha, beta := ab[0], ab[1]
-					lda, ldc := dc.k+i%2, dc.n+2*(i%2)
-					lda, ldc = max(lda, 1), max(ldc, 1)
-					a := randMatrix(rng, dc.m*lda)
-					dec := &testDecoder{t: t, b: randMatrix(rng, dc.n*dc.k), n: dc.n, k: dc.k, half: half}
-					const off = 2
-					c := newC(rng, dc.m, dc.n, ldc, off, beta == 0)
-					want, mag := refGemm(
-						func(i, p int) float64 { return float64(a[i*lda+p]) },
-						func(p, j int) float64 { return float64(dec.value(j, p)) },
-						dc.m, dc.n, dc.k, float64(alpha), float64(beta), c[off:], ldc)
-					SgemmDecodedBThreads(1+i%3, dc.m, dc.n, dc.k, alpha, a, lda, dec.decode, beta, c[off:], ldc)
-					name := fmt.Sprintf("%s m=%d n=%d k=%d half=%v", kern.name, dc.m, dc.n, dc.k, half)
-					checkC(t, name, c, off, dc.m, dc.n, dc.k, ldc, want, mag)
-					if dc.k > 0 && dec.calls == 0 {
-						t.Errorf("%s: decoder never called", name)
-					}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for i, dc := range cases {
+		for _, half := range []bool{false, true} {
+			ab := alphaBeta[i%len(alphaBeta)]
+			alpha, beta := ab[0], ab[1]
+			lda, ldc := max(dc.k+i%2, 1), max(dc.n+2*(i%2), 1)
+			a := randMatrix(rng, dc.m*lda)
+			dec := &testDecoder{t: t, b: randMatrix(rng, dc.n*dc.k), n: dc.n, k: dc.k, half: half}
+			const off = 2
+			c0 := newC(rng, dc.m, dc.n, ldc, off, beta == 0)
+			want, mag := refGemm(
+				func(i, p int) float64 { return float64(a[i*lda+p]) },
+				func(p, j int) float64 { return float64(dec.value(j, p)) },
+				dc.m, dc.n, dc.k, float64(alpha), float64(beta), c0[off:], ldc)
+			c := make([]float32, len(c0))
+			for _, kern := range testKernels() {
+				copy(c, c0)
+				dec.calls = 0
+				restore := withKernel(kern)
+				SgemmDecodedBThreads(1+i%3, dc.m, dc.n, dc.k, alpha, a, lda, dec.decode, beta, c[off:], ldc)
+				restore()
+				name := fmt.Sprintf("%s m=%d n=%d k=%d half=%v", kern.name, dc.m, dc.n, dc.k, half)
+				checkC(t, name, c, off, dc.m, dc.n, dc.k, ldc, want, mag)
+				if dc.k > 0 && dec.calls == 0 {
+					t.Errorf("%s: decoder never called", name)
 				}
 			}
-		})
+		}
 	}
 }
 
@@ -419,4 +421,33 @@ func TestTransposeRows(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestSgemmConcurrent runs products from several goroutines at once, as a
+// backend that is itself parallel (one GEMM per attention head) does: the
+// pooled buffers and the per-call driver state must not be shared.
+func TestSgemmConcurrent(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	const m, n, k = 150, 70, 300
+	a, b := randMatrix(rng, m*k), randMatrix(rng, n*k)
+	want := make([]float32, m*n)
+	naiveSgemm(false, true, m, n, k, 1, a, k, b, k, 0, want, n)
+	var wg sync.WaitGroup
+	for g := 0; g < 6; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := make([]float32, m*n)
+			for rep := 0; rep < 5; rep++ {
+				SgemmThreads(1+g%3, false, true, m, n, k, 1, a, k, b, k, 0, c, n)
+				for i := range c {
+					if d := math.Abs(float64(c[i] - want[i])); d > 1e-3 {
+						t.Errorf("goroutine %d: C[%d] = %v, want %v", g, i, c[i], want[i])
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }

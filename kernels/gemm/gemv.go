@@ -45,7 +45,8 @@ func gemvRows(p *problem, kern *kernel, x []float32, j0, j1 int) {
 	var out [4]float32
 	for j := j0; j < j1; j += 4 {
 		rows := min(4, j1-j)
-		src, ld := p.b, p.ldb
+		var src []float32
+		ld := p.ldb
 		switch {
 		case p.decode != nil || rows < 4:
 			if buf == nil {

@@ -11,6 +11,9 @@ type kernel struct {
 	// mc x kc is the packed block of A (kept in L2), kc x nc the packed
 	// block of B (kept in L3). mc is a multiple of mr, nc of nr.
 	mc, kc, nc int
+	// mb, when set, replaces superRows (tests use it to cross super-blocks
+	// with small matrices).
+	mb int
 	// micro computes C[0:mr, 0:nr] = alpha*Ap*Bp + beta*C, where Ap holds k
 	// steps of mr values of A (a column of the tile's rows per step) and Bp k
 	// steps of nr values of B. C has row stride ldc. When beta == 0 (either

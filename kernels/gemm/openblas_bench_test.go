@@ -5,6 +5,7 @@ package gemm
 import (
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/distill-dev/distill/kernels/gemm/internal/openblas"
 )
@@ -27,19 +28,23 @@ func BenchmarkOpenBLAS(b *testing.B) {
 
 // BenchmarkVsOpenBLAS interleaves the two per shape (shape/distill,
 // shape/openblas), so that both see the same load from other processes;
-// with -count N, compare medians (benchstat) of the pairs.
+// run it several times and compare medians (benchstat) of the pairs. Each
+// side first runs for warmUp untimed: OpenBLAS's idle threads spin for a
+// while after a call, and that must not be charged to the next timing.
+const warmUp = 300 * time.Millisecond
+
 func BenchmarkVsOpenBLAS(b *testing.B) {
 	for _, s := range benchShapes {
 		b.Run(s.name, func(b *testing.B) {
 			a, lda, bm, ldb, c := benchOperands(s)
 			b.Run("distill", func(b *testing.B) {
-				benchLoop(b, s, func() {
+				benchLoopWarm(b, s, warmUp, func() {
 					Sgemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, bm, ldb, 0, c, s.n)
 				})
 			})
 			b.Run("openblas", func(b *testing.B) {
 				openblas.SetThreads(runtime.GOMAXPROCS(0))
-				benchLoop(b, s, func() {
+				benchLoopWarm(b, s, warmUp, func() {
 					openblas.Sgemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, bm, ldb, 0, c, s.n)
 				})
 			})
