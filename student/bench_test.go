@@ -12,9 +12,22 @@ import (
 // teacher dim 768 / 12 layers, student dim 384 / 6 layers, vocab 32000,
 // batch 4 x 256 (teacher forward, student forward + fused loss + backward,
 // AdamW), with random weights. Run: go test ./student -run - -bench KDStep -benchtime 2x
+//
+// The "cached" variants feed precomputed teacher logits of one batch, as
+// ../shared/tools/torch_peer_bench.py's student_kd_step does (student
+// forward + KL at T=2 + backward + AdamW, no teacher forward); compare
+// those with its student_kd_step_tok_s.
 func BenchmarkKDStep(b *testing.B) {
-	for _, prec := range []string{FP32, BF16} {
-		b.Run(prec, func(b *testing.B) {
+	for _, run := range []struct {
+		prec   string
+		cached bool
+	}{{FP32, false}, {BF16, false}, {FP32, true}, {BF16, true}} {
+		name := run.prec
+		if run.cached {
+			name += "-cached"
+		}
+		prec := run.prec
+		b.Run(name, func(b *testing.B) {
 			be := cpu.New(0)
 			tc := model.Config{Arch: model.ArchLlama, Dim: 768, HiddenDim: 2048, NLayers: 12, NHeads: 12, NKVHeads: 12,
 				VocabSize: 32000, MaxSeqLen: 256, NormEps: 1e-5, RopeTheta: 10000, BOS: 1, EOS: 2}
@@ -44,6 +57,11 @@ func BenchmarkKDStep(b *testing.B) {
 			})
 			if err != nil {
 				b.Fatal(err)
+			}
+			if run.cached {
+				ids, targets := make([]int32, B*T), make([]int32, B*T)
+				data.Next(ids, targets)
+				tr.fixedTeacher = tr.Teacher.Forward(ids, B, T, nil)
 			}
 			if _, err := tr.TrainStep(); err != nil { // warm up: allocations
 				b.Fatal(err)

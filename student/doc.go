@@ -10,6 +10,11 @@
 // (DistilBERT), which needs the teacher's widths; InitRandom draws GPT-2
 // style N(0, 0.02) weights with the residual projections scaled by
 // 1/sqrt(2L). The vocabulary always comes from the teacher (CheckVocab).
+// A vocabulary that differs only in padding rows beyond the tokenizer's ids
+// (Options.TokenVocab) is accepted with the online teacher: its logits are
+// mapped into the student's vocabulary per batch (padLogits), the
+// student's padding ids getting PadLogit (teacher probability 0), the
+// teacher's own padding columns dropped.
 //
 // # One optimizer step
 //
@@ -33,8 +38,11 @@
 // with the learning rate of Schedule (linear warmup, then cosine or linear
 // decay to MinRatio*LR). In fp16 the loss scale doubles after Growth good
 // steps. Master weights, moments and gradients are float32 ParamBlocks of
-// one layout; activations are float32 in every precision (only the weights
-// the kernels read are half).
+// one layout; activations are float32 in every precision (only the weight
+// matrices the kernels read are half; norm weights and biases are read from
+// the float32 master block, see fp32Vectors). On CPU a half step costs what
+// a float32 one does: the gemm computes in float32 and widens half weights
+// while packing them.
 //
 // Importance init (InitImportance, BuildImportance) slices heads, kv
 // groups, FFN channels and residual channels by weight norms or by

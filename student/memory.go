@@ -58,18 +58,31 @@ func EstimateMemory(t *model.Config, teacherBytes float64, s model.Config, o Opt
 	if o.Precision == BF16 || o.Precision == FP16 {
 		m.Student += 2 * P
 	}
-	C, F, KV, V, H, L := int64(s.Dim), int64(s.HiddenDim), int64(s.KVDim()), int64(s.VocabSize), int64(s.NHeads), int64(s.NLayers)
-	perLayer := 6*C + 2*KV + 3*F + H + 4
-	scratch := 4*C + 2*KV + 3*F
-	m.Activations = f32 * N * (L*perLayer + (L+1)*C + C + 2 + V + scratch)
+	m.Activations = trainActivations(s, N)
 	m.SoftLabels = f32 * N
 	if t != nil {
 		m.Teacher = int64(teacherBytes * float64(t.NumParams()))
 		tC, tF, tKV := int64(t.Dim), int64(t.HiddenDim), int64(t.KVDim())
 		m.TeacherActivations = f32 * N * (6*tC + 2*tKV + 3*tF + int64(t.VocabSize))
+		if o.Hidden != nil { // the teacher runs ForwardTrain to expose its block outputs
+			m.TeacherActivations = trainActivations(*t, N)
+			if t.Dim != s.Dim { // projections: weights, gradient, moments, out and dOut
+				m.Activations += f32 * int64(len(o.Hidden.Pairs)) * (4*tC*int64(s.Dim) + 2*N*tC)
+			}
+		}
 		if o.TopK > 0 {
 			m.SoftLabels += 2 * f32 * N * int64(o.TopK)
 		}
 	}
 	return m
+}
+
+// trainActivations is the memory of model.ForwardTrain's state and the
+// backward scratch of config c for N tokens.
+func trainActivations(c model.Config, N int64) int64 {
+	const f32 = 4
+	C, F, KV, V, H, L := int64(c.Dim), int64(c.HiddenDim), int64(c.KVDim()), int64(c.VocabSize), int64(c.NHeads), int64(c.NLayers)
+	perLayer := 6*C + 2*KV + 3*F + H + 4
+	scratch := 4*C + 2*KV + 3*F
+	return f32 * N * (L*perLayer + (L+1)*C + C + 2 + V + scratch)
 }

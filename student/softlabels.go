@@ -87,6 +87,12 @@ func HashTokens(tokens []int32) string {
 // resumes after them (an interrupted run loses at most one shard's work).
 // Every file is written atomically, the manifest after each shard.
 func Teach(ctx context.Context, dir string, t *model.Model, tokens []int32, batch int, m Manifest) (*Manifest, error) {
+	return TeachProgress(ctx, dir, t, tokens, batch, m, nil)
+}
+
+// TeachProgress is Teach calling onShard (when not nil) with the number of
+// finished shards and the total, once after resuming and after each shard.
+func TeachProgress(ctx context.Context, dir string, t *model.Model, tokens []int32, batch int, m Manifest, onShard func(done, total int)) (*Manifest, error) {
 	ops, ok := t.Backend.(kernels.TrainOps)
 	if !ok {
 		return nil, fmt.Errorf("student: backend %s has no TopKLogProbs", t.Backend.Name())
@@ -107,6 +113,10 @@ func Teach(ctx context.Context, dir string, t *model.Model, tokens []int32, batc
 	}
 	b, T, k := t.Backend, m.SeqLen, m.K
 	ids, lps := b.Zeros(kernels.I32, batch*T, k), b.Zeros(kernels.F16, batch*T, k)
+	total := (m.Windows + m.ShardWindows - 1) / m.ShardWindows
+	if onShard != nil {
+		onShard(len(m.Shards), total)
+	}
 	for s := len(m.Shards); s*m.ShardWindows < m.Windows; s++ {
 		lo, hi := s*m.ShardWindows, min((s+1)*m.ShardWindows, m.Windows)
 		idBytes, lpBytes := make([]byte, 0, (hi-lo)*T*k*4), make([]byte, 0, (hi-lo)*T*k*2)
@@ -138,6 +148,9 @@ func Teach(ctx context.Context, dir string, t *model.Model, tokens []int32, batc
 		m.Shards = append(m.Shards, Shard{File: name, SHA256: sum})
 		if err := m.write(dir); err != nil {
 			return &m, err
+		}
+		if onShard != nil {
+			onShard(len(m.Shards), total)
 		}
 	}
 	return &m, nil

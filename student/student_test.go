@@ -441,3 +441,26 @@ func TestHiddenProjection(t *testing.T) {
 		t.Error("resumed run with projections differs from the uninterrupted one")
 	}
 }
+
+// TestHalfKeepsFP32Vectors: a bf16 student reads half matrices but its norm
+// weights from the float32 master block, so AdamW's updates reach them
+// unrounded.
+func TestHalfKeepsFP32Vectors(t *testing.T) {
+	o := kdOptions()
+	o.Precision, o.Steps = BF16, 2
+	tr := newRun(t, o)
+	w := tr.Student.W
+	if w.Layers[0].Q.DType() != kernels.BF16 || w.Layers[0].AttnNorm.DType() != kernels.F32 || w.OutputNorm.DType() != kernels.F32 {
+		t.Fatalf("bf16 student: Q %s, attention norm %s, output norm %s; want BF16, F32, F32",
+			w.Layers[0].Q.DType(), w.Layers[0].AttnNorm.DType(), w.OutputNorm.DType())
+	}
+	b := tr.Student.Backend
+	before := b.ToFloat32(tr.Master.W.Layers[1].FFNNorm, nil)
+	if _, err := tr.TrainStep(); err != nil {
+		t.Fatal(err)
+	}
+	after := b.ToFloat32(w.Layers[1].FFNNorm, nil)
+	if slices.Equal(before, after) {
+		t.Error("the student's norm weights did not follow the master update")
+	}
+}

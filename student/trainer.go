@@ -47,6 +47,10 @@ type Options struct {
 	// a soft-label cache (distill teach) instead of running the teacher. Its
 	// temperature must be Loss.Temperature and its tokens the sampler's.
 	Cache *SoftLabelCache
+	// TokenVocab is the tokenizer's vocabulary size (0: unknown). When it
+	// is set, a student whose vocabulary differs from the teacher's only
+	// in padding rows at ids >= TokenVocab is accepted (see padLogits).
+	TokenVocab int
 
 	Steps     int // optimizer steps
 	GradAccum int // micro-batches per step (default 1)
@@ -118,6 +122,12 @@ type Trainer struct {
 	topIDs  kernels.Tensor
 	topLP   kernels.Tensor
 	hostL   []float32
+	// fixedTeacher, when set, replaces the online teacher forward with
+	// these logits (benchmarks: PyTorch's KD step uses precomputed ones).
+	fixedTeacher kernels.Tensor
+	padded       kernels.Tensor // teacher logits in the student's vocabulary (padLogits)
+	cacheIDs     []byte         // host buffers of cached labels (cachedLabels)
+	cacheLPs     []byte
 }
 
 // NewTrainer prepares training of master (the student's F32 weights, e.g.
@@ -136,7 +146,10 @@ func NewTrainer(b kernels.Backend, teacher *model.Model, master *model.ParamBloc
 		if o.Loss.Alpha == 0 || o.Hidden != nil {
 			return nil, errors.New("student: a soft-label cache needs alpha > 0 and no hidden-state loss")
 		}
-		if err := c.compatible(&Manifest{VocabSize: cfg.VocabSize, SeqLen: data.SeqLen, TokensHash: HashTokens(data.Tokens())}); err != nil {
+		if c.VocabSize != cfg.VocabSize {
+			return nil, fmt.Errorf("student: soft-label cache of a %d-token vocabulary, student has %d (padding rows are handled only with the online teacher)", c.VocabSize, cfg.VocabSize)
+		}
+		if err := c.compatible(&Manifest{SeqLen: data.SeqLen, TokensHash: HashTokens(data.Tokens())}); err != nil {
 			return nil, fmt.Errorf("student: soft-label cache does not match the training data: %w", err)
 		}
 		if c.Temperature != o.Loss.Temperature {
@@ -147,7 +160,7 @@ func NewTrainer(b kernels.Backend, teacher *model.Model, master *model.ParamBloc
 		if teacher == nil {
 			return nil, errors.New("student: alpha > 0 needs a teacher")
 		}
-		if _, err := CheckVocab(teacher.Config.VocabSize, cfg.VocabSize, 0); err != nil {
+		if _, err := CheckVocab(teacher.Config.VocabSize, cfg.VocabSize, o.TokenVocab); err != nil {
 			return nil, err
 		}
 		if data.SeqLen > teacher.Config.MaxSeqLen {
@@ -192,6 +205,9 @@ func NewTrainer(b kernels.Backend, teacher *model.Model, master *model.ParamBloc
 		run = t.Half
 	}
 	t.Student = run.Model(b)
+	if t.Half != nil {
+		fp32Vectors(&t.Student.W, &master.W)
+	}
 	n := data.Batch * data.SeqLen
 	t.ids, t.targets = make([]int32, n), make([]int32, n)
 	t.losses = b.Zeros(kernels.F32, n)
@@ -199,6 +215,20 @@ func NewTrainer(b kernels.Backend, teacher *model.Model, master *model.ParamBloc
 		t.topIDs, t.topLP = b.Zeros(kernels.I32, n, o.TopK), b.Zeros(kernels.F32, n, o.TopK)
 	}
 	return t, nil
+}
+
+// fp32Vectors points the half-precision student's norm weights and biases
+// at the float32 master copies (AdamW updates them in place): they are a
+// sliver of the parameters, rounding a norm gain near 1 to bf16 costs 3
+// significant digits, and the vector kernels read float32 natively.
+func fp32Vectors(w, master *model.Weights) {
+	w.OutputNorm, w.OutputNormBias = master.OutputNorm, master.OutputNormBias
+	for l := range w.Layers {
+		d, s := &w.Layers[l], &master.Layers[l]
+		d.AttnNorm, d.AttnNormBias, d.FFNNorm, d.FFNNormBias = s.AttnNorm, s.AttnNormBias, s.FFNNorm, s.FFNNormBias
+		d.QBias, d.KBias, d.VBias, d.AttnOutputBias = s.QBias, s.KBias, s.VBias, s.AttnOutputBias
+		d.FFNUpBias, d.FFNDownBias = s.FFNUpBias, s.FFNDownBias
+	}
 }
 
 // fill applies defaults and validates o.
@@ -265,10 +295,15 @@ func (t *Trainer) TrainStep() (Metrics, error) {
 			}
 		} else if t.Teacher != nil {
 			var tl kernels.Tensor
-			if o.Hidden != nil {
+			if t.fixedTeacher != nil {
+				tl = t.fixedTeacher
+			} else if o.Hidden != nil {
 				tl = t.Teacher.ForwardTrain(&t.tst, t.ids, B, T)
 			} else {
 				tl = t.Teacher.Forward(t.ids, B, T, nil)
+			}
+			if tl.Shape()[1] != t.Config.VocabSize {
+				tl = t.padLogits(tl)
 			}
 			if o.TopK > 0 {
 				t.ops.TopKLogProbs(t.topIDs, t.topLP, tl, o.TopK, p.Temperature)
@@ -279,6 +314,10 @@ func (t *Trainer) TrainStep() (Metrics, error) {
 		}
 		logits := t.Student.ForwardTrain(&t.st, t.ids, B, T)
 		t.ops.DistillLoss(t.losses, logits, logits, soft, t.targets, p)
+		if o.Cache != nil { // uploaded per micro-batch: give device memory back
+			b.Free(soft.IDs)
+			b.Free(soft.LogProbs)
+		}
 		t.hostL = b.ToFloat32(t.losses, t.hostL)
 		for _, l := range t.hostL {
 			lossSum += float64(l)
@@ -289,13 +328,15 @@ func (t *Trainer) TrainStep() (Metrics, error) {
 	t.Tokens += int64(o.GradAccum * B * T)
 	t.Step++
 	m := Metrics{Step: t.Step, Loss: lossSum / float64(o.GradAccum*B*T), LR: o.Schedule.At(t.Step), LossScale: t.Scale, Tokens: t.Tokens}
-	sq, bad := t.ops.SumSquares(t.Grads.Flat), t.ops.NonFinite(t.Grads.Flat)
+	// An inf or NaN gradient makes the sum of squares inf or NaN (squares
+	// are >= 0, so infinities cannot cancel): one pass finds both the norm
+	// and an overflow, without a separate NonFinite scan.
+	sq := t.ops.SumSquares(t.Grads.Flat)
 	for _, pj := range t.projs() {
 		sq += t.ops.SumSquares(pj.G)
-		bad = bad || t.ops.NonFinite(pj.G)
 	}
 	m.GradNorm = math.Sqrt(sq) / t.Scale
-	if bad || math.IsNaN(sq) || math.IsInf(sq, 0) {
+	if math.IsNaN(sq) || math.IsInf(sq, 0) {
 		// Overflow: skip the update. Only fp16 recovers by backing off; in
 		// fp32/bf16 the step is skipped and counted all the same.
 		t.Skipped++
@@ -325,7 +366,9 @@ func (t *Trainer) TrainStep() (Metrics, error) {
 // cachedLabels gathers the cached top-k labels of the sampler's last batch.
 func (t *Trainer) cachedLabels(c *SoftLabelCache) (kernels.SoftLabels, error) {
 	n, k := len(t.ids), c.K
-	idb, lpb := make([]byte, 0, n*k*4), make([]byte, 0, n*k*2)
+	// The host buffers are reused: the tensors made from them are freed
+	// after the step's loss.
+	idb, lpb := t.cacheIDs[:0], t.cacheLPs[:0]
 	for _, w := range t.Data.Last {
 		ids, lps, err := c.Window(w)
 		if err != nil {
@@ -333,6 +376,7 @@ func (t *Trainer) cachedLabels(c *SoftLabelCache) (kernels.SoftLabels, error) {
 		}
 		idb, lpb = append(idb, ids...), append(lpb, lps...)
 	}
+	t.cacheIDs, t.cacheLPs = idb, lpb
 	return kernels.SoftLabels{IDs: t.b.FromBytes(kernels.I32, idb, n, k), LogProbs: t.b.FromBytes(kernels.F16, lpb, n, k)}, nil
 }
 

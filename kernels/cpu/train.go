@@ -124,16 +124,36 @@ type distillRow struct {
 
 // softmaxT writes q = softmax(x * invT) and returns log of its normaliser.
 func softmaxT(q, x []float32, invT float32) float32 {
-	for i, xi := range x {
-		q[i] = xi * invT
-	}
-	m := maxf(q)
-	sum := expSum(q, q, m)
+	m, sum := scaledExp(q, x, invT)
 	inv := float32(1 / sum)
+	q = q[:len(x)]
 	for i := range q {
 		q[i] *= inv
 	}
 	return m + float32(math.Log(sum))
+}
+
+// scaledExp writes dst[i] = e^(x[i] invT - m) with m = max(x) invT and
+// returns m and the sum of dst (float32 within blocks of 256, float64
+// across). invT > 0, so max(x invT) is max(x) invT exactly (rounding is
+// monotonic): the maximum comes from the vectorised maxf over x, and one
+// scalar pass scales and shifts, saving the passes a scaled copy costs on
+// vocabulary-long rows.
+func scaledExp(dst, x []float32, invT float32) (m float32, sum float64) {
+	dst = dst[:len(x)]
+	m = maxf(x) * invT
+	for i, xi := range x {
+		dst[i] = xi*invT - m
+	}
+	expRow(dst, dst)
+	for b0 := 0; b0 < len(dst); b0 += 256 {
+		var bs float32
+		for _, e := range dst[b0:min(b0+256, len(dst))] {
+			bs += e
+		}
+		sum += float64(bs)
+	}
+	return m, sum
 }
 
 // bucket returns one bucket's contribution to D and h = q * dD/dq for
@@ -236,15 +256,16 @@ func (r *distillRow) run(d []float32, target int32) float32 {
 // two common divergences have their bucket formula inlined.
 func (r *distillRow) full(h, q []float32, lseS, invT float32) (kd, c float64) {
 	v, p, x, s := r.v, r.p, r.x, r.s
-	for i, t := range r.tl { // h may be r.tl itself
-		h[i] = t * invT
-	}
-	lseT := logSumExp(h, s[5*v:5*v+256])
-	for i := range h {
-		h[i] -= lseT
-	}
+	// Teacher probabilities unnormalised into pr, then log p = t invT -
+	// lseT (h, over the teacher logits: h may be r.tl itself) and p = pr /
+	// sum in one pass.
 	pr := s[3*v : 4*v]
-	expRow(pr, h)
+	mT, sumT := scaledExp(pr, r.tl, invT)
+	lseT, invS := mT+float32(math.Log(sumT)), float32(1/sumT)
+	for i, t := range r.tl {
+		h[i] = t*invT - lseT
+		pr[i] *= invS
+	}
 	for b0 := 0; b0 < v; b0 += 256 {
 		end := min(b0+256, v)
 		var kb, cb float32
@@ -491,19 +512,23 @@ func (b *Backend) AdamW(paramT, gradT, mT, vT kernels.Tensor, p kernels.AdamWPar
 		gs = 1
 	}
 	invGS := 1 / gs
-	bc1 := float32(1 - math.Pow(float64(p.Beta1), float64(p.Step)))
-	bc2 := float32(1 - math.Pow(float64(p.Beta2), float64(p.Step)))
-	b1, b2, lr, wd, eps := p.Beta1, p.Beta2, p.LR, p.WeightDecay, p.Eps
+	bc1 := 1 - math.Pow(float64(p.Beta1), float64(p.Step))
+	bc2 := 1 - math.Pow(float64(p.Beta2), float64(p.Step))
+	// lr * mhat / (sqrt(vhat) + eps) with mhat = m/bc1, vhat = v/bc2 is
+	// lrB * m / (sqrt(v) * rb2 + eps): one division and one float32 square
+	// root (SQRTSS) per element, the bias corrections hoisted.
+	lrB, rb2 := float32(float64(p.LR)/bc1), float32(1/math.Sqrt(bc2))
+	b1, b2, c1, c2, lrWD, eps := p.Beta1, p.Beta2, 1-p.Beta1, 1-p.Beta2, p.LR*p.WeightDecay, p.Eps
 	b.eachBlock(pa.numel(), func(off, n int, s *[6][]float32) {
 		gv := view(g, off, n, s[0])
 		pv, mv, vv := pa.f32[off:off+n], m.f32[off:off+n], v.f32[off:off+n]
-		for i := range pv {
+		gv, mv, vv = gv[:len(pv)], mv[:len(pv)], vv[:len(pv)]
+		for i, w := range pv {
 			gi := gv[i] * invGS
-			mi := b1*mv[i] + (1-b1)*gi
-			vi := b2*vv[i] + (1-b2)*gi*gi
+			mi := b1*mv[i] + c1*gi
+			vi := b2*vv[i] + c2*gi*gi
 			mv[i], vv[i] = mi, vi
-			mhat, vhat := mi/bc1, vi/bc2
-			pv[i] -= lr * (mhat/(float32(math.Sqrt(float64(vhat)))+eps) + wd*pv[i])
+			pv[i] = w - lrB*mi/(float32(math.Sqrt(float64(vi)))*rb2+eps) - lrWD*w
 		}
 	})
 }

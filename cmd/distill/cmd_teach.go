@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/distill-dev/distill/student"
+)
+
+func init() { register(teachCommand) }
+
+func teachCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name: "teach",
+		Usage: "write TEACHER's top-k log-probabilities for a training set into a soft-label cache " +
+			"(sharded, checksummed; an interrupted run resumes) for distill train --soft-labels",
+		ArgsUsage: "TEACHER",
+		Flags: append(dataFlags(),
+			&cli.StringFlag{Name: "out", Required: true, Usage: "cache directory (manifest.json and soft-*.safetensors shards)"},
+			&cli.IntFlag{Name: "top-k", Value: 64, Usage: "log-probabilities kept per position"},
+			&cli.Float64Flag{Name: "temperature", Value: 2, Usage: "temperature of the stored log-probabilities (training must use the same)"},
+			&cli.IntFlag{Name: "batch", Value: 8, Usage: "windows per teacher forward pass"},
+			&cli.IntFlag{Name: "shard-windows", Value: 1024, Usage: "windows per shard file"},
+		),
+		Action: func(c *cli.Context) error {
+			if err := oneArg(c, "TEACHER"); err != nil {
+				return err
+			}
+			return runTeach(e, c)
+		},
+	}
+}
+
+func runTeach(e *env, c *cli.Context) error {
+	in, err := loadInputs(e, c)
+	if err != nil {
+		return err
+	}
+	defer in.t.Close()
+	th, err := teacherHash(in.t.Path)
+	if err != nil {
+		return err
+	}
+	T, sw := c.Int("seq-len"), c.Int("shard-windows")
+	out := c.String("out")
+	shards := int64(((len(in.tokens)-1)/T + sw - 1) / max(sw, 1))
+	bar := e.newBar(shards, "teach", "shards")
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	m, err := student.TeachProgress(ctx, out, in.t.Model, in.tokens, c.Int("batch"), student.Manifest{
+		TeacherHash: th, TokenizerHash: in.tokHash, K: c.Int("top-k"), SeqLen: T,
+		Temperature: float32(c.Float64("temperature")), ShardWindows: sw,
+	}, func(done, _ int) { bar.Set(int64(done)) })
+	if err != nil {
+		bar.Stop()
+		if ctx.Err() != nil {
+			return fmt.Errorf("interrupted: rerun the same command to resume after the last finished shard in %s", out)
+		}
+		return err
+	}
+	bar.Finish()
+	fmt.Fprintf(e.stdout, "wrote %d windows of %d tokens (top-%d at T=%g) in %d shards to %s\n",
+		m.Windows, m.SeqLen, m.K, m.Temperature, len(m.Shards), out)
+	return nil
+}

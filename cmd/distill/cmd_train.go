@@ -1,0 +1,429 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/distill-dev/distill/internal/atomicfile"
+	"github.com/distill-dev/distill/internal/progress"
+	"github.com/distill-dev/distill/kernels"
+	"github.com/distill-dev/distill/model"
+	"github.com/distill-dev/distill/student"
+	"github.com/distill-dev/distill/teacher"
+	tok "github.com/distill-dev/distill/teacher/tokenizer"
+)
+
+func init() { register(trainCommand) }
+
+func trainCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "train",
+		Usage:     "distil TEACHER into a smaller student (knowledge distillation, or hard labels with --alpha 0)",
+		ArgsUsage: "TEACHER",
+		Flags: append(dataFlags(),
+			&cli.StringFlag{Name: "out", Required: true, Usage: "student checkpoint directory (model.safetensors, config.json, tokenizer.json, optimizer state)"},
+			&cli.BoolFlag{Name: "resume", Usage: "continue from the checkpoint in --out with the same data order"},
+			// Student shape.
+			&cli.IntFlag{Name: "n-layers", Usage: "keep this many evenly spaced teacher layers"},
+			&cli.IntFlag{Name: "every-k", Usage: "keep teacher layers k-1, 2k-1, ... (DistilBERT)"},
+			&cli.StringFlag{Name: "layers", Usage: "keep these teacher layers, e.g. 0,2,4"},
+			&cli.IntFlag{Name: "dim", Usage: "student width (0 = the teacher's)"},
+			&cli.IntFlag{Name: "heads", Usage: "attention heads (0 = the teacher's)"},
+			&cli.IntFlag{Name: "kv-heads", Usage: "key/value heads (0 = the teacher's)"},
+			&cli.IntFlag{Name: "hidden-dim", Usage: "FFN width (0 = the teacher's)"},
+			&cli.StringFlag{Name: "init", Value: student.InitTeacherLayers, Usage: "initialisation: teacher_layers, importance (slice by activation norms), random"},
+			// Optimisation.
+			&cli.IntFlag{Name: "steps", Value: 1000, Usage: "optimizer steps"},
+			&cli.IntFlag{Name: "batch", Value: 8, Usage: "windows per micro-batch"},
+			&cli.IntFlag{Name: "grad-accum", Value: 1, Usage: "micro-batches per optimizer step"},
+			&cli.Float64Flag{Name: "lr", Value: 3e-4, Usage: "peak learning rate"},
+			&cli.StringFlag{Name: "schedule", Value: student.ScheduleCosine, Usage: "learning-rate decay after warmup: cosine, linear, constant"},
+			&cli.IntFlag{Name: "warmup", Usage: "warmup steps"},
+			&cli.Float64Flag{Name: "min-lr-ratio", Value: 0.1, Usage: "final learning rate as a fraction of --lr"},
+			&cli.Float64Flag{Name: "weight-decay", Value: 0.01, Usage: "AdamW decoupled weight decay (matrices only)"},
+			&cli.Float64Flag{Name: "grad-clip", Value: 1, Usage: "clip gradients to this global L2 norm (0 = off)"},
+			&cli.StringFlag{Name: "precision", Value: student.FP32, Usage: "fp32, bf16 or fp16 (half weights, fp32 master weights and optimizer)"},
+			// Loss.
+			&cli.Float64Flag{Name: "alpha", Value: 0.5, Usage: "weight of the distillation term; 0 trains on hard labels only (no teacher run)"},
+			&cli.Float64Flag{Name: "temperature", Value: 2, Usage: "distillation temperature"},
+			&cli.StringFlag{Name: "divergence", Value: "forward_kl", Usage: "forward_kl, reverse_kl or jsd"},
+			&cli.Float64Flag{Name: "beta", Value: 0.5, Usage: "JSD mixture weight"},
+			&cli.IntFlag{Name: "top-k", Usage: "distil from the teacher's top-k log-probabilities (0 = full distribution)"},
+			&cli.StringFlag{Name: "soft-labels", Usage: "train from a soft-label cache written by distill teach instead of running the teacher"},
+			&cli.StringFlag{Name: "hidden-loss", Value: "none", Usage: "hidden-state loss between paired block outputs: none, mse, cosine (a learned projection when widths differ)"},
+			&cli.Float64Flag{Name: "hidden-weight", Value: 1, Usage: "weight of the hidden-state loss"},
+			&cli.StringFlag{Name: "hidden-pairs", Usage: "student:teacher layer pairs, e.g. 0:1,1:3 (default: each student layer with the teacher layer it came from)"},
+			// Outputs and limits.
+			&cli.StringFlag{Name: "metrics", Usage: "per-step metrics JSONL (default OUT/metrics.jsonl)"},
+			&cli.IntFlag{Name: "checkpoint-every", Value: 500, Usage: "checkpoint every N steps (and at the end)"},
+			&cli.StringFlag{Name: "memory-limit", Usage: "refuse to train when the estimated memory exceeds this, e.g. 8GiB, 512MiB"},
+		),
+		Action: func(c *cli.Context) error {
+			if err := oneArg(c, "TEACHER"); err != nil {
+				return err
+			}
+			return runTrain(e, c)
+		},
+	}
+}
+
+// dataFlags are the flags train and teach share to read a training set.
+func dataFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "data", Required: true, Usage: "training text; blank lines separate documents, each gets BOS"},
+		&cli.IntFlag{Name: "max-tokens", Usage: "use only the first N tokens of the data (0 = all)"},
+		&cli.IntFlag{Name: "seq-len", Value: 256, Usage: "tokens per training window (at most the teacher's max_seq_len)"},
+		&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of the data order (and of random init)"},
+	}
+}
+
+// trainInputs are the teacher and the tokenised training data.
+type trainInputs struct {
+	b       kernels.Backend
+	t       *teacher.Teacher
+	tokens  []int32
+	tokHash string
+}
+
+func loadInputs(e *env, c *cli.Context) (*trainInputs, error) {
+	b, err := openBackend(e)
+	if err != nil {
+		return nil, err
+	}
+	t, err := teacher.Load(c.Args().First(), b, teacher.LoadOptions{})
+	if err != nil {
+		return nil, err
+	}
+	if t.Tokenizer == nil {
+		t.Close()
+		return nil, fmt.Errorf("%s: no tokenizer found beside the checkpoint", t.Path)
+	}
+	in := &trainInputs{b: b, t: t}
+	fail := func(err error) (*trainInputs, error) { t.Close(); return nil, err }
+	raw, err := os.ReadFile(c.String("data"))
+	if err != nil {
+		return fail(err)
+	}
+	in.tokens = student.EncodeDocuments(t.Tokenizer, string(raw))
+	if n := c.Int("max-tokens"); n > 0 && n < len(in.tokens) {
+		in.tokens = in.tokens[:n]
+	}
+	if T := c.Int("seq-len"); T < 1 || T > t.Config.MaxSeqLen {
+		return fail(fmt.Errorf("--seq-len %d outside [1, %d] (the teacher's max_seq_len)", T, t.Config.MaxSeqLen))
+	}
+	if in.tokHash, err = tokenizerHash(t.Tokenizer); err != nil {
+		return fail(err)
+	}
+	return in, nil
+}
+
+// tokenizerHash is the SHA-256 of the tokenizer's HF tokenizer.json form.
+func tokenizerHash(t tok.Tokenizer) (string, error) {
+	v := tok.VocabOf(t)
+	if v == nil {
+		return "", errors.New("tokenizer cannot be exported (not made by the tokenizer package)")
+	}
+	h := sha256.New()
+	if err := tok.WriteHFTokenizerJSON(h, v); err != nil {
+		return "", fmt.Errorf("hashing the tokenizer: %w", err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// teacherHash is the SHA-256 of the teacher checkpoint: of the file, or for
+// a directory of the hashes of its *.safetensors and config.json in order.
+func teacherHash(path string) (string, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return "", err
+	}
+	if !st.IsDir() {
+		return student.HashFile(path)
+	}
+	files, _ := filepath.Glob(filepath.Join(path, "*.safetensors"))
+	files = append(files, filepath.Join(path, "config.json"))
+	h := sha256.New()
+	for _, f := range files {
+		s, err := student.HashFile(f)
+		if err != nil {
+			return "", err
+		}
+		io.WriteString(h, s)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// parseBytes reads a size such as 8GiB, 512MiB, 2GB or 1048576.
+func parseBytes(s string) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	num, mult := strings.TrimSpace(s), 1.0
+	for _, u := range []struct {
+		suffix string
+		m      float64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"B", 1}} {
+		if strings.HasSuffix(strings.ToUpper(num), strings.ToUpper(u.suffix)) {
+			num, mult = strings.TrimSpace(num[:len(num)-len(u.suffix)]), u.m
+			break
+		}
+	}
+	v, err := strconv.ParseFloat(num, 64)
+	if err != nil || v < 0 {
+		return 0, fmt.Errorf("size %q: want a number with an optional unit (KiB, MiB, GiB, KB, MB, GB)", s)
+	}
+	return int64(v * mult), nil
+}
+
+func parseDivergence(s string) (kernels.Divergence, error) {
+	for _, d := range []kernels.Divergence{kernels.ForwardKL, kernels.ReverseKL, kernels.JSD} {
+		if d.String() == s {
+			return d, nil
+		}
+	}
+	return 0, fmt.Errorf("--divergence %q: want forward_kl, reverse_kl or jsd", s)
+}
+
+func parseLayers(s string) ([]int, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		l, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil {
+			return nil, fmt.Errorf("--layers %q: want comma-separated layer indices", s)
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}
+
+// trainOptions builds the trainer options from the flags.
+func trainOptions(c *cli.Context) (student.Options, error) {
+	div, err := parseDivergence(c.String("divergence"))
+	if err != nil {
+		return student.Options{}, err
+	}
+	if a := c.Float64("alpha"); a < 0 || a > 1 {
+		return student.Options{}, fmt.Errorf("--alpha %g outside [0, 1]", a)
+	}
+	return student.Options{
+		Loss: kernels.LossParams{Divergence: div, Temperature: float32(c.Float64("temperature")),
+			Alpha: float32(c.Float64("alpha")), Beta: float32(c.Float64("beta"))},
+		TopK:  c.Int("top-k"),
+		Steps: c.Int("steps"), GradAccum: c.Int("grad-accum"),
+		Schedule: student.Schedule{Kind: c.String("schedule"), LR: c.Float64("lr"), Warmup: c.Int("warmup"),
+			Total: c.Int("steps"), MinRatio: c.Float64("min-lr-ratio")},
+		WeightDecay: c.Float64("weight-decay"), GradClip: c.Float64("grad-clip"),
+		Precision: c.String("precision"), CheckpointEvery: c.Int("checkpoint-every"),
+	}, nil
+}
+
+func runTrain(e *env, c *cli.Context) error {
+	o, err := trainOptions(c)
+	if err != nil {
+		return err
+	}
+	limit, err := parseBytes(c.String("memory-limit"))
+	if err != nil {
+		return fmt.Errorf("--memory-limit: %w", err)
+	}
+	layers, err := parseLayers(c.String("layers"))
+	if err != nil {
+		return err
+	}
+	in, err := loadInputs(e, c)
+	if err != nil {
+		return err
+	}
+	defer in.t.Close()
+	b, tch, out := in.b, in.t, c.String("out")
+	shape := student.Shape{EveryK: c.Int("every-k"), Layers: layers, NLayers: c.Int("n-layers"), Dim: c.Int("dim"),
+		NHeads: c.Int("heads"), NKVHeads: c.Int("kv-heads"), HiddenDim: c.Int("hidden-dim"), Init: c.String("init")}
+	cfg, keep, err := student.Config(tch.Config, shape)
+	if err != nil {
+		return err
+	}
+	o.TokenVocab = tch.Tokenizer.VocabSize()
+	if o.Hidden, err = hiddenOptions(c, keep); err != nil {
+		return err
+	}
+	B, T := c.Int("batch"), c.Int("seq-len")
+	data, err := student.NewSampler(in.tokens, T, B, c.Uint64("seed"))
+	if err != nil {
+		return err
+	}
+	if p := c.String("soft-labels"); p != "" {
+		th, err := teacherHash(tch.Path)
+		if err != nil {
+			return err
+		}
+		cache, err := student.OpenSoftLabels(p, student.Manifest{TeacherHash: th, TokenizerHash: in.tokHash})
+		if err != nil {
+			return err
+		}
+		defer cache.Close()
+		o.Cache = cache
+	}
+
+	// The estimate first: refusing must cost nothing.
+	var tcfg *model.Config
+	if o.Loss.Alpha > 0 && o.Cache == nil {
+		tcfg = &tch.Config
+	}
+	mem := student.EstimateMemory(tcfg, bytesPerParam(tch.Model), cfg, o, B, T)
+	if err := mem.Check(limit); err != nil {
+		return err // the breakdown is in the message
+	}
+	fmt.Fprintf(e.stderr, "student: %d layers (teacher layers %v), dim %d, %s parameters (teacher %s)\nestimated memory:\n%s",
+		cfg.NLayers, keep, cfg.Dim, human(int64(cfg.NumParams())), human(int64(tch.Config.NumParams())), mem)
+
+	var tr *student.Trainer
+	if c.Bool("resume") {
+		if _, err := os.Stat(filepath.Join(out, student.FileOptimizer)); err != nil {
+			return fmt.Errorf("--resume: no checkpoint in %s (%s: %w); drop --resume to start afresh", out, student.FileOptimizer, err)
+		}
+		if tr, err = student.Resume(out, b, tch.Model, data, o); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stderr, "resuming %s at step %d of %d\n", out, tr.Step, o.Steps)
+	} else {
+		var master *model.ParamBlock
+		switch shape.Init {
+		case student.InitImportance:
+			calib, err := student.NewSampler(in.tokens, T, B, c.Uint64("seed")+1)
+			if err != nil {
+				return err
+			}
+			master, err = student.BuildImportance(b, cfg, tch.Model, keep, calib, 4)
+			if err != nil {
+				return err
+			}
+		default:
+			if master, err = student.Build(b, cfg, tch.Model, keep, shape.Init, c.Uint64("seed")); err != nil {
+				return err
+			}
+		}
+		if tr, err = student.NewTrainer(b, tch.Model, master, data, o); err != nil {
+			return err
+		}
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	if err := writeTokenizer(out, tch.Tokenizer); err != nil {
+		return err
+	}
+	mpath := c.String("metrics")
+	if mpath == "" {
+		mpath = filepath.Join(out, "metrics.jsonl")
+	}
+	flags := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
+	if c.Bool("resume") {
+		flags = os.O_CREATE | os.O_WRONLY | os.O_APPEND
+	}
+	mf, err := os.OpenFile(mpath, flags, 0o644)
+	if err != nil {
+		return err
+	}
+	defer mf.Close()
+	tr.Opts.Metrics, tr.Opts.CheckpointDir = mf, out
+
+	perStep := int64(B * T * tr.Opts.GradAccum)
+	bar := progress.New(int64(o.Steps)*perStep, "train", progress.Options{Writer: e.stderr, Mode: e.progress, Unit: "tok"})
+	bar.Set(int64(tr.Step) * perStep)
+	var last student.Metrics
+	tr.Opts.OnStep = func(m student.Metrics) {
+		last = m
+		bar.SetFields(progress.F("step", "%d", m.Step), progress.F("loss", "%.4f", m.Loss), progress.F("lr", "%.2e", m.LR),
+			progress.F("scale", "%g", m.LossScale), progress.F("skipped", "%d", m.SkippedAll))
+		bar.Set(int64(m.Step) * perStep)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := tr.Run(ctx); err != nil {
+		bar.Stop()
+		if ctx.Err() != nil {
+			// Run stops between steps, so the trainer is consistent: save
+			// it, and a resumed run loses nothing.
+			if err := tr.Save(out); err != nil {
+				return fmt.Errorf("interrupted at step %d, and saving failed: %w", tr.Step, err)
+			}
+			return fmt.Errorf("interrupted: checkpoint of step %d saved in %s; continue with --resume", tr.Step, out)
+		}
+		return err
+	}
+	bar.Finish()
+	fmt.Fprintf(e.stdout, "trained %d steps (%d skipped), final loss %.4f, %s tokens; student in %s, metrics in %s\n",
+		tr.Step, tr.Skipped, last.Loss, human(tr.Tokens), out, mpath)
+	return nil
+}
+
+// writeTokenizer saves the teacher's tokenizer beside the student, so that
+// the checkpoint loads (distill eval, generate) on its own.
+func writeTokenizer(dir string, t tok.Tokenizer) error {
+	v := tok.VocabOf(t)
+	if v == nil {
+		return errors.New("the teacher's tokenizer cannot be exported")
+	}
+	return atomicfile.Write(filepath.Join(dir, "tokenizer.json"), func(w io.Writer) error {
+		return tok.WriteHFTokenizerJSON(w, v)
+	})
+}
+
+// bytesPerParam is the storage size of the teacher's classifier per weight
+// (4 for F32, about 1.06 for Q8_0), standing for all its matrices.
+func bytesPerParam(m *model.Model) float64 {
+	w := m.W.Output
+	n := 1
+	for _, d := range w.Shape() {
+		n *= d
+	}
+	sz, err := w.DType().Bytes(w.Shape())
+	if err != nil || n == 0 {
+		return 4
+	}
+	return float64(sz) / float64(n)
+}
+
+// hiddenOptions reads the hidden-state loss flags; keep[i] is the teacher
+// layer student layer i came from (the default pairing).
+func hiddenOptions(c *cli.Context, keep []int) (*student.HiddenOptions, error) {
+	kind, ok := map[string]kernels.HiddenKind{"mse": kernels.HiddenMSE, "cosine": kernels.HiddenCosine}[c.String("hidden-loss")]
+	if !ok {
+		if c.String("hidden-loss") == "none" {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("--hidden-loss %q: want none, mse or cosine", c.String("hidden-loss"))
+	}
+	h := &student.HiddenOptions{Kind: kind, Weight: c.Float64("hidden-weight")}
+	if s := c.String("hidden-pairs"); s != "" {
+		for _, f := range strings.Split(s, ",") {
+			a, b, ok := strings.Cut(strings.TrimSpace(f), ":")
+			sl, err1 := strconv.Atoi(a)
+			tl, err2 := strconv.Atoi(b)
+			if !ok || err1 != nil || err2 != nil {
+				return nil, fmt.Errorf("--hidden-pairs %q: want student:teacher layer pairs such as 0:1,1:3", s)
+			}
+			h.Pairs = append(h.Pairs, [2]int{sl, tl})
+		}
+		return h, nil
+	}
+	for i, l := range keep {
+		h.Pairs = append(h.Pairs, [2]int{i, l})
+	}
+	return h, nil
+}
