@@ -82,5 +82,6 @@ clean:
 PEER_THREADS ?= 2
 bench-peer:
 	/usr/bin/python3 ../shared/tools/torch_peer_bench.py $(PEER_THREADS)
-	GOMAXPROCS=$(PEER_THREADS) $(GO) test -run '^$$' -bench 'TeacherForward$$' -benchtime 3x -count 3 ./model/
+	GOMAXPROCS=$(PEER_THREADS) $(GO) test -run '^$$' -bench 'TeacherForward$$' -benchtime 3x -count 3 ./teacher/
+	GOMAXPROCS=$(PEER_THREADS) $(GO) test -run '^$$' -bench 'KDStep' -benchtime 3x -count 3 ./student/
 	/usr/bin/python3 ../shared/tools/torch_peer_bench.py $(PEER_THREADS)
