@@ -13,7 +13,7 @@ FUZZTIME ?= 5s
 BENCHTIME ?= 1s
 BENCHCOUNT ?= 1
 
-.PHONY: all build test test-short fuzz bench bench-openblas bench-peer demo-kd lint kernels gpu-test cuda-vet clean
+.PHONY: all build test test-short fuzz bench bench-openblas bench-peer demo-kd test-llamacpp lint kernels gpu-test cuda-vet clean
 
 all: build
 
@@ -26,6 +26,14 @@ test:
 
 test-short:
 	$(GO) test -short $(PKGS)
+
+# GGUF exports checked in llama.cpp itself: the npm package node-llama-cpp
+# ships llama.cpp's prebuilt CPU binaries (needs node and npm).
+LLAMACPP_DIR ?= $(HOME)/.cache/distill/llamacpp
+test-llamacpp:
+	mkdir -p $(LLAMACPP_DIR)
+	[ -d $(LLAMACPP_DIR)/node_modules/node-llama-cpp ] || (cd $(LLAMACPP_DIR) && npm init -y >/dev/null && npm install --no-audit --no-fund node-llama-cpp@3.22.1)
+	DISTILL_LLAMA_CPP=$(LLAMACPP_DIR) $(GO) test -count 1 -run LlamaCpp -v ./cmd/distill/
 
 # Each fuzz target runs for FUZZTIME on its own (go test allows one -fuzz
 # target per invocation).

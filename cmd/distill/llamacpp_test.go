@@ -1,0 +1,116 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// llamaCppResult is one line of testdata/llamacpp_generate.mjs's output.
+type llamaCppResult struct {
+	Path      string  `json:"path"`
+	PromptIDs []int32 `json:"prompt_ids"`
+	IDs       []int32 `json:"ids"`
+	Text      string  `json:"text"`
+}
+
+// TestLlamaCppLoadsExports writes stories260K as GGUF in several types with
+// `distill export` and checks that llama.cpp loads each file, tokenizes the
+// prompt to the same ids and continues it greedily with the same tokens as
+// distill does on the same file. llama.cpp comes from the npm package
+// node-llama-cpp (its prebuilt CPU binaries); the test runs only when
+// DISTILL_LLAMA_CPP names a folder whose node_modules holds it
+// (`make test-llamacpp` sets that up).
+func TestLlamaCppLoadsExports(t *testing.T) {
+	root := os.Getenv("DISTILL_LLAMA_CPP")
+	if root == "" {
+		t.Skip("DISTILL_LLAMA_CPP is not set: run `make test-llamacpp` to check GGUF exports in llama.cpp")
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not installed")
+	}
+	bin, _ := stories(t)
+	script, err := filepath.Abs("testdata/llamacpp_generate.mjs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	// The script must sit beside node_modules for its import to resolve.
+	runner := filepath.Join(root, "llamacpp_generate.mjs")
+	src, err := os.ReadFile(script)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(runner, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const prompt, n = "Once upon a time", 40
+	// Exact agreement is expected where llama.cpp computes as distill does;
+	// Q4_0 matmuls in llama.cpp quantize the activations to 8 bits, so there
+	// only most tokens must agree.
+	types := []struct {
+		dtype string
+		exact bool
+	}{{"f32", true}, {"f16", true}, {"q8_0", false}, {"q4_0", false}}
+	var paths []string
+	want := map[string]generateReport{}
+	for _, ty := range types {
+		p := filepath.Join(dir, "stories-"+ty.dtype+".gguf")
+		runReal(t, "export", bin, "--format", "gguf", "--dtype", ty.dtype, "--out", p)
+		var r generateReport
+		decodeJSON(t, runReal(t, "generate", p, "--prompt", prompt, "--max-tokens", "40", "--json"), &r)
+		want[p] = r
+		paths = append(paths, p)
+	}
+	cmd := exec.Command(node, append([]string{runner, prompt, "40"}, paths...)...)
+	cmd.Dir = root
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("llama.cpp: %v\n%s", err, stderr.String())
+	}
+	got := map[string]llamaCppResult{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		var r llamaCppResult
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatalf("llama.cpp output %q: %v", sc.Text(), err)
+		}
+		got[r.Path] = r
+	}
+	for i, ty := range types {
+		p := paths[i]
+		g, ok := got[p]
+		if !ok {
+			t.Errorf("%s: llama.cpp printed nothing for it", ty.dtype)
+			continue
+		}
+		w := want[p]
+		// distill's prompt ids include BOS; llama.cpp's tokenize does not.
+		if !reflect.DeepEqual(g.PromptIDs, w.PromptIDs[1:]) {
+			t.Errorf("%s: llama.cpp tokenizes the prompt as %v, distill as %v", ty.dtype, g.PromptIDs, w.PromptIDs[1:])
+		}
+		same := 0
+		for j := range min(len(g.IDs), len(w.IDs)) {
+			if g.IDs[j] != w.IDs[j] {
+				break
+			}
+			same++
+		}
+		t.Logf("%s: %d/%d greedy tokens identical; llama.cpp: %q", ty.dtype, same, n, strings.TrimSpace(g.Text))
+		if ty.exact && same != n {
+			t.Errorf("%s: llama.cpp continues with %v, distill with %v", ty.dtype, g.IDs, w.IDs)
+		}
+		if !ty.exact && same < n/4 {
+			t.Errorf("%s: only the first %d greedy tokens agree", ty.dtype, same)
+		}
+	}
+}
