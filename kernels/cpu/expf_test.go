@@ -80,7 +80,7 @@ func TestExpRow(t *testing.T) {
 	for v := float32(-87); v <= 88; v += 0.01379 {
 		x = append(x, v)
 	}
-	x = append(x, 0, -0.0, 1e-30, -1e-30)
+	x = append(x, 0, float32(math.Copysign(0, -1)), 1e-30, -1e-30)
 	for name, f := range map[string]func(dst, src []float32){"expRow": expRow, "expRowGo": expRowGo} {
 		dst := make([]float32, len(x))
 		f(dst, x)
