@@ -22,7 +22,25 @@ import (
 // Gradients accumulate (+=) into a Weights of gradient tensors laid out as
 // the parameters (see ParamBlock), so the caller zeroes them once per
 // optimizer step and gradient accumulation over micro-batches is free.
-// Activations are F32 whatever the weights' dtype.
+//
+// Activation storage (mixed precision): TrainState.Act is the dtype of the
+// saved matmul-side activations (norm outputs, q/k/v, attention output, FFN
+// gate/up/hidden). With BF16/F16 they take half the memory and every op
+// reads them widened to float32, computes in float32 and rounds once on
+// write (kernels' convention). What stays F32, and why:
+//
+//   - the residual stream Res and XMid: it is an accumulator (x += proj
+//     every block), and adding a small update to a large value in bf16 (8
+//     significant bits) drops the update; Hidden(l) returns it for
+//     hidden-state losses;
+//   - norm mean/rstd and attention lse: per-row statistics, tiny, and
+//     their error multiplies every element of the row's gradient;
+//   - the logits (a fused loss overwrites them with their gradient);
+//   - every gradient: weight gradients accumulate across micro-batches, and
+//     the backward scratch (dX, dXN, dQ...) is accumulated into by several
+//     ops (dXN by three projections, dK/dV by every query row), so rounding
+//     it to half at each += would compound. The scratch is sized once, not
+//     per layer, so keeping it F32 costs little memory.
 
 // layerActs are the saved activations of one block for a [B*T] batch.
 type layerActs struct {
@@ -39,6 +57,12 @@ type layerActs struct {
 // is ready to use; one state serves one model. Res[l] is the residual
 // stream entering block l (Res[L] leaves the last block).
 type TrainState struct {
+	// Act is the storage dtype of the saved activations (F32, the zero
+	// value, or BF16/F16 for mixed precision; see the comment at the top of
+	// this file). Set it before the first ForwardTrain; changing it
+	// reallocates the state on the next one.
+	Act kernels.DType
+
 	B, T   int
 	ids    []int32
 	Res    []kernels.Tensor // L+1 x [BT, C]
@@ -54,8 +78,9 @@ type TrainState struct {
 
 	dHidden []kernels.Tensor // per block, nil until HiddenGrad asks
 
-	all     []kernels.Tensor
-	backend kernels.Backend
+	all      []kernels.Tensor
+	backend  kernels.Backend
+	allocAct kernels.DType // the Act the buffers were allocated with
 }
 
 // Hidden returns the output of block l (the residual stream after it,
@@ -65,7 +90,7 @@ func (a *TrainState) Hidden(l int) kernels.Tensor { return a.Res[l+1] }
 // AttentionOut returns block l's attention output before attn_output
 // ([B*T, H*hd], head h in columns h*hd..), and FFNHidden its FFN hidden
 // activations ([B*T, F], after SwiGLU/GELU), as the last ForwardTrain saved
-// them (for activation-based importance).
+// them, in dtype Act (for activation-based importance).
 func (a *TrainState) AttentionOut(l int) kernels.Tensor { return a.L[l].Att }
 
 // FFNHidden: see AttentionOut.
@@ -87,17 +112,21 @@ func (a *TrainState) HiddenGrad(l int) kernels.Tensor {
 }
 
 // Free releases the state's buffers (it stays usable: the next
-// ForwardTrain reallocates them).
+// ForwardTrain reallocates them). Act is kept.
 func (a *TrainState) Free() {
 	for _, t := range a.all {
 		a.backend.Free(t)
 	}
-	*a = TrainState{}
+	*a = TrainState{Act: a.Act}
 }
 
 // size allocates the activations for [B, T] unless they already fit.
 func (a *TrainState) size(m *Model, B, T int) {
-	if a.all != nil && a.B == B && a.T == T && a.backend == m.Backend {
+	act := a.Act
+	if !act.IsFloat() {
+		panic(fmt.Sprintf("model: TrainState.Act %s is not a float dtype", act))
+	}
+	if a.all != nil && a.B == B && a.T == T && a.backend == m.Backend && a.allocAct == act {
 		return
 	}
 	if a.all != nil {
@@ -105,12 +134,14 @@ func (a *TrainState) size(m *Model, B, T int) {
 	}
 	b, c := m.Backend, m.Config
 	C, F, KV, V, N := c.Dim, c.HiddenDim, c.KVDim(), c.VocabSize, B*T
-	*a = TrainState{B: B, T: T, backend: b}
-	z := func(shape ...int) kernels.Tensor {
-		t := b.Zeros(kernels.F32, shape...)
+	*a = TrainState{Act: act, B: B, T: T, backend: b, allocAct: act}
+	alloc := func(dt kernels.DType, shape ...int) kernels.Tensor {
+		t := b.Zeros(dt, shape...)
 		a.all = append(a.all, t)
 		return t
 	}
+	z := func(shape ...int) kernels.Tensor { return alloc(kernels.F32, shape...) }
+	h := func(shape ...int) kernels.Tensor { return alloc(act, shape...) }
 	gpt2 := c.Arch == ArchGPT2
 	zMean := func() kernels.Tensor {
 		if gpt2 {
@@ -124,17 +155,17 @@ func (a *TrainState) size(m *Model, B, T int) {
 	a.L = make([]layerActs, c.NLayers)
 	for l := range a.L {
 		la := &a.L[l]
-		la.XN1, la.Mean1, la.Rstd1 = z(N, C), zMean(), z(N)
-		la.Q, la.K, la.V = z(N, C), z(N, KV), z(N, KV)
-		la.Att, la.Lse = z(N, C), z(B, c.NHeads, T)
+		la.XN1, la.Mean1, la.Rstd1 = h(N, C), zMean(), z(N)
+		la.Q, la.K, la.V = h(N, C), h(N, KV), h(N, KV)
+		la.Att, la.Lse = h(N, C), z(B, c.NHeads, T)
 		la.XMid = z(N, C)
-		la.XN2, la.Mean2, la.Rstd2 = z(N, C), zMean(), z(N)
+		la.XN2, la.Mean2, la.Rstd2 = h(N, C), zMean(), z(N)
 		if !gpt2 {
-			la.Gate = z(N, F)
+			la.Gate = h(N, F)
 		}
-		la.Up, la.Hid = z(N, F), z(N, F)
+		la.Up, la.Hid = h(N, F), h(N, F)
 	}
-	a.XNF, a.MeanF, a.RstdF, a.Logits = z(N, C), zMean(), z(N), z(N, V)
+	a.XNF, a.MeanF, a.RstdF, a.Logits = h(N, C), zMean(), z(N), z(N, V)
 	a.dX, a.dXN, a.dQ, a.dK, a.dV, a.dAtt = z(N, C), z(N, C), z(N, C), z(N, KV), z(N, KV), z(N, C)
 	if !gpt2 {
 		a.dGate = z(N, F)

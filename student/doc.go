@@ -38,7 +38,7 @@
 // with the learning rate of Schedule (linear warmup, then cosine or linear
 // decay to MinRatio*LR). In fp16 the loss scale doubles after Growth good
 // steps. Master weights, moments and gradients are float32 ParamBlocks of
-// one layout; activations are float32 in every precision (only the weight
+// one layout; saved activations (norm outputs, q/k/v, attention and FFN values) are stored in the half dtype; the residual stream, norm statistics, lse, logits and all gradients stay float32 (see model/train.go) (only the weight
 // matrices the kernels read are half; norm weights and biases are read from
 // the float32 master block, see fp32Vectors). On CPU a half step costs what
 // a float32 one does: the gemm computes in float32 and widens half weights

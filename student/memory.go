@@ -55,17 +55,19 @@ func EstimateMemory(t *model.Config, teacherBytes float64, s model.Config, o Opt
 	const f32 = 4
 	P, N := int64(s.NumParams()), int64(B*T)
 	m := Memory{Student: f32 * P, Gradients: f32 * P, Optimizer: 2 * f32 * P}
+	act := int64(f32)
 	if o.Precision == BF16 || o.Precision == FP16 {
 		m.Student += 2 * P
+		act = 2
 	}
-	m.Activations = trainActivations(s, N)
+	m.Activations = trainActivations(s, N, act)
 	m.SoftLabels = f32 * N
 	if t != nil {
 		m.Teacher = int64(teacherBytes * float64(t.NumParams()))
 		tC, tF, tKV := int64(t.Dim), int64(t.HiddenDim), int64(t.KVDim())
 		m.TeacherActivations = f32 * N * (6*tC + 2*tKV + 3*tF + int64(t.VocabSize))
 		if o.Hidden != nil { // the teacher runs ForwardTrain to expose its block outputs
-			m.TeacherActivations = trainActivations(*t, N)
+			m.TeacherActivations = trainActivations(*t, N, f32)
 			if t.Dim != s.Dim { // projections: weights, gradient, moments, out and dOut
 				m.Activations += f32 * int64(len(o.Hidden.Pairs)) * (4*tC*int64(s.Dim) + 2*N*tC)
 			}
@@ -78,11 +80,15 @@ func EstimateMemory(t *model.Config, teacherBytes float64, s model.Config, o Opt
 }
 
 // trainActivations is the memory of model.ForwardTrain's state and the
-// backward scratch of config c for N tokens.
-func trainActivations(c model.Config, N int64) int64 {
+// backward scratch of config c for N tokens, with the saved matmul-side
+// activations (norm outputs, q/k/v, attention output, FFN gate/up/hidden)
+// stored at act bytes per value (4, or 2 with half activations); the
+// residual stream, statistics, logits and gradient scratch are F32.
+func trainActivations(c model.Config, N, act int64) int64 {
 	const f32 = 4
 	C, F, KV, V, H, L := int64(c.Dim), int64(c.HiddenDim), int64(c.KVDim()), int64(c.VocabSize), int64(c.NHeads), int64(c.NLayers)
-	perLayer := 6*C + 2*KV + 3*F + H + 4
+	halfPerLayer := 4*C + 2*KV + 3*F
+	f32PerLayer := 2*C + H + 4
 	scratch := 4*C + 2*KV + 3*F
-	return f32 * N * (L*perLayer + (L+1)*C + C + 2 + V + scratch)
+	return act*N*(L*halfPerLayer+C) + f32*N*(L*f32PerLayer+(L+1)*C+2+V+scratch)
 }

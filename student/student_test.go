@@ -368,6 +368,13 @@ func TestEstimateMemory(t *testing.T) {
 	if m.Student != 6*P || m.Gradients != 4*P || m.Optimizer != 8*P || m.Teacher != 4*int64(tinyTeacher.NumParams()) {
 		t.Errorf("weights estimate %+v for %d parameters", m, P)
 	}
+	// Half activations: the saved matmul-side activations take 2 bytes
+	// instead of 4, the rest of the state stays F32.
+	m32 := EstimateMemory(&tinyTeacher, 4, s, Options{Precision: FP32, TopK: 8}, 4, 16)
+	C, F, KV, L, N := int64(s.Dim), int64(s.HiddenDim), int64(s.KVDim()), int64(s.NLayers), int64(4*16)
+	if want := 2 * N * (L*(4*C+2*KV+3*F) + C); m32.Activations-m.Activations != want {
+		t.Errorf("activations fp32 %d, bf16 %d: saving %d, want %d", m32.Activations, m.Activations, m32.Activations-m.Activations, want)
+	}
 	if err := m.Check(m.Total()); err != nil {
 		t.Error(err)
 	}
@@ -444,7 +451,7 @@ func TestHiddenProjection(t *testing.T) {
 
 // TestHalfKeepsFP32Vectors: a bf16 student reads half matrices but its norm
 // weights from the float32 master block, so AdamW's updates reach them
-// unrounded.
+// unrounded; its saved activations are bf16.
 func TestHalfKeepsFP32Vectors(t *testing.T) {
 	o := kdOptions()
 	o.Precision, o.Steps = BF16, 2
@@ -462,5 +469,9 @@ func TestHalfKeepsFP32Vectors(t *testing.T) {
 	after := b.ToFloat32(w.Layers[1].FFNNorm, nil)
 	if slices.Equal(before, after) {
 		t.Error("the student's norm weights did not follow the master update")
+	}
+	// Half activations: the saved ones are BF16, the residual stream F32.
+	if a, h, r := tr.st.AttentionOut(0).DType(), tr.st.FFNHidden(1).DType(), tr.st.Hidden(0).DType(); a != kernels.BF16 || h != kernels.BF16 || r != kernels.F32 {
+		t.Errorf("bf16 student activations: attention %s, FFN hidden %s, residual %s; want BF16, BF16, F32", a, h, r)
 	}
 }

@@ -207,6 +207,10 @@ func NewTrainer(b kernels.Backend, teacher *model.Model, master *model.ParamBloc
 	t.Student = run.Model(b)
 	if t.Half != nil {
 		fp32Vectors(&t.Student.W, &master.W)
+		// Half activations too (issue 3 item 5): the saved activations take
+		// the weight copies' dtype; residual stream, statistics, logits and
+		// gradients stay F32 (see model/train.go).
+		t.st.Act = t.Half.Flat.DType()
 	}
 	n := data.Batch * data.SeqLen
 	t.ids, t.targets = make([]int32, n), make([]int32, n)

@@ -16,9 +16,6 @@ import (
 	"github.com/distill-dev/distill/model"
 )
 
-// sharedData returns ../shared/data, skipping the test when it is absent.
-func sharedData(tb testing.TB) string { return formattest.SharedData(tb) }
-
 // storiesRef is ref_once_upon.json and its logits.
 type storiesRef struct {
 	Prompt    string  `json:"prompt"`
@@ -58,7 +55,7 @@ func loadStoriesRef(t *testing.T, dir string) *storiesRef {
 // reference ids, matches every float64 reference logit within 1e-4, and
 // reproduces the 60-token greedy continuation exactly.
 func TestStories260KParity(t *testing.T) {
-	data := filepath.Join(sharedData(t), "stories260K")
+	data := filepath.Join(formattest.SharedData(t), "stories260K")
 	ref := loadStoriesRef(t, data)
 	b := cpu.New(runtime.GOMAXPROCS(0))
 	for _, tc := range []struct {
@@ -116,7 +113,7 @@ func TestStories260KParity(t *testing.T) {
 // parameters (the README's 264,128 float32 values include two unused RoPE
 // tables of 512 x 4), all F32.
 func TestStories260KInspect(t *testing.T) {
-	data := filepath.Join(sharedData(t), "stories260K")
+	data := filepath.Join(formattest.SharedData(t), "stories260K")
 	for _, file := range []string{"stories260K.bin", "stories260K.gguf"} {
 		info, err := Inspect(filepath.Join(data, file))
 		if err != nil {
@@ -146,7 +143,7 @@ func TestStories260KInspect(t *testing.T) {
 // BenchmarkStories260KForward runs stories260K (.bin) on the reference's 65
 // tokens, batch 1, and on a batch of 4 x 256.
 func BenchmarkStories260KForward(b *testing.B) {
-	data := filepath.Join(sharedData(b), "stories260K")
+	data := filepath.Join(formattest.SharedData(b), "stories260K")
 	be := cpu.New(runtime.GOMAXPROCS(0))
 	tt, err := Load(filepath.Join(data, "stories260K.bin"), be, LoadOptions{NoTokenizer: true})
 	if err != nil {
@@ -162,7 +159,7 @@ func BenchmarkStories260KForward(b *testing.B) {
 // ../shared/data/gpt2-bpe: no BOS is prepended, sampling never leaves the
 // tokenizer's 50257 ids, and the streamed pieces add up to the text.
 func TestGPT2GenerateRealTokenizer(t *testing.T) {
-	bpe := filepath.Join(sharedData(t), "gpt2-bpe")
+	bpe := filepath.Join(formattest.SharedData(t), "gpt2-bpe")
 	cfg := model.Config{Arch: model.ArchGPT2, Dim: 16, HiddenDim: 32, NLayers: 1, NHeads: 2, NKVHeads: 2,
 		VocabSize: 50304, MaxSeqLen: 64, NormEps: 1e-5, TiedEmbeddings: true, BOS: 50256, EOS: 50256}
 	b := cpu.New(2)

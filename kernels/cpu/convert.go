@@ -146,52 +146,16 @@ func putScratch(p *[]float32) { scratchPool.Put(p) }
 
 // ---- argument checks ----
 
-func mustFloat(op string, ts ...*tensor) {
-	for _, t := range ts {
-		if t != nil && !t.dt.IsFloat() {
-			panic(fmt.Sprintf("kernels: %s: %s must be a float type", op, t))
-		}
-	}
-}
-
-func mustF32(op, what string, t *tensor) {
-	if t != nil && t.dt != kernels.F32 {
-		panic(fmt.Sprintf("kernels: %s: %s %s must be F32", op, what, t))
-	}
-}
-
-func mustNumel(op string, want int, ts ...*tensor) {
-	for _, t := range ts {
-		if t != nil && t.numel() != want {
-			panic(fmt.Sprintf("kernels: %s: %s has %d elements, want %d", op, t, t.numel(), want))
-		}
-	}
-}
-
-func mustSameShape(op string, a *tensor, ts ...*tensor) {
-	for _, t := range ts {
-		if !sameShape(a.shape, t.shape) {
-			panic(fmt.Sprintf("kernels: %s: shape mismatch %s vs %s", op, a, t))
-		}
-	}
-}
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func mustNotNil(op string, names string, ts ...*tensor) {
-	for _, t := range ts {
-		if t == nil {
-			panic(fmt.Sprintf("kernels: %s: nil tensor among %s", op, names))
-		}
-	}
-}
+// The checks are kernels' shared ones (see kernels/check.go), instantiated
+// for this backend's tensor type.
+var (
+	mustFloat     = kernels.MustFloat[*tensor]
+	mustF32       = kernels.MustF32[*tensor]
+	mustNumel     = kernels.MustNumel[*tensor]
+	mustSameShape = kernels.MustSameShape[*tensor]
+	mustNotNil    = kernels.MustNotNil[*tensor]
+	checkTargets  = kernels.CheckTargets
+	checkShape    = kernels.CheckShape
+	shapeNumel    = kernels.ShapeNumel
+	batchRows     = kernels.BatchRows
+)

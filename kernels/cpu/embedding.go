@@ -12,7 +12,7 @@ func (b *Backend) Embedding(outT, tableT, posT kernels.Tensor, ids []int32, T, p
 	mustNotNil("Embedding", "out, table", o, table)
 	mustFloat("Embedding", o)
 	n, c := o.rows()
-	checkEmbedding("Embedding", n, c, table, pos, ids, T, posStart)
+	kernels.CheckEmbedding("Embedding", n, c, table, pos, ids, T, posStart)
 	b.parallelFor(n, rowGrain(c), func(lo, hi int) {
 		sp := getScratch(3 * c)
 		for i := lo; i < hi; i++ {
@@ -30,31 +30,6 @@ func (b *Backend) Embedding(outT, tableT, posT kernels.Tensor, ids []int32, T, p
 	})
 }
 
-func checkEmbedding(op string, n, c int, table, pos *tensor, ids []int32, T, posStart int) {
-	if len(ids) != n {
-		panic(fmt.Sprintf("kernels: %s: %d ids for %d output rows", op, len(ids), n))
-	}
-	vocab, tc := table.rows()
-	if tc != c {
-		panic(fmt.Sprintf("kernels: %s: table %s rows are not %d wide", op, table, c))
-	}
-	for i, id := range ids {
-		if id < 0 || int(id) >= vocab {
-			panic(fmt.Sprintf("kernels: %s: ids[%d] = %d outside the table's %d rows", op, i, id, vocab))
-		}
-	}
-	if pos == nil {
-		return
-	}
-	if T <= 0 || n%T != 0 || posStart < 0 {
-		panic(fmt.Sprintf("kernels: %s: T = %d, posStart = %d do not fit %d rows", op, T, posStart, n))
-	}
-	pn, pc := pos.rows()
-	if pc != c || posStart+min(T, n) > pn {
-		panic(fmt.Sprintf("kernels: %s: positions %s too small for %d wide rows at positions [%d, %d)", op, pos, c, posStart, posStart+T))
-	}
-}
-
 // EmbeddingBackward accumulates dtable[ids[i], :] += dout[i, :] and
 // dpos[posStart + i%T, :] += dout[i, :].
 func (b *Backend) EmbeddingBackward(dtableT, dposT, doutT kernels.Tensor, ids []int32, T, posStart int) {
@@ -62,7 +37,7 @@ func (b *Backend) EmbeddingBackward(dtableT, dposT, doutT kernels.Tensor, ids []
 	mustNotNil("EmbeddingBackward", "dtable, dout", dt, do)
 	mustFloat("EmbeddingBackward", dt, dp, do)
 	n, c := do.rows()
-	checkEmbedding("EmbeddingBackward", n, c, dt, dp, ids, T, posStart)
+	kernels.CheckEmbedding("EmbeddingBackward", n, c, dt, dp, ids, T, posStart)
 	// Repeated ids make rows collide, so workers split columns, not rows.
 	b.parallelFor(c, 64, func(lo, hi int) {
 		w := hi - lo
@@ -117,15 +92,4 @@ func (b *Backend) CopyRows(dstT, srcT kernels.Tensor, pos int) {
 		}
 		putScratch(sp)
 	})
-}
-
-// batchRows splits a [B, T, C] tensor's shape (a 2-d one is B = 1).
-func batchRows(t *tensor) (B, T, C int) {
-	switch len(t.shape) {
-	case 2:
-		return 1, t.shape[0], t.shape[1]
-	case 3:
-		return t.shape[0], t.shape[1], t.shape[2]
-	}
-	panic(fmt.Sprintf("kernels: %s is not [B, T, C] or [T, C]", t))
 }

@@ -9,71 +9,6 @@ import (
 	"github.com/distill-dev/distill/kernels/qblock"
 )
 
-// mmShape is a MatMul call resolved to bt independent products
-// out_i (m x n) = op(a_i) (m x k) op(b_i) (k x n), with b shared when it is 2-d.
-type mmShape struct {
-	bt, m, n, k int
-	bShared     bool
-}
-
-func matmulShape(o, a, b *tensor, transA, transB bool) mmShape {
-	bad := func(why string) {
-		panic(fmt.Sprintf("kernels: MatMul(transA=%v, transB=%v): out %s, a %s, b %s: %s", transA, transB, o, a, b, why))
-	}
-	var s mmShape
-	var bRows, bCols int
-	switch len(b.shape) {
-	case 2:
-		s.bShared = true
-		bRows, bCols = b.shape[0], b.shape[1]
-	case 3:
-		bRows, bCols = b.shape[1], b.shape[2]
-	default:
-		bad("b must be 2-d or 3-d")
-	}
-	kb := bRows
-	s.n = bCols
-	if transB {
-		s.n, kb = bRows, bCols
-	}
-	if s.bShared && !transA {
-		// Leading dimensions of a flatten into M.
-		s.bt = 1
-		if len(a.shape) == 0 {
-			bad("a is a scalar")
-		}
-		s.k = a.shape[len(a.shape)-1]
-		s.m = shapeNumel(a.shape[:len(a.shape)-1])
-	} else {
-		var aRows, aCols int
-		switch len(a.shape) {
-		case 2:
-			s.bt, aRows, aCols = 1, a.shape[0], a.shape[1]
-		case 3:
-			s.bt, aRows, aCols = a.shape[0], a.shape[1], a.shape[2]
-		default:
-			bad("a must be 2-d or 3-d")
-		}
-		s.m, s.k = aRows, aCols
-		if transA {
-			s.m, s.k = aCols, aRows
-		}
-		if !s.bShared && (len(a.shape) != 3 || b.shape[0] != s.bt) {
-			bad("batched b needs a 3-d a with the same batch")
-		}
-	}
-	if s.k != kb {
-		bad("inner dimensions differ")
-	}
-	if o.numel() != s.bt*s.m*s.n || (len(o.shape) > 0 && o.shape[len(o.shape)-1] != s.n) {
-		bad(fmt.Sprintf("out must hold %d x [%d, %d]", s.bt, s.m, s.n))
-	}
-	if b.dt.IsQuantized() && !transB {
-		bad("block-typed b needs transB (weight layout [N, K])")
-	}
-	return s
-}
-
 // MatMul computes out = alpha * op(a) @ op(b) + beta * out.
 //
 // F32 operands go straight to gemm.Sgemm. Half-precision a (and b without
@@ -89,26 +24,26 @@ func (b *Backend) MatMul(outT, aT, bT kernels.Tensor, transA, transB bool, alpha
 	if w.dt == kernels.I32 {
 		panic("kernels: MatMul: b is I32")
 	}
-	s := matmulShape(o, a, w, transA, transB)
-	if s.m == 0 || s.n == 0 {
+	s := kernels.MatMulDims(o, a, w, transA, transB)
+	if s.M == 0 || s.N == 0 {
 		return
 	}
-	if s.bt >= b.threads && s.bt > 1 {
-		b.parallelFor(s.bt, 1, func(lo, hi int) {
+	if s.Batch >= b.threads && s.Batch > 1 {
+		b.parallelFor(s.Batch, 1, func(lo, hi int) {
 			for i := lo; i < hi; i++ {
 				b.matmulOne(o, a, w, s, i, transA, transB, alpha, beta, false)
 			}
 		})
 		return
 	}
-	for i := 0; i < s.bt; i++ {
+	for i := 0; i < s.Batch; i++ {
 		b.matmulOne(o, a, w, s, i, transA, transB, alpha, beta, true)
 	}
 }
 
 // matmulOne computes batch entry i, split between threads when parallel.
-func (b *Backend) matmulOne(o, a, w *tensor, s mmShape, i int, transA, transB bool, alpha, beta float32, parallel bool) {
-	m, n, k := s.m, s.n, s.k
+func (b *Backend) matmulOne(o, a, w *tensor, s kernels.MatMulShape, i int, transA, transB bool, alpha, beta float32, parallel bool) {
+	m, n, k := s.M, s.N, s.K
 	// A operand: float32 storage of entry i, lda its row length.
 	aOff := i * m * k
 	lda := k
@@ -127,7 +62,7 @@ func (b *Backend) matmulOne(o, a, w *tensor, s mmShape, i int, transA, transB bo
 	}
 	// B operand: float32 storage, or a row decoder for B^T layouts.
 	bOff := 0
-	if !s.bShared {
+	if !s.BShared {
 		bOff = i * n * k
 	}
 	ldb := n

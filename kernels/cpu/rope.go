@@ -1,7 +1,6 @@
 package cpu
 
 import (
-	"fmt"
 	"math"
 	"sync"
 
@@ -69,14 +68,7 @@ func (b *Backend) RoPEBackward(dxT kernels.Tensor, p kernels.RoPEParams) {
 
 func (b *Backend) rope(x *tensor, p kernels.RoPEParams, inverse bool, op string) {
 	mustFloat(op, x)
-	n, c := x.rows()
-	if p.Style > kernels.RoPEHalf || p.HeadDim <= 0 || p.HeadDim%2 != 0 || p.NHeads <= 0 || c != p.NHeads*p.HeadDim || p.PosStart < 0 {
-		panic(fmt.Sprintf("kernels: %s: %s does not fit %+v (head dim must be even)", op, x, p))
-	}
-	T := n
-	if len(x.shape) >= 3 {
-		T = x.shape[len(x.shape)-2]
-	}
+	n, c, T := kernels.CheckRoPE(op, x, p)
 	if n == 0 {
 		return
 	}

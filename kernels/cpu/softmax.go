@@ -1,7 +1,6 @@
 package cpu
 
 import (
-	"fmt"
 	"math"
 
 	"github.com/distill-dev/distill/kernels"
@@ -54,17 +53,6 @@ func (b *Backend) LogSoftmax(outT, xT kernels.Tensor) {
 		}
 		putScratch(sp)
 	})
-}
-
-func checkTargets(op string, n, c int, targets []int32) {
-	if len(targets) != n {
-		panic(fmt.Sprintf("kernels: %s: %d targets for %d rows", op, len(targets), n))
-	}
-	for i, t := range targets {
-		if int(t) >= c {
-			panic(fmt.Sprintf("kernels: %s: targets[%d] = %d outside the %d classes", op, i, t, c))
-		}
-	}
 }
 
 // CrossEntropy writes losses[n] = logsumexp(logits[n, :]) - logits[n, target].

@@ -69,22 +69,6 @@ func tns(x kernels.Tensor) *tensor {
 	return t
 }
 
-func checkShape(op string, shape []int) {
-	for _, s := range shape {
-		if s < 0 {
-			panic(fmt.Sprintf("kernels: %s: negative dimension in shape %v", op, shape))
-		}
-	}
-}
-
-func shapeNumel(shape []int) int {
-	n := 1
-	for _, s := range shape {
-		n *= s
-	}
-	return n
-}
-
 // Zeros allocates a zero-filled tensor.
 func (b *Backend) Zeros(dt kernels.DType, shape ...int) kernels.Tensor {
 	checkShape("Zeros", shape)
@@ -200,21 +184,7 @@ func (b *Backend) ReadBytes(x kernels.Tensor) []byte {
 // View returns rows [start, end) of t's first dimension, sharing storage.
 func (b *Backend) View(x kernels.Tensor, start, end int, shape ...int) kernels.Tensor {
 	t := tns(x)
-	if len(t.shape) == 0 {
-		panic("kernels: View of a scalar tensor " + t.String())
-	}
-	if start < 0 || end < start || end > t.shape[0] {
-		panic(fmt.Sprintf("kernels: View: rows [%d, %d) out of range for %s", start, end, t))
-	}
-	inner := t.shape[1:]
-	newShape := append([]int{end - start}, inner...)
-	if len(shape) > 0 {
-		checkShape("View", shape)
-		if shapeNumel(shape) != shapeNumel(newShape) {
-			panic(fmt.Sprintf("kernels: View: shape %v does not hold the %d elements of rows [%d, %d) of %s", shape, shapeNumel(newShape), start, end, t))
-		}
-		newShape = append([]int(nil), shape...)
-	}
+	newShape, inner := kernels.ViewShape(t, start, end, shape)
 	v := &tensor{dt: t.dt, shape: newShape}
 	per := shapeNumel(inner)
 	switch {
@@ -225,23 +195,7 @@ func (b *Backend) View(x kernels.Tensor, start, end int, shape ...int) kernels.T
 	case t.i32 != nil:
 		v.i32 = t.i32[start*per : end*per]
 	default:
-		var lo, hi int
-		var err error
-		if len(inner) == 0 {
-			if lo, err = t.dt.RowBytes(start); err == nil {
-				hi, err = t.dt.RowBytes(end)
-			}
-		} else {
-			var rb int
-			rb, err = t.dt.Bytes(inner)
-			lo, hi = start*rb, end*rb
-		}
-		if err != nil {
-			panic(fmt.Sprintf("kernels: View of %s: %v", t, err))
-		}
-		if nb, err := t.dt.Bytes(newShape); err != nil || nb != hi-lo {
-			panic(fmt.Sprintf("kernels: View: shape %v does not fit the %s block layout of %s", newShape, t.dt, t))
-		}
+		lo, hi := kernels.ViewBytes(t, start, end, newShape, inner)
 		v.raw = t.raw[lo:hi]
 	}
 	return v

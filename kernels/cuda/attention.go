@@ -58,15 +58,8 @@ func (b *Backend) RoPEBackward(dxT kernels.Tensor, p kernels.RoPEParams) {
 }
 
 func (b *Backend) rope(x *tensor, p kernels.RoPEParams, sign float32, op string) {
-	mustFloat(op, x)
-	n, c := x.rows()
-	if p.Style > kernels.RoPEHalf || p.HeadDim <= 0 || p.HeadDim%2 != 0 || p.NHeads <= 0 || c != p.NHeads*p.HeadDim || p.PosStart < 0 {
-		panic(fmt.Sprintf("kernels: %s: %s does not fit %+v (head dim must be even)", op, x, p))
-	}
-	T := n
-	if len(x.shape) >= 3 {
-		T = x.shape[len(x.shape)-2]
-	}
+	kernels.MustFloat(op, x)
+	n, _, T := kernels.CheckRoPE(op, x, p)
 	if n == 0 {
 		return
 	}
@@ -87,10 +80,10 @@ const (
 )
 
 func attentionDims(op string, o, q, k, v *tensor, p kernels.AttentionParams) attnDims {
-	mustFloat(op, o, q, k, v)
-	B, T, cq := batchRows(q)
-	bk, S, ck := batchRows(k)
-	bv, Sv, cv := batchRows(v)
+	kernels.MustFloat(op, o, q, k, v)
+	B, T, cq := kernels.BatchRows(q)
+	bk, S, ck := kernels.BatchRows(k)
+	bv, Sv, cv := kernels.BatchRows(v)
 	d := attnDims{B: B, T: T, S: S, H: p.NHeads, KVH: p.NKVHeads, hd: p.HeadDim, pos: p.PosStart}
 	if d.H <= 0 || d.KVH <= 0 || d.H%d.KVH != 0 || d.hd <= 0 || d.pos < 0 {
 		panic(fmt.Sprintf("kernels: %s: bad params %+v", op, p))
@@ -98,7 +91,7 @@ func attentionDims(op string, o, q, k, v *tensor, p kernels.AttentionParams) att
 	if cq != d.H*d.hd || ck != d.KVH*d.hd || cv != ck || bk != B || bv != B || Sv != S || S < d.pos+T {
 		panic(fmt.Sprintf("kernels: %s: q %s, k %s, v %s do not fit %+v", op, q, k, v, p))
 	}
-	mustSameShape(op, q, o)
+	kernels.MustSameShape(op, q, o)
 	if d.hd > attnMaxHD {
 		panic(fmt.Sprintf("kernels: %s: head dim %d exceeds the CUDA kernel's %d", op, d.hd, attnMaxHD))
 	}
@@ -119,8 +112,8 @@ func keyTile(hd int) int {
 func (b *Backend) Attention(outT, lseT, qT, kT, vT kernels.Tensor, p kernels.AttentionParams) {
 	o, lse, q, k, v := tns(outT), tns(lseT), tns(qT), tns(kT), tns(vT)
 	d := attentionDims("Attention", o, q, k, v, p)
-	mustF32("Attention", "lse", lse)
-	mustNumel("Attention", d.B*d.H*d.T, lse)
+	kernels.MustF32("Attention", "lse", lse)
+	kernels.MustNumel("Attention", d.B*d.H*d.T, lse)
 	kt := keyTile(d.hd)
 	b.launch("k_attn_fwd", [3]int{(d.T + attnRows - 1) / attnRows, d.H, d.B}, 32*attnRows, 2*kt*d.hd*4,
 		aPtr(o), aDT(o), aPtr(lse), aPtr(q), aDT(q), aPtr(k), aDT(k), aPtr(v), aDT(v),
@@ -131,16 +124,16 @@ func (b *Backend) Attention(outT, lseT, qT, kT, vT kernels.Tensor, p kernels.Att
 func (b *Backend) AttentionBackward(dqT, dkT, dvT, doutT, qT, kT, vT, outT, lseT kernels.Tensor, p kernels.AttentionParams) {
 	dq, dk, dv, do := tns(dqT), tns(dkT), tns(dvT), tns(doutT)
 	q, k, v, o, lse := tns(qT), tns(kT), tns(vT), tns(outT), tns(lseT)
-	mustNotNil("AttentionBackward", "dq, dk, dv, dout, q, k, v, out, lse", dq, dk, dv, do, q, k, v, o, lse)
+	kernels.MustNotNil("AttentionBackward", "dq, dk, dv, dout, q, k, v, out, lse", dq, dk, dv, do, q, k, v, o, lse)
 	d := attentionDims("AttentionBackward", o, q, k, v, p)
 	if d.pos != 0 {
 		panic(fmt.Sprintf("kernels: AttentionBackward: PosStart %d, must be 0", d.pos))
 	}
-	mustFloat("AttentionBackward", dq, dk, dv, do)
-	mustSameShape("AttentionBackward", q, dq, do)
-	mustSameShape("AttentionBackward", k, dk, dv)
-	mustF32("AttentionBackward", "lse", lse)
-	mustNumel("AttentionBackward", d.B*d.H*d.T, lse)
+	kernels.MustFloat("AttentionBackward", dq, dk, dv, do)
+	kernels.MustSameShape("AttentionBackward", q, dq, do)
+	kernels.MustSameShape("AttentionBackward", k, dk, dv)
+	kernels.MustF32("AttentionBackward", "lse", lse)
+	kernels.MustNumel("AttentionBackward", d.B*d.H*d.T, lse)
 	if d.B*d.T*d.H == 0 {
 		return
 	}
@@ -160,8 +153,8 @@ func (b *Backend) AttentionBackward(dqT, dkT, dvT, doutT, qT, kT, vT, outT, lseT
 // CopyRows writes src [B, T, C] into dst [B, S, C] at rows [pos, pos+T).
 func (b *Backend) CopyRows(dstT, srcT kernels.Tensor, pos int) {
 	dst, src := tns(dstT), tns(srcT)
-	bs, T, c := batchRows(src)
-	bd, S, cd := batchRows(dst)
+	bs, T, c := kernels.BatchRows(src)
+	bd, S, cd := kernels.BatchRows(dst)
 	if bs != bd || c != cd || pos < 0 || pos+T > S {
 		panic(fmt.Sprintf("kernels: CopyRows: %s into %s at row %d does not fit", src, dst, pos))
 	}
@@ -175,7 +168,7 @@ func (b *Backend) CopyRows(dstT, srcT kernels.Tensor, pos int) {
 		}
 		return
 	}
-	mustFloat("CopyRows", src, dst)
+	kernels.MustFloat("CopyRows", src, dst)
 	b.launch1("k_copy_rows", src.numel(), aPtr(dst), aDT(dst), aPtr(src), aDT(src), aLL(src.numel()),
 		aInt(T), aInt(S), aInt(c), aInt(pos))
 }

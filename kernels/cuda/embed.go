@@ -3,7 +3,6 @@
 package cuda
 
 import (
-	"fmt"
 	"slices"
 	"unsafe"
 
@@ -19,33 +18,12 @@ func (b *Backend) int32s(op string, v []int32) *tensor {
 	return t
 }
 
-func checkEmbedding(op string, n, c int, table, pos *tensor, ids []int32, T, posStart int) {
-	if len(ids) != n {
-		panic(fmt.Sprintf("kernels: %s: %d ids for %d output rows", op, len(ids), n))
-	}
-	vocab, tc := table.rows()
-	if tc != c {
-		panic(fmt.Sprintf("kernels: %s: table %s rows are not %d wide", op, table, c))
-	}
-	checkIDs(op, "ids", ids, vocab, false)
-	if pos == nil {
-		return
-	}
-	if T <= 0 || n%T != 0 || posStart < 0 {
-		panic(fmt.Sprintf("kernels: %s: T = %d, posStart = %d do not fit %d rows", op, T, posStart, n))
-	}
-	pn, pc := pos.rows()
-	if pc != c || posStart+min(T, n) > pn {
-		panic(fmt.Sprintf("kernels: %s: positions %s too small for %d wide rows at positions [%d, %d)", op, pos, c, posStart, posStart+T))
-	}
-}
-
 // Embedding writes out[i, :] = table[ids[i], :] (+ pos[posStart + i%T, :]).
 func (b *Backend) Embedding(outT, tableT, posT kernels.Tensor, ids []int32, T, posStart int) {
 	o, table, pos := tns(outT), tns(tableT), tns(posT)
-	mustFloat("Embedding", o)
+	kernels.MustFloat("Embedding", o)
 	n, c := o.rows()
-	checkEmbedding("Embedding", n, c, table, pos, ids, T, posStart)
+	kernels.CheckEmbedding("Embedding", n, c, table, pos, ids, T, posStart)
 	if pos == nil {
 		T, posStart = 1, 0
 	}
@@ -61,9 +39,9 @@ func (b *Backend) Embedding(outT, tableT, posT kernels.Tensor, ids []int32, T, p
 // the host, so each destination row is written by one block.
 func (b *Backend) EmbeddingBackward(dtableT, dposT, doutT kernels.Tensor, ids []int32, T, posStart int) {
 	dt, dp, do := tns(dtableT), tns(dposT), tns(doutT)
-	mustFloat("EmbeddingBackward", dt, dp, do)
+	kernels.MustFloat("EmbeddingBackward", dt, dp, do)
 	n, c := do.rows()
-	checkEmbedding("EmbeddingBackward", n, c, dt, dp, ids, T, posStart)
+	kernels.CheckEmbedding("EmbeddingBackward", n, c, dt, dp, ids, T, posStart)
 	b.gatherAdd(dt, do, ids, c)
 	if dp != nil {
 		keys := make([]int32, n)
@@ -101,27 +79,20 @@ func (b *Backend) gatherAdd(dst, src *tensor, keys []int32, c int) {
 // LogSoftmax writes out[n, :] = x[n, :] - logsumexp(x[n, :]).
 func (b *Backend) LogSoftmax(outT, xT kernels.Tensor) {
 	o, x := tns(outT), tns(xT)
-	mustFloat("LogSoftmax", o, x)
-	mustSameShape("LogSoftmax", o, x)
+	kernels.MustFloat("LogSoftmax", o, x)
+	kernels.MustSameShape("LogSoftmax", o, x)
 	n, c := x.rows()
 	b.launch("k_log_softmax", [3]int{n, 1, 1}, normThreads(c), 0, aPtr(o), aDT(o), aPtr(x), aDT(x), aInt(c))
-}
-
-func checkTargets(op string, n, c int, targets []int32) {
-	if len(targets) != n {
-		panic(fmt.Sprintf("kernels: %s: %d targets for %d rows", op, len(targets), n))
-	}
-	checkIDs(op, "targets", targets, c, true)
 }
 
 // CrossEntropy writes losses[n] = -log softmax(logits[n])[targets[n]].
 func (b *Backend) CrossEntropy(lossesT, logitsT kernels.Tensor, targets []int32) {
 	l, x := tns(lossesT), tns(logitsT)
-	mustFloat("CrossEntropy", x)
-	mustF32("CrossEntropy", "losses", l)
+	kernels.MustFloat("CrossEntropy", x)
+	kernels.MustF32("CrossEntropy", "losses", l)
 	n, c := x.rows()
-	mustNumel("CrossEntropy", n, l)
-	checkTargets("CrossEntropy", n, c, targets)
+	kernels.MustNumel("CrossEntropy", n, l)
+	kernels.CheckTargets("CrossEntropy", n, c, targets)
 	tt := b.int32s("CrossEntropy", targets)
 	defer b.Free(tt)
 	b.launch("k_cross_entropy", [3]int{n, 1, 1}, normThreads(c), 0, aPtr(l), aPtr(x), aDT(x), aPtr(tt), aInt(c))
@@ -130,10 +101,10 @@ func (b *Backend) CrossEntropy(lossesT, logitsT kernels.Tensor, targets []int32)
 // CrossEntropyBackward accumulates dlogits += scale (softmax - onehot).
 func (b *Backend) CrossEntropyBackward(dlogitsT, logitsT kernels.Tensor, targets []int32, scale float32) {
 	dl, x := tns(dlogitsT), tns(logitsT)
-	mustFloat("CrossEntropyBackward", dl, x)
-	mustSameShape("CrossEntropyBackward", x, dl)
+	kernels.MustFloat("CrossEntropyBackward", dl, x)
+	kernels.MustSameShape("CrossEntropyBackward", x, dl)
 	n, c := x.rows()
-	checkTargets("CrossEntropyBackward", n, c, targets)
+	kernels.CheckTargets("CrossEntropyBackward", n, c, targets)
 	tt := b.int32s("CrossEntropyBackward", targets)
 	defer b.Free(tt)
 	b.launch("k_cross_entropy_bwd", [3]int{n, 1, 1}, normThreads(c), 0, aPtr(dl), aDT(dl), aPtr(x), aDT(x),

@@ -8,65 +8,12 @@ import (
 	"github.com/distill-dev/distill/kernels"
 )
 
-// mmShape is a MatMul call resolved to bt products out_i (m x n) =
-// op(a_i) (m x k) op(b_i) (k x n), with b shared when it is 2-d.
-type mmShape struct {
-	bt, m, n, k int
-	bShared     bool
-}
-
-// matmulShape applies the kernels.Backend MatMul shape rules (as the CPU
-// backend does).
-func matmulShape(o, a, b *tensor, transA, transB bool) mmShape {
-	bad := func(why string) {
-		panic(fmt.Sprintf("kernels: MatMul(transA=%v, transB=%v): out %s, a %s, b %s: %s", transA, transB, o, a, b, why))
-	}
-	var s mmShape
-	var bRows, bCols int
-	switch len(b.shape) {
-	case 2:
-		s.bShared = true
-		bRows, bCols = b.shape[0], b.shape[1]
-	case 3:
-		bRows, bCols = b.shape[1], b.shape[2]
-	default:
-		bad("b must be 2-d or 3-d")
-	}
-	kb := bRows
-	s.n = bCols
-	if transB {
-		s.n, kb = bRows, bCols
-	}
-	switch {
-	case s.bShared && !transA: // leading dimensions of a flatten into M
-		if len(a.shape) == 0 {
-			bad("a is a scalar")
-		}
-		s.bt, s.k, s.m = 1, a.shape[len(a.shape)-1], shapeNumel(a.shape[:len(a.shape)-1])
-	case len(a.shape) == 2:
-		s.bt, s.m, s.k = 1, a.shape[0], a.shape[1]
-	case len(a.shape) == 3:
-		s.bt, s.m, s.k = a.shape[0], a.shape[1], a.shape[2]
-	default:
-		bad("a must be 2-d or 3-d")
-	}
-	if transA {
-		s.m, s.k = s.k, s.m
-	}
-	if !s.bShared && (len(a.shape) != 3 || b.shape[0] != s.bt) {
-		bad("batched b needs a 3-d a with the same batch")
-	}
-	if s.k != kb {
-		bad("inner dimensions differ")
-	}
-	if o.numel() != s.bt*s.m*s.n || (len(o.shape) > 0 && o.shape[len(o.shape)-1] != s.n) {
-		bad(fmt.Sprintf("out must hold %d x [%d, %d]", s.bt, s.m, s.n))
-	}
-	if b.dt.IsQuantized() && !transB {
-		bad("block-typed b needs transB (weight layout [N, K])")
-	}
+// matmulShape resolves a MatMul call with the shared kernels rules; cuBLAS
+// also needs float a and out.
+func matmulShape(o, a, b *tensor, transA, transB bool) kernels.MatMulShape {
+	s := kernels.MatMulDims(o, a, b, transA, transB)
 	if !a.dt.IsFloat() || !o.dt.IsFloat() {
-		bad("a and out must be float tensors")
+		panic(fmt.Sprintf("kernels: MatMul(transA=%v, transB=%v): out %s, a %s, b %s: a and out must be float tensors", transA, transB, o, a, b))
 	}
 	return s
 }
@@ -96,10 +43,10 @@ func cudaType(dt kernels.DType) int {
 func (b *Backend) MatMul(outT, aT, bT kernels.Tensor, transA, transB bool, alpha, beta float32) {
 	o, x, w := tns(outT), tns(aT), tns(bT)
 	s := matmulShape(o, x, w, transA, transB)
-	if s.bt*s.m*s.n == 0 {
+	if s.Batch*s.M*s.N == 0 {
 		return
 	}
-	if s.k == 0 { // empty product: out = beta out (cuBLAS rejects ld 0)
+	if s.K == 0 { // empty product: out = beta out (cuBLAS rejects ld 0)
 		if beta == 0 {
 			b.Fill(o, 0)
 		} else {
@@ -136,7 +83,7 @@ func (b *Backend) MatMul(outT, aT, bT kernels.Tensor, transA, transB bool, alpha
 
 // matmulSplit multiplies F32 a by BF16 b as two bf16 GEMMs, a = hi + lo
 // (see k_split_bf16): tensor-core speed at float32 accuracy.
-func (b *Backend) matmulSplit(o, x, w *tensor, s mmShape, transA, transB bool, alpha, beta float32) {
+func (b *Backend) matmulSplit(o, x, w *tensor, s kernels.MatMulShape, transA, transB bool, alpha, beta float32) {
 	hi := b.newTensor("MatMul", kernels.BF16, x.shape)
 	lo := b.newTensor("MatMul", kernels.BF16, x.shape)
 	defer b.Free(hi)
@@ -159,7 +106,7 @@ func (b *Backend) matmulSplit(o, x, w *tensor, s mmShape, transA, transB bool, a
 
 // gemm runs one cublasGemmStridedBatchedEx for x and w of one dtype; an out
 // of another 16-bit dtype goes through F32 scratch.
-func (b *Backend) gemm(o, x, w *tensor, s mmShape, transA, transB bool, alpha, beta float32) {
+func (b *Backend) gemm(o, x, w *tensor, s kernels.MatMulShape, transA, transB bool, alpha, beta float32) {
 	c := o
 	if o.dt != kernels.F32 && o.dt != x.dt {
 		c = b.newTensor("MatMul", kernels.F32, o.shape)
@@ -168,22 +115,22 @@ func (b *Backend) gemm(o, x, w *tensor, s mmShape, transA, transB bool, alpha, b
 			b.Cast(c, o)
 		}
 	}
-	ta, lda := opN, s.n
+	ta, lda := opN, s.N
 	if transB {
-		ta, lda = opT, s.k
+		ta, lda = opT, s.K
 	}
-	tb, ldb := opN, s.k
+	tb, ldb := opN, s.K
 	if transA {
-		tb, ldb = opT, s.m
+		tb, ldb = opT, s.M
 	}
-	sa := int64(s.n * s.k)
-	if s.bShared {
+	sa := int64(s.N * s.K)
+	if s.BShared {
 		sa = 0
 	}
-	b.must("MatMul", b.drv.gemm(ta, tb, s.n, s.m, s.k, alpha,
+	b.must("MatMul", b.drv.gemm(ta, tb, s.N, s.M, s.K, alpha,
 		w.ptr(), cudaType(w.dt), lda, sa,
-		x.ptr(), cudaType(x.dt), ldb, int64(s.m*s.k),
-		beta, c.ptr(), cudaType(c.dt), s.n, int64(s.m*s.n), s.bt))
+		x.ptr(), cudaType(x.dt), ldb, int64(s.M*s.K),
+		beta, c.ptr(), cudaType(c.dt), s.N, int64(s.M*s.N), s.Batch))
 	if c != o {
 		b.Cast(o, c)
 	}

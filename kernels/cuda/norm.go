@@ -18,13 +18,13 @@ func normThreads(c int) int {
 // RMSNorm: out = x / sqrt(mean(x^2) + eps) * w.
 func (b *Backend) RMSNorm(outT, rstdT, xT, wT kernels.Tensor, eps float32) {
 	o, rs, x, w := tns(outT), tns(rstdT), tns(xT), tns(wT)
-	mustNotNil("RMSNorm", "out, x, w", o, x, w)
-	mustFloat("RMSNorm", o, x, w)
-	mustSameShape("RMSNorm", x, o)
+	kernels.MustNotNil("RMSNorm", "out, x, w", o, x, w)
+	kernels.MustFloat("RMSNorm", o, x, w)
+	kernels.MustSameShape("RMSNorm", x, o)
 	n, c := x.rows()
-	mustNumel("RMSNorm", c, w)
-	mustF32("RMSNorm", "rstd", rs)
-	mustNumel("RMSNorm", n, rs)
+	kernels.MustNumel("RMSNorm", c, w)
+	kernels.MustF32("RMSNorm", "rstd", rs)
+	kernels.MustNumel("RMSNorm", n, rs)
 	b.launch("k_rmsnorm", [3]int{n, 1, 1}, normThreads(c), 0, aPtr(o), aDT(o), aPtr(rs), aPtr(x), aDT(x),
 		aPtr(w), aDT(w), aInt(c), aF32(eps))
 }
@@ -32,13 +32,13 @@ func (b *Backend) RMSNorm(outT, rstdT, xT, wT kernels.Tensor, eps float32) {
 // RMSNormBackward accumulates dx and dw.
 func (b *Backend) RMSNormBackward(dxT, dwT, doutT, xT, wT, rstdT kernels.Tensor) {
 	dx, dw, do, x, w, rs := tns(dxT), tns(dwT), tns(doutT), tns(xT), tns(wT), tns(rstdT)
-	mustNotNil("RMSNormBackward", "dx, dw, dout, x, w, rstd", dx, dw, do, x, w, rs)
-	mustFloat("RMSNormBackward", dx, dw, do, x, w)
-	mustSameShape("RMSNormBackward", x, dx, do)
+	kernels.MustNotNil("RMSNormBackward", "dx, dw, dout, x, w, rstd", dx, dw, do, x, w, rs)
+	kernels.MustFloat("RMSNormBackward", dx, dw, do, x, w)
+	kernels.MustSameShape("RMSNormBackward", x, dx, do)
 	n, c := x.rows()
-	mustNumel("RMSNormBackward", c, w, dw)
-	mustF32("RMSNormBackward", "rstd", rs)
-	mustNumel("RMSNormBackward", n, rs)
+	kernels.MustNumel("RMSNormBackward", c, w, dw)
+	kernels.MustF32("RMSNormBackward", "rstd", rs)
+	kernels.MustNumel("RMSNormBackward", n, rs)
 	b.launch("k_rmsnorm_bwd", [3]int{n, 1, 1}, normThreads(c), 0, aPtr(dx), aDT(dx), aPtr(do), aDT(do),
 		aPtr(x), aDT(x), aPtr(w), aDT(w), aPtr(rs), aInt(c))
 	b.launch("k_norm_dw", [3]int{(c + 127) / 128, 1, 1}, 128, 0, aPtr(dw), aDT(dw), 0, 0, aPtr(do), aDT(do),
@@ -48,14 +48,9 @@ func (b *Backend) RMSNormBackward(dxT, dwT, doutT, xT, wT, rstdT kernels.Tensor)
 // LayerNorm: out = (x - mean) * rstd * w + b.
 func (b *Backend) LayerNorm(outT, meanT, rstdT, xT, wT, bT kernels.Tensor, eps float32) {
 	o, mu, rs, x, w, bias := tns(outT), tns(meanT), tns(rstdT), tns(xT), tns(wT), tns(bT)
-	mustNotNil("LayerNorm", "out, x, w", o, x, w)
-	mustFloat("LayerNorm", o, x, w, bias)
-	mustSameShape("LayerNorm", x, o)
-	n, c := x.rows()
-	mustNumel("LayerNorm", c, w, bias)
-	mustF32("LayerNorm", "mean", mu)
-	mustF32("LayerNorm", "rstd", rs)
-	mustNumel("LayerNorm", n, mu, rs)
+	kernels.MustNotNil("LayerNorm", "out, x, w", o, x, w)
+	kernels.MustFloat("LayerNorm", o, x, w, bias)
+	n, c := kernels.CheckRows("LayerNorm", x, o, w, bias, mu, rs)
 	b.launch("k_layernorm", [3]int{n, 1, 1}, normThreads(c), 0, aPtr(o), aDT(o), aPtr(mu), aPtr(rs),
 		aPtr(x), aDT(x), aPtr(w), aDT(w), aPtr(bias), dtOr0(bias), aInt(c), aF32(eps))
 }
@@ -63,14 +58,14 @@ func (b *Backend) LayerNorm(outT, meanT, rstdT, xT, wT, bT kernels.Tensor, eps f
 // LayerNormBackward accumulates dx, dw and db (db may be nil).
 func (b *Backend) LayerNormBackward(dxT, dwT, dbT, doutT, xT, wT, meanT, rstdT kernels.Tensor) {
 	dx, dw, db, do, x, w, mu, rs := tns(dxT), tns(dwT), tns(dbT), tns(doutT), tns(xT), tns(wT), tns(meanT), tns(rstdT)
-	mustNotNil("LayerNormBackward", "dx, dw, dout, x, w, mean, rstd", dx, dw, do, x, w, mu, rs)
-	mustFloat("LayerNormBackward", dx, dw, db, do, x, w)
-	mustSameShape("LayerNormBackward", x, dx, do)
+	kernels.MustNotNil("LayerNormBackward", "dx, dw, dout, x, w, mean, rstd", dx, dw, do, x, w, mu, rs)
+	kernels.MustFloat("LayerNormBackward", dx, dw, db, do, x, w)
+	kernels.MustSameShape("LayerNormBackward", x, dx, do)
 	n, c := x.rows()
-	mustNumel("LayerNormBackward", c, w, dw, db)
-	mustF32("LayerNormBackward", "mean", mu)
-	mustF32("LayerNormBackward", "rstd", rs)
-	mustNumel("LayerNormBackward", n, mu, rs)
+	kernels.MustNumel("LayerNormBackward", c, w, dw, db)
+	kernels.MustF32("LayerNormBackward", "mean", mu)
+	kernels.MustF32("LayerNormBackward", "rstd", rs)
+	kernels.MustNumel("LayerNormBackward", n, mu, rs)
 	b.launch("k_layernorm_bwd", [3]int{n, 1, 1}, normThreads(c), 0, aPtr(dx), aDT(dx), aPtr(do), aDT(do),
 		aPtr(x), aDT(x), aPtr(w), aDT(w), aPtr(mu), aPtr(rs), aInt(c))
 	b.launch("k_norm_dw", [3]int{(c + 127) / 128, 1, 1}, 128, 0, aPtr(dw), aDT(dw), aPtr(db), dtOr0(db),

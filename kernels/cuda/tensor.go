@@ -64,25 +64,9 @@ func tns(x kernels.Tensor) *tensor {
 	return t
 }
 
-func checkShape(op string, shape []int) {
-	for _, s := range shape {
-		if s < 0 {
-			panic(fmt.Sprintf("kernels: %s: negative dimension in shape %v", op, shape))
-		}
-	}
-}
-
-func shapeNumel(shape []int) int {
-	n := 1
-	for _, s := range shape {
-		n *= s
-	}
-	return n
-}
-
 // newTensor allocates an uninitialised tensor.
 func (b *Backend) newTensor(op string, dt kernels.DType, shape []int) *tensor {
-	checkShape(op, shape)
+	kernels.CheckShape(op, shape)
 	nb, err := dt.Bytes(shape)
 	if err != nil {
 		panic(fmt.Sprintf("kernels: %s: %v", op, err))
@@ -113,7 +97,7 @@ func (b *Backend) FromFloat32(dt kernels.DType, data []float32, shape ...int) ke
 
 // FromBytes uploads data (it is not referenced afterwards).
 func (b *Backend) FromBytes(dt kernels.DType, data []byte, shape ...int) kernels.Tensor {
-	checkShape("FromBytes", shape)
+	kernels.CheckShape("FromBytes", shape)
 	nb, err := dt.Bytes(shape)
 	if err != nil {
 		panic(fmt.Sprintf("kernels: FromBytes: %v", err))
@@ -144,46 +128,16 @@ func (b *Backend) ReadBytes(x kernels.Tensor) []byte {
 // View returns rows [start, end) of t's first dimension, sharing storage.
 func (b *Backend) View(x kernels.Tensor, start, end int, shape ...int) kernels.Tensor {
 	t := tns(x)
-	if len(t.shape) == 0 {
-		panic("kernels: View of a scalar tensor " + t.String())
-	}
-	if start < 0 || end < start || end > t.shape[0] {
-		panic(fmt.Sprintf("kernels: View: rows [%d, %d) out of range for %s", start, end, t))
-	}
-	inner := t.shape[1:]
-	newShape := append([]int{end - start}, inner...)
-	if len(shape) > 0 {
-		checkShape("View", shape)
-		if shapeNumel(shape) != shapeNumel(newShape) {
-			panic(fmt.Sprintf("kernels: View: shape %v does not hold the %d elements of rows [%d, %d) of %s", shape, shapeNumel(newShape), start, end, t))
-		}
-		newShape = append([]int(nil), shape...)
-	}
-	var lo, hi int
-	var err error
-	if len(inner) == 0 {
-		if lo, err = t.dt.RowBytes(start); err == nil {
-			hi, err = t.dt.RowBytes(end)
-		}
-	} else {
-		var rb int
-		rb, err = t.dt.Bytes(inner)
-		lo, hi = start*rb, end*rb
-	}
-	if err != nil {
-		panic(fmt.Sprintf("kernels: View of %s: %v", t, err))
-	}
-	if nb, err := t.dt.Bytes(newShape); err != nil || nb != hi-lo {
-		panic(fmt.Sprintf("kernels: View: shape %v does not fit the %s block layout of %s", newShape, t.dt, t))
-	}
+	newShape, inner := kernels.ViewShape(t, start, end, shape)
+	lo, hi := kernels.ViewBytes(t, start, end, newShape, inner)
 	return &tensor{dt: t.dt, shape: newShape, st: t.st, off: t.off + lo, nbytes: hi - lo, view: true}
 }
 
 // Reshape returns a tensor sharing t's storage with a new shape.
 func (b *Backend) Reshape(x kernels.Tensor, shape ...int) kernels.Tensor {
 	t := tns(x)
-	checkShape("Reshape", shape)
-	if shapeNumel(shape) != t.numel() {
+	kernels.CheckShape("Reshape", shape)
+	if kernels.ShapeNumel(shape) != t.numel() {
 		panic(fmt.Sprintf("kernels: Reshape: %s to shape %v changes the element count", t, shape))
 	}
 	if nb, err := t.dt.Bytes(shape); err != nil || nb != t.nbytes {
@@ -240,17 +194,8 @@ func (b *Backend) Copy(dstT, srcT kernels.Tensor) {
 // Fill sets every element of a float tensor to v.
 func (b *Backend) Fill(x kernels.Tensor, v float32) {
 	t := tns(x)
-	mustFloat("Fill", t)
+	kernels.MustFloat("Fill", t)
 	b.launch1("k_fill", t.numel(), aPtr(t), aDT(t), aLL(t.numel()), aF32(v))
-}
-
-// mustFloat panics unless every non-nil tensor has a plain float dtype.
-func mustFloat(op string, ts ...*tensor) {
-	for _, t := range ts {
-		if t != nil && !t.dt.IsFloat() {
-			panic(fmt.Sprintf("kernels: %s: %s is not a float tensor", op, t))
-		}
-	}
 }
 
 // dense returns t itself for float tensors, and for block types a float32

@@ -19,7 +19,7 @@ import (
 // SumSquares returns sum t_i^2 in float64.
 func (b *Backend) SumSquares(xT kernels.Tensor) float64 {
 	x := tns(xT)
-	mustFloat("SumSquares", x)
+	kernels.MustFloat("SumSquares", x)
 	n := x.numel()
 	if n == 0 {
 		return 0
@@ -39,7 +39,7 @@ func (b *Backend) SumSquares(xT kernels.Tensor) float64 {
 // NonFinite reports whether t holds a NaN or an infinity.
 func (b *Backend) NonFinite(xT kernels.Tensor) bool {
 	x := tns(xT)
-	mustFloat("NonFinite", x)
+	kernels.MustFloat("NonFinite", x)
 	flag := tns(b.Zeros(kernels.I32, 1))
 	defer b.Free(flag)
 	b.launch1("k_non_finite", x.numel(), aPtr(flag), aPtr(x), aDT(x), aLL(x.numel()))
@@ -50,12 +50,12 @@ func (b *Backend) NonFinite(xT kernels.Tensor) bool {
 func (b *Backend) AdamW(paramT, gradT, mT, vT kernels.Tensor, p kernels.AdamWParams) {
 	pa, g, m, v := tns(paramT), tns(gradT), tns(mT), tns(vT)
 	const op = "AdamW"
-	mustNotNil(op, "param, grad, m, v", pa, g, m, v)
-	mustF32(op, "param", pa)
-	mustF32(op, "m", m)
-	mustF32(op, "v", v)
-	mustFloat(op, g)
-	mustSameShape(op, pa, g, m, v)
+	kernels.MustNotNil(op, "param, grad, m, v", pa, g, m, v)
+	kernels.MustF32(op, "param", pa)
+	kernels.MustF32(op, "m", m)
+	kernels.MustF32(op, "v", v)
+	kernels.MustFloat(op, g)
+	kernels.MustSameShape(op, pa, g, m, v)
 	if p.Step < 1 {
 		panic(fmt.Sprintf("kernels: %s: step %d < 1", op, p.Step))
 	}
@@ -75,8 +75,8 @@ func (b *Backend) AdamW(paramT, gradT, mT, vT kernels.Tensor, p kernels.AdamWPar
 func (b *Backend) TopKLogProbs(idsT, lpsT, logitsT kernels.Tensor, k int, temperature float32) {
 	ids, lps, x := tns(idsT), tns(lpsT), tns(logitsT)
 	const op = "TopKLogProbs"
-	mustNotNil(op, "ids, logprobs, logits", ids, lps, x)
-	mustFloat(op, x, lps)
+	kernels.MustNotNil(op, "ids, logprobs, logits", ids, lps, x)
+	kernels.MustFloat(op, x, lps)
 	if ids.dt != kernels.I32 {
 		panic(fmt.Sprintf("kernels: %s: ids %s must be I32", op, ids))
 	}
@@ -84,7 +84,7 @@ func (b *Backend) TopKLogProbs(idsT, lpsT, logitsT kernels.Tensor, k int, temper
 	if k < 1 || k > v || !(temperature > 0) {
 		panic(fmt.Sprintf("kernels: %s: k = %d outside [1, %d] or temperature %g <= 0", op, k, v, temperature))
 	}
-	mustSameShape(op, ids, lps)
+	kernels.MustSameShape(op, ids, lps)
 	if nk, kk := ids.rows(); nk != n || kk != k {
 		panic(fmt.Sprintf("kernels: %s: ids %s is not [%d, %d]", op, ids, n, k))
 	}
@@ -99,7 +99,7 @@ func (b *Backend) TopKLogProbs(idsT, lpsT, logitsT kernels.Tensor, k int, temper
 func (b *Backend) DistillLoss(lossesT, dlogitsT, logitsT kernels.Tensor, teacher kernels.SoftLabels, targets []int32, p kernels.LossParams) {
 	l, d, x := tns(lossesT), tns(dlogitsT), tns(logitsT)
 	tl, ids, lps := tns(teacher.Logits), tns(teacher.IDs), tns(teacher.LogProbs)
-	n, v, k := b.checkDistill(l, d, x, tl, ids, lps, targets, p)
+	n, v, k := kernels.CheckDistill(l, d, x, tl, ids, lps, targets, p, b.hostIDs)
 	if p.Alpha == 0 {
 		tl, ids, lps = nil, nil, nil
 	} else if tl != nil {
@@ -123,64 +123,15 @@ func (b *Backend) DistillLoss(lossesT, dlogitsT, logitsT kernels.Tensor, teacher
 		aF32(p.Temperature), aF32(p.Alpha), aF32(p.Beta), aF32(p.Scale))
 }
 
-// checkDistill applies DistillLoss's argument rules (as the CPU backend)
-// and returns the rows, vocabulary and k (0 for full soft labels).
-func (b *Backend) checkDistill(l, d, x, tl, ids, lps *tensor, targets []int32, p kernels.LossParams) (n, v, k int) {
-	const op = "DistillLoss"
-	mustNotNil(op, "losses, logits", l, x)
-	mustFloat(op, x, d)
-	mustF32(op, "losses", l)
-	n, v = x.rows()
-	mustNumel(op, n, l)
-	if d != nil {
-		mustSameShape(op, x, d)
+// hostIDs copies top-k ids back for kernels.CheckDistill: N*k*4 bytes, but
+// an id outside the row would make the kernel write outside it.
+func (b *Backend) hostIDs(ids *tensor) []int32 {
+	raw := b.ReadBytes(ids)
+	out := make([]int32, len(raw)/4)
+	for i := range out {
+		out[i] = int32(binary.LittleEndian.Uint32(raw[4*i:]))
 	}
-	if !(p.Temperature > 0) || !(p.Alpha >= 0 && p.Alpha <= 1) {
-		panic(fmt.Sprintf("kernels: %s: temperature %g must be > 0 and alpha %g in [0, 1]", op, p.Temperature, p.Alpha))
-	}
-	if p.Alpha > 0 && p.Divergence == kernels.JSD && !(p.Beta > 0 && p.Beta < 1) {
-		panic(fmt.Sprintf("kernels: %s: JSD beta %g must be in (0, 1)", op, p.Beta))
-	}
-	if p.Divergence > kernels.JSD {
-		panic(fmt.Sprintf("kernels: %s: unknown divergence %d", op, p.Divergence))
-	}
-	if targets == nil {
-		if p.Alpha != 1 {
-			panic("kernels: DistillLoss: nil targets with alpha < 1 (hard-label term needs targets)")
-		}
-	} else {
-		checkTargets(op, n, v, targets)
-	}
-	if p.Alpha == 0 {
-		return n, v, 0
-	}
-	switch {
-	case tl != nil:
-		mustFloat(op, tl)
-		mustSameShape(op, x, tl)
-	case ids != nil && lps != nil:
-		if ids.dt != kernels.I32 {
-			panic(fmt.Sprintf("kernels: %s: top-k ids %s must be I32", op, ids))
-		}
-		mustFloat(op, lps)
-		mustSameShape(op, ids, lps)
-		var nk int
-		nk, k = ids.rows()
-		if nk != n || k < 1 || k > v {
-			panic(fmt.Sprintf("kernels: %s: top-k ids %s do not fit logits %s", op, ids, x))
-		}
-		// The ids live on the device: reading them back costs N*k*4 bytes,
-		// but an id outside the row would make the kernel write outside it.
-		raw := b.ReadBytes(ids)
-		for i := 0; i < len(raw); i += 4 {
-			if id := int32(binary.LittleEndian.Uint32(raw[i:])); id < 0 || int(id) >= v {
-				panic(fmt.Sprintf("kernels: %s: top-k id %d at %d outside [0, %d)", op, id, i/4, v))
-			}
-		}
-	default:
-		panic("kernels: DistillLoss: alpha > 0 needs teacher logits or top-k ids and log-probs")
-	}
-	return n, v, k
+	return out
 }
 
 // distillOnHost is DistillLoss by the CPU backend on host copies.
@@ -206,7 +157,7 @@ func (b *Backend) distillOnHost(l, d, x *tensor, teacher kernels.SoftLabels, tar
 // HiddenLoss is computed by the CPU backend on host copies (fall-back).
 func (b *Backend) HiddenLoss(lossesT, dsT, sT, tT kernels.Tensor, kind kernels.HiddenKind, scale float32) {
 	l, ds, s, t := tns(lossesT), tns(dsT), tns(sT), tns(tT)
-	mustNotNil("HiddenLoss", "losses, student, teacher", l, s, t)
+	kernels.MustNotNil("HiddenLoss", "losses, student, teacher", l, s, t)
 	hl, hs, ht := b.toHost(l), b.toHost(s), b.toHost(t)
 	var hds kernels.Tensor
 	if ds != nil {

@@ -5,29 +5,17 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/distill-dev/distill/internal/formattest"
 )
 
-// sharedData returns ../shared/data relative to the module root (the
-// directory holding go.mod), skipping the test when it is absent.
+// sharedData returns the file or directory rel under ../shared/data
+// (formattest.SharedData finds it), skipping the test when it is absent.
 func sharedData(t testing.TB, rel ...string) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("tokenizer: go.mod not found above the package; cannot locate ../shared/data")
-		}
-		dir = parent
-	}
-	p := filepath.Join(append([]string{dir, "..", "shared", "data"}, rel...)...)
+	p := filepath.Join(append([]string{formattest.SharedData(t)}, rel...)...)
 	if _, err := os.Stat(p); err != nil {
-		t.Skipf("tokenizer: ../shared/data not found (%s): %v", p, err)
+		t.Skipf("tokenizer: %s not found in ../shared/data: %v", filepath.Join(rel...), err)
 	}
 	return p
 }
