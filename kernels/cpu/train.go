@@ -17,58 +17,11 @@ var _ kernels.TrainOps = (*Backend)(nil)
 func (b *Backend) DistillLoss(lossesT, dlogitsT, logitsT kernels.Tensor, teacher kernels.SoftLabels, targets []int32, p kernels.LossParams) {
 	l, d, x := tns(lossesT), tns(dlogitsT), tns(logitsT)
 	const op = "DistillLoss"
-	mustNotNil(op, "losses, logits", l, x)
-	mustFloat(op, x, d)
-	mustF32(op, "losses", l)
-	n, v := x.rows()
-	mustNumel(op, n, l)
-	if d != nil {
-		mustSameShape(op, x, d)
-	}
-	if !(p.Temperature > 0) || !(p.Alpha >= 0 && p.Alpha <= 1) {
-		panic(fmt.Sprintf("kernels: %s: temperature %g must be > 0 and alpha %g in [0, 1]", op, p.Temperature, p.Alpha))
-	}
-	if p.Alpha > 0 && p.Divergence == kernels.JSD && !(p.Beta > 0 && p.Beta < 1) {
-		panic(fmt.Sprintf("kernels: %s: JSD beta %g must be in (0, 1)", op, p.Beta))
-	}
-	if p.Divergence > kernels.JSD {
-		panic(fmt.Sprintf("kernels: %s: unknown divergence %d", op, p.Divergence))
-	}
-	if targets == nil {
-		if p.Alpha != 1 {
-			panic("kernels: DistillLoss: nil targets with alpha < 1 (hard-label term needs targets)")
-		}
-	} else {
-		checkTargets(op, n, v, targets)
-	}
 	var tl, ids, lps *tensor
-	k := 0
 	if p.Alpha > 0 {
 		tl, ids, lps = tns(teacher.Logits), tns(teacher.IDs), tns(teacher.LogProbs)
-		switch {
-		case tl != nil:
-			mustFloat(op, tl)
-			mustSameShape(op, x, tl)
-		case ids != nil && lps != nil:
-			if ids.dt != kernels.I32 {
-				panic(fmt.Sprintf("kernels: %s: top-k ids %s must be I32", op, ids))
-			}
-			mustFloat(op, lps)
-			mustSameShape(op, ids, lps)
-			var nk int
-			nk, k = ids.rows()
-			if nk != n || k < 1 || k > v {
-				panic(fmt.Sprintf("kernels: %s: top-k ids %s do not fit logits %s", op, ids, x))
-			}
-			for i, id := range ids.i32 {
-				if id < 0 || int(id) >= v {
-					panic(fmt.Sprintf("kernels: %s: top-k id %d at %d outside [0, %d)", op, id, i, v))
-				}
-			}
-		default:
-			panic("kernels: DistillLoss: alpha > 0 needs teacher logits or top-k ids and log-probs")
-		}
 	}
+	n, v, k := kernels.CheckDistill(l, d, x, tl, ids, lps, targets, p, func(t *tensor) []int32 { return t.i32 })
 	b.parallelFor(n, max(1, rowGrain(v)/4), func(lo, hi int) {
 		sp := getScratch(5*v + 256 + 2*k)
 		s := *sp
