@@ -16,7 +16,6 @@ var _ kernels.TrainOps = (*Backend)(nil)
 // logits and dlogits, which may alias).
 func (b *Backend) DistillLoss(lossesT, dlogitsT, logitsT kernels.Tensor, teacher kernels.SoftLabels, targets []int32, p kernels.LossParams) {
 	l, d, x := tns(lossesT), tns(dlogitsT), tns(logitsT)
-	const op = "DistillLoss"
 	var tl, ids, lps *tensor
 	if p.Alpha > 0 {
 		tl, ids, lps = tns(teacher.Logits), tns(teacher.IDs), tns(teacher.LogProbs)
