@@ -7,8 +7,8 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
-	"sort"
+
+	"github.com/distill-dev/distill/student"
 )
 
 // hashFile returns the hex SHA-256 and size of a file.
@@ -26,42 +26,24 @@ func hashFile(path string) (string, int64, error) {
 	return hex.EncodeToString(h.Sum(nil)), n, nil
 }
 
-// hashInput hashes an input file, or a folder (HF checkpoints) as the hash
-// of its files' relative names and hashes, using and updating the
-// manifest's cache of (size, mtime) -> hash.
+// hashInput hashes an input file, or a folder (HF checkpoints), as
+// student.HashTree does (the soft-label cache names its teacher with the same
+// hash), using and updating the manifest's cache of (size, mtime) -> hash.
 func (m *Manifest) hashInput(path string) (string, error) {
+	sum, err := student.HashTree(path, m.hashFile)
+	if err != nil {
+		return "", fmt.Errorf("pipeline: input %w", err)
+	}
+	return sum, nil
+}
+
+// hashFile is hashCached of one file.
+func (m *Manifest) hashFile(path string) (string, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return "", fmt.Errorf("pipeline: input %w", err)
 	}
-	if !st.IsDir() {
-		return m.hashCached(path, st)
-	}
-	var names []string
-	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			names = append(names, p)
-		}
-		return err
-	})
-	if err != nil {
-		return "", fmt.Errorf("pipeline: input %w", err)
-	}
-	sort.Strings(names)
-	h := sha256.New()
-	for _, p := range names {
-		st, err := os.Stat(p)
-		if err != nil {
-			return "", fmt.Errorf("pipeline: input %w", err)
-		}
-		sum, err := m.hashCached(p, st)
-		if err != nil {
-			return "", err
-		}
-		rel, _ := filepath.Rel(path, p)
-		fmt.Fprintf(h, "%s\x00%s\n", filepath.ToSlash(rel), sum)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return m.hashCached(path, st)
 }
 
 func (m *Manifest) hashCached(path string, st fs.FileInfo) (string, error) {

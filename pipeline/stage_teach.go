@@ -71,12 +71,12 @@ func (Teach) Run(ctx context.Context, env *Env) ([]string, error) {
 		return nil, err
 	}
 	sl := r.Distillation.SoftLabels
-	th, err := env.Manifest.hashInput(string(r.Teacher.Path))
+	want, err := student.TeacherIdentity(string(r.Teacher.Path), t.Tokenizer, env.Manifest.hashFile)
 	if err != nil {
 		return nil, err
 	}
-	want := student.Manifest{TeacherHash: th, TokensHash: student.HashTokens(tokens), K: sl.TopK, SeqLen: r.Data.SeqLen,
-		Temperature: float32(r.Distillation.Temperature), ShardWindows: max(1, shardBytes/(r.Data.SeqLen*sl.TopK*6))}
+	want.K, want.SeqLen, want.Temperature = sl.TopK, r.Data.SeqLen, float32(r.Distillation.Temperature)
+	want.ShardWindows = max(1, shardBytes/(r.Data.SeqLen*sl.TopK*6))
 	m, err := student.Teach(ctx, string(sl.CacheDir), t.Model, tokens, r.Training.BatchSize, want)
 	if err != nil {
 		return nil, err

@@ -114,8 +114,12 @@ func (Train) Run(ctx context.Context, env *Env) ([]string, error) {
 		o.Hidden = hiddenOptions(h, layers)
 	}
 	if sl := r.Distillation.SoftLabels; sl.Mode == recipe.SoftCached && o.Hidden == nil && o.Loss.Alpha > 0 {
-		cache, err := student.OpenSoftLabels(string(sl.CacheDir), student.Manifest{K: sl.TopK, SeqLen: r.Data.SeqLen,
-			Temperature: float32(r.Distillation.Temperature), TokensHash: student.HashTokens(tokens)})
+		want, err := student.TeacherIdentity(string(r.Teacher.Path), t.Tokenizer, env.Manifest.hashFile)
+		if err != nil {
+			return nil, err
+		}
+		want.K, want.SeqLen, want.Temperature, want.TokensHash = sl.TopK, r.Data.SeqLen, float32(r.Distillation.Temperature), student.HashTokens(tokens)
+		cache, err := student.OpenSoftLabels(string(sl.CacheDir), want)
 		if err != nil {
 			return nil, err
 		}

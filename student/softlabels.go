@@ -85,6 +85,7 @@ func HashTokens(tokens []int32) string {
 // Batches of batch windows run through the teacher. When dir already holds
 // a manifest for the same inputs, finished shards are kept and writing
 // resumes after them (an interrupted run loses at most one shard's work).
+// A finished cache of the same inputs is kept whatever its shard size.
 // Every file is written atomically, the manifest after each shard.
 func Teach(ctx context.Context, dir string, t *model.Model, tokens []int32, batch int, m Manifest) (*Manifest, error) {
 	return TeachProgress(ctx, dir, t, tokens, batch, m, nil)
@@ -108,8 +109,20 @@ func TeachProgress(ctx context.Context, dir string, t *model.Model, tokens []int
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("student: teach: %w", err)
 	}
-	if old, err := readManifest(dir); err == nil && old.compatible(&m) == nil && old.Windows == m.Windows {
-		m.Shards = old.Shards // resume
+	if old, err := readManifest(dir); err == nil && old.Windows == m.Windows {
+		anyShards := m
+		anyShards.ShardWindows = 0
+		switch {
+		case old.compatible(&anyShards) == nil && old.complete():
+			// Finished for the same inputs, by any door with any shard
+			// size: nothing to do.
+			if onShard != nil {
+				onShard(len(old.Shards), len(old.Shards))
+			}
+			return old, nil
+		case old.compatible(&m) == nil:
+			m.Shards = old.Shards // resume
+		}
 	}
 	b, T, k := t.Backend, m.SeqLen, m.K
 	ids, lps := b.Zeros(kernels.I32, batch*T, k), b.Zeros(kernels.F16, batch*T, k)
@@ -204,6 +217,11 @@ func (m *Manifest) compatible(want *Manifest) error {
 	return errors.Join(errs...)
 }
 
+// complete reports whether every window has its shard.
+func (m *Manifest) complete() bool {
+	return m.ShardWindows >= 1 && len(m.Shards)*m.ShardWindows >= m.Windows
+}
+
 // SoftLabelCache reads a finished cache, a shard at a time (memory-mapped).
 type SoftLabelCache struct {
 	Manifest
@@ -225,7 +243,7 @@ func OpenSoftLabels(dir string, want Manifest) (*SoftLabelCache, error) {
 	if err := m.compatible(&want); err != nil {
 		return nil, fmt.Errorf("student: soft labels in %s were made for other inputs: %w", dir, err)
 	}
-	if m.ShardWindows < 1 || len(m.Shards)*m.ShardWindows < m.Windows {
+	if !m.complete() {
 		return nil, fmt.Errorf("student: soft labels in %s are incomplete (%d shards of %d windows for %d windows): rerun distill teach", dir, len(m.Shards), m.ShardWindows, m.Windows)
 	}
 	return &SoftLabelCache{Manifest: *m, dir: dir, open: -1, shard: m.ShardWindows}, nil

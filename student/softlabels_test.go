@@ -101,3 +101,36 @@ func TestSoftLabelCache(t *testing.T) {
 		t.Errorf("incomplete cache: %v", err)
 	}
 }
+
+// TestHashTree: a file hashes as HashFile; a folder by its files' relative
+// names, so the same checkpoint hashes alike wherever it lies.
+func TestHashTree(t *testing.T) {
+	mk := func() string {
+		dir := t.TempDir()
+		for name, body := range map[string]string{"config.json": "{}", "model.safetensors": "w", "sub/x": "y"} {
+			p := filepath.Join(dir, name)
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return dir
+	}
+	a, b := mk(), mk()
+	ha, err1 := HashTree(a, nil)
+	hb, err2 := HashTree(b, nil)
+	if err1 != nil || err2 != nil || ha != hb {
+		t.Errorf("same folder in two places: %s, %s (%v, %v)", ha, hb, err1, err2)
+	}
+	f := filepath.Join(a, "config.json")
+	hf, _ := HashFile(f)
+	if ht, err := HashTree(f, nil); err != nil || ht != hf {
+		t.Errorf("HashTree(file) = %s, %v; HashFile %s", ht, err, hf)
+	}
+	os.WriteFile(filepath.Join(b, "sub/x"), []byte("z"), 0o644)
+	if hb2, _ := HashTree(b, nil); hb2 == ha {
+		t.Error("changing a file did not change the folder's hash")
+	}
+}

@@ -42,20 +42,15 @@ func runTeach(e *env, c *cli.Context) error {
 		return err
 	}
 	defer in.t.Close()
-	th, err := teacherHash(in.t.Path)
-	if err != nil {
-		return err
-	}
 	T, sw := c.Int("seq-len"), c.Int("shard-windows")
 	out := c.String("out")
 	shards := int64(((len(in.tokens)-1)/T + sw - 1) / max(sw, 1))
 	bar := e.newBar(shards, "teach", "shards")
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	m, err := student.TeachProgress(ctx, out, in.t.Model, in.tokens, c.Int("batch"), student.Manifest{
-		TeacherHash: th, TokenizerHash: in.tokHash, K: c.Int("top-k"), SeqLen: T,
-		Temperature: float32(c.Float64("temperature")), ShardWindows: sw,
-	}, func(done, _ int) { bar.Set(int64(done)) })
+	want := in.identity
+	want.K, want.SeqLen, want.Temperature, want.ShardWindows = c.Int("top-k"), T, float32(c.Float64("temperature")), sw
+	m, err := student.TeachProgress(ctx, out, in.t.Model, in.tokens, c.Int("batch"), want, func(done, _ int) { bar.Set(int64(done)) })
 	if err != nil {
 		bar.Stop()
 		if ctx.Err() != nil {

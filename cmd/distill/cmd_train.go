@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -91,10 +89,10 @@ func dataFlags() []cli.Flag {
 
 // trainInputs are the teacher and the tokenised training data.
 type trainInputs struct {
-	b       kernels.Backend
-	t       *teacher.Teacher
-	tokens  []int32
-	tokHash string
+	b        kernels.Backend
+	t        *teacher.Teacher
+	tokens   []int32
+	identity student.Manifest // teacher and tokenizer hashes
 }
 
 func loadInputs(e *env, c *cli.Context) (*trainInputs, error) {
@@ -123,46 +121,10 @@ func loadInputs(e *env, c *cli.Context) (*trainInputs, error) {
 	if T := c.Int("seq-len"); T < 1 || T > t.Config.MaxSeqLen {
 		return fail(fmt.Errorf("--seq-len %d outside [1, %d] (the teacher's max_seq_len)", T, t.Config.MaxSeqLen))
 	}
-	if in.tokHash, err = tokenizerHash(t.Tokenizer); err != nil {
+	if in.identity, err = student.TeacherIdentity(t.Path, t.Tokenizer, nil); err != nil {
 		return fail(err)
 	}
 	return in, nil
-}
-
-// tokenizerHash is the SHA-256 of the tokenizer's HF tokenizer.json form.
-func tokenizerHash(t tok.Tokenizer) (string, error) {
-	v := tok.VocabOf(t)
-	if v == nil {
-		return "", errors.New("tokenizer cannot be exported (not made by the tokenizer package)")
-	}
-	h := sha256.New()
-	if err := tok.WriteHFTokenizerJSON(h, v); err != nil {
-		return "", fmt.Errorf("hashing the tokenizer: %w", err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// teacherHash is the SHA-256 of the teacher checkpoint: of the file, or for
-// a directory of the hashes of its *.safetensors and config.json in order.
-func teacherHash(path string) (string, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return "", err
-	}
-	if !st.IsDir() {
-		return student.HashFile(path)
-	}
-	files, _ := filepath.Glob(filepath.Join(path, "*.safetensors"))
-	files = append(files, filepath.Join(path, "config.json"))
-	h := sha256.New()
-	for _, f := range files {
-		s, err := student.HashFile(f)
-		if err != nil {
-			return "", err
-		}
-		io.WriteString(h, s)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // parseBytes reads a size such as 8GiB, 512MiB, 2GB or 1048576.
@@ -267,11 +229,7 @@ func runTrain(e *env, c *cli.Context) error {
 		return err
 	}
 	if p := c.String("soft-labels"); p != "" {
-		th, err := teacherHash(tch.Path)
-		if err != nil {
-			return err
-		}
-		cache, err := student.OpenSoftLabels(p, student.Manifest{TeacherHash: th, TokenizerHash: in.tokHash})
+		cache, err := student.OpenSoftLabels(p, in.identity)
 		if err != nil {
 			return err
 		}
