@@ -16,6 +16,14 @@
 //	export/student-<dtype>.gguf, export/hf-<dtype>/
 //	report/report.md, report/*.png
 //	summary.json                  every metric and gate result, for machines
+//	.lock                         flock held by the running process (its pid)
+//
+// A run directory is distill's or it is refused: an existing non-empty
+// folder without a manifest is used only with Options.Force, and a stage
+// folder is emptied only when the manifest records that stage, so a recipe
+// whose output is somebody's folder (`output: ../../`) cannot delete files
+// distill did not create. A second run into a folder whose lock is held
+// fails at once, naming the holder's pid.
 //
 // # Manifest
 //

@@ -39,6 +39,10 @@ type Options struct {
 	From   string // re-run this stage and every later one
 	Only   string // run only this stage; earlier stages' outputs must exist
 	DryRun bool   // print the plan and memory estimate, run nothing
+	// Force adopts an existing non-empty output folder that has no
+	// manifest (stage folders distill did not create are still never
+	// deleted).
+	Force bool
 	// Out receives the plan, stage progress and the gate table; nil: discarded.
 	Out io.Writer
 	// Stages replaces the stages built from the recipe (tests, custom
@@ -78,10 +82,18 @@ func Run(ctx context.Context, r *recipe.Recipe, opts Options) error {
 		return fmt.Errorf("pipeline: --from and --only exclude each other")
 	}
 	dir := string(r.Output)
+	if err := checkRunDir(dir, opts.Force); err != nil {
+		return err
+	}
 	if !opts.DryRun {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return fmt.Errorf("pipeline: run directory: %w", err)
 		}
+		unlock, err := lockRunDir(dir)
+		if err != nil {
+			return err
+		}
+		defer unlock()
 	}
 	m, err := LoadManifest(dir)
 	if err != nil {
@@ -231,18 +243,20 @@ func (p *runner) step(ctx context.Context, i int) error {
 	}
 	env := &Env{Recipe: p.r, RunDir: p.dir, Resume: st.Resume, Log: p.out, Manifest: p.m, stage: name}
 	if !st.Resume {
-		if err := os.RemoveAll(env.Dir()); err != nil {
-			return fmt.Errorf("pipeline: stage %s: clearing %w", name, err)
+		if err := clearStageDir(p.m, name, env.Dir()); err != nil {
+			return err
 		}
 	}
-	if err := os.MkdirAll(env.Dir(), 0o755); err != nil {
-		return fmt.Errorf("pipeline: stage %s: %w", name, err)
-	}
+	// The record is saved before the folder exists, so every stage folder
+	// distill creates is one its manifest names.
 	rec := p.m.record(name)
 	now := time.Now().UTC()
 	*rec = StageRecord{Name: name, Status: StatusRunning, InputHash: hash, Inputs: parts, Started: &now}
 	if err := p.m.Save(); err != nil {
 		return err
+	}
+	if err := os.MkdirAll(env.Dir(), 0o755); err != nil {
+		return fmt.Errorf("pipeline: stage %s: %w", name, err)
 	}
 	// Everything downstream is stale from now on.
 	for _, d := range p.stages[i+1:] {

@@ -126,7 +126,7 @@ func TestManifestWrittenAtomically(t *testing.T) {
 	}
 	ents, _ := os.ReadDir(dir)
 	for _, e := range ents {
-		if e.Type().IsRegular() && e.Name() != ManifestFile && e.Name() != SummaryFile {
+		if e.Type().IsRegular() && e.Name() != ManifestFile && e.Name() != SummaryFile && e.Name() != LockFile {
 			t.Errorf("stray file %s in the run directory", e.Name())
 		}
 	}

@@ -169,6 +169,17 @@ func TeachProgress(ctx context.Context, dir string, t *model.Model, tokens []int
 	return &m, nil
 }
 
+// CacheMismatch says why dir does not hold a (possibly unfinished) cache
+// for the inputs want describes, which Teach would resume; nil when it
+// does. Commands ask before letting Teach replace anything else.
+func CacheMismatch(dir string, want Manifest) error {
+	old, err := readManifest(dir)
+	if err != nil {
+		return err
+	}
+	return old.compatible(&want)
+}
+
 func (m *Manifest) write(dir string) error {
 	js, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {

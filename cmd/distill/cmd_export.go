@@ -26,6 +26,7 @@ func exportCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "dtype", Value: "f32", Usage: "storage type (see above)"},
 			&cli.StringFlag{Name: "out", Required: true, Usage: "output file (gguf) or directory (safetensors)"},
 			&cli.StringFlag{Name: "name", Usage: "general.name of a GGUF file (default: the model file's name)"},
+			&cli.BoolFlag{Name: "force", Usage: "replace an existing --out"},
 			&cli.BoolFlag{Name: "json", Usage: "machine-readable output"},
 		},
 		Action: func(c *cli.Context) error {
@@ -54,6 +55,9 @@ func runExport(e *env, c *cli.Context) error {
 		}
 	default:
 		return fmt.Errorf("--format %q: want gguf or safetensors", format)
+	}
+	if err := guardOutput("--out", out, c.Bool("force"), c.Args().First()); err != nil {
+		return err
 	}
 	tc, b, err := loadTeacher4Quant(e, c.Args().First(), false)
 	if err != nil {

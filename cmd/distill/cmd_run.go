@@ -23,6 +23,7 @@ func runCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "from", Usage: "re-run this stage and every later one"},
 			&cli.StringFlag{Name: "only", Usage: "run only this stage (earlier stages must have completed)"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "print which stages would run or be skipped, and the memory estimate"},
+			&cli.BoolFlag{Name: "force", Usage: "use an existing non-empty output folder that is not a distill run directory (nothing distill did not create is deleted)"},
 		},
 		Action: func(c *cli.Context) error {
 			if err := oneArg(c, "RECIPE"); err != nil {
@@ -37,7 +38,7 @@ func runCommand(e *env) *cli.Command {
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			err = pipeline.Run(ctx, r, pipeline.Options{From: c.String("from"), Only: c.String("only"),
-				DryRun: c.Bool("dry-run"), Out: e.stdout})
+				DryRun: c.Bool("dry-run"), Force: c.Bool("force"), Out: e.stdout})
 			var ge *pipeline.GateError
 			if errors.As(err, &ge) {
 				return withExitCode(exitGateFailed, err)

@@ -26,6 +26,7 @@ func teachCommand(e *env) *cli.Command {
 			&cli.Float64Flag{Name: "temperature", Value: 2, Usage: "temperature of the stored log-probabilities (training must use the same)"},
 			&cli.IntFlag{Name: "batch", Value: 8, Usage: "windows per teacher forward pass"},
 			&cli.IntFlag{Name: "shard-windows", Value: 1024, Usage: "windows per shard file"},
+			&cli.BoolFlag{Name: "force", Usage: "replace an existing --out that holds anything but this cache"},
 		),
 		Action: func(c *cli.Context) error {
 			if err := oneArg(c, "TEACHER"); err != nil {
@@ -50,6 +51,12 @@ func runTeach(e *env, c *cli.Context) error {
 	defer stop()
 	want := in.identity
 	want.K, want.SeqLen, want.Temperature, want.ShardWindows = c.Int("top-k"), T, float32(c.Float64("temperature")), sw
+	// Resuming the same cache needs no --force; anything else in --out does.
+	if why := student.CacheMismatch(out, want); why != nil {
+		if err := guardOutput("--out", out, c.Bool("force"), in.t.Path, c.String("data")); err != nil {
+			return fmt.Errorf("%w; it is not this cache: %v", err, why)
+		}
+	}
 	m, err := student.TeachProgress(ctx, out, in.t.Model, in.tokens, c.Int("batch"), want, func(done, _ int) { bar.Set(int64(done)) })
 	if err != nil {
 		bar.Stop()

@@ -33,6 +33,7 @@ func trainCommand(e *env) *cli.Command {
 		Flags: append(dataFlags(),
 			&cli.StringFlag{Name: "out", Required: true, Usage: "student checkpoint directory (model.safetensors, config.json, tokenizer.json, optimizer state)"},
 			&cli.BoolFlag{Name: "resume", Usage: "continue from the checkpoint in --out with the same data order"},
+			&cli.BoolFlag{Name: "force", Usage: "replace what an existing --out holds (without --resume)"},
 			// Student shape.
 			&cli.IntFlag{Name: "n-layers", Usage: "keep this many evenly spaced teacher layers"},
 			&cli.IntFlag{Name: "every-k", Usage: "keep teacher layers k-1, 2k-1, ... (DistilBERT)"},
@@ -205,6 +206,13 @@ func runTrain(e *env, c *cli.Context) error {
 	}
 	layers, err := parseLayers(c.String("layers"))
 	if err != nil {
+		return err
+	}
+	// --resume continues what --out holds; anything else asks for --force.
+	if err := guardOutput("--out", c.String("out"), c.Bool("force") || c.Bool("resume"), c.Args().First(), c.String("data"), c.String("soft-labels")); err != nil {
+		if !c.Bool("resume") {
+			err = fmt.Errorf("%w (or --resume to continue its checkpoint)", err)
+		}
 		return err
 	}
 	in, err := loadInputs(e, c)

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -10,7 +11,18 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
+
+// llamaCppBudget is how long llama.cpp may run: 5 minutes, less when go
+// test's own deadline is nearer (a minute is kept for the report).
+func llamaCppBudget(t *testing.T) time.Duration {
+	budget := 5 * time.Minute
+	if d, ok := t.Deadline(); ok {
+		budget = min(budget, time.Until(d)-time.Minute)
+	}
+	return max(budget, time.Second)
+}
 
 // llamaCppResult is one line of testdata/llamacpp_generate.mjs's output.
 type llamaCppResult struct {
@@ -69,11 +81,20 @@ func TestLlamaCppLoadsExports(t *testing.T) {
 		want[p] = r
 		paths = append(paths, p)
 	}
-	cmd := exec.Command(node, append([]string{runner, prompt, "40"}, paths...)...)
+	// llama.cpp gets a deadline well inside go test's, so a machine under
+	// load fails this test with a message instead of killing the package's
+	// whole test binary at -timeout.
+	ctx, cancel := context.WithTimeout(context.Background(), llamaCppBudget(t))
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, append([]string{runner, prompt, "40"}, paths...)...)
 	cmd.Dir = root
+	cmd.WaitDelay = 10 * time.Second
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
+	if ctx.Err() != nil {
+		t.Fatalf("llama.cpp did not finish within %v (machine overloaded?): %v\n%s", llamaCppBudget(t), err, stderr.String())
+	}
 	if err != nil {
 		t.Fatalf("llama.cpp: %v\n%s", err, stderr.String())
 	}

@@ -4,14 +4,17 @@
 //
 //   node llamacpp_generate.mjs PROMPT N MODEL.gguf...
 //
+// DISTILL_LLAMA_THREADS caps llama.cpp's CPU threads (default 2), so the
+// check stays light on a shared CI machine.
 // prints one JSON object per model: {"path", "prompt_ids", "ids", "text"}.
 import {getLlama} from "node-llama-cpp";
 
 const [prompt, n, ...paths] = process.argv.slice(2);
-const llama = await getLlama({gpu: false, build: "never", logLevel: "error"});
+const threads = Math.max(1, Number(process.env.DISTILL_LLAMA_THREADS) || 2);
+const llama = await getLlama({gpu: false, build: "never", logLevel: "error", maxThreads: threads});
 for (const path of paths) {
   const model = await llama.loadModel({modelPath: path});
-  const ctx = await model.createContext({contextSize: 256});
+  const ctx = await model.createContext({contextSize: 256, threads});
   const seq = ctx.getSequence();
   const promptIDs = model.tokenize(prompt);
   const ids = [];
