@@ -53,7 +53,7 @@ fuzz:
 	done
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -count $(BENCHCOUNT) ./kernels/... ./model/... ./teacher/...
+	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -count $(BENCHCOUNT) ./kernels/... ./model/... ./checkpoint/...
 
 # The same matmul benchmarks side by side with OpenBLAS's sgemm (needs
 # libopenblas-dev; cgo; never part of the default build).
@@ -96,6 +96,6 @@ clean:
 PEER_THREADS ?= 2
 bench-peer:
 	/usr/bin/python3 ../shared/tools/torch_peer_bench.py $(PEER_THREADS)
-	GOMAXPROCS=$(PEER_THREADS) $(GO) test -run '^$$' -bench 'TeacherForward$$' -benchtime 3x -count 3 ./teacher/
+	GOMAXPROCS=$(PEER_THREADS) $(GO) test -run '^$$' -bench 'TeacherForward$$' -benchtime 3x -count 3 ./model/
 	GOMAXPROCS=$(PEER_THREADS) $(GO) test -run '^$$' -bench 'KDStep' -benchtime 3x -count 3 ./student/
 	/usr/bin/python3 ../shared/tools/torch_peer_bench.py $(PEER_THREADS)

@@ -6,12 +6,12 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/distill-dev/distill/checkpoint"
 	"github.com/distill-dev/distill/eval"
 	"github.com/distill-dev/distill/internal/formattest"
 	"github.com/distill-dev/distill/kernels"
 	"github.com/distill-dev/distill/kernels/cpu"
 	"github.com/distill-dev/distill/model"
-	"github.com/distill-dev/distill/teacher"
 )
 
 // The engine's models are evaluated directly.
@@ -70,9 +70,9 @@ func sharedData(t *testing.T, rel string) string {
 	return filepath.Join(formattest.SharedData(t), rel)
 }
 
-func loadTeacher(t *testing.T, path string) *teacher.Teacher {
+func loadTeacher(t *testing.T, path string) *checkpoint.Loaded {
 	t.Helper()
-	tc, err := teacher.Load(path, cpu.New(0), teacher.LoadOptions{})
+	tc, err := checkpoint.Load(path, cpu.New(0), checkpoint.LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,12 +8,10 @@ import (
 	"github.com/distill-dev/distill/model"
 )
 
-// The parameters of stories260K, declared by its llama2.c header.
+// The parameters of stories260K (its llama2.c header's shape).
 func ExampleConfig_Params() {
-	c, err := model.ConfigFromLlama2C(model.Llama2CHeader{Dim: 64, HiddenDim: 172, NLayers: 5, NHeads: 8, NKVHeads: 4, VocabSize: 512, SeqLen: 512})
-	if err != nil {
-		panic(err)
-	}
+	c := model.Config{Arch: model.ArchLlama, Dim: 64, HiddenDim: 172, NLayers: 5, NHeads: 8, NKVHeads: 4, VocabSize: 512,
+		MaxSeqLen: 512, NormEps: 1e-5, RopeTheta: 10000, TiedEmbeddings: true, BOS: 1, EOS: 2}
 	ps := c.Params()
 	fmt.Println(len(ps), "tensors,", c.NumParams(), "parameters")
 	for _, p := range ps[:4] {

@@ -2,6 +2,8 @@ package model
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/distill-dev/distill/kernels"
 )
@@ -53,6 +55,28 @@ const (
 // "weight" or "bias".
 func LayerName(l int, part, kind string) string {
 	return fmt.Sprintf("blk.%d.%s.%s", l, part, kind)
+}
+
+// ParseLayerName splits a canonical layer tensor name "blk.<l>.<part>.<kind>"
+// (LayerName's result); ok is false for global tensors and other names.
+func ParseLayerName(name string) (l int, part, kind string, ok bool) {
+	rest, found := strings.CutPrefix(name, "blk.")
+	if !found {
+		return 0, "", "", false
+	}
+	num, rest, found := strings.Cut(rest, ".")
+	if !found {
+		return 0, "", "", false
+	}
+	l, err := strconv.Atoi(num)
+	if err != nil || l < 0 || strconv.Itoa(l) != num {
+		return 0, "", "", false
+	}
+	part, kind, found = strings.Cut(rest, ".")
+	if !found || part == "" || kind == "" {
+		return 0, "", "", false
+	}
+	return l, part, kind, true
 }
 
 // Params lists every parameter of a model with config c, in a fixed order

@@ -10,7 +10,7 @@ import (
 
 	"github.com/distill-dev/distill/eval"
 	"github.com/distill-dev/distill/recipe"
-	"github.com/distill-dev/distill/teacher/tokenizer"
+	"github.com/distill-dev/distill/tokenizer"
 )
 
 // readDocuments cuts a data file into documents as the recipe's data

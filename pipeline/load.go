@@ -1,9 +1,9 @@
 package pipeline
 
 import (
+	"github.com/distill-dev/distill/checkpoint"
 	"github.com/distill-dev/distill/recipe"
-	"github.com/distill-dev/distill/teacher"
-	"github.com/distill-dev/distill/teacher/tokenizer"
+	"github.com/distill-dev/distill/tokenizer"
 )
 
 // Load reads and validates a recipe, including the checks that need the
@@ -20,7 +20,7 @@ func ValidateContext() recipe.ValidateContext {
 }
 
 func inspectTeacher(t recipe.Teacher) (recipe.TeacherInfo, error) {
-	info, err := teacher.Inspect(string(t.Path))
+	info, err := checkpoint.Inspect(string(t.Path))
 	if err != nil {
 		return recipe.TeacherInfo{}, err
 	}

@@ -3,9 +3,9 @@ package pipeline
 import (
 	"time"
 
+	"github.com/distill-dev/distill/checkpoint"
 	"github.com/distill-dev/distill/eval"
 	"github.com/distill-dev/distill/kernels"
-	"github.com/distill-dev/distill/teacher"
 )
 
 // evalSet is the teacher and the trained student, loaded once, with the
@@ -13,8 +13,8 @@ import (
 // and each quantized student are measured.
 type evalSet struct {
 	b       kernels.Backend
-	teacher *teacher.Teacher
-	student *teacher.Teacher
+	teacher *checkpoint.Loaded
+	student *checkpoint.Loaded
 	stream  eval.Stream
 	opts    eval.Options
 	ref     ModelMetrics // the teacher's

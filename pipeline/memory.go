@@ -3,9 +3,9 @@ package pipeline
 import (
 	"fmt"
 
+	"github.com/distill-dev/distill/checkpoint"
 	"github.com/distill-dev/distill/recipe"
 	"github.com/distill-dev/distill/student"
-	"github.com/distill-dev/distill/teacher"
 )
 
 // EstimateMemory estimates the memory of the train stage from the teacher's
@@ -13,7 +13,7 @@ import (
 // student.EstimateMemory: weights, gradients, AdamW moments, half copies,
 // activations of one micro-batch and soft labels.
 func EstimateMemory(r *recipe.Recipe) (student.Memory, error) {
-	info, err := teacher.Inspect(string(r.Teacher.Path))
+	info, err := checkpoint.Inspect(string(r.Teacher.Path))
 	if err != nil {
 		return student.Memory{}, err
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/distill-dev/distill/checkpoint"
 	"github.com/distill-dev/distill/kernels"
 	"github.com/distill-dev/distill/quant"
 	"github.com/distill-dev/distill/recipe"
@@ -51,7 +52,7 @@ func (Export) Run(ctx context.Context, env *Env) ([]string, error) {
 				return nil, fmt.Errorf("pipeline: export gguf %s: %w", e.DType, err)
 			}
 			rel := filepath.ToSlash(filepath.Join(StageExport, "student-"+e.DType+".gguf"))
-			if _, err := quant.WriteGGUF(env.Path(rel), st.Config, qsrc, t.Tokenizer, b, quant.GGUFOptions{Name: r.Name, FileType: e.DType}); err != nil {
+			if _, err := quant.ExportGGUF(env.Path(rel), st.Config, qsrc, t.Tokenizer, b, checkpoint.GGUFOptions{Name: r.Name, FileType: e.DType}); err != nil {
 				return nil, fmt.Errorf("pipeline: export: %w", err)
 			}
 			outs = append(outs, rel)
@@ -61,7 +62,7 @@ func (Export) Run(ctx context.Context, env *Env) ([]string, error) {
 				return nil, r.Errorf(fmt.Sprintf("export[%d].dtype", i), "safetensors export takes f32, f16 or bf16, not %s", e.DType)
 			}
 			rel := filepath.ToSlash(filepath.Join(StageExport, "hf-"+e.DType))
-			if _, err := quant.WriteHF(env.Path(rel), st.Config, src, t.Tokenizer, dt, b); err != nil {
+			if _, err := quant.ExportHF(env.Path(rel), st.Config, src, t.Tokenizer, dt, b); err != nil {
 				return nil, fmt.Errorf("pipeline: export: %w", err)
 			}
 			outs = append(outs, rel+"/model.safetensors", rel+"/config.json")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/distill-dev/distill/checkpoint"
 	"github.com/distill-dev/distill/model"
 	"github.com/distill-dev/distill/quant"
 	"github.com/distill-dev/distill/recipe"
@@ -92,7 +93,7 @@ func (Quantize) Run(ctx context.Context, env *Env) ([]string, error) {
 		mm.SizeBytes = quant.WeightBytes(st.Config, qsrc)
 		if m.Family == "gguf" {
 			rel := filepath.ToSlash(filepath.Join(StageQuantize, rm.Label()+".gguf"))
-			rt, err := quant.WriteGGUF(env.Path(rel), st.Config, qsrc, es.teacher.Tokenizer, es.b, quant.GGUFOptions{Name: r.Name, FileType: m.Name})
+			rt, err := quant.ExportGGUF(env.Path(rel), st.Config, qsrc, es.teacher.Tokenizer, es.b, checkpoint.GGUFOptions{Name: r.Name, FileType: m.Name})
 			if err != nil {
 				return nil, fmt.Errorf("pipeline: quantize %s: %w", rm.Label(), err)
 			}

@@ -4,10 +4,10 @@ import (
 	"context"
 	"path/filepath"
 
+	"github.com/distill-dev/distill/checkpoint"
 	"github.com/distill-dev/distill/model"
 	"github.com/distill-dev/distill/recipe"
 	"github.com/distill-dev/distill/student"
-	"github.com/distill-dev/distill/teacher"
 )
 
 // Teach checks the teacher checkpoint (header and every tensor's shape,
@@ -49,7 +49,7 @@ func cached(r *recipe.Recipe) bool {
 
 func (Teach) Run(ctx context.Context, env *Env) ([]string, error) {
 	r := env.Recipe
-	info, err := teacher.Inspect(string(r.Teacher.Path))
+	info, err := checkpoint.Inspect(string(r.Teacher.Path))
 	if err != nil {
 		return nil, err
 	}

@@ -9,13 +9,13 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/distill-dev/distill/checkpoint"
 	"github.com/distill-dev/distill/eval"
 	"github.com/distill-dev/distill/internal/atomicfile"
 	"github.com/distill-dev/distill/kernels"
 	"github.com/distill-dev/distill/model"
 	"github.com/distill-dev/distill/recipe"
 	"github.com/distill-dev/distill/student"
-	"github.com/distill-dev/distill/teacher"
 )
 
 // Train builds the student from the teacher and distils it (package
@@ -126,7 +126,7 @@ func (Train) Run(ctx context.Context, env *Env) ([]string, error) {
 		defer cache.Close()
 		o.Cache = cache
 	}
-	info, err := teacher.Inspect(string(r.Teacher.Path))
+	info, err := checkpoint.Inspect(string(r.Teacher.Path))
 	if err != nil {
 		return nil, err
 	}

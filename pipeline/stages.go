@@ -3,10 +3,10 @@ package pipeline
 import (
 	"strconv"
 
+	"github.com/distill-dev/distill/checkpoint"
 	"github.com/distill-dev/distill/kernels"
 	"github.com/distill-dev/distill/recipe"
 	"github.com/distill-dev/distill/student"
-	"github.com/distill-dev/distill/teacher"
 )
 
 // Stages returns the recipe's pipeline: teach, train, eval, quantize (when
@@ -49,12 +49,12 @@ func studentShape(s recipe.Student) student.Shape {
 
 // loadTeacher opens the recipe's device and loads the teacher with its
 // tokenizer (required: data are tokenised with it).
-func loadTeacher(r *recipe.Recipe) (kernels.Backend, *teacher.Teacher, error) {
+func loadTeacher(r *recipe.Recipe) (kernels.Backend, *checkpoint.Loaded, error) {
 	b, err := openBackend(r)
 	if err != nil {
 		return nil, nil, err
 	}
-	t, err := teacher.Load(string(r.Teacher.Path), b, teacher.LoadOptions{Tokenizer: string(r.Teacher.Tokenizer)})
+	t, err := checkpoint.Load(string(r.Teacher.Path), b, checkpoint.LoadOptions{Tokenizer: string(r.Teacher.Tokenizer)})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -67,6 +67,6 @@ func loadTeacher(r *recipe.Recipe) (kernels.Backend, *teacher.Teacher, error) {
 
 // loadStudent loads the trained student (an HF checkpoint written by the
 // train stage) onto b.
-func loadStudent(env *Env, b kernels.Backend) (*teacher.Teacher, error) {
-	return teacher.Load(env.Path(CheckpointDir), b, teacher.LoadOptions{NoTokenizer: true})
+func loadStudent(env *Env, b kernels.Backend) (*checkpoint.Loaded, error) {
+	return checkpoint.Load(env.Path(CheckpointDir), b, checkpoint.LoadOptions{NoTokenizer: true})
 }

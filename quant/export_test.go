@@ -5,10 +5,11 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/distill-dev/distill/checkpoint"
+	"github.com/distill-dev/distill/checkpoint/gguf"
 	"github.com/distill-dev/distill/kernels"
 	"github.com/distill-dev/distill/kernels/cpu"
 	"github.com/distill-dev/distill/model"
-	"github.com/distill-dev/distill/teacher/gguf"
 )
 
 func gpt2Config() model.Config {
@@ -30,7 +31,7 @@ func TestExportRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			path := filepath.Join(t.TempDir(), "m.gguf")
-			rt, err := WriteGGUF(path, cfg, qs, nil, b, GGUFOptions{FileType: method})
+			rt, err := ExportGGUF(path, cfg, qs, nil, b, checkpoint.GGUFOptions{FileType: method})
 			if err != nil {
 				t.Fatalf("%s %s: %v", cfg.Arch, method, err)
 			}
@@ -55,7 +56,7 @@ func TestExportRoundTrip(t *testing.T) {
 		}
 		for _, dt := range []kernels.DType{kernels.F32, kernels.F16, kernels.BF16} {
 			dir := filepath.Join(t.TempDir(), "hf")
-			rt, err := WriteHF(dir, cfg, src, nil, dt, b)
+			rt, err := ExportHF(dir, cfg, src, nil, dt, b)
 			if err != nil {
 				t.Fatalf("%s %s: %v", cfg.Arch, dt, err)
 			}
@@ -89,7 +90,7 @@ func TestGGUFFromHalfRoPE(t *testing.T) {
 	cfg := llamaConfig(256, 512, 2, true)
 	cfg.RopeStyle = kernels.RoPEHalf
 	src := model.EncodeParams("random", cfg, b, model.RandomParams(cfg, 9), kernels.F32)
-	rt, err := WriteGGUF(filepath.Join(t.TempDir(), "half.gguf"), cfg, src, nil, b, GGUFOptions{})
+	rt, err := ExportGGUF(filepath.Join(t.TempDir(), "half.gguf"), cfg, src, nil, b, checkpoint.GGUFOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,10 +109,10 @@ func TestGGUFRefusesDistillTypes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := WriteGGUF(filepath.Join(t.TempDir(), "x.gguf"), cfg, qs, nil, b, GGUFOptions{}); err == nil {
+	if _, err := ExportGGUF(filepath.Join(t.TempDir(), "x.gguf"), cfg, qs, nil, b, checkpoint.GGUFOptions{}); err == nil {
 		t.Error("int4 tensors written to GGUF without error")
 	}
-	if _, err := WriteHF(filepath.Join(t.TempDir(), "x"), cfg, qs, nil, kernels.Q8_0, b); err == nil {
+	if _, err := ExportHF(filepath.Join(t.TempDir(), "x"), cfg, qs, nil, kernels.Q8_0, b); err == nil {
 		t.Error("safetensors export in Q8_0 accepted")
 	}
 }

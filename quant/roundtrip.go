@@ -5,10 +5,10 @@ import (
 	"math"
 	"slices"
 
+	"github.com/distill-dev/distill/checkpoint"
 	"github.com/distill-dev/distill/kernels"
 	"github.com/distill-dev/distill/model"
-	"github.com/distill-dev/distill/teacher"
-	"github.com/distill-dev/distill/teacher/tokenizer"
+	"github.com/distill-dev/distill/tokenizer"
 )
 
 // RoundTrip is the result of reloading an exported file and running it
@@ -36,7 +36,7 @@ func probeTokens(n, vocab int) []int32 {
 	return ids
 }
 
-// checkReload loads path with teacher.Load on b and compares its logits
+// checkReload loads path with checkpoint.Load on b and compares its logits
 // on probe tokens with those of the model built from src.
 // ProbeText is the text whose encoding a round trip compares.
 const ProbeText = "Once upon a time, Lily saw a big dog in the park. She said: \"Hello!\" 123 naïve café"
@@ -48,7 +48,7 @@ func checkReload(path string, cfg model.Config, src model.TensorSource, b kernel
 		return rt, fmt.Errorf("quant: round trip: in-memory model: %w", err)
 	}
 	defer ref.Free()
-	tc, err := teacher.Load(path, b, teacher.LoadOptions{})
+	tc, err := checkpoint.Load(path, b, checkpoint.LoadOptions{})
 	if err != nil {
 		return rt, fmt.Errorf("quant: round trip: reloading %s: %w", path, err)
 	}

@@ -11,10 +11,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/distill-dev/distill/checkpoint"
 	"github.com/distill-dev/distill/kernels"
 	"github.com/distill-dev/distill/kernels/cpu"
 	"github.com/distill-dev/distill/model"
-	"github.com/distill-dev/distill/teacher"
 )
 
 // rssEnv names the GGUF file the helper process loads.
@@ -28,7 +28,7 @@ func TestHelperRSS(t *testing.T) {
 	if path == "" {
 		t.Skip("helper process for BenchmarkPeakRSS")
 	}
-	tc, err := teacher.Load(path, cpu.New(0), teacher.LoadOptions{})
+	tc, err := checkpoint.Load(path, cpu.New(0), checkpoint.LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func BenchmarkPeakRSS(b *testing.B) {
 				b.Fatal(err)
 			}
 			path := filepath.Join(dir, name+".gguf")
-			rt, err := WriteGGUF(path, cfg, qs, nil, be, GGUFOptions{FileType: name})
+			rt, err := ExportGGUF(path, cfg, qs, nil, be, checkpoint.GGUFOptions{FileType: name})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -5,9 +5,10 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/distill-dev/distill/checkpoint"
+	"github.com/distill-dev/distill/checkpoint/gguf"
 	"github.com/distill-dev/distill/kernels"
 	"github.com/distill-dev/distill/kernels/cpu"
-	"github.com/distill-dev/distill/teacher/gguf"
 )
 
 // stories260K exported as Q4_K_M GGUF and F16 safetensors with its
@@ -24,7 +25,7 @@ func TestStoriesExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "stories260K-q4_k_m.gguf")
-	rt, err := WriteGGUF(path, tc.Config, qs, tc.Tokenizer, b, GGUFOptions{Name: "stories260K", FileType: "q4_k_m"})
+	rt, err := ExportGGUF(path, tc.Config, qs, tc.Tokenizer, b, checkpoint.GGUFOptions{Name: "stories260K", FileType: "q4_k_m"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +55,7 @@ func TestStoriesExport(t *testing.T) {
 		}
 	}
 	dir := filepath.Join(t.TempDir(), "hf")
-	rt, err = WriteHF(dir, tc.Config, src, tc.Tokenizer, kernels.F16, b)
+	rt, err = ExportHF(dir, tc.Config, src, tc.Tokenizer, kernels.F16, b)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,11 +5,11 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/distill-dev/distill/checkpoint"
 	"github.com/distill-dev/distill/eval"
 	"github.com/distill-dev/distill/internal/formattest"
 	"github.com/distill-dev/distill/kernels"
 	"github.com/distill-dev/distill/kernels/cpu"
-	"github.com/distill-dev/distill/teacher"
 )
 
 // sharedData returns ../shared/data (formattest.SharedData), skipping the
@@ -25,9 +25,9 @@ func sharedData(t testing.TB) string {
 
 // stories loads stories260K and returns it with the token streams of a
 // slice of the validation text and of calibration text.
-func stories(t testing.TB, b kernels.Backend, validDocs int) (*teacher.Teacher, eval.Stream, []int32) {
+func stories(t testing.TB, b kernels.Backend, validDocs int) (*checkpoint.Loaded, eval.Stream, []int32) {
 	data := sharedData(t)
-	tc, err := teacher.Load(filepath.Join(data, "stories260K", "stories260K.bin"), b, teacher.LoadOptions{})
+	tc, err := checkpoint.Load(filepath.Join(data, "stories260K", "stories260K.bin"), b, checkpoint.LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

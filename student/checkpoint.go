@@ -8,15 +8,15 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/distill-dev/distill/checkpoint"
+	"github.com/distill-dev/distill/checkpoint/safetensors"
 	"github.com/distill-dev/distill/internal/atomicfile"
 	"github.com/distill-dev/distill/kernels"
 	"github.com/distill-dev/distill/model"
-	"github.com/distill-dev/distill/teacher"
-	"github.com/distill-dev/distill/teacher/safetensors"
 )
 
 // Checkpoint files. The student is an HF checkpoint (model.safetensors +
-// config.json) that teacher.Load reads; optimizer.safetensors holds the
+// config.json, written by checkpoint.WriteHF) that checkpoint.Load reads; optimizer.safetensors holds the
 // float32 master weights and AdamW moments as flat [NumParams] tensors in
 // model.Config.Params order, with the trainer state (step, loss scale, data
 // epoch and position) in its metadata: that one file, written atomically
@@ -52,24 +52,8 @@ func (t *Trainer) Save(dir string) error {
 	for _, s := range cfg.Params() {
 		src.Add(model.HostTensor{Name: s.Name, DType: kernels.F32, Shape: s.Shape, Data: b.ReadBytes(t.Master.Views[s.Name])})
 	}
-	hf, err := teacher.HFTensors(cfg, src)
-	if err != nil {
+	if err := checkpoint.WriteHF(dir, cfg, src, nil, checkpoint.HFOptions{}); err != nil {
 		return fmt.Errorf("student: checkpoint %s: %w", dir, err)
-	}
-	var ts []safetensors.Tensor
-	for _, h := range hf {
-		name, _ := safetensors.DTypeName(h.DType)
-		ts = append(ts, safetensors.Tensor{Name: h.Name, DType: name, Shape: h.Shape, Data: h.Data})
-	}
-	if err := safetensors.Write(filepath.Join(dir, safetensors.SingleFileName), ts, map[string]string{"format": "pt"}); err != nil {
-		return fmt.Errorf("student: checkpoint %s: %w", dir, err)
-	}
-	cj, err := cfg.HFConfigJSON()
-	if err != nil {
-		return fmt.Errorf("student: checkpoint %s: %w", dir, err)
-	}
-	if err := writeFile(filepath.Join(dir, "config.json"), cj); err != nil {
-		return err
 	}
 	st := trainerState{Step: t.Step, Epoch: t.Data.Epoch, Pos: t.Data.Pos, Seed: t.Data.Seed, Scale: t.Scale,
 		GoodSteps: t.GoodSteps, Skipped: t.Skipped, Tokens: t.Tokens, Config: cfg}

@@ -7,11 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/distill-dev/distill/checkpoint"
 	"github.com/distill-dev/distill/internal/formattest"
 	"github.com/distill-dev/distill/kernels"
 	"github.com/distill-dev/distill/kernels/cpu"
 	"github.com/distill-dev/distill/model"
-	"github.com/distill-dev/distill/teacher"
 )
 
 // evalVs returns the validation perplexity of m on tokens (windows of T,
@@ -75,7 +75,7 @@ func TestKDBeatsHardLabels(t *testing.T) {
 	}
 	data := formattest.SharedData(t)
 	b := cpu.New(0)
-	tch, err := teacher.Load(filepath.Join(data, "stories260K", "stories260K.bin"), b, teacher.LoadOptions{})
+	tch, err := checkpoint.Load(filepath.Join(data, "stories260K", "stories260K.bin"), b, checkpoint.LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

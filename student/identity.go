@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 
-	tok "github.com/distill-dev/distill/teacher/tokenizer"
+	tok "github.com/distill-dev/distill/tokenizer"
 )
 
 // TeacherIdentity returns the manifest fields that name the teacher a

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/distill-dev/distill/checkpoint"
 	"github.com/distill-dev/distill/kernels/cpu"
-	"github.com/distill-dev/distill/teacher"
 )
 
 // killSteps is the length of the run TestKillResume kills and resumes.
@@ -27,7 +27,7 @@ func killOptions() Options {
 // TestKillResume runs training in a child process that checkpoints every
 // step, kills it with SIGKILL mid-run, resumes from its checkpoint and
 // checks that the final weights equal those of a run never stopped. It also
-// checks that the checkpoint's model.safetensors loads with teacher.Load.
+// checks that the checkpoint's model.safetensors loads with checkpoint.Load.
 func TestKillResume(t *testing.T) {
 	if dir := os.Getenv("STUDENT_KILL_CHILD"); dir != "" {
 		// The child: train slowly so the parent can kill it mid-run.
@@ -88,7 +88,7 @@ func TestKillResume(t *testing.T) {
 	t.Logf("child killed after checkpoint %d, resumed from step %d", killedAt, resumedFrom)
 
 	// The exported student loads as an HF checkpoint with the same logits.
-	loaded, err := teacher.Load(dir, b, teacher.LoadOptions{NoTokenizer: true})
+	loaded, err := checkpoint.Load(dir, b, checkpoint.LoadOptions{NoTokenizer: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,9 +11,9 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/distill-dev/distill/checkpoint/safetensors"
 	"github.com/distill-dev/distill/kernels"
 	"github.com/distill-dev/distill/model"
-	"github.com/distill-dev/distill/teacher/safetensors"
 )
 
 // Cached soft labels (distill teach): the teacher's top-k log-probabilities

@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/distill-dev/distill/checkpoint"
 	"github.com/distill-dev/distill/kernels"
 	"github.com/distill-dev/distill/quant"
 )
@@ -78,12 +79,12 @@ func runExport(e *env, c *cli.Context) error {
 		if name == "" {
 			name = strings.TrimSuffix(filepath.Base(tc.Path), filepath.Ext(tc.Path))
 		}
-		rt, err = quant.WriteGGUF(out, tc.Config, qs, tc.Tokenizer, b, quant.GGUFOptions{Name: name, FileType: m.Name})
+		rt, err = quant.ExportGGUF(out, tc.Config, qs, tc.Tokenizer, b, checkpoint.GGUFOptions{Name: name, FileType: m.Name})
 		if err != nil {
 			return err
 		}
 	} else {
-		rt, err = quant.WriteHF(out, tc.Config, src, tc.Tokenizer, map[string]kernels.DType{"f32": kernels.F32, "f16": kernels.F16, "bf16": kernels.BF16}[m.Name], b)
+		rt, err = quant.ExportHF(out, tc.Config, src, tc.Tokenizer, map[string]kernels.DType{"f32": kernels.F32, "f16": kernels.F16, "bf16": kernels.BF16}[m.Name], b)
 		if err != nil {
 			return err
 		}

@@ -7,10 +7,10 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/distill-dev/distill/checkpoint"
 	"github.com/distill-dev/distill/eval"
 	"github.com/distill-dev/distill/kernels"
 	"github.com/distill-dev/distill/quant"
-	"github.com/distill-dev/distill/teacher"
 )
 
 func init() { register(quantizeCommand) }
@@ -152,7 +152,7 @@ func runQuantize(e *env, c *cli.Context) error {
 		if name == "" {
 			name = strings.TrimSuffix(filepath.Base(tc.Path), filepath.Ext(tc.Path))
 		}
-		rt, err := quant.WriteGGUF(out, tc.Config, qs, tc.Tokenizer, b, quant.GGUFOptions{Name: name, FileType: methods[0].Name})
+		rt, err := quant.ExportGGUF(out, tc.Config, qs, tc.Tokenizer, b, checkpoint.GGUFOptions{Name: name, FileType: methods[0].Name})
 		if err != nil {
 			return err
 		}
@@ -200,12 +200,12 @@ func planOptions(c *cli.Context) (quant.PlanOptions, error) {
 
 // loadTeacher4Quant loads a checkpoint on --device for quantizing or
 // exporting; needTok makes a missing tokenizer an error.
-func loadTeacher4Quant(e *env, path string, needTok bool) (*teacher.Teacher, kernels.Backend, error) {
+func loadTeacher4Quant(e *env, path string, needTok bool) (*checkpoint.Loaded, kernels.Backend, error) {
 	b, err := openBackend(e)
 	if err != nil {
 		return nil, nil, err
 	}
-	tc, err := teacher.Load(path, b, teacher.LoadOptions{})
+	tc, err := checkpoint.Load(path, b, checkpoint.LoadOptions{})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -14,13 +14,13 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/distill-dev/distill/checkpoint"
 	"github.com/distill-dev/distill/internal/atomicfile"
 	"github.com/distill-dev/distill/internal/progress"
 	"github.com/distill-dev/distill/kernels"
 	"github.com/distill-dev/distill/model"
 	"github.com/distill-dev/distill/student"
-	"github.com/distill-dev/distill/teacher"
-	tok "github.com/distill-dev/distill/teacher/tokenizer"
+	tok "github.com/distill-dev/distill/tokenizer"
 )
 
 func init() { register(trainCommand) }
@@ -91,7 +91,7 @@ func dataFlags() []cli.Flag {
 // trainInputs are the teacher and the tokenised training data.
 type trainInputs struct {
 	b        kernels.Backend
-	t        *teacher.Teacher
+	t        *checkpoint.Loaded
 	tokens   []int32
 	identity student.Manifest // teacher and tokenizer hashes
 }
@@ -101,7 +101,7 @@ func loadInputs(e *env, c *cli.Context) (*trainInputs, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := teacher.Load(c.Args().First(), b, teacher.LoadOptions{})
+	t, err := checkpoint.Load(c.Args().First(), b, checkpoint.LoadOptions{})
 	if err != nil {
 		return nil, err
 	}

@@ -3,10 +3,11 @@ package main
 import (
 	"fmt"
 
-	"github.com/distill-dev/distill/teacher"
+	"github.com/distill-dev/distill/checkpoint"
+	"github.com/distill-dev/distill/generate"
 )
 
-// teacherHooks loads models through the teacher package.
+// teacherHooks loads models (teacher or student) through package checkpoint.
 func teacherHooks() modelHooks {
 	return modelHooks{load: loadTeacher, inspect: inspectTeacher}
 }
@@ -16,7 +17,7 @@ func loadTeacher(path string, e *env) (*loadedModel, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := teacher.Load(path, b, teacher.LoadOptions{})
+	t, err := checkpoint.Load(path, b, checkpoint.LoadOptions{})
 	if err != nil {
 		return nil, err
 	}
@@ -28,7 +29,7 @@ func loadTeacher(path string, e *env) (*loadedModel, error) {
 		LM: t.Model, Tok: t.Tokenizer, Path: t.Path, Format: t.Format, Params: int64(t.Model.NumParams()),
 		Generate: func(prompt string, o genOptions, onPiece func(string)) ([]int32, []int32, error) {
 			n := 0
-			ids, _, err := teacher.Generate(t, prompt, teacher.GenerateOptions{
+			ids, _, err := generate.Text(t.Model, t.Tokenizer, prompt, generate.Options{
 				MaxTokens: o.MaxTokens, Temperature: float32(o.Temperature), TopP: float32(o.TopP), Seed: o.Seed,
 			}, func(piece string) { n++; onPiece(piece) })
 			if err != nil {
@@ -41,7 +42,7 @@ func loadTeacher(path string, e *env) (*loadedModel, error) {
 }
 
 func inspectTeacher(path string) (*inspectInfo, error) {
-	in, err := teacher.Inspect(path)
+	in, err := checkpoint.Inspect(path)
 	if err != nil {
 		return nil, err
 	}

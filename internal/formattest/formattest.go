@@ -1,5 +1,5 @@
 // Package formattest holds the test helpers the checkpoint format packages
-// (teacher/safetensors, teacher/gguf, teacher/llama2c) share: finding the
+// (checkpoint/safetensors, checkpoint/gguf, checkpoint/llama2c) share: finding the
 // real data in ../shared/data, running a table of malformed inputs through
 // a reader, and regenerating committed fuzz seed corpora. Only tests import
 // it.

@@ -14,7 +14,7 @@ import (
 
 	"github.com/distill-dev/distill/internal/atomicfile"
 	"github.com/distill-dev/distill/internal/corpusgen"
-	"github.com/distill-dev/distill/teacher/tokenizer"
+	"github.com/distill-dev/distill/tokenizer"
 )
 
 // The recipe of the data.

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/distill-dev/distill/teacher/tokenizer"
+	"github.com/distill-dev/distill/tokenizer"
 )
 
 // dataDir is testdata/quickstart; go test runs in the package's folder.

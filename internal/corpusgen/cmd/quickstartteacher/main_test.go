@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/distill-dev/distill/checkpoint"
 	"github.com/distill-dev/distill/kernels/cpu"
-	"github.com/distill-dev/distill/teacher"
 )
 
 const committed = "../../../../testdata/quickstart/teacher.yaml"
@@ -21,7 +21,7 @@ func TestCommittedTeacher(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tt, err := teacher.Load(c.Path(c.Output), cpu.New(1), teacher.LoadOptions{Tokenizer: c.Path(c.Tokenizer)})
+	tt, err := checkpoint.Load(c.Path(c.Output), cpu.New(1), checkpoint.LoadOptions{Tokenizer: c.Path(c.Tokenizer)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +33,7 @@ func TestCommittedTeacher(t *testing.T) {
 	if tt.Config != want {
 		t.Errorf("%s has config\n%s, %s asks for\n%s", c.Output, tt.Config, committed, want)
 	}
-	if tt.Format != teacher.FormatLlama2C {
+	if tt.Format != checkpoint.FormatLlama2C {
 		t.Errorf("%s: format %q, want llama2c", c.Output, tt.Format)
 	}
 	if c.Training.SeqLen > tt.Config.MaxSeqLen || tt.Config.NLayers < 2 {
@@ -102,7 +102,7 @@ func TestTrainTiny(t *testing.T) {
 		if files[i], err = os.ReadFile(c.Output); err != nil {
 			t.Fatal(err)
 		}
-		tt, err := teacher.Load(c.Output, cpu.New(1), teacher.LoadOptions{Tokenizer: c.Path(c.Tokenizer)})
+		tt, err := checkpoint.Load(c.Output, cpu.New(1), checkpoint.LoadOptions{Tokenizer: c.Path(c.Tokenizer)})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -7,11 +7,11 @@ import (
 	"os"
 	"time"
 
+	"github.com/distill-dev/distill/checkpoint/llama2c"
 	"github.com/distill-dev/distill/eval"
 	"github.com/distill-dev/distill/kernels/cpu"
 	"github.com/distill-dev/distill/student"
-	"github.com/distill-dev/distill/teacher/llama2c"
-	"github.com/distill-dev/distill/teacher/tokenizer"
+	"github.com/distill-dev/distill/tokenizer"
 )
 
 // Result summarises a training run.

@@ -1,0 +1,133 @@
+package checkpoint
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/distill-dev/distill/checkpoint/llama2c"
+	"github.com/distill-dev/distill/kernels"
+	"github.com/distill-dev/distill/model"
+)
+
+// configCases are configs of both families with the variations the
+// format mappings must carry (GQA/MQA, tied or not, RoPE styles, unknown
+// special ids).
+var configCases = []struct {
+	name string
+	cfg  model.Config
+}{
+	{"llama-gqa-tied", model.Config{Arch: model.ArchLlama, Dim: 16, HiddenDim: 40, NLayers: 2, NHeads: 4, NKVHeads: 2,
+		VocabSize: 37, MaxSeqLen: 16, NormEps: 1e-5, RopeTheta: 10000, TiedEmbeddings: true, BOS: 1, EOS: 2}},
+	{"llama-mqa-untied-half", model.Config{Arch: model.ArchLlama, Dim: 30, HiddenDim: 27, NLayers: 3, NHeads: 3, NKVHeads: 1,
+		VocabSize: 23, MaxSeqLen: 12, NormEps: 1e-6, RopeTheta: 500, RopeStyle: kernels.RoPEHalf, BOS: -1, EOS: -1}},
+	{"gpt2", model.Config{Arch: model.ArchGPT2, Dim: 24, HiddenDim: 52, NLayers: 2, NHeads: 3, NKVHeads: 3,
+		VocabSize: 41, MaxSeqLen: 16, NormEps: 1e-5, TiedEmbeddings: true, BOS: 40, EOS: 40}},
+}
+
+func TestHFConfigRoundTrip(t *testing.T) {
+	for _, tc := range configCases {
+		t.Run(tc.name, func(t *testing.T) {
+			js, err := HFConfigJSON(tc.cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := ParseHFConfig(js)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, js)
+			}
+			want := tc.cfg
+			if want.Arch == model.ArchLlama {
+				want.RopeStyle = kernels.RoPEHalf
+			}
+			if got != want {
+				t.Errorf("round trip:\n got %+v\nwant %+v\n%s", got, want, js)
+			}
+		})
+	}
+}
+
+func TestParseHFConfig(t *testing.T) {
+	llama := `{"architectures":["LlamaForCausalLM"],"hidden_size":64,"intermediate_size":172,"num_hidden_layers":5,
+		"num_attention_heads":8,"num_key_value_heads":4,"vocab_size":512,"max_position_embeddings":512,
+		"rms_norm_eps":1e-05,"bos_token_id":1,"eos_token_id":[2,3]}`
+	c, err := ParseHFConfig([]byte(llama))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := model.Config{Arch: model.ArchLlama, Dim: 64, HiddenDim: 172, NLayers: 5, NHeads: 8, NKVHeads: 4, VocabSize: 512,
+		MaxSeqLen: 512, NormEps: 1e-5, RopeTheta: 10000, RopeStyle: kernels.RoPEHalf, BOS: 1, EOS: 2}
+	if c != want {
+		t.Errorf("llama:\n got %+v\nwant %+v", c, want)
+	}
+	// GPT-2 small's config.json, abridged: n_inner null means 4*n_embd.
+	gpt2 := `{"architectures":["GPT2LMHeadModel"],"activation_function":"gelu_new","n_ctx":1024,"n_embd":768,
+		"n_head":12,"n_inner":null,"n_layer":12,"n_positions":1024,"layer_norm_epsilon":1e-05,"vocab_size":50257,
+		"bos_token_id":50256,"eos_token_id":50256}`
+	c, err = ParseHFConfig([]byte(gpt2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = model.Config{Arch: model.ArchGPT2, Dim: 768, HiddenDim: 3072, NLayers: 12, NHeads: 12, NKVHeads: 12, VocabSize: 50257,
+		MaxSeqLen: 1024, NormEps: 1e-5, TiedEmbeddings: true, BOS: 50256, EOS: 50256}
+	if c != want {
+		t.Errorf("gpt2:\n got %+v\nwant %+v", c, want)
+	}
+	bad := []struct{ json, want string }{
+		{`{"architectures":["BertModel"]}`, "unknown architecture"},
+		{`{"architectures":["LlamaForCausalLM"],"hidden_size":64,"intermediate_size":8,"num_hidden_layers":1,"num_attention_heads":6,"vocab_size":9}`, "not a multiple of n_heads"},
+		{`{"architectures":["LlamaForCausalLM"],"rope_scaling":{"type":"linear"}}`, "rope_scaling"},
+		{`{"architectures":["GPT2LMHeadModel"],"activation_function":"relu"}`, "activation_function"},
+		{`{"architectures":["LlamaForCausalLM"],"hidden_size":64,"intermediate_size":8,"num_hidden_layers":1,"num_attention_heads":8,"num_key_value_heads":3,"vocab_size":9}`, "n_kv_heads 3"},
+		{`{"architectures":`, "config.json"},
+	}
+	for _, b := range bad {
+		if _, err := ParseHFConfig([]byte(b.json)); err == nil || !strings.Contains(err.Error(), b.want) {
+			t.Errorf("ParseHFConfig(%s) = %v, want error with %q", b.json, err, b.want)
+		}
+	}
+}
+
+func TestLlama2CHeader(t *testing.T) {
+	h := llama2c.Header{Dim: 64, HiddenDim: 172, NLayers: 5, NHeads: 8, NKVHeads: 4, VocabSize: 512, SeqLen: 512, SharedClassifier: true}
+	c, err := ConfigFromLlama2C(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.TiedEmbeddings || c.KVDim() != 32 || c.RopeStyle != kernels.RoPEInterleaved || c.NumParams() != 264128-2*512*4 /* README count includes two RoPE tables */ {
+		t.Errorf("config %v, %d params", c, c.NumParams())
+	}
+	back, err := Llama2CHeader(c)
+	if err != nil || back != h {
+		t.Errorf("Llama2CHeader() = %v, %v; want %v", back, err, h)
+	}
+	h.SharedClassifier = false
+	if c, _ := ConfigFromLlama2C(h); c.TiedEmbeddings {
+		t.Error("a separate classifier should untie the classifier")
+	}
+	h.NHeads = 0
+	if _, err := ConfigFromLlama2C(h); err == nil || !strings.Contains(err.Error(), "n_heads = 0") {
+		t.Errorf("zero heads: err = %v", err)
+	}
+}
+
+func TestGGUFMetadataRoundTrip(t *testing.T) {
+	for _, tc := range configCases {
+		want := tc.cfg
+		got, err := ConfigFromGGUF(ggufConfigMetadata(want), want.VocabSize, want.TiedEmbeddings)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if want.Arch == model.ArchLlama {
+			want.RopeStyle = kernels.RoPEInterleaved
+		}
+		if got != want {
+			t.Errorf("%s:\n got %+v\nwant %+v", tc.name, got, want)
+		}
+	}
+	if _, err := ConfigFromGGUF(map[string]any{"general.architecture": "falcon"}, 10, true); err == nil || !strings.Contains(err.Error(), `unknown architecture "falcon"`) {
+		t.Errorf("falcon: err = %v", err)
+	}
+	if _, err := ConfigFromGGUF(map[string]any{"general.architecture": "llama"}, 10, true); err == nil || !strings.Contains(err.Error(), "missing llama.embedding_length") {
+		t.Errorf("empty llama: err = %v", err)
+	}
+}

@@ -1,0 +1,93 @@
+package checkpoint
+
+import (
+	"fmt"
+
+	"github.com/distill-dev/distill/checkpoint/gguf"
+	"github.com/distill-dev/distill/model"
+	"github.com/distill-dev/distill/tokenizer"
+)
+
+// openGGUF opens a GGUF file of the llama or gpt2 architecture. Tensors
+// carry canonical names already; llama.cpp's fused blk.N.attn_qkv of GPT-2
+// files is split by rows, and GPT-2's output.weight (if stored) is ignored
+// because the head is tied.
+func openGGUF(path string) (*checkpoint, error) {
+	f, err := gguf.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	ck, err := ggufCheckpoint(path, f)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	ck.close = f.Close
+	return ck, nil
+}
+
+func ggufCheckpoint(path string, f *gguf.File) (*checkpoint, error) {
+	meta := map[string]any{}
+	for _, kv := range f.KV() {
+		meta[kv.Key] = kv.Value
+	}
+	embd, err := f.Tensor(model.NameTokenEmbd)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	if len(embd.Shape) != 2 {
+		return nil, fmt.Errorf("checkpoint: %s: tensor %s has shape %v, want [vocab, dim]", path, embd.Name, embd.Shape)
+	}
+	_, outErr := f.Tensor(model.NameOutput)
+	arch, _ := meta["general.architecture"].(string)
+	tied := outErr != nil || arch == model.ArchGPT2
+	cfg, err := ConfigFromGGUF(meta, embd.Shape[0], tied)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: %s: %w", path, err)
+	}
+	ck := &checkpoint{format: FormatGGUF, file: path, cfg: cfg, src: &model.MapSource{Name: path}}
+	for i := range f.Tensors() {
+		t := &f.Tensors()[i]
+		dt, dtErr := ck.record(t.Name, t.Shape, t.Type.String(), t)
+		if t.Name == model.NameOutput && cfg.Arch == model.ArchGPT2 {
+			continue
+		}
+		if dtErr != nil {
+			return nil, fmt.Errorf("checkpoint: %w", dtErr)
+		}
+		ht := model.HostTensor{Name: t.Name, DType: dt, Shape: t.Shape, Data: t.Data}
+		if l, part, kind, ok := model.ParseLayerName(t.Name); ok && part == "attn_qkv" {
+			if err := splitQKV(ht, l, kind, cfg, func(st model.HostTensor, canon string) { st.Name = canon; ck.src.Add(st) }); err != nil {
+				return nil, fmt.Errorf("checkpoint: %s: %w", path, err)
+			}
+			continue
+		}
+		ck.src.Add(ht)
+	}
+	if err := ck.unexpected(path); err != nil {
+		return nil, err
+	}
+	v, err := vocabFromGGUF(f)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	if v != nil {
+		ck.tok = func() (tokenizer.Tokenizer, error) { return tokenizer.FromVocab(path, v) }
+	}
+	return ck, nil
+}
+
+// unexpected reports a tensor of the source that the config does not use
+// (a file for a different model, or features distill lacks).
+func (ck *checkpoint) unexpected(path string) error {
+	want := map[string]bool{}
+	for _, p := range ck.cfg.Params() {
+		want[p.Name] = true
+	}
+	for _, name := range ck.src.Names() {
+		if !want[name] {
+			return fmt.Errorf("checkpoint: %s: unexpected tensor %s for config %s", path, name, ck.cfg)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,105 @@
+package checkpoint
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/distill-dev/distill/checkpoint/safetensors"
+	"github.com/distill-dev/distill/kernels"
+	"github.com/distill-dev/distill/model"
+	"github.com/distill-dev/distill/tokenizer"
+)
+
+// openHF opens an HF checkpoint directory: config.json and the safetensors
+// weights (single file or sharded index), tokenizer files beside them.
+func openHF(dir string) (*checkpoint, error) {
+	cfgPath := filepath.Join(dir, "config.json")
+	js, err := os.ReadFile(cfgPath)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	cfg, err := ParseHFConfig(js)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: %s: %w", cfgPath, err)
+	}
+	f, err := safetensors.Open(dir)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	ck := &checkpoint{format: FormatSafetensors, file: f.Path(), cfg: cfg, close: f.Close}
+	var hts []model.HostTensor
+	for i := range f.Tensors() {
+		t := &f.Tensors()[i]
+		dt, err := ck.record(t.Name, t.Shape, t.DType, t)
+		if hfIgnored(cfg, t.Name) {
+			continue
+		}
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("checkpoint: %w", err)
+		}
+		hts = append(hts, model.HostTensor{Name: t.Name, DType: dt, Shape: t.Shape, Data: t.Data})
+	}
+	ck.src, ck.origin, err = fromHF(cfg, f.Path(), hts)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	ck.fileName = func(canon string) string { return hfName(cfg, canon) }
+	if cfg.Arch == model.ArchLlama {
+		unpermuteQK(&ck.cfg, ck.src)
+	}
+	if tokenizerIn(dir) {
+		ck.tok = func() (tokenizer.Tokenizer, error) { return tokenizer.Load(dir) }
+	}
+	return ck, nil
+}
+
+// unpermuteQK undoes HF's rotate_half permutation of the q and k rows
+// (model.HFRopePermutation) and switches cfg to interleaved RoPE. The
+// model is the same either way, but in the original layout the attention
+// scores are summed in the same order as for a GGUF or llama2.c file of the
+// same weights, so all formats give bit-identical logits, and the tensors
+// can be exported to GGUF unchanged. It costs a host copy of q and k.
+func unpermuteQK(cfg *model.Config, src *model.MapSource) {
+	if cfg.RopeStyle != kernels.RoPEHalf {
+		return
+	}
+	for l := range cfg.NLayers {
+		for _, p := range []struct {
+			part  string
+			heads int
+		}{{model.AttnQ, cfg.NHeads}, {model.AttnK, cfg.NKVHeads}} {
+			name := model.LayerName(l, p.part, "weight")
+			t, ok := src.Lookup(name)
+			if !ok || len(t.Shape) != 2 || t.Shape[0] != p.heads*cfg.HeadDim() {
+				continue // reported by the shape check
+			}
+			perm := model.HFRopePermutation(p.heads, cfg.HeadDim())
+			inv := make([]int, len(perm))
+			for r, from := range perm {
+				inv[from] = r
+			}
+			src.Add(permuteRows(t, inv))
+		}
+	}
+	cfg.RopeStyle = kernels.RoPEInterleaved
+}
+
+// tokenizerIn reports whether dir holds a tokenizer that tokenizer.Load
+// finds.
+func tokenizerIn(dir string) bool {
+	for _, names := range [][]string{{"tokenizer.json"}, {"encoder.json", "vocab.bpe"}, {"tokenizer.bin"}} {
+		all := true
+		for _, n := range names {
+			if st, err := os.Stat(filepath.Join(dir, n)); err != nil || st.IsDir() {
+				all = false
+			}
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}
