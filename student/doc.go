@@ -63,7 +63,7 @@
 // # Checkpoints
 //
 // Save writes an HF checkpoint (model.safetensors + config.json, loadable
-// by teacher.Load) and optimizer.safetensors: master weights, moments and,
+// by checkpoint.Load) and optimizer.safetensors: master weights, moments and,
 // in its metadata, the trainer state (step, loss scale, data epoch and
 // position), written atomically last, so a run killed at any moment
 // resumes (Resume) from a consistent checkpoint and continues
