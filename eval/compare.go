@@ -1,5 +1,7 @@
 package eval
 
+import "github.com/distill-dev/distill/corpus"
+
 // Comparison is the result of evaluating a reference model P and a model Q
 // on the same windows of the same stream.
 type Comparison struct {
@@ -14,7 +16,7 @@ type Comparison struct {
 // model's perplexity, their top-1 agreement and the KL divergences per token
 // (package documentation). The models must have the same vocabulary size;
 // the default context is the smaller of their maximum sequence lengths.
-func Compare(p, q LM, s Stream, o Options) (Comparison, error) {
+func Compare(p, q LM, s corpus.Stream, o Options) (Comparison, error) {
 	o, err := o.resolve(p, q)
 	if err != nil {
 		return Comparison{}, err

@@ -1,18 +1,22 @@
 package eval
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/distill-dev/distill/corpus"
+)
 
 // Definitions returns, one per line, the definitions behind a result
-// computed with BOS mode bos, context c and stride s, for printing beside
+// computed with BOS placement bos, context c and stride s, for printing beside
 // the numbers (the package documentation gives them in full).
-func Definitions(bos BOSMode, c, s int) []string {
+func Definitions(bos corpus.BOS, c, s int) []string {
 	var b string
 	switch bos {
-	case BOSNone:
+	case corpus.BOSNone:
 		b = "no BOS inserted; the first token of the stream is not scored"
-	case BOSStream:
+	case corpus.BOSStream:
 		b = "one BOS before the stream, not scored; every text token is scored"
-	case BOSDocument:
+	case corpus.BOSDocument:
 		b = "a BOS before each document, not scored; every text token is scored"
 	}
 	return []string{

@@ -1,69 +1,28 @@
 package eval
 
 import (
+	"github.com/distill-dev/distill/corpus"
 	"math"
 	"math/rand/v2"
-	"slices"
 	"strings"
 	"testing"
 )
 
-func seqStream(n, v int) Stream {
+func seqStream(n, v int) corpus.Stream {
 	ids := make([]int32, n)
 	for i := range ids {
 		ids[i] = int32(i % v)
 	}
-	return NewStream(ids)
+	return corpus.NewStream(ids)
 }
 
-func randStream(n, v int, seed uint64) Stream {
+func randStream(n, v int, seed uint64) corpus.Stream {
 	rng := rand.New(rand.NewPCG(seed, 1))
 	ids := make([]int32, n)
 	for i := range ids {
 		ids[i] = int32(rng.IntN(v))
 	}
-	return NewStream(ids)
-}
-
-func TestPlanScoresEveryTargetOnce(t *testing.T) {
-	for n := 0; n <= 40; n++ {
-		for c := 1; c <= 12; c++ {
-			for s := 1; s <= c; s++ {
-				ws, err := Plan(n, c, s)
-				if err != nil {
-					t.Fatal(err)
-				}
-				seen := make([]int, n)
-				for k, w := range ws {
-					if w.Start != k*s || w.Len() < 1 || w.Len() > c || w.First-1 < w.Start || w.End > n-1 {
-						t.Fatalf("n=%d c=%d s=%d: bad window %d %+v", n, c, s, k, w)
-					}
-					if k < len(ws)-1 && w.Len() != c {
-						t.Fatalf("n=%d c=%d s=%d: window %d %+v is short but not last", n, c, s, k, w)
-					}
-					for p := w.First; p <= w.End; p++ {
-						seen[p]++
-						if h := p - w.Start; p > c && (h < c-s+1 || h > c) {
-							t.Fatalf("n=%d c=%d s=%d: target %d has %d tokens of history", n, c, s, p, h)
-						}
-					}
-				}
-				for p := 1; p < n; p++ {
-					if seen[p] != 1 {
-						t.Fatalf("n=%d c=%d s=%d: target %d scored %d times", n, c, s, p, seen[p])
-					}
-				}
-			}
-		}
-	}
-}
-
-func TestPlanRejectsBadSettings(t *testing.T) {
-	for _, cs := range [][2]int{{0, 1}, {4, 0}, {4, 5}, {-1, -1}} {
-		if _, err := Plan(10, cs[0], cs[1]); err == nil {
-			t.Errorf("Plan(10, %d, %d): no error", cs[0], cs[1])
-		}
-	}
+	return corpus.NewStream(ids)
 }
 
 // A uniform model has NLL = ln V exactly, so PPL = V, whatever the windows.
@@ -146,35 +105,6 @@ func TestBatchingCalls(t *testing.T) {
 	}
 }
 
-func TestBOSModes(t *testing.T) {
-	docs := [][]int32{{5, 6, 7}, {8}, {9, 10}}
-	for _, tc := range []struct {
-		mode    BOSMode
-		ids     []int32
-		targets int
-	}{
-		{BOSNone, []int32{5, 6, 7, 8, 9, 10}, 5},
-		{BOSStream, []int32{1, 5, 6, 7, 8, 9, 10}, 6},
-		{BOSDocument, []int32{1, 5, 6, 7, 1, 8, 1, 9, 10}, 6},
-	} {
-		s := BuildStream(docs, 1, tc.mode)
-		if !slices.Equal(s.IDs, tc.ids) || s.Targets() != tc.targets {
-			t.Errorf("%v: ids %v targets %d, want %v %d", tc.mode, s.IDs, s.Targets(), tc.ids, tc.targets)
-		}
-		r, err := Perplexity(uniformLM{20, 4}, s, Options{})
-		if err != nil || r.Tokens != tc.targets {
-			t.Errorf("%v: scored %d (%v), want %d", tc.mode, r.Tokens, err, tc.targets)
-		}
-		m, err := ParseBOSMode(tc.mode.String())
-		if err != nil || m != tc.mode {
-			t.Errorf("ParseBOSMode(%q) = %v, %v", tc.mode.String(), m, err)
-		}
-	}
-	if _, err := ParseBOSMode("yes"); err == nil {
-		t.Error("ParseBOSMode(yes): no error")
-	}
-}
-
 func TestCompareIdenticalModels(t *testing.T) {
 	lm := &hashLM{v: 64, maxT: 16, seed: 3, scale: 4}
 	s := randStream(200, 64, 9)
@@ -235,7 +165,7 @@ func TestEvaluateErrors(t *testing.T) {
 			_, err := Perplexity(nextLM{v: 10, maxT: 8, a: float32(math.NaN())}, s, Options{})
 			return err
 		}, "non-finite logits"},
-		{"empty", func() error { _, err := Perplexity(uniformLM{10, 8}, NewStream(nil), Options{}); return err }, "nothing to score"},
+		{"empty", func() error { _, err := Perplexity(uniformLM{10, 8}, corpus.NewStream(nil), Options{}); return err }, "nothing to score"},
 	} {
 		err := tc.run()
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -2,6 +2,7 @@ package eval_test
 
 import (
 	"fmt"
+	"github.com/distill-dev/distill/corpus"
 
 	"github.com/distill-dev/distill/eval"
 )
@@ -17,9 +18,20 @@ func (flat) Logits(dst []float32, ids []int32, B, T int) []float32 {
 	return dst
 }
 
+// bytes is a tokenizer with one token per byte and BOS 1.
+type bytes struct{}
+
+func (bytes) BOS() int32 { return 1 }
+func (bytes) Encode(text string, addBOS, addEOS bool) []int32 {
+	var ids []int32
+	for i := range len(text) {
+		ids = append(ids, int32(text[i]))
+	}
+	return ids
+}
+
 func ExamplePerplexity() {
-	docs := [][]int32{{10, 11, 12}, {13, 14}}
-	s := eval.BuildStream(docs, 1, eval.BOSDocument)
+	s := corpus.Tokenize(bytes{}, []string{"abc", "de"}, corpus.BOSDocument)
 	r, err := eval.Perplexity(flat{}, s, eval.Options{})
 	if err != nil {
 		panic(err)

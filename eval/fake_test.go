@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"github.com/distill-dev/distill/corpus"
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
@@ -88,7 +89,7 @@ func grow(dst []float32, n int) []float32 {
 // naivePerplexity is the reference: for every scored target it finds the
 // window the package documentation assigns it to, runs the model on exactly
 // that window alone, and takes -log softmax in float64 the plain way.
-func naivePerplexity(lm LM, s Stream, c, st int) (nll float64, n int) {
+func naivePerplexity(lm LM, s corpus.Stream, c, st int) (nll float64, n int) {
 	N := len(s.IDs)
 	for p := 1; p < N; p++ {
 		if s.Target != nil && !s.Target[p] {

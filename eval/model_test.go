@@ -1,6 +1,7 @@
 package eval_test
 
 import (
+	"github.com/distill-dev/distill/corpus"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -39,7 +40,7 @@ func TestModelBatchingConsistent(t *testing.T) {
 	for i := range ids {
 		ids[i] = int32(rng.IntN(50))
 	}
-	s := eval.NewStream(ids)
+	s := corpus.NewStream(ids)
 	var first eval.Result
 	for i, o := range []eval.Options{{Batch: 1}, {Batch: 4}, {Stride: 32}, {Context: 16, Stride: 5, Batch: 3}} {
 		r, err := eval.Perplexity(m, s, o)
@@ -85,17 +86,16 @@ func loadTeacher(t *testing.T, path string) *checkpoint.Loaded {
 // package documentation the float64 value is 1.61912.
 func TestStories260KPerplexity(t *testing.T) {
 	tc := loadTeacher(t, sharedData(t, "stories260K/stories260K.bin"))
-	docs, err := eval.ReadDocuments(sharedData(t, "tinystories/valid-head.txt"), eval.ReadOptions{})
+	s, err := corpus.TokenizeFile(sharedData(t, "tinystories/valid-head.txt"), corpus.ReadOptions{Whole: true}, tc.Tokenizer, corpus.BOSStream)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := eval.BuildStream([][]int32{tc.Tokenizer.Encode(docs[0], false, false)}, tc.Tokenizer.BOS(), eval.BOSStream)
 	if s.Len() != 393019 {
 		t.Errorf("stream of %d tokens, want 393019", s.Len())
 	}
 	want, tol := 1.61912, 1e-4
 	if testing.Short() { // the first 64 windows only (easier text): a plausibility check
-		s.IDs, s.Target = s.IDs[:64*512+1], s.Target[:64*512+1]
+		s = s.Limit(64*512 + 1)
 		want, tol = 1.5, 0.3
 	}
 	r, err := eval.Perplexity(tc.Model, s, eval.Options{})
@@ -113,15 +113,11 @@ func TestStories260KPerplexity(t *testing.T) {
 func TestStories260KCompareFormats(t *testing.T) {
 	bin := loadTeacher(t, sharedData(t, "stories260K/stories260K.bin"))
 	gg := loadTeacher(t, sharedData(t, "stories260K/stories260K.gguf"))
-	docs, err := eval.ReadDocuments(sharedData(t, "tinystories/valid-head.txt"), eval.ReadOptions{SplitDocs: true})
+	docs, err := corpus.Read(sharedData(t, "tinystories/valid-head.txt"), corpus.ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ids [][]int32
-	for _, d := range docs[:40] {
-		ids = append(ids, bin.Tokenizer.Encode(d, false, false))
-	}
-	s := eval.BuildStream(ids, bin.Tokenizer.BOS(), eval.BOSDocument)
+	s := corpus.Tokenize(bin.Tokenizer, docs[:40], corpus.BOSDocument)
 	c, err := eval.Compare(bin.Model, gg.Model, s, eval.Options{Context: 512})
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,10 @@
 package eval
 
-import "math"
+import (
+	"math"
+
+	"github.com/distill-dev/distill/corpus"
+)
 
 // Result is one model's perplexity over a stream.
 type Result struct {
@@ -19,7 +23,7 @@ func newResult(o Options, t totals, nll float64) Result {
 
 // Perplexity evaluates lm on s with sliding windows as the package
 // documentation defines.
-func Perplexity(lm LM, s Stream, o Options) (Result, error) {
+func Perplexity(lm LM, s corpus.Stream, o Options) (Result, error) {
 	o, err := o.resolve(lm)
 	if err != nil {
 		return Result{}, err

@@ -2,6 +2,7 @@ package eval
 
 import (
 	"fmt"
+	"github.com/distill-dev/distill/corpus"
 	"math"
 	"sync"
 )
@@ -24,7 +25,7 @@ type job struct {
 
 // evaluate runs one or two models over the windows of s and accumulates the
 // statistics of every scored target. o has been resolved against lms.
-func evaluate(lms []LM, s Stream, o Options) (totals, error) {
+func evaluate(lms []LM, s corpus.Stream, o Options) (totals, error) {
 	var tot totals
 	v := lms[0].VocabSize()
 	for p, id := range s.IDs {
@@ -35,7 +36,7 @@ func evaluate(lms []LM, s Stream, o Options) (totals, error) {
 	if s.Target != nil && len(s.Target) != len(s.IDs) {
 		panic(fmt.Sprintf("eval: stream has %d ids but %d target flags", len(s.IDs), len(s.Target)))
 	}
-	windows, err := Plan(len(s.IDs), o.Context, o.Stride)
+	windows, err := corpus.Plan(len(s.IDs), o.Context, o.Stride)
 	if err != nil {
 		return tot, err
 	}
@@ -60,7 +61,7 @@ func evaluate(lms []LM, s Stream, o Options) (totals, error) {
 		for b, w := range windows[i:j] {
 			ids = append(ids, s.IDs[w.Start:w.End]...)
 			for t := w.First; t <= w.End; t++ {
-				if s.scored(t) {
+				if s.Scored(t) {
 					jobs = append(jobs, job{row: b*T + (t - 1 - w.Start), target: s.IDs[t], pos: t})
 				}
 			}

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"github.com/distill-dev/distill/corpus"
 	"time"
 
 	"github.com/distill-dev/distill/checkpoint"
@@ -15,7 +16,7 @@ type evalSet struct {
 	b       kernels.Backend
 	teacher *checkpoint.Loaded
 	student *checkpoint.Loaded
-	stream  eval.Stream
+	stream  corpus.Stream
 	opts    eval.Options
 	ref     ModelMetrics // the teacher's
 	secs    float64      // seconds of the teacher's perplexity pass
@@ -34,13 +35,11 @@ func newEvalSet(env *Env) (*evalSet, error) {
 		t.Close()
 		return nil, err
 	}
-	docs, err := evalDocuments(r)
-	if err != nil {
+	if e.stream, err = evalStream(r, t.Tokenizer); err != nil {
 		e.Close()
 		return nil, err
 	}
-	e.stream, e.opts = truncate(evalStream(t.Tokenizer, docs, r.Data.BOS), r.Evaluation.MaxTokens),
-		eval.Options{Context: min(r.Evaluation.Context, t.Config.MaxSeqLen), Stride: min(r.Evaluation.Stride, r.Evaluation.Context, t.Config.MaxSeqLen)}
+	e.opts = eval.Options{Context: min(r.Evaluation.Context, t.Config.MaxSeqLen), Stride: min(r.Evaluation.Stride, r.Evaluation.Context, t.Config.MaxSeqLen)}
 	start := time.Now()
 	res, err := eval.Perplexity(t.Model, e.stream, e.opts)
 	if err != nil {

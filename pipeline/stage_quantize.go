@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"github.com/distill-dev/distill/corpus"
 	"path/filepath"
 
 	"github.com/distill-dev/distill/checkpoint"
@@ -70,11 +71,13 @@ func (Quantize) Run(ctx context.Context, env *Env) ([]string, error) {
 		}
 		if m.GPTQ {
 			if calibIDs == nil {
-				if calibIDs, _, err = trainingData(r, es.teacher.Tokenizer); err != nil {
+				cs, err := calibrationStream(r, es.teacher.Tokenizer)
+				if err != nil {
 					return nil, err
 				}
+				calibIDs = cs.IDs
 			}
-			o.Calib = quant.CalibrationWindows(calibIDs, rm.CalibrationSamples, r.Data.SeqLen)
+			o.Calib = corpus.CalibrationWindows(calibIDs, rm.CalibrationSamples, r.Data.SeqLen)
 		}
 		_, qsrc, err := quant.Apply(st.Config, src, m, o)
 		if err != nil {

@@ -66,10 +66,11 @@ func (Teach) Run(ctx context.Context, env *Env) ([]string, error) {
 		return nil, err
 	}
 	defer t.Close()
-	tokens, _, err := trainingData(r, t.Tokenizer)
+	train, _, err := trainingData(r, t.Tokenizer)
 	if err != nil {
 		return nil, err
 	}
+	tokens := train.IDs
 	sl := r.Distillation.SoftLabels
 	want, err := student.TeacherIdentity(string(r.Teacher.Path), t.Tokenizer, env.Manifest.hashFile)
 	if err != nil {

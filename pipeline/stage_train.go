@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/distill-dev/distill/corpus"
 	"io"
 	"os"
 	"path/filepath"
@@ -97,11 +98,12 @@ func (Train) Run(ctx context.Context, env *Env) ([]string, error) {
 		return nil, err
 	}
 	defer t.Close()
-	tokens, validDocs, err := trainingData(r, t.Tokenizer)
+	train, valid, err := trainingData(r, t.Tokenizer)
 	if err != nil {
 		return nil, err
 	}
-	data, err := student.NewSampler(tokens, r.Data.SeqLen, r.Training.BatchSize, uint64(r.Training.Seed))
+	tokens := train.IDs
+	data, err := corpus.NewSampler(tokens, r.Data.SeqLen, r.Training.BatchSize, uint64(r.Training.Seed))
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: train: %s: %w", r.Data.Train, err)
 	}
@@ -168,7 +170,7 @@ func (Train) Run(ctx context.Context, env *Env) ([]string, error) {
 	}
 	defer tb.Close()
 
-	val := truncate(evalStream(t.Tokenizer, validDocs, r.Data.BOS), valTokens)
+	val := limitTargets(valid, valTokens)
 	eo := eval.Options{Context: min(r.Data.SeqLen, t.Config.MaxSeqLen)}
 	var teacherPPL float64
 	if res, err := eval.Perplexity(t.Model, val, eo); err == nil {
@@ -277,7 +279,7 @@ func hiddenOptions(h *recipe.Hidden, layers []int) *student.HiddenOptions {
 func buildStudent(r *recipe.Recipe, b kernels.Backend, cfg model.Config, t *model.Model, layers []int, tokens []int32) (*model.ParamBlock, error) {
 	s := r.Student
 	if s.Init == recipe.InitImportance && s.Importance == "activations" {
-		calib, err := student.NewSampler(tokens, r.Data.SeqLen, r.Training.BatchSize, uint64(r.Training.Seed)+1)
+		calib, err := corpus.NewSampler(tokens, r.Data.SeqLen, r.Training.BatchSize, uint64(r.Training.Seed)+1)
 		if err != nil {
 			return nil, err
 		}

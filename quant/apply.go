@@ -37,21 +37,3 @@ func Apply(cfg model.Config, src model.TensorSource, m Method, o Options) (*Plan
 	out, err := GPTQ(src, p, o.Backend, o.Calib, g)
 	return p, out, err
 }
-
-// CalibrationWindows cuts a token stream into n windows of t tokens spread
-// evenly over it (fewer when the stream is short; none when it is shorter
-// than t).
-func CalibrationWindows(ids []int32, n, t int) [][]int32 {
-	if t <= 0 || n <= 0 || len(ids) < t {
-		return nil
-	}
-	avail := len(ids) / t
-	n = min(n, avail)
-	step := avail / n
-	out := make([][]int32, n)
-	for i := range out {
-		s := i * step * t
-		out[i] = ids[s : s+t]
-	}
-	return out
-}

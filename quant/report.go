@@ -2,6 +2,7 @@ package quant
 
 import (
 	"fmt"
+	"github.com/distill-dev/distill/corpus"
 	"io"
 	"slices"
 	"sort"
@@ -41,7 +42,7 @@ type Report struct {
 
 // Measure quantizes src with every method, runs each quantized model on b
 // and compares it with the unquantized model on stream.
-func Measure(cfg model.Config, src model.TensorSource, methods []Method, b kernels.Backend, stream eval.Stream, eo eval.Options, o Options) (*Report, error) {
+func Measure(cfg model.Config, src model.TensorSource, methods []Method, b kernels.Backend, stream corpus.Stream, eo eval.Options, o Options) (*Report, error) {
 	ref, err := model.New(cfg, b, src)
 	if err != nil {
 		return nil, fmt.Errorf("quant: reference model: %w", err)
@@ -111,7 +112,7 @@ func (c *cachedLM) Logits(dst []float32, ids []int32, B, T int) []float32 {
 
 // Compare loads the quantized tensors qs on b and measures them against
 // ref on stream (Row.Method and Seconds are left to the caller).
-func Compare(ref eval.LM, cfg model.Config, qs model.TensorSource, b kernels.Backend, stream eval.Stream, eo eval.Options) (Row, error) {
+func Compare(ref eval.LM, cfg model.Config, qs model.TensorSource, b kernels.Backend, stream corpus.Stream, eo eval.Options) (Row, error) {
 	qm, err := model.New(cfg, b, qs)
 	if err != nil {
 		return Row{}, err

@@ -1,6 +1,7 @@
 package quant
 
 import (
+	"github.com/distill-dev/distill/corpus"
 	"os"
 	"path/filepath"
 	"testing"
@@ -25,34 +26,26 @@ func sharedData(t testing.TB) string {
 
 // stories loads stories260K and returns it with the token streams of a
 // slice of the validation text and of calibration text.
-func stories(t testing.TB, b kernels.Backend, validDocs int) (*checkpoint.Loaded, eval.Stream, []int32) {
+func stories(t testing.TB, b kernels.Backend, validDocs int) (*checkpoint.Loaded, corpus.Stream, []int32) {
 	data := sharedData(t)
 	tc, err := checkpoint.Load(filepath.Join(data, "stories260K", "stories260K.bin"), b, checkpoint.LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { tc.Close() })
-	docs, err := eval.ReadDocuments(filepath.Join(data, "tinystories-gen", "valid.txt"), eval.ReadOptions{SplitDocs: true})
+	docs, err := corpus.Read(filepath.Join(data, "tinystories-gen", "valid.txt"), corpus.ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if validDocs > 0 && validDocs < len(docs) {
 		docs = docs[:validDocs]
 	}
-	ids := make([][]int32, len(docs))
-	for i, d := range docs {
-		ids[i] = tc.Tokenizer.Encode(d, false, false)
-	}
-	stream := eval.BuildStream(ids, tc.Tokenizer.BOS(), eval.BOSDocument)
-	train, err := eval.ReadDocuments(filepath.Join(data, "tinystories-gen", "train.txt"), eval.ReadOptions{SplitDocs: true})
+	stream := corpus.Tokenize(tc.Tokenizer, docs, corpus.BOSDocument)
+	train, err := corpus.Read(filepath.Join(data, "tinystories-gen", "train.txt"), corpus.ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var calib []int32
-	for _, d := range train[:min(len(train), 256)] {
-		calib = append(calib, tc.Tokenizer.BOS())
-		calib = append(calib, tc.Tokenizer.Encode(d, false, false)...)
-	}
+	calib := corpus.Tokenize(tc.Tokenizer, train[:min(len(train), 256)], corpus.BOSDocument).IDs
 	return tc, stream, calib
 }
 
@@ -78,7 +71,7 @@ func TestStories260K(t *testing.T) {
 		}
 		methods = append(methods, m)
 	}
-	o := Options{Calib: CalibrationWindows(calibIDs, windows, 256)}
+	o := Options{Calib: corpus.CalibrationWindows(calibIDs, windows, 256)}
 	rep, err := Measure(cfg, src, methods, b, stream, eval.Options{Context: 256}, o)
 	if err != nil {
 		t.Fatal(err)

@@ -22,7 +22,7 @@
 //	  validation: data/valid.txt    # or validation_split: 0.05 of train
 //	  format: text                  # text (separator "\n\n") | jsonl (text_field)
 //	  seq_len: 256
-//	  bos: document                 # document | sequence | none
+//	  bos: document                 # document | stream | none
 //
 //	student:
 //	  every_k: 2                    # or layers: [0, 2, 4], or n_layers: 3

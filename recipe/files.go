@@ -79,6 +79,9 @@ func (r *Recipe) checkFiles(errs *errorList) (teacherOK bool) {
 	if r.IsSet("evaluation.data") {
 		r.checkInput(errs, "evaluation.data", r.Evaluation.Data)
 	}
+	if r.Quantization != nil {
+		r.checkInput(errs, "quantization.calibration", r.Quantization.Calibration)
+	}
 	if fi, err := os.Stat(string(r.Output)); err == nil && !fi.IsDir() {
 		r.bad(errs, "output", "%s is a file, not a folder", r.Output)
 	}

@@ -64,6 +64,7 @@ func (r *Recipe) Errorf(field, format string, args ...any) *Error {
 // parsing every value the runner needs is explicit (and part of the
 // canonical form that stage hashes are computed from).
 func (r *Recipe) fillDerived() {
+	r.canonicalBOS()
 	if r.Name == "" {
 		base := filepath.Base(r.file)
 		r.Name = strings.TrimSuffix(base, filepath.Ext(base))

@@ -34,6 +34,8 @@ type Recipe struct {
 	file string         // the recipe file as given to Load/Parse
 	dir  string         // absolute folder of the recipe file
 	pos  map[string]Pos // field path -> position in the file
+	// warnings are accepted but deprecated spellings, with positions.
+	warnings Errors
 }
 
 // Path is a file or folder name from the recipe. ${VAR} and ${VAR:-default}
@@ -61,14 +63,10 @@ type Teacher struct {
 	Tokenizer Path   `json:"tokenizer" doc:"Tokenizer file (llama2.c tokenizer.bin, tokenizer.json, or a folder with encoder.json + vocab.bpe). Default: the one beside or inside the checkpoint."`
 }
 
-// Data formats and BOS policies.
+// Data formats.
 const (
 	DataText  = "text"
 	DataJSONL = "jsonl"
-
-	BOSDocument = "document"
-	BOSSequence = "sequence"
-	BOSNone     = "none"
 )
 
 // Data is the text the student learns from and is evaluated on. Text is
@@ -78,10 +76,10 @@ type Data struct {
 	Validation      Path    `json:"validation" doc:"Validation text. Default: the last validation_split of the training documents."`
 	Format          string  `json:"format" default:"text" enum:"text,jsonl" doc:"text: documents separated by separator; jsonl: one JSON object per line, text under text_field."`
 	TextField       string  `json:"text_field" default:"text" doc:"JSONL field holding the document text."`
-	Separator       string  `json:"separator" default:"\"\\n\\n\"" doc:"Document separator in text files (a blank line by default)."`
+	Separator       string  `json:"separator" default:"\"\\n\\n\"" doc:"Document separator in text files: \"\\n\\n\" (the default) cuts at blank lines, lines holding only white space; any other string cuts there exactly."`
 	SeqLen          int     `json:"seq_len" default:"256" min:"2" doc:"Training sequence length in tokens."`
 	ValidationSplit float64 `json:"validation_split" default:"0.05" min:"0" xmax:"1" doc:"Fraction of training documents held out when no validation file is given."`
-	BOS             string  `json:"bos" default:"document" enum:"document,sequence,none" doc:"Where BOS tokens go: at the start of every document, of every training sequence, or nowhere."`
+	BOS             string  `json:"bos" default:"document" enum:"document,stream,none" doc:"Where BOS tokens go: before every document, once before the whole token stream, or nowhere. The old spelling sequence (= stream) is accepted with a warning."`
 }
 
 // Student initialisations.
@@ -241,6 +239,9 @@ const (
 type Quantization struct {
 	Methods []Method `json:"methods" required:"true" doc:"Methods to apply, each evaluated and gated separately."`
 	Keep    []string `json:"keep" default:"[token_embd.weight, output.weight, \"*norm*\"]" doc:"Glob patterns (path.Match) of tensor names kept in high precision; [] quantizes everything."`
+	// Calibration is never the text quantized students are evaluated on,
+	// or their scores would be measured on their own calibration data.
+	Calibration Path `json:"calibration" doc:"gptq-int4 calibration text (a file, read like data.train). Default: the training documents, without the validation_split held out of them. Never the validation or evaluation text."`
 }
 
 // Method is one quantization method. In YAML it is a name ("q4_k_m") or a
@@ -249,7 +250,7 @@ type Method struct {
 	Method             string   `json:"method" required:"true" enum:"q8_0,q4_0,q4_1,q4_k_m,int8,int4-g32,int4-g64,int4-g128,gptq-int4" doc:"Quantization method."`
 	Asymmetric         bool     `json:"asymmetric" default:"false" doc:"int4-g* and gptq-int4: asymmetric (scale + zero point) instead of symmetric."`
 	GroupSize          int      `json:"group_size" default:"128" enum:"32,64,128" doc:"gptq-int4 group size."`
-	CalibrationSamples int      `json:"calibration_samples" default:"128" min:"1" doc:"gptq-int4: calibration sequences from the training data."`
+	CalibrationSamples int      `json:"calibration_samples" default:"128" min:"1" doc:"gptq-int4: calibration sequences (of data.seq_len tokens) from quantization.calibration."`
 	Damp               float64  `json:"damp" default:"0.01" xmin:"0" max:"1" doc:"gptq-int4: Hessian damping as a fraction of its mean diagonal."`
 	ActOrder           bool     `json:"act_order" default:"false" doc:"gptq-int4: quantize columns in order of decreasing activation."`
 	Keep               []string `json:"keep" doc:"Overrides quantization.keep for this method."`

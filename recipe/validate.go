@@ -34,6 +34,7 @@ func (r *Recipe) Validate(ctx ValidateContext) error {
 	r.checkTraining(errs)
 	r.checkEvaluation(errs)
 	r.checkQuantization(errs)
+	r.checkCalibration(errs)
 	r.checkExport(errs)
 	r.checkGates(errs)
 	filesOK := true
@@ -201,6 +202,7 @@ func (r *Recipe) checkQuantization(errs *errorList) {
 	labels := r.methodLabels()
 	r.noDuplicates(errs, "quantization.methods", labels)
 	r.checkPatterns(errs, "quantization.keep", q.Keep)
+	r.unused(errs, "quantization.calibration", slices.ContainsFunc(q.Methods, func(m Method) bool { return m.Method == MethodGPTQInt4 }), "gptq-int4")
 	for i, m := range q.Methods {
 		p := fmt.Sprintf("quantization.methods[%d]", i)
 		int4 := strings.HasPrefix(m.Method, "int4-") || m.Method == MethodGPTQInt4

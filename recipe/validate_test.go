@@ -2,6 +2,7 @@ package recipe
 
 import (
 	"errors"
+	"github.com/distill-dev/distill/corpus"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -271,6 +272,16 @@ func TestValidateErrors(t *testing.T) {
 				"5:41: distillation.hidden.layer_map[0].teacher: layer 5 out of range for the teacher's 5 layers",
 			}},
 
+		// Calibration never sees the evaluated text.
+		{"calibration is validation", "teacher: {path: t.bin}\ndata: {train: train.txt, validation: valid.txt}\nstudent: {}\ntraining: {steps: 1}\nquantization: {methods: [gptq-int4], calibration: valid.txt}\n",
+			[]string{"5:51: quantization.calibration: $D/valid.txt is the data.validation text: calibration must never see the text quantized students are evaluated on (give another file, or leave calibration out to use the training documents)"}},
+		{"calibration is evaluation", "evaluation: {data: valid.txt}\nquantization: {methods: [gptq-int4], calibration: valid.txt}\n",
+			[]string{"6:51: quantization.calibration: $D/valid.txt is the evaluation.data text: calibration must never see the text quantized students are evaluated on (give another file, or leave calibration out to use the training documents)"}},
+		{"calibration is split training", "quantization: {methods: [gptq-int4], calibration: train.txt}\n",
+			[]string{"5:51: quantization.calibration: $D/train.txt is data.train, whose last validation_split documents are the validation text: leave calibration out to calibrate on the training documents without them"}},
+		{"calibration unused", "quantization: {methods: [q8_0], calibration: valid.txt}\n",
+			[]string{"5:46: quantization.calibration: only used with gptq-int4"}},
+
 		// Several problems at once, in file order.
 		{"several", "teacher: {path: nope.bin}\ndata: {train: train.txt, seq_len: 0}\nstudent: {}\ntraining: {steps: 1, optimizer: {lr: 0}}\n",
 			[]string{
@@ -297,6 +308,33 @@ func TestValidateErrors(t *testing.T) {
 				t.Errorf("got errors\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
 			}
 		})
+	}
+}
+
+// Old BOS spellings parse, as the one vocabulary of package corpus, with a
+// warning at their position; the enum is that vocabulary.
+func TestBOSAliases(t *testing.T) {
+	for _, tc := range []struct{ bos, want, warning string }{
+		{"document", "document", ""},
+		{"stream", "stream", ""},
+		{"sequence", "stream", `r.yaml:2:31: data.bos: BOS placement "sequence" is deprecated: write "stream"`},
+		{"doc", "document", `r.yaml:2:31: data.bos: BOS placement "doc" is deprecated: write "document"`},
+	} {
+		r, err := Parse("r.yaml", []byte("teacher: {path: t.bin}\ndata: {train: train.txt, bos: "+tc.bos+"}\nstudent: {}\ntraining: {steps: 1}\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got string
+		if w := r.Warnings(); len(w) > 0 {
+			got = w.Error()
+		}
+		if r.Data.BOS != tc.want || got != tc.warning || r.Data.Split().BOS.String() != tc.want {
+			t.Errorf("bos %s: got %q, warning %q; want %q, %q", tc.bos, r.Data.BOS, got, tc.want, tc.warning)
+		}
+	}
+	f, _ := reflect.TypeFor[Data]().FieldByName("BOS")
+	if enum := f.Tag.Get("enum"); enum != strings.Join(corpus.BOSNames, ",") {
+		t.Errorf("data.bos enum %q, want corpus.BOSNames %v", enum, corpus.BOSNames)
 	}
 }
 

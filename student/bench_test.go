@@ -1,6 +1,7 @@
 package student
 
 import (
+	"github.com/distill-dev/distill/corpus"
 	"testing"
 
 	"github.com/distill-dev/distill/kernels"
@@ -47,7 +48,7 @@ func BenchmarkKDStep(b *testing.B) {
 				b.Fatal(err)
 			}
 			const B, T = 4, 256
-			data, err := NewSampler(randomTokens(20*B*T, tc.VocabSize, 1), T, B, 1)
+			data, err := corpus.NewSampler(randomTokens(20*B*T, tc.VocabSize, 1), T, B, 1)
 			if err != nil {
 				b.Fatal(err)
 			}

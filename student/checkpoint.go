@@ -3,6 +3,7 @@ package student
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/distill-dev/distill/corpus"
 	"io"
 	"os"
 	"path/filepath"
@@ -92,7 +93,7 @@ func writeFile(path string, data []byte) error {
 // sampler over the same tokens with the same seed, batch and sequence
 // length), all from optimizer.safetensors. Training then continues exactly
 // as if never stopped.
-func Resume(dir string, b kernels.Backend, teacherModel *model.Model, data *Sampler, o Options) (*Trainer, error) {
+func Resume(dir string, b kernels.Backend, teacherModel *model.Model, data *corpus.Sampler, o Options) (*Trainer, error) {
 	path := filepath.Join(dir, FileOptimizer)
 	f, err := safetensors.Open(path)
 	if err != nil {

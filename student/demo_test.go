@@ -1,6 +1,7 @@
 package student
 
 import (
+	"github.com/distill-dev/distill/corpus"
 	"math"
 	"os"
 	"path/filepath"
@@ -85,7 +86,15 @@ func TestKDBeatsHardLabels(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return EncodeDocuments(tch.Tokenizer, string(raw[:min(limit, len(raw))]))
+		prefix := filepath.Join(t.TempDir(), name)
+		if err := os.WriteFile(prefix, raw[:min(limit, len(raw))], 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s, err := corpus.TokenizeFile(prefix, corpus.ReadOptions{}, tch.Tokenizer, corpus.BOSDocument)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.IDs
 	}
 	train, valid := read("train.txt", trainBytes), read("valid.txt", validBytes)
 
@@ -105,7 +114,7 @@ func TestKDBeatsHardLabels(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sampler, err := NewSampler(train, T, B, 42)
+		sampler, err := corpus.NewSampler(train, T, B, 42)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,6 +2,7 @@ package student
 
 import (
 	"fmt"
+	"github.com/distill-dev/distill/corpus"
 	"math"
 	"sort"
 
@@ -177,7 +178,7 @@ func weightImportance(b kernels.Backend, t *model.Model) (*importance, error) {
 }
 
 // activationImportance scores by activation energy over batches of calib.
-func activationImportance(t *model.Model, calib *Sampler, batches int) *importance {
+func activationImportance(t *model.Model, calib *corpus.Sampler, batches int) *importance {
 	tc, b := t.Config, t.Backend
 	hd, rep := tc.HeadDim(), tc.NHeads/tc.NKVHeads
 	imp := &importance{ch: make([]float64, tc.Dim)}
@@ -221,7 +222,7 @@ func activationImportance(t *model.Model, calib *Sampler, batches int) *importan
 
 // BuildImportance is Build with InitImportance, scoring by activations on
 // batches of calib (a sampler over the training data) instead of weights.
-func BuildImportance(b kernels.Backend, cfg model.Config, t *model.Model, layers []int, calib *Sampler, batches int) (*model.ParamBlock, error) {
+func BuildImportance(b kernels.Backend, cfg model.Config, t *model.Model, layers []int, calib *corpus.Sampler, batches int) (*model.ParamBlock, error) {
 	if t == nil || calib == nil || batches < 1 {
 		return nil, fmt.Errorf("student: activation importance needs the teacher and at least one calibration batch")
 	}

@@ -2,6 +2,7 @@ package student
 
 import (
 	"fmt"
+	"github.com/distill-dev/distill/corpus"
 	"math"
 	"testing"
 
@@ -94,7 +95,7 @@ func TestImportanceDropsDeadParts(t *testing.T) {
 				t.Fatal(err)
 			}
 			teacher := tp.Model(b)
-			calib, err := NewSampler(randomTokens(2000, tc.VocabSize, 8), 16, 4, 1)
+			calib, err := corpus.NewSampler(randomTokens(2000, tc.VocabSize, 8), 16, 4, 1)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -3,6 +3,7 @@ package student
 import (
 	"context"
 	"encoding/json"
+	"github.com/distill-dev/distill/corpus"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -66,7 +67,7 @@ func TestKillResume(t *testing.T) {
 
 	b := cpu.New(2)
 	tch := newTeacher(t, b, tinyTeacher)
-	data, _ := NewSampler(randomTokens(4000, tinyTeacher.VocabSize, 5), 16, 4, 11)
+	data, _ := corpus.NewSampler(randomTokens(4000, tinyTeacher.VocabSize, 5), 16, 4, 11)
 	o := killOptions()
 	o.Steps = killSteps
 	o.CheckpointDir = dir // the final checkpoint is written at step 14

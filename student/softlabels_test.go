@@ -2,6 +2,7 @@ package student
 
 import (
 	"context"
+	"github.com/distill-dev/distill/corpus"
 	"math"
 	"os"
 	"path/filepath"
@@ -78,7 +79,7 @@ func TestSoftLabelCache(t *testing.T) {
 	}
 	o.Loss.Temperature = 1
 	master, _ := model.AllocParams(tinyTeacher, b, kernels.F32)
-	data, _ := NewSampler(tokens, 16, 4, 1)
+	data, _ := corpus.NewSampler(tokens, 16, 4, 1)
 	o.Steps = 1
 	if _, err := NewTrainer(b, nil, master, data, o); err == nil || !strings.Contains(err.Error(), "temperature") {
 		t.Errorf("temperature mismatch: %v", err)

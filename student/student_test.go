@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/distill-dev/distill/corpus"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -153,35 +154,6 @@ func TestDecays(t *testing.T) {
 	}
 }
 
-func TestSamplerDeterministic(t *testing.T) {
-	toks := randomTokens(1000, 50, 3)
-	a, _ := NewSampler(toks, 16, 4, 7)
-	bs, _ := NewSampler(toks, 16, 4, 7)
-	ia, ta, ib, tb := make([]int32, 64), make([]int32, 64), make([]int32, 64), make([]int32, 64)
-	var epoch, pos int
-	for step := range 40 { // crosses epochs (62 windows)
-		if step == 20 {
-			epoch, pos = a.Epoch, a.Pos
-		}
-		a.Next(ia, ta)
-		if step == 20 {
-			bs.Epoch, bs.Pos = epoch, pos // a resumed sampler
-		}
-		if step >= 20 {
-			bs.Next(ib, tb)
-			if !slices.Equal(ia, ib) || !slices.Equal(ta, tb) {
-				t.Fatalf("step %d: resumed sampler differs", step)
-			}
-		}
-		if !slices.Equal(ia[1:16], ta[:15]) {
-			t.Fatalf("targets are not the inputs shifted by one")
-		}
-	}
-	if _, err := NewSampler(toks[:20], 16, 4, 1); err == nil {
-		t.Error("too short a stream accepted")
-	}
-}
-
 // newRun returns a trainer of a fresh student (every other teacher layer)
 // on fixed random data.
 func newRun(t *testing.T, o Options) *Trainer {
@@ -201,7 +173,7 @@ func newRunShape(t *testing.T, o Options, s Shape) *Trainer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, err := NewSampler(randomTokens(4000, cfg.VocabSize, 5), 16, 4, 11)
+	data, err := corpus.NewSampler(randomTokens(4000, cfg.VocabSize, 5), 16, 4, 11)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -326,7 +298,7 @@ func TestResumeSameLoss(t *testing.T) {
 	}
 	b := cpu.New(2)
 	teacher := newTeacher(t, b, tinyTeacher)
-	data, _ := NewSampler(randomTokens(4000, tinyTeacher.VocabSize, 5), 16, 4, 11)
+	data, _ := corpus.NewSampler(randomTokens(4000, tinyTeacher.VocabSize, 5), 16, 4, 11)
 	o.Steps = 8
 	var js bytes.Buffer
 	o.Metrics = &js

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/distill-dev/distill/corpus"
 	"io"
 	"math"
 	"time"
@@ -102,7 +103,7 @@ type Trainer struct {
 	// Half is the bf16/fp16 copy the student runs on (nil in fp32).
 	Half    *model.ParamBlock
 	Student *model.Model
-	Data    *Sampler
+	Data    *corpus.Sampler
 
 	Step      int
 	Scale     float64 // current loss scale (1 unless fp16)
@@ -133,7 +134,7 @@ type Trainer struct {
 // NewTrainer prepares training of master (the student's F32 weights, e.g.
 // from Build) against teacher (may be nil when Loss.Alpha is 0) on data.
 // The backend must implement kernels.TrainOps.
-func NewTrainer(b kernels.Backend, teacher *model.Model, master *model.ParamBlock, data *Sampler, o Options) (*Trainer, error) {
+func NewTrainer(b kernels.Backend, teacher *model.Model, master *model.ParamBlock, data *corpus.Sampler, o Options) (*Trainer, error) {
 	ops, ok := b.(kernels.TrainOps)
 	if !ok {
 		return nil, fmt.Errorf("student: backend %s cannot train (no kernels.TrainOps)", b.Name())
@@ -450,7 +451,7 @@ func (t *Trainer) Run(ctx context.Context) error {
 // Train builds a Trainer and runs it to Options.Steps: the online KD loop
 // (teacher forward per batch). It returns the trainer for its weights and
 // counters, also when ctx ends the run early (with ctx's error).
-func Train(ctx context.Context, b kernels.Backend, teacher *model.Model, master *model.ParamBlock, data *Sampler, o Options) (*Trainer, error) {
+func Train(ctx context.Context, b kernels.Backend, teacher *model.Model, master *model.ParamBlock, data *corpus.Sampler, o Options) (*Trainer, error) {
 	t, err := NewTrainer(b, teacher, master, data, o)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package student
 
 import (
+	"github.com/distill-dev/distill/corpus"
 	"math"
 	"strings"
 	"testing"
@@ -41,7 +42,7 @@ func TestPaddedVocab(t *testing.T) {
 				t.Fatal(err)
 			}
 			tokens := randomTokens(2000, tokVocab, 5)
-			data, err := NewSampler(tokens, 16, 4, 11)
+			data, err := corpus.NewSampler(tokens, 16, 4, 11)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -55,7 +56,7 @@ func TestPaddedVocab(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ref, _ := NewSampler(tokens, 16, 4, 11)
+			ref, _ := corpus.NewSampler(tokens, 16, 4, 11)
 			ids, targets := make([]int32, 64), make([]int32, 64)
 			ref.Next(ids, targets)
 			ls := tr.Student.Logits(nil, ids, 4, 16)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/distill-dev/distill/corpus"
 	"github.com/distill-dev/distill/eval"
 )
 
@@ -18,18 +19,15 @@ func evalCommand(e *env) *cli.Command {
 		Name:      "eval",
 		Usage:     "perplexity on a text or JSONL file; with --compare, top-1 agreement and KL against a reference model",
 		ArgsUsage: "MODEL",
-		Flags: []cli.Flag{
+		Flags: append(corpusFlags(),
 			&cli.StringFlag{Name: "data", Required: true, Usage: "evaluation text: a text file, or JSONL with one {\"text\": ...} per line"},
-			&cli.StringFlag{Name: "format", Value: "auto", Usage: "data format: auto (by extension: .jsonl/.json are JSONL), text, jsonl"},
-			&cli.BoolFlag{Name: "split-docs", Usage: "text files: blank lines separate documents (default: the whole file is one document)"},
 			&cli.IntFlag{Name: "context", Usage: "tokens the model sees per window (0 = the model's maximum sequence length)"},
 			&cli.IntFlag{Name: "stride", Usage: "window stride in tokens, 1..context (0 = context: disjoint windows)"},
-			&cli.StringFlag{Name: "bos", Value: "doc", Usage: "BOS insertion: none, stream (once, before the stream), doc (before every document)"},
 			&cli.IntFlag{Name: "batch", Usage: "windows per forward pass (0 = automatic)"},
 			&cli.IntFlag{Name: "limit", Usage: "evaluate only the first N tokens of the stream (0 = all)"},
 			&cli.StringFlag{Name: "compare", Usage: "reference model P (e.g. the teacher): adds top-1 agreement and KL(P||MODEL)"},
 			&cli.BoolFlag{Name: "json", Usage: "machine-readable output"},
-		},
+		),
 		Action: func(c *cli.Context) error {
 			if err := oneArg(c, "MODEL"); err != nil {
 				return err
@@ -47,14 +45,6 @@ type modelSummary struct {
 
 func summarize(m *loadedModel) modelSummary { return modelSummary{m.Path, m.Format, m.Params} }
 
-type dataSummary struct {
-	Path      string `json:"path"`
-	Format    string `json:"format"`
-	Documents int    `json:"documents"`
-	Tokens    int    `json:"tokens"` // stream length, inserted BOS included
-	BOS       string `json:"bos"`
-}
-
 type evalReport struct {
 	Model       modelSummary  `json:"model"`
 	Reference   *modelSummary `json:"reference,omitempty"`
@@ -69,11 +59,7 @@ type evalReport struct {
 }
 
 func runEval(e *env, c *cli.Context) error {
-	format, err := eval.ParseFormat(c.String("format"))
-	if err != nil {
-		return err
-	}
-	bos, err := eval.ParseBOSMode(c.String("bos"))
+	ro, bos, err := corpusOptions(e, c)
 	if err != nil {
 		return err
 	}
@@ -81,24 +67,17 @@ func runEval(e *env, c *cli.Context) error {
 		return fmt.Errorf("--limit %d is negative", c.Int("limit"))
 	}
 	dataPath := c.String("data")
-	docs, err := eval.ReadDocuments(dataPath, eval.ReadOptions{Format: format, SplitDocs: c.Bool("split-docs")})
-	if err != nil {
-		return err
-	}
 	m, err := e.models.load(c.Args().First(), e)
 	if err != nil {
 		return err
 	}
 	defer m.close()
-	stream := tokenize(m.Tok, docs, bos)
-	if n := c.Int("limit"); n > 0 && n < stream.Len() {
-		stream.IDs, stream.Target = stream.IDs[:n], stream.Target[:n]
+	stream, err := corpus.TokenizeFile(dataPath, ro, m.Tok, bos)
+	if err != nil {
+		return err
 	}
-	rep := evalReport{
-		Model: summarize(m),
-		Data: dataSummary{Path: dataPath, Format: string(eval.FormatOf(dataPath, format)),
-			Documents: len(docs), Tokens: stream.Len(), BOS: bos.String()},
-	}
+	stream = stream.Limit(c.Int("limit"))
+	rep := evalReport{Model: summarize(m), Data: summarizeData(dataPath, ro, bos, stream)}
 	var ref *loadedModel
 	if p := c.String("compare"); p != "" {
 		if ref, err = e.models.load(p, e); err != nil {
@@ -107,7 +86,11 @@ func runEval(e *env, c *cli.Context) error {
 		defer ref.close()
 		s := summarize(ref)
 		rep.Reference = &s
-		if rs := tokenize(ref.Tok, docs, bos); rs.Len() < stream.Len() || !slices.Equal(rs.IDs[:stream.Len()], stream.IDs) {
+		rs, err := corpus.TokenizeFile(dataPath, ro, ref.Tok, bos)
+		if err != nil {
+			return err
+		}
+		if rs.Len() < stream.Len() || !slices.Equal(rs.IDs[:stream.Len()], stream.IDs) {
 			return fmt.Errorf("%s and %s tokenize %s differently: they cannot be compared token by token", m.Path, ref.Path, dataPath)
 		}
 	}
@@ -137,15 +120,6 @@ func runEval(e *env, c *cli.Context) error {
 		return writeJSON(e.stdout, rep)
 	}
 	return printEval(e, &rep)
-}
-
-// tokenize encodes each document without BOS/EOS and builds the stream.
-func tokenize(tok tokenizer, docs []string, bos eval.BOSMode) eval.Stream {
-	ids := make([][]int32, len(docs))
-	for i, d := range docs {
-		ids[i] = tok.Encode(d, false, false)
-	}
-	return eval.BuildStream(ids, tok.BOS(), bos)
 }
 
 func printEval(e *env, r *evalReport) error {

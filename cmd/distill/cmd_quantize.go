@@ -3,11 +3,13 @@ package main
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/distill-dev/distill/checkpoint"
+	"github.com/distill-dev/distill/corpus"
 	"github.com/distill-dev/distill/eval"
 	"github.com/distill-dev/distill/kernels"
 	"github.com/distill-dev/distill/quant"
@@ -24,13 +26,13 @@ func quantizeCommand(e *env) *cli.Command {
 			"classifier and norms in F32 unless --keep says otherwise. With --out (one method) the quantized model is\n" +
 			"written as GGUF, read back and rerun.",
 		ArgsUsage: "MODEL",
-		Flags: []cli.Flag{
+		Flags: append(corpusFlags(),
 			&cli.StringSliceFlag{Name: "method", Value: cli.NewStringSlice("q4_k_m"), Usage: "quantization methods, comma-separated or repeated"},
 			&cli.StringFlag{Name: "data", Required: true, Usage: "evaluation text (text file, or JSONL with {\"text\": ...} per line)"},
-			&cli.BoolFlag{Name: "split-docs", Value: true, Usage: "text files: blank lines separate documents"},
 			&cli.IntFlag{Name: "context", Usage: "evaluation window in tokens (0 = the model's maximum sequence length)"},
+			&cli.IntFlag{Name: "stride", Usage: "window stride in tokens, 1..context (0 = context: disjoint windows)"},
 			&cli.IntFlag{Name: "limit", Usage: "evaluate only the first N tokens of the stream (0 = all)"},
-			&cli.StringFlag{Name: "calib", Usage: "GPTQ calibration text (default: --data)"},
+			&cli.StringFlag{Name: "calib", Usage: "GPTQ calibration text, read like --data (default: the last documents of --data, enough for the calibration windows but at most half, held out of the evaluation)"},
 			&cli.IntFlag{Name: "calib-windows", Value: 128, Usage: "GPTQ calibration windows"},
 			&cli.IntFlag{Name: "calib-len", Value: 256, Usage: "tokens per calibration window (at most the model's maximum sequence length)"},
 			&cli.Float64Flag{Name: "percdamp", Value: 0.01, Usage: "GPTQ damping, a fraction of mean(diag H)"},
@@ -42,7 +44,7 @@ func quantizeCommand(e *env) *cli.Command {
 			&cli.BoolFlag{Name: "force", Usage: "replace an existing --out"},
 			&cli.BoolFlag{Name: "show-plan", Usage: "print each method's per-tensor type choices before the report"},
 			&cli.BoolFlag{Name: "json", Usage: "machine-readable output"},
-		},
+		),
 		Action: func(c *cli.Context) error {
 			if err := oneArg(c, "MODEL"); err != nil {
 				return err
@@ -53,10 +55,22 @@ func quantizeCommand(e *env) *cli.Command {
 }
 
 type quantizeReport struct {
-	Model  modelSummary     `json:"model"`
-	Data   string           `json:"data"`
-	Report *quant.Report    `json:"report"`
-	Export *quant.RoundTrip `json:"export,omitempty"`
+	Model       modelSummary        `json:"model"`
+	Data        dataSummary         `json:"data"` // the evaluated text
+	Calibration *calibrationSummary `json:"calibration,omitempty"`
+	Report      *quant.Report       `json:"report"`
+	Export      *quant.RoundTrip    `json:"export,omitempty"`
+}
+
+// calibrationSummary describes the text GPTQ calibrated on.
+type calibrationSummary struct {
+	// Source is the --calib file, or "held out of DATA" for the last
+	// documents of --data (then never evaluated).
+	Source    string `json:"source"`
+	Documents int    `json:"documents"`
+	Tokens    int    `json:"tokens"`
+	Windows   int    `json:"windows"`
+	WindowLen int    `json:"window_len"`
 }
 
 func runQuantize(e *env, c *cli.Context) error {
@@ -86,7 +100,7 @@ func runQuantize(e *env, c *cli.Context) error {
 	if c.Int("limit") < 0 || c.Int("calib-windows") < 1 || c.Int("calib-len") < 1 {
 		return fmt.Errorf("--limit must be >= 0 and --calib-windows, --calib-len >= 1")
 	}
-	docs, err := eval.ReadDocuments(c.String("data"), eval.ReadOptions{SplitDocs: c.Bool("split-docs")})
+	ro, bos, err := corpusOptions(e, c)
 	if err != nil {
 		return err
 	}
@@ -95,36 +109,19 @@ func runQuantize(e *env, c *cli.Context) error {
 		return err
 	}
 	defer tc.Close()
-	ids := make([][]int32, len(docs))
-	for i, d := range docs {
-		ids[i] = tc.Tokenizer.Encode(d, false, false)
-	}
-	stream := eval.BuildStream(ids, tc.Tokenizer.BOS(), eval.BOSDocument)
-	if n := c.Int("limit"); n > 0 && n < stream.Len() {
-		stream.IDs, stream.Target = stream.IDs[:n], stream.Target[:n]
+	dataPath := c.String("data")
+	stream, err := corpus.TokenizeFile(dataPath, ro, tc.Tokenizer, bos)
+	if err != nil {
+		return err
 	}
 	o := quant.Options{Plan: po, Backend: b, GPTQ: quant.GPTQOptions{PercDamp: c.Float64("percdamp"), ActOrder: c.Bool("act-order")}}
-	for _, m := range methods {
-		if m.GPTQ {
-			calib := stream.IDs
-			if p := c.String("calib"); p != "" {
-				cd, err := eval.ReadDocuments(p, eval.ReadOptions{SplitDocs: c.Bool("split-docs")})
-				if err != nil {
-					return err
-				}
-				calib = nil
-				for _, d := range cd {
-					calib = append(calib, tc.Tokenizer.BOS())
-					calib = append(calib, tc.Tokenizer.Encode(d, false, false)...)
-				}
-			}
-			T := min(c.Int("calib-len"), tc.Config.MaxSeqLen)
-			if o.Calib = quant.CalibrationWindows(calib, c.Int("calib-windows"), T); len(o.Calib) == 0 {
-				return fmt.Errorf("calibration text has %d tokens, fewer than one window of %d", len(calib), T)
-			}
-			break
+	var calib *calibrationSummary
+	if slices.ContainsFunc(methods, func(m quant.Method) bool { return m.GPTQ }) {
+		if stream, calib, o.Calib, err = calibrate(c, ro, bos, tc, stream); err != nil {
+			return err
 		}
 	}
+	stream = stream.Limit(c.Int("limit"))
 	if c.Bool("show-plan") && !c.Bool("json") {
 		for _, m := range methods {
 			p, err := quant.NewPlan(tc.Config, m, po)
@@ -138,11 +135,12 @@ func runQuantize(e *env, c *cli.Context) error {
 		}
 	}
 	src := quant.SourceOf(tc.Model)
-	rep, err := quant.Measure(tc.Config, src, methods, b, stream, eval.Options{Context: c.Int("context")}, o)
+	rep, err := quant.Measure(tc.Config, src, methods, b, stream, eval.Options{Context: c.Int("context"), Stride: c.Int("stride")}, o)
 	if err != nil {
 		return err
 	}
-	qr := quantizeReport{Model: modelSummary{tc.Path, tc.Format, int64(tc.Model.NumParams())}, Data: c.String("data"), Report: rep}
+	qr := quantizeReport{Model: modelSummary{tc.Path, tc.Format, int64(tc.Model.NumParams())},
+		Data: summarizeData(dataPath, ro, bos, stream), Calibration: calib, Report: rep}
 	if out != "" {
 		_, qs, err := quant.Apply(tc.Config, src, methods[0], o)
 		if err != nil {
@@ -162,7 +160,13 @@ func runQuantize(e *env, c *cli.Context) error {
 	if c.Bool("json") {
 		return writeJSON(e.stdout, qr)
 	}
-	fmt.Fprintf(e.stdout, "model %s (%s, %s parameters), data %s\n", tc.Path, tc.Format, human(qr.Model.Params), qr.Data)
+	d := qr.Data
+	fmt.Fprintf(e.stdout, "model %s (%s, %s parameters)\nevaluated on %s: %s, %s with BOS=%s\n", tc.Path, tc.Format, human(qr.Model.Params),
+		d.Path, plural(d.Documents, "document"), plural(d.Tokens, "token"), d.BOS)
+	if ca := qr.Calibration; ca != nil {
+		fmt.Fprintf(e.stdout, "calibrated on %s: %s, %s; %s of %d tokens\n", ca.Source, plural(ca.Documents, "document"),
+			plural(ca.Tokens, "token"), plural(ca.Windows, "window"), ca.WindowLen)
+	}
 	if err := rep.WriteTable(e.stdout); err != nil {
 		return err
 	}
@@ -170,6 +174,32 @@ func runQuantize(e *env, c *cli.Context) error {
 		printRoundTrip(e, qr.Export)
 	}
 	return nil
+}
+
+// calibrate returns the GPTQ calibration windows: from --calib when given,
+// else from the last documents of the evaluation stream, which are then
+// held out of it so that no method is scored on its own calibration text.
+func calibrate(c *cli.Context, ro corpus.ReadOptions, bos corpus.BOS, tc *checkpoint.Loaded, stream corpus.Stream) (corpus.Stream, *calibrationSummary, [][]int32, error) {
+	n, T := c.Int("calib-windows"), min(c.Int("calib-len"), tc.Config.MaxSeqLen)
+	var cs corpus.Stream
+	var err error
+	sum := &calibrationSummary{Source: c.String("calib"), WindowLen: T}
+	if sum.Source != "" {
+		if cs, err = corpus.TokenizeFile(sum.Source, ro, tc.Tokenizer, bos); err != nil {
+			return stream, nil, nil, fmt.Errorf("--calib: %w", err)
+		}
+	} else {
+		sum.Source = "held out of " + c.String("data")
+		if stream, cs, err = corpus.HoldOut(stream, n*T); err != nil {
+			return stream, nil, nil, fmt.Errorf("--data: %w", err)
+		}
+	}
+	windows := corpus.CalibrationWindows(cs.IDs, n, T)
+	if len(windows) == 0 {
+		return stream, nil, nil, fmt.Errorf("calibration text (%s) has %d tokens, fewer than one window of %d", sum.Source, cs.Len(), T)
+	}
+	sum.Documents, sum.Tokens, sum.Windows = cs.Docs(), cs.Len(), len(windows)
+	return stream, sum, windows, nil
 }
 
 // planOptions parses --keep and --override.

@@ -33,6 +33,7 @@ func runCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
+			printWarnings(e, r)
 			// Ctrl-C and SIGTERM end the current stage cleanly; the next run
 			// resumes it.
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

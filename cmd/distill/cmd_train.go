@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/distill-dev/distill/corpus"
 	"io"
 	"os"
 	"os/signal"
@@ -80,12 +81,12 @@ func trainCommand(e *env) *cli.Command {
 
 // dataFlags are the flags train and teach share to read a training set.
 func dataFlags() []cli.Flag {
-	return []cli.Flag{
-		&cli.StringFlag{Name: "data", Required: true, Usage: "training text; blank lines separate documents, each gets BOS"},
+	return append(corpusFlags(),
+		&cli.StringFlag{Name: "data", Required: true, Usage: "training text (text file, or JSONL with {\"text\": ...} per line)"},
 		&cli.IntFlag{Name: "max-tokens", Usage: "use only the first N tokens of the data (0 = all)"},
 		&cli.IntFlag{Name: "seq-len", Value: 256, Usage: "tokens per training window (at most the teacher's max_seq_len)"},
 		&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of the data order (and of random init)"},
-	}
+	)
 }
 
 // trainInputs are the teacher and the tokenised training data.
@@ -111,11 +112,15 @@ func loadInputs(e *env, c *cli.Context) (*trainInputs, error) {
 	}
 	in := &trainInputs{b: b, t: t}
 	fail := func(err error) (*trainInputs, error) { t.Close(); return nil, err }
-	raw, err := os.ReadFile(c.String("data"))
+	ro, bos, err := corpusOptions(e, c)
 	if err != nil {
 		return fail(err)
 	}
-	in.tokens = student.EncodeDocuments(t.Tokenizer, string(raw))
+	s, err := corpus.TokenizeFile(c.String("data"), ro, t.Tokenizer, bos)
+	if err != nil {
+		return fail(err)
+	}
+	in.tokens = s.IDs
 	if n := c.Int("max-tokens"); n > 0 && n < len(in.tokens) {
 		in.tokens = in.tokens[:n]
 	}
@@ -232,7 +237,7 @@ func runTrain(e *env, c *cli.Context) error {
 		return err
 	}
 	B, T := c.Int("batch"), c.Int("seq-len")
-	data, err := student.NewSampler(in.tokens, T, B, c.Uint64("seed"))
+	data, err := corpus.NewSampler(in.tokens, T, B, c.Uint64("seed"))
 	if err != nil {
 		return err
 	}
@@ -270,7 +275,7 @@ func runTrain(e *env, c *cli.Context) error {
 		var master *model.ParamBlock
 		switch shape.Init {
 		case student.InitImportance:
-			calib, err := student.NewSampler(in.tokens, T, B, c.Uint64("seed")+1)
+			calib, err := corpus.NewSampler(in.tokens, T, B, c.Uint64("seed")+1)
 			if err != nil {
 				return err
 			}

@@ -23,6 +23,7 @@ func validateCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
+			printWarnings(e, r)
 			stages := pipeline.Stages(r)
 			names := make([]string, len(stages))
 			for i, s := range stages {

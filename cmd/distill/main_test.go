@@ -49,7 +49,8 @@ func TestEvalUniformIsVocabSize(t *testing.T) {
 	}
 	var r evalReport
 	decodeJSON(t, out, &r)
-	if r.Result.Tokens != 13*40 || math.Abs(r.Result.PPL-259) > 1e-6 || r.Result.Context != 16 || r.Data.Tokens != 13*40+1 || r.Data.BOS != "doc" {
+	// The document is trimmed: 13*40-1 tokens after one BOS.
+	if r.Result.Tokens != 13*40-1 || math.Abs(r.Result.PPL-259) > 1e-6 || r.Result.Context != 16 || r.Data.Tokens != 13*40 || r.Data.BOS != "document" {
 		t.Errorf("report %+v", r)
 	}
 	if len(r.Definitions) < 4 || r.Comparison != nil {
@@ -79,6 +80,17 @@ func TestEvalTextAndCompare(t *testing.T) {
 	}
 }
 
+// The old spelling of a BOS placement still works, with a warning.
+func TestEvalDeprecatedBOS(t *testing.T) {
+	data := writeData(t, "d.txt", "abc")
+	code, out, errs := runCLI(t, "eval", "flat", "--data", data, "--bos", "doc", "--json")
+	var r evalReport
+	decodeJSON(t, out, &r)
+	if code != 0 || r.Data.BOS != "document" || !strings.Contains(errs, `warning: --bos: BOS placement "doc" is deprecated: write "document"`) {
+		t.Errorf("exit %d, BOS %q, stderr %q", code, r.Data.BOS, errs)
+	}
+}
+
 func TestErrorsAndExitCodes(t *testing.T) {
 	data := writeData(t, "d.txt", "some text")
 	for _, tc := range []struct {
@@ -86,7 +98,7 @@ func TestErrorsAndExitCodes(t *testing.T) {
 		want string
 	}{
 		{[]string{"eval", "flat"}, `Required flag "data" not set`},
-		{[]string{"eval", "flat", "--data", data, "--bos", "maybe"}, `unknown BOS mode "maybe"`},
+		{[]string{"eval", "flat", "--data", data, "--bos", "maybe"}, `unknown BOS placement "maybe"`},
 		{[]string{"eval", "flat", "--data", data + ".missing"}, "d.txt.missing"},
 		{[]string{"eval", "nomodel", "--data", data}, "nomodel: no such file"},
 		{[]string{"eval", "flat", "--data", data, "--context", "65"}, "context length 65"},

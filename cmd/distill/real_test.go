@@ -65,7 +65,7 @@ func TestRealEvalCompare(t *testing.T) {
 	bin, gguf := stories(t)
 	data := filepath.Join(formattest.SharedData(t), "tinystories/valid-head.txt")
 	var r evalReport
-	decodeJSON(t, runReal(t, "eval", bin, "--data", data, "--limit", "8193", "--compare", gguf, "--context", "512", "--json"), &r)
+	decodeJSON(t, runReal(t, "eval", bin, "--data", data, "--split-docs=false", "--limit", "8193", "--compare", gguf, "--context", "512", "--json"), &r)
 	c := r.Comparison
 	if r.Result.Tokens != 8192 || r.Result.Context != 512 || c == nil || c.Agreement < 0.9999 || c.KL > 1e-9 || !(r.Result.NLL > 1 && r.Result.NLL < 2) {
 		t.Errorf("eval --compare: %+v %+v", r.Result, c)

@@ -3,8 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/distill-dev/distill/corpus"
 	"io"
-	"os"
 	"time"
 
 	"github.com/distill-dev/distill/checkpoint/llama2c"
@@ -38,17 +38,17 @@ func Train(c *Config, log io.Writer) (Result, error) {
 	if err != nil {
 		return res, fmt.Errorf("quickstartteacher: %w", err)
 	}
-	trainText, err := os.ReadFile(c.Path(c.Train))
+	train, err := corpus.TokenizeFile(c.Path(c.Train), corpus.ReadOptions{}, tok, corpus.BOSDocument)
 	if err != nil {
 		return res, fmt.Errorf("quickstartteacher: %w", err)
 	}
-	validText, err := os.ReadFile(c.Path(c.Validation))
+	valid, err := corpus.TokenizeFile(c.Path(c.Validation), corpus.ReadOptions{}, tok, corpus.BOSDocument)
 	if err != nil {
 		return res, fmt.Errorf("quickstartteacher: %w", err)
 	}
 	t := c.Training
 	b := cpu.New(t.Threads)
-	data, err := student.NewSampler(student.EncodeDocuments(tok, string(trainText)), t.SeqLen, t.BatchSize, t.Seed)
+	data, err := corpus.NewSampler(train.IDs, t.SeqLen, t.BatchSize, t.Seed)
 	if err != nil {
 		return res, err
 	}
@@ -81,7 +81,6 @@ func Train(c *Config, log io.Writer) (Result, error) {
 	for _, l := range last {
 		res.TrainLoss += l / float64(len(last))
 	}
-	valid := eval.NewStream(student.EncodeDocuments(tok, string(validText)))
 	pp, err := eval.Perplexity(tr.Student, valid, eval.Options{Context: t.SeqLen})
 	if err != nil {
 		return res, fmt.Errorf("quickstartteacher: validation: %w", err)

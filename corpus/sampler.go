@@ -1,24 +1,9 @@
-package student
+package corpus
 
 import (
 	"fmt"
 	"math/rand/v2"
-	"strings"
-
-	"github.com/distill-dev/distill/tokenizer"
 )
-
-// EncodeDocuments tokenises text split into documents at blank lines, each
-// prefixed with BOS (as llama2.c trains on stories), into one token stream.
-func EncodeDocuments(tok tokenizer.Tokenizer, text string) []int32 {
-	var out []int32
-	for _, doc := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n\n") {
-		if doc = strings.TrimSpace(doc); doc != "" {
-			out = append(out, tok.Encode(doc, true, false)...)
-		}
-	}
-	return out
-}
 
 // Sampler cuts a token stream into non-overlapping windows of SeqLen+1
 // tokens (window w starts at w*SeqLen; its first SeqLen tokens are the
@@ -39,10 +24,10 @@ type Sampler struct {
 // NewSampler checks that tokens hold at least one batch of windows.
 func NewSampler(tokens []int32, seqLen, batch int, seed uint64) (*Sampler, error) {
 	if seqLen < 1 || batch < 1 {
-		return nil, fmt.Errorf("student: sampler needs seq_len >= 1 and batch >= 1, got %d and %d", seqLen, batch)
+		return nil, fmt.Errorf("corpus: sampler needs seq_len >= 1 and batch >= 1, got %d and %d", seqLen, batch)
 	}
 	if n := (len(tokens) - 1) / seqLen; n < batch {
-		return nil, fmt.Errorf("student: %d tokens make %d windows of %d, fewer than one batch of %d", len(tokens), max(n, 0), seqLen+1, batch)
+		return nil, fmt.Errorf("corpus: %d tokens make %d windows of %d, fewer than one batch of %d", len(tokens), max(n, 0), seqLen+1, batch)
 	}
 	return &Sampler{tokens: tokens, SeqLen: seqLen, Batch: batch, Seed: seed, permEpoch: -1}, nil
 }

@@ -1,4 +1,4 @@
-package eval
+package corpus
 
 import "fmt"
 
@@ -19,10 +19,10 @@ func (w Window) Len() int { return w.End - w.Start }
 // n < 2 (nothing to score).
 func Plan(n, c, s int) ([]Window, error) {
 	if c < 1 {
-		return nil, fmt.Errorf("eval: context length %d must be at least 1", c)
+		return nil, fmt.Errorf("corpus: context length %d must be at least 1", c)
 	}
 	if s < 1 || s > c {
-		return nil, fmt.Errorf("eval: stride %d must be between 1 and the context length %d", s, c)
+		return nil, fmt.Errorf("corpus: stride %d must be between 1 and the context length %d", s, c)
 	}
 	var ws []Window
 	prevEnd := 0
@@ -32,4 +32,22 @@ func Plan(n, c, s int) ([]Window, error) {
 		prevEnd = e
 	}
 	return ws, nil
+}
+
+// CalibrationWindows cuts a token stream into n disjoint windows of t
+// tokens spread evenly over it (fewer when the stream is short; none when
+// it is shorter than t).
+func CalibrationWindows(ids []int32, n, t int) [][]int32 {
+	if t <= 0 || n <= 0 || len(ids) < t {
+		return nil
+	}
+	avail := len(ids) / t
+	n = min(n, avail)
+	step := avail / n
+	out := make([][]int32, n)
+	for i := range out {
+		s := i * step * t
+		out[i] = ids[s : s+t : s+t]
+	}
+	return out
 }

@@ -1,4 +1,4 @@
-package eval
+package corpus
 
 import (
 	"os"
@@ -17,47 +17,52 @@ func writeFile(t *testing.T, name, content string) string {
 	return p
 }
 
-func TestReadDocuments(t *testing.T) {
+func TestRead(t *testing.T) {
 	text := "One story.\nSecond line.\n\n  \nAnother story.\r\n\n\nLast."
 	for _, tc := range []struct {
 		name, content string
 		o             ReadOptions
 		want          []string
 	}{
-		{"a.txt", text, ReadOptions{}, []string{text}},
-		{"a.txt", text, ReadOptions{SplitDocs: true}, []string{"One story.\nSecond line.", "Another story.", "Last."}},
-		{"a.jsonl", "{\"text\": \"x y\", \"id\": 1}\n\n{\"text\":\"\\u00e9\"}", ReadOptions{}, []string{"x y", "é"}},
+		{"a.txt", text, ReadOptions{}, []string{"One story.\nSecond line.", "Another story.", "Last."}},
+		{"a.txt", text, ReadOptions{Separator: BlankLine}, []string{"One story.\nSecond line.", "Another story.", "Last."}},
+		{"a.txt", text, ReadOptions{Whole: true}, []string{text}},
+		{"a.txt", "a<|end|>b\r\n<|end|> <|end|>c", ReadOptions{Separator: "<|end|>"}, []string{"a", "b", "c"}},
+		{"a.jsonl", "{\"text\": \" x y \", \"id\": 1}\n\n{\"text\":\"\\u00e9\"}\n{\"text\":\"  \"}", ReadOptions{}, []string{"x y", "é"}},
+		{"a.jsonl", "{\"body\": \"b\", \"text\": 3}\n", ReadOptions{TextField: "body"}, []string{"b"}},
 		{"a.data", "{\"text\": \"z\"}\n", ReadOptions{Format: FormatJSONL}, []string{"z"}},
-		{"a.jsonl", "{\"text\": \"z\"}\n", ReadOptions{Format: FormatText}, []string{"{\"text\": \"z\"}\n"}},
+		{"a.jsonl", "{\"text\": \"z\"}\n", ReadOptions{Format: FormatText}, []string{"{\"text\": \"z\"}"}},
 	} {
-		got, err := ReadDocuments(writeFile(t, tc.name, tc.content), tc.o)
+		got, err := Read(writeFile(t, tc.name, tc.content), tc.o)
 		if err != nil || !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("%s %+v: got %q, %v; want %q", tc.name, tc.o, got, err, tc.want)
 		}
 	}
 }
 
-func TestReadDocumentsErrors(t *testing.T) {
+func TestReadErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name, content string
 		o             ReadOptions
 		want          []string // substrings of the error
 	}{
 		{"bad.jsonl", "{\"text\": \"ok\"}\n{\"text\": \"ok\"\n", ReadOptions{}, []string{"bad.jsonl:2:", "invalid JSON"}},
-		{"num.jsonl", "\n{\"text\": 5}\n", ReadOptions{}, []string{"num.jsonl:2:", "invalid JSON"}},
+		{"num.jsonl", "\n{\"text\": 5}\n", ReadOptions{}, []string{"num.jsonl:2:", `no "text" string`}},
 		{"notext.jsonl", "{\"body\": \"x\"}", ReadOptions{}, []string{"notext.jsonl:1:", `no "text"`}},
+		{"array.jsonl", "[1, 2]", ReadOptions{}, []string{"array.jsonl:1:", "invalid JSON"}},
 		{"empty.jsonl", "\n\n", ReadOptions{}, []string{"empty.jsonl", "no text"}},
-		{"empty.txt", " \n\n", ReadOptions{}, []string{"empty.txt", "no text"}},
-		{"empty2.txt", "\n \n", ReadOptions{SplitDocs: true}, []string{"empty2.txt", "no text"}},
+		{"empty.txt", " \n\n", ReadOptions{Whole: true}, []string{"empty.txt", "no text"}},
+		{"empty2.txt", "\n \n", ReadOptions{}, []string{"empty2.txt", "no text"}},
+		{"fmt.txt", "x", ReadOptions{Format: "csv"}, []string{"fmt.txt", `unknown format "csv"`}},
 	} {
-		_, err := ReadDocuments(writeFile(t, tc.name, tc.content), tc.o)
+		_, err := Read(writeFile(t, tc.name, tc.content), tc.o)
 		for _, w := range tc.want {
 			if err == nil || !strings.Contains(err.Error(), w) {
 				t.Errorf("%s: error %v, want it to contain %q", tc.name, err, w)
 			}
 		}
 	}
-	if _, err := ReadDocuments(filepath.Join(t.TempDir(), "missing.txt"), ReadOptions{}); err == nil || !strings.Contains(err.Error(), "missing.txt") {
+	if _, err := Read(filepath.Join(t.TempDir(), "missing.txt"), ReadOptions{}); err == nil || !strings.Contains(err.Error(), "missing.txt") {
 		t.Errorf("missing file: %v", err)
 	}
 }

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"math"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/distill-dev/distill/internal/formattest"
+)
+
+// eval and quantize read text through one data path: on the same file with
+// the same flags they report the same fp32 perplexity, whatever the flags
+// (here the defaults, and one stream with BOS before it).
+func TestRealEvalAndQuantizeAgree(t *testing.T) {
+	bin, _ := stories(t)
+	d := formattest.SharedData(t)
+	data := filepath.Join(d, "tinystories/valid-head.txt")
+	calib := filepath.Join(d, "tinystories-gen/train.txt")
+	for _, flags := range [][]string{
+		{"--limit", "4097"},
+		{"--limit", "4097", "--split-docs=false", "--bos", "stream", "--context", "256", "--stride", "128"},
+	} {
+		var er evalReport
+		decodeJSON(t, runReal(t, append([]string{"eval", bin, "--data", data, "--json"}, flags...)...), &er)
+		for _, methods := range [][]string{
+			{"--method", "q8_0"},
+			{"--method", "gptq-int4-g32", "--calib", calib, "--calib-windows", "4"},
+		} {
+			var qr quantizeReport
+			decodeJSON(t, runReal(t, append(append([]string{"quantize", bin, "--data", data, "--json"}, flags...), methods...)...), &qr)
+			if qr.Data != er.Data || qr.Report.Eval.Tokens != er.Result.Tokens || math.Abs(qr.Report.Reference.PPL-er.Result.PPL) > 1e-9 {
+				t.Errorf("%v %v: quantize data %+v fp32 ppl %.6f over %d tokens; eval %+v ppl %.6f over %d",
+					flags, methods, qr.Data, qr.Report.Reference.PPL, qr.Report.Eval.Tokens, er.Data, er.Result.PPL, er.Result.Tokens)
+			}
+		}
+	}
+}
+
+// Without --calib, GPTQ calibrates on the last documents of --data, which
+// are then not evaluated (package corpus tests that the two share no token
+// position); both sizes are reported.
+func TestRealQuantizeHoldsOutCalibration(t *testing.T) {
+	bin, _ := stories(t)
+	data := filepath.Join(formattest.SharedData(t), "tinystories/valid-head.txt")
+	args := []string{"quantize", bin, "--data", data, "--method", "gptq-int4-g32", "--calib-windows", "8", "--limit", "2049"}
+	var qr quantizeReport
+	decodeJSON(t, runReal(t, append(args, "--json")...), &qr)
+	ca := qr.Calibration
+	if ca == nil || ca.Source != "held out of "+data || ca.Windows != 8 || ca.WindowLen != 256 || ca.Tokens < 8*256 || ca.Documents < 1 {
+		t.Fatalf("calibration %+v", ca)
+	}
+	if qr.Data.Tokens != 2049 || qr.Report.Eval.Tokens >= 2049 {
+		t.Errorf("evaluated %+v, %d tokens scored", qr.Data, qr.Report.Eval.Tokens)
+	}
+	out := runReal(t, args...)
+	for _, want := range []string{"evaluated on " + data, "calibrated on held out of " + data, "8 windows of 256"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
