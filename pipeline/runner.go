@@ -330,7 +330,7 @@ func (p *runner) dryRun() error {
 		return nil
 	}
 	fmt.Fprintf(p.out, "memory estimate (train stage, %s):\n%s", p.r.Training.Device, est)
-	if lim := int64(p.r.Training.MemoryLimit); lim > 0 {
+	if lim := p.r.Training.MemoryBudget(); lim > 0 {
 		if err := est.Check(lim); err != nil {
 			fmt.Fprintf(p.out, "warning: %v\n", err)
 		}

@@ -133,7 +133,7 @@ func (Train) Run(ctx context.Context, env *Env) ([]string, error) {
 		return nil, err
 	}
 	mem := student.EstimateMemory(&t.Config, float64(info.TotalBytes)/float64(max(info.NumParams, 1)), cfg, o, r.Training.BatchSize, r.Data.SeqLen)
-	if err := mem.Check(int64(r.Training.MemoryLimit)); err != nil {
+	if err := mem.Check(r.Training.MemoryBudget()); err != nil {
 		return nil, err
 	}
 

@@ -2,6 +2,7 @@ package recipe
 
 import (
 	"fmt"
+	"math"
 	"reflect"
 	"regexp"
 	"sort"
@@ -76,6 +77,9 @@ func checkScalar(v reflect.Value, tag reflect.StructTag) string {
 		x = float64(v.Int())
 	case v.CanFloat():
 		x = v.Float()
+		if math.IsInf(x, 0) || math.IsNaN(x) {
+			return fmt.Sprintf("%s is not a finite number", fmtNum(v))
+		}
 	default:
 		return ""
 	}

@@ -105,15 +105,11 @@ func (r *Recipe) fillDerived() {
 // Steps is the number of optimizer steps: training.steps, or
 // training.tokens divided by the tokens of one step, rounded up.
 func (r *Recipe) Steps() int {
-	t := &r.Training
-	if t.Steps > 0 || t.Tokens <= 0 {
-		return t.Steps
+	n := r.steps64()
+	if n > MaxSteps {
+		return 0 // Validate reports it
 	}
-	per := int64(t.BatchSize) * int64(t.GradAccum) * int64(r.Data.SeqLen)
-	if per <= 0 {
-		return 0
-	}
-	return int((t.Tokens + per - 1) / per)
+	return int(n)
 }
 
 // Label names a quantization method in reports and in gates.methods: the

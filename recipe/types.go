@@ -175,9 +175,9 @@ type Training struct {
 	Seed            int64      `json:"seed" default:"1" doc:"Seed of initialisation and data order."`
 	CheckpointEvery int        `json:"checkpoint_every" default:"200" min:"1" doc:"Write a checkpoint every this many steps (and at the end)."`
 	EvalEvery       int        `json:"eval_every" default:"200" min:"1" doc:"Evaluate validation perplexity every this many steps (and at the end)."`
-	MemoryLimit     ByteSize   `json:"memory_limit" min:"0" doc:"Refuse to start when the memory estimate exceeds this, e.g. 8GiB. 0: no limit."`
+	MemoryLimit     ByteSize   `json:"memory_limit" min:"0" doc:"Refuse to start when the memory estimate exceeds this, e.g. 8GiB. 0: the machine's memory (or the cgroup's limit when lower)."`
 	Device          string     `json:"device" default:"cpu" pattern:"^(cpu|cuda(:[0-9]+)?)$" patterndoc:"cpu or cuda:N" doc:"cpu or cuda:N."`
-	Threads         int        `json:"threads" min:"0" doc:"CPU threads. 0: all cores."`
+	Threads         int        `json:"threads" min:"0" doc:"CPU threads, at most 4 per core. 0: all cores."`
 }
 
 // Optimizer is AdamW with decoupled weight decay.

@@ -32,6 +32,7 @@ func (r *Recipe) Validate(ctx ValidateContext) error {
 	r.checkStudent(errs)
 	r.checkDistillation(errs)
 	r.checkTraining(errs)
+	r.checkProducts(errs)
 	r.checkEvaluation(errs)
 	r.checkQuantization(errs)
 	r.checkCalibration(errs)

@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/distill-dev/distill/kernels"
 )
 
 // stories260K is the shape of ../shared/data/stories260K (see its README).
@@ -88,6 +90,24 @@ func TestValidateErrors(t *testing.T) {
 			[]string{"6:34: gates.methods.q8_0.kl_max: -1 must be >= 0"}},
 		{"grad_accum 0", "teacher: {path: t.bin}\ndata: {train: train.txt}\nstudent: {}\ntraining: {steps: 1, grad_accum: 0}\n",
 			[]string{"4:34: training.grad_accum: 0 must be >= 1"}},
+
+		// Non-finite floats and overflowing products (issue 10).
+		{"lr .inf", "teacher: {path: t.bin}\ndata: {train: train.txt}\nstudent: {}\ntraining: {steps: 1, optimizer: {lr: .inf}}\n",
+			[]string{"4:38: training.optimizer.lr: +Inf is not a finite number"}},
+		{"temperature .nan", "distillation: {temperature: .nan}\n", []string{"5:29: distillation.temperature: NaN is not a finite number"}},
+		{"gate -.inf", "gates: {kl_max: -.inf}\n", []string{"5:17: gates.kl_max: -Inf is not a finite number"}},
+		{"batch_size 2^63-1", "teacher: {path: t.bin}\ndata: {train: train.txt}\nstudent: {}\ntraining: {steps: 1, batch_size: 9223372036854775807}\n",
+			[]string{"4:34: training.batch_size: 9223372036854775807 sequences of 256 tokens per micro-batch exceed 4294967296 tokens"}},
+		{"grad_accum 2^62", "teacher: {path: t.bin}\ndata: {train: train.txt}\nstudent: {}\ntraining: {steps: 1, grad_accum: 4611686018427387904}\n",
+			[]string{"4:34: training.grad_accum: 4611686018427387904 micro-batches of 2048 tokens per step exceed 1099511627776 tokens"}},
+		{"tokens 2^63-1", "teacher: {path: t.bin}\ndata: {train: train.txt}\nstudent: {}\ntraining: {tokens: 9223372036854775807}\n",
+			[]string{"4:20: training.tokens: 4503599627370496 optimizer steps are more than 2147483648"}},
+		{"steps 2^40", "teacher: {path: t.bin}\ndata: {train: train.txt}\nstudent: {}\ntraining: {steps: 1099511627776}\n",
+			[]string{"4:19: training.steps: 1099511627776 optimizer steps are more than 2147483648"}},
+		{"calibration_batches 2^63-1", "teacher: {path: t.bin}\ndata: {train: train.txt}\nstudent: {init: importance, calibration_batches: 9223372036854775807}\ntraining: {steps: 1}\n",
+			[]string{"3:50: student.calibration_batches: 9223372036854775807 batches of 2048 tokens exceed 1099511627776 calibration tokens"}},
+		{"threads 100000", "teacher: {path: t.bin}\ndata: {train: train.txt}\nstudent: {}\ntraining: {steps: 1, threads: 100000}\n",
+			[]string{"4:31: training.threads: " + kernels.CheckThreads("threads", 100000).Error()}},
 
 		// Data.
 		{"split with validation file", "teacher: {path: t.bin}\ndata: {train: train.txt, validation: valid.txt, validation_split: 0.1}\nstudent: {}\ntraining: {steps: 1}\n",

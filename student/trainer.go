@@ -167,6 +167,9 @@ func NewTrainer(b kernels.Backend, teacher *model.Model, master *model.ParamBloc
 		if data.SeqLen > teacher.Config.MaxSeqLen {
 			return nil, fmt.Errorf("student: seq_len %d exceeds the teacher's max_seq_len %d", data.SeqLen, teacher.Config.MaxSeqLen)
 		}
+		if o.TopK > teacher.Config.VocabSize {
+			return nil, fmt.Errorf("student: top_k %d exceeds the teacher's vocabulary of %d tokens", o.TopK, teacher.Config.VocabSize)
+		}
 	} else {
 		teacher = nil
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/distill-dev/distill/checkpoint"
 	"github.com/distill-dev/distill/internal/atomicfile"
 	"github.com/distill-dev/distill/internal/progress"
+	"github.com/distill-dev/distill/internal/sysmem"
 	"github.com/distill-dev/distill/kernels"
 	"github.com/distill-dev/distill/model"
 	"github.com/distill-dev/distill/student"
@@ -68,7 +69,7 @@ func trainCommand(e *env) *cli.Command {
 			// Outputs and limits.
 			&cli.StringFlag{Name: "metrics", Usage: "per-step metrics JSONL (default OUT/metrics.jsonl)"},
 			&cli.IntFlag{Name: "checkpoint-every", Value: 500, Usage: "checkpoint every N steps (and at the end)"},
-			&cli.StringFlag{Name: "memory-limit", Usage: "refuse to train when the estimated memory exceeds this, e.g. 8GiB, 512MiB"},
+			&cli.StringFlag{Name: "memory-limit", Usage: "refuse to train when the estimated memory exceeds this, e.g. 8GiB, 512MiB (default: the machine's or cgroup's memory)"},
 		),
 		Action: func(c *cli.Context) error {
 			if err := oneArg(c, "TEACHER"); err != nil {
@@ -208,6 +209,9 @@ func runTrain(e *env, c *cli.Context) error {
 	limit, err := parseBytes(c.String("memory-limit"))
 	if err != nil {
 		return fmt.Errorf("--memory-limit: %w", err)
+	}
+	if limit == 0 {
+		limit = sysmem.Limit() // the machine's (or the cgroup's) memory
 	}
 	layers, err := parseLayers(c.String("layers"))
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"os"
 	"runtime"
 	"sort"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -74,11 +75,61 @@ func main() {
 func run(args []string, stdout, stderr io.Writer, hooks modelHooks) int {
 	e := &env{stdout: stdout, stderr: stderr, models: hooks}
 	app := newApp(e)
-	err := app.Run(hoistFlags(app, args))
+	err := runApp(app, hoistFlags(app, args))
 	if err != nil {
 		fmt.Fprintf(stderr, "distill: %v\n", err)
 	}
 	return exitCode(err)
+}
+
+// runApp runs the app, turning a package's argument-check panic (a
+// "kernels: ..." or "model: ..." message: a caller mistake the command
+// should have refused before) into an error naming the command, the last
+// line of defence that keeps a stack trace from the user. Other panics
+// (runtime errors) propagate.
+func runApp(app *cli.App, args []string) (err error) {
+	defer func() {
+		p := recover()
+		if p == nil {
+			return
+		}
+		msg := fmt.Sprint(p)
+		if pe, ok := p.(error); ok {
+			msg = pe.Error()
+		}
+		pkg, _, _ := strings.Cut(msg, ":")
+		if !argumentPanicPackages[pkg] {
+			panic(p)
+		}
+		cmd := "distill"
+		if len(args) > 1 {
+			if c := app.Command(commandName(app, args)); c != nil {
+				cmd += " " + c.Name
+			}
+		}
+		err = fmt.Errorf("%s: these arguments reached a kernel that refused them (%s): check the flags' values against the model, and please report this as a bug", cmd, msg)
+	}()
+	return app.Run(args)
+}
+
+// argumentPanicPackages are the packages whose panics are argument checks.
+var argumentPanicPackages = map[string]bool{"kernels": true, "kernels/cpu": true, "kernels/cuda": true, "model": true, "student": true}
+
+// commandName is the first argument after the global flags (hoistFlags has
+// moved them in front).
+func commandName(app *cli.App, args []string) string {
+	for i := 1; i < len(args); i++ {
+		a := args[i]
+		if len(a) > 1 && a[0] == '-' {
+			name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+			if f := findFlag(app.Flags, name); f != nil && !hasValue && takesValue(f) {
+				i++
+			}
+			continue
+		}
+		return a
+	}
+	return ""
 }
 
 func newApp(e *env) *cli.App {
@@ -97,8 +148,8 @@ func newApp(e *env) *cli.App {
 		Before: func(c *cli.Context) error {
 			e.device = c.String("device")
 			e.threads = c.Int("threads")
-			if e.threads < 0 {
-				return fmt.Errorf("--threads %d is negative", e.threads)
+			if err := checkThreads(e.threads); err != nil {
+				return err
 			}
 			if e.threads > 0 {
 				runtime.GOMAXPROCS(e.threads)
@@ -117,6 +168,16 @@ func newApp(e *env) *cli.App {
 	for _, mk := range commands {
 		c := mk(e)
 		c.OnUsageError = usageError
+		if before := c.Before; before != nil {
+			c.Before = func(ctx *cli.Context) error {
+				if err := checkFlags(ctx); err != nil {
+					return err
+				}
+				return before(ctx)
+			}
+		} else {
+			c.Before = checkFlags
+		}
 		app.Commands = append(app.Commands, c)
 	}
 	sort.Slice(app.Commands, func(i, j int) bool { return app.Commands[i].Name < app.Commands[j].Name })

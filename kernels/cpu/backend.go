@@ -20,6 +20,9 @@ func init() {
 		if err != nil || n < 0 {
 			return nil, fmt.Errorf("kernels/cpu: device %q: thread count %q is not a non-negative integer", device, arg)
 		}
+		if err := kernels.CheckThreads("kernels/cpu: device "+device+": threads", n); err != nil {
+			return nil, err
+		}
 		return New(n), nil
 	})
 }
