@@ -45,7 +45,7 @@ func ggufCheckpoint(path string, f *gguf.File) (*checkpoint, error) {
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint: %s: %w", path, err)
 	}
-	ck := &checkpoint{format: FormatGGUF, file: path, cfg: cfg, src: &model.MapSource{Name: path}}
+	ck := &checkpoint{format: FormatGGUF, file: path, cfg: cfg, src: &model.MapSource{Name: path}, end: ggufEndIDs(meta)}
 	for i := range f.Tensors() {
 		t := &f.Tensors()[i]
 		dt, dtErr := ck.record(t.Name, t.Shape, t.Type.String(), t)

@@ -151,22 +151,12 @@ func deref[T any](p *T, def T) T {
 	return *p
 }
 
-// tokenID reads bos/eos_token_id: null/absent (-1), a number, or a list
-// (the first entry is used, as generation stops at any of them in HF).
+// tokenID reads bos/eos_token_id as one id: -1 when absent, the first
+// entry of a list (generation stops at any of them: Loaded.EndIDs).
 func tokenID(raw json.RawMessage) (int32, error) {
-	if len(raw) == 0 || string(raw) == "null" {
-		return -1, nil
-	}
-	var id int32
-	if err := json.Unmarshal(raw, &id); err == nil {
-		return id, nil
-	}
-	var ids []int32
-	if err := json.Unmarshal(raw, &ids); err != nil {
-		return 0, fmt.Errorf("want an integer or a list of integers, got %s", raw)
-	}
-	if len(ids) == 0 {
-		return -1, nil
+	ids, err := tokenIDs(raw)
+	if err != nil || len(ids) == 0 {
+		return -1, err
 	}
 	return ids[0], nil
 }

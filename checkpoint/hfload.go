@@ -23,11 +23,15 @@ func openHF(dir string) (*checkpoint, error) {
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint: %s: %w", cfgPath, err)
 	}
+	end, err := hfEndIDs(dir, js)
+	if err != nil {
+		return nil, err
+	}
 	f, err := safetensors.Open(dir)
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
-	ck := &checkpoint{format: FormatSafetensors, file: f.Path(), cfg: cfg, close: f.Close}
+	ck := &checkpoint{format: FormatSafetensors, file: f.Path(), cfg: cfg, end: end, close: f.Close}
 	var hts []model.HostTensor
 	for i := range f.Tensors() {
 		t := &f.Tensors()[i]

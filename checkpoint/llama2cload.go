@@ -25,7 +25,7 @@ func openLlama2C(path string) (*checkpoint, error) {
 		f.Close()
 		return nil, fmt.Errorf("checkpoint: %s: %w", path, err)
 	}
-	ck := &checkpoint{format: FormatLlama2C, file: path, cfg: cfg, src: &model.MapSource{Name: path}, close: f.Close}
+	ck := &checkpoint{format: FormatLlama2C, file: path, cfg: cfg, src: &model.MapSource{Name: path}, end: llama2cEndIDs(cfg.BOS), close: f.Close}
 	for _, t := range f.Tensors() {
 		ck.src.Add(model.HostTensor{Name: t.Name, DType: kernels.F32, Shape: t.Shape, Data: t.Data})
 		ck.tensors = append(ck.tensors, TensorInfo{Name: t.Name, FileType: "F32", DType: kernels.F32, Supported: true, Shape: t.Shape, Bytes: int64(len(t.Data))})

@@ -26,6 +26,9 @@ type Loaded struct {
 	Path      string
 	Format    string
 	Config    model.Config
+	// EndIDs are the tokens that end a generated text, as the format
+	// defines them (see endids.go); generation stops after one.
+	EndIDs []int32
 
 	close func() error // releases the memory-mapped file, if any
 }
@@ -90,7 +93,7 @@ func Load(path string, b kernels.Backend, opts LoadOptions) (*Loaded, error) {
 		ck.closeFile()
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
-	return &Loaded{Model: m, Tokenizer: tok, Path: path, Format: ck.format, Config: ck.cfg, close: ck.closeFile}, nil
+	return &Loaded{Model: m, Tokenizer: tok, Path: path, Format: ck.format, Config: ck.cfg, EndIDs: ck.end, close: ck.closeFile}, nil
 }
 
 // checkpoint is a checkpoint file opened and mapped onto canonical tensor
@@ -107,6 +110,7 @@ type checkpoint struct {
 	fileName func(canon string) string
 	// tok loads the tokenizer that goes with the checkpoint; nil when none.
 	tok   func() (tokenizer.Tokenizer, error)
+	end   []int32 // end-of-text ids
 	close func() error
 }
 

@@ -96,7 +96,7 @@ func TestStories260KParity(t *testing.T) {
 			}
 			t.Logf("%s: max |logit - float64 reference| = %.3g", tc.file, worst)
 			n := len(ref.Tokens) - len(ref.PromptIDs) - 1
-			ids, text, err := generate.Text(tt.Model, tt.Tokenizer, ref.Prompt, generate.Options{MaxTokens: n, IgnoreEOS: true}, nil)
+			ids, text, _, err := generate.Text(tt.Model, tt.Tokenizer, ref.Prompt, generate.Options{MaxTokens: n, IgnoreEOS: true}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -158,7 +158,7 @@ func TestGPT2GenerateRealTokenizer(t *testing.T) {
 	}
 	defer tt.Close()
 	var pieces string
-	ids, text, err := generate.Text(tt.Model, tt.Tokenizer, "Hello world", generate.Options{MaxTokens: 40, Temperature: 5, Seed: 1, IgnoreEOS: true},
+	ids, text, _, err := generate.Text(tt.Model, tt.Tokenizer, "Hello world", generate.Options{MaxTokens: 40, Temperature: 5, Seed: 1, IgnoreEOS: true},
 		func(p string) { pieces += p })
 	if err != nil {
 		t.Fatal(err)

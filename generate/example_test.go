@@ -18,7 +18,7 @@ func ExampleText() {
 		log.Fatal(err)
 	}
 	defer t.Close()
-	_, text, err := generate.Text(t.Model, t.Tokenizer, "Once upon a time", generate.Options{MaxTokens: 60},
+	_, text, _, err := generate.Text(t.Model, t.Tokenizer, "Once upon a time", generate.Options{MaxTokens: 60, Stop: t.EndIDs},
 		func(piece string) { fmt.Fprint(os.Stderr, piece) })
 	if err != nil {
 		log.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 
 	"github.com/distill-dev/distill/model"
@@ -18,7 +19,11 @@ type Options struct {
 	Temperature float32 // 0 = greedy (argmax)
 	TopP        float32 // nucleus sampling mass in (0, 1); 0 or >= 1 disables it
 	Seed        uint64  // seed of the PCG generator; same seed, same text
-	IgnoreEOS   bool    // keep generating after EOS instead of stopping
+	// Stop are the end-of-text ids: generation stops after emitting one
+	// (checkpoint.Loaded.EndIDs gives a checkpoint's own). Nil in Text
+	// means the tokenizer's EOS; nil in IDs means none.
+	Stop      []int32
+	IgnoreEOS bool // keep generating after an end-of-text id (benchmarks)
 	// NoBOS suppresses the BOS token that is otherwise prepended when the
 	// tokenizer's format asks for it (llama2.c, Llama).
 	NoBOS bool
@@ -28,6 +33,15 @@ type Options struct {
 	// tokenizer cannot decode.
 	VocabLimit int
 }
+
+// Stop says why generation stopped.
+type Stop string
+
+const (
+	StopEOS       Stop = "eos"        // the model emitted an end-of-text id (Options.Stop)
+	StopMaxTokens Stop = "max_tokens" // Options.MaxTokens new tokens were generated
+	StopContext   Stop = "context"    // the model's context is full
+)
 
 // PromptIDs returns the ids Text feeds for prompt: its tokens, after BOS
 // when the tokenizer's format prepends one (llama2.c, Llama) and
@@ -39,12 +53,15 @@ func PromptIDs(tok tokenizer.Tokenizer, prompt string, opts Options) []int32 {
 // Text continues prompt with model m and its tokenizer tok. It returns every token id of
 // the sequence (BOS if any, the prompt, then the generated tokens) and the
 // decoded text of the whole sequence (prompt included, control tokens
-// omitted). onToken, when not nil, receives the text of each generated
-// token as it is produced. It uses a KV cache, so each step costs one
-// token's forward pass.
-func Text(m *model.Model, tok tokenizer.Tokenizer, prompt string, opts Options, onToken func(piece string)) (ids []int32, text string, err error) {
+// omitted), and why it stopped. onToken, when not nil, receives the text
+// of each generated token as it is produced. It uses a KV cache, so each
+// step costs one token's forward pass.
+func Text(m *model.Model, tok tokenizer.Tokenizer, prompt string, opts Options, onToken func(piece string)) (ids []int32, text string, stop Stop, err error) {
 	if m == nil || tok == nil {
-		return nil, "", errors.New("generate: Text needs a model and a tokenizer")
+		return nil, "", "", errors.New("generate: Text needs a model and a tokenizer")
+	}
+	if opts.Stop == nil && tok.EOS() >= 0 {
+		opts.Stop = []int32{tok.EOS()}
 	}
 	ids = PromptIDs(tok, prompt, opts)
 	if opts.VocabLimit <= 0 || opts.VocabLimit > tok.VocabSize() {
@@ -54,11 +71,11 @@ func Text(m *model.Model, tok tokenizer.Tokenizer, prompt string, opts Options, 
 	if onToken != nil {
 		emit = func(prev, id int32) { onToken(tok.DecodeToken(prev, id)) }
 	}
-	ids, err = IDs(m, ids, tok.EOS(), opts, emit)
+	ids, stop, err = IDs(m, ids, opts, emit)
 	if err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
-	return ids, tok.Decode(ids), nil
+	return ids, tok.Decode(ids), stop, nil
 }
 
 // addsBOS reports whether tok's format prepends BOS (llama2.c and
@@ -71,28 +88,28 @@ func addsBOS(tok tokenizer.Tokenizer) bool {
 }
 
 // IDs continues the token sequence prompt with m and returns prompt
-// followed by the new tokens. eos < 0 disables stopping at EOS. emit, when
-// not nil, is called with (previous id, new id) for each new token.
-func IDs(m *model.Model, prompt []int32, eos int32, opts Options, emit func(prev, id int32)) ([]int32, error) {
+// followed by the new tokens, and why it stopped. emit, when not nil, is
+// called with (previous id, new id) for each new token.
+func IDs(m *model.Model, prompt []int32, opts Options, emit func(prev, id int32)) ([]int32, Stop, error) {
 	if len(prompt) == 0 {
-		return nil, errors.New("generate: empty prompt (no BOS and no text)")
+		return nil, "", errors.New("generate: empty prompt (no BOS and no text)")
 	}
 	maxT := m.MaxSeqLen()
 	if len(prompt) >= maxT {
-		return nil, fmt.Errorf("generate: prompt of %d tokens leaves no room in the context of %d", len(prompt), maxT)
+		return nil, "", fmt.Errorf("generate: prompt of %d tokens leaves no room in the context of %d", len(prompt), maxT)
 	}
 	if opts.Temperature < 0 || math.IsNaN(float64(opts.Temperature)) {
-		return nil, fmt.Errorf("generate: temperature %g must be >= 0", opts.Temperature)
+		return nil, "", fmt.Errorf("generate: temperature %g must be >= 0", opts.Temperature)
 	}
 	V := m.VocabSize()
 	for i, id := range prompt {
 		if id < 0 || int(id) >= V {
-			return nil, fmt.Errorf("generate: prompt token %d (position %d) outside the vocabulary [0, %d)", id, i, V)
+			return nil, "", fmt.Errorf("generate: prompt token %d (position %d) outside the vocabulary [0, %d)", id, i, V)
 		}
 	}
-	n := opts.MaxTokens
+	n, stop := opts.MaxTokens, StopMaxTokens
 	if n <= 0 || len(prompt)+n > maxT {
-		n = maxT - len(prompt)
+		n, stop = maxT-len(prompt), StopContext
 	}
 	if opts.VocabLimit > 0 && opts.VocabLimit < V {
 		V = opts.VocabLimit
@@ -113,12 +130,12 @@ func IDs(m *model.Model, prompt []int32, eos int32, opts Options, emit func(prev
 		if emit != nil {
 			emit(prev, next)
 		}
-		if next == eos && !opts.IgnoreEOS {
-			break
+		if !opts.IgnoreEOS && slices.Contains(opts.Stop, next) {
+			return ids, StopEOS, nil
 		}
 		feed = ids[len(ids)-1:]
 	}
-	return ids, nil
+	return ids, stop, nil
 }
 
 // sampler picks the next token from logits: argmax at temperature 0, else

@@ -37,7 +37,7 @@ func tinyTeacher(t testing.TB) *tinyModel {
 func TestGenerateGreedyMatchesFullForward(t *testing.T) {
 	tt := tinyTeacher(t)
 	var pieces []string
-	ids, text, err := Text(tt.Model, tt.Tokenizer, "the tea", Options{MaxTokens: 20, IgnoreEOS: true}, func(p string) { pieces = append(pieces, p) })
+	ids, text, _, err := Text(tt.Model, tt.Tokenizer, "the tea", Options{MaxTokens: 20, IgnoreEOS: true}, func(p string) { pieces = append(pieces, p) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestGenerateSeeded(t *testing.T) {
 	tt := tinyTeacher(t)
 	gen := func(o Options) []int32 {
 		o.MaxTokens, o.IgnoreEOS = 30, true
-		ids, _, err := Text(tt.Model, tt.Tokenizer, "a", o, nil)
+		ids, _, _, err := Text(tt.Model, tt.Tokenizer, "a", o, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -96,14 +96,14 @@ func TestGenerateSeeded(t *testing.T) {
 func TestGenerateIDsStopsAtEOS(t *testing.T) {
 	tt := tinyTeacher(t)
 	prompt := []int32{1, 270, 280}
-	all, err := IDs(tt.Model, prompt, -1, Options{MaxTokens: 5}, nil)
-	if err != nil {
-		t.Fatal(err)
+	all, why, err := IDs(tt.Model, prompt, Options{MaxTokens: 5}, nil)
+	if err != nil || why != StopMaxTokens {
+		t.Fatalf("%v, %v", why, err)
 	}
-	stop := all[len(prompt)+1] // pretend the second new token is EOS
-	got, err := IDs(tt.Model, prompt, stop, Options{MaxTokens: 5}, nil)
-	if err != nil {
-		t.Fatal(err)
+	stop := all[len(prompt)+1] // pretend the second new token ends the text
+	got, why, err := IDs(tt.Model, prompt, Options{MaxTokens: 5, Stop: []int32{299, stop}}, nil)
+	if err != nil || why != StopEOS {
+		t.Fatalf("%v, %v", why, err)
 	}
 	end := len(prompt)
 	for all[end] != stop {
@@ -112,9 +112,13 @@ func TestGenerateIDsStopsAtEOS(t *testing.T) {
 	if want := all[:end+1]; !slices.Equal(got, want) {
 		t.Errorf("stopping at %d: got %v, want %v", stop, got, want)
 	}
+	// IgnoreEOS goes on past it.
+	if got, why, err := IDs(tt.Model, prompt, Options{MaxTokens: 5, Stop: []int32{stop}, IgnoreEOS: true}, nil); err != nil || why != StopMaxTokens || !slices.Equal(got, all) {
+		t.Errorf("IgnoreEOS: %v (%s, %v), want %v", got, why, err, all)
+	}
 	// Filling the context: MaxTokens 0 generates until MaxSeqLen.
-	full, err := IDs(tt.Model, prompt, -1, Options{}, nil)
-	if err != nil || len(full) != tt.Model.MaxSeqLen() {
+	full, why, err := IDs(tt.Model, prompt, Options{}, nil)
+	if err != nil || len(full) != tt.Model.MaxSeqLen() || why != StopContext {
 		t.Errorf("until full: %d tokens, err %v; want %d", len(full), err, tt.Model.MaxSeqLen())
 	}
 	for _, bad := range []struct {
@@ -127,7 +131,7 @@ func TestGenerateIDsStopsAtEOS(t *testing.T) {
 		{make([]int32, 64), Options{}, "no room"},
 		{prompt, Options{Temperature: -1}, "temperature"},
 	} {
-		if _, err := IDs(tt.Model, bad.ids, -1, bad.opts, nil); err == nil || !strings.Contains(err.Error(), bad.want) {
+		if _, _, err := IDs(tt.Model, bad.ids, bad.opts, nil); err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("IDs(%v, %+v) err = %v, want %q", bad.ids, bad.opts, err, bad.want)
 		}
 	}

@@ -64,14 +64,14 @@ func fakeHooks() modelHooks {
 				return nil, errors.New("open " + path + ": no such file")
 			}
 			return &loadedModel{LM: lm, Tok: byteTok{}, Path: path, Format: "fake", Params: 1234,
-				Generate: func(prompt string, o genOptions, onPiece func(string)) ([]int32, []int32, error) {
+				Generate: func(prompt string, o genOptions, onPiece func(string)) ([]int32, []int32, string, error) {
 					var out []int32
 					for i := range o.MaxTokens {
 						id := int32('a'+i%26) + 3
 						out = append(out, id)
 						onPiece(byteTok{}.Decode([]int32{id}))
 					}
-					return byteTok{}.Encode(prompt, true, false), out, nil
+					return byteTok{}.Encode(prompt, true, false), out, "max_tokens", nil
 				}}, nil
 		},
 		inspect: func(path string) (*inspectInfo, error) {

@@ -167,7 +167,7 @@ func TestGenerate(t *testing.T) {
 	code, out, _ = runCLI(t, "generate", "flat", "--prompt", "Hi", "--max-tokens", "3", "--json", "--temperature", "0.8", "--seed", "9")
 	var r generateReport
 	decodeJSON(t, out, &r)
-	if code != 0 || r.Text != "abc" || len(r.IDs) != 3 || !reflect.DeepEqual(r.PromptIDs, []int32{1, 'H' + 3, 'i' + 3}) || r.Options.Seed != 9 || r.Options.Temperature != 0.8 {
+	if code != 0 || r.Text != "abc" || len(r.IDs) != 3 || !reflect.DeepEqual(r.PromptIDs, []int32{1, 'H' + 3, 'i' + 3}) || r.Options.Seed != 9 || r.Options.Temperature != 0.8 || r.StopReason != "max_tokens" {
 		t.Errorf("generate --json: %+v", r)
 	}
 }

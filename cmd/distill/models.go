@@ -20,8 +20,9 @@ type loadedModel struct {
 	Params int64
 	// Generate continues prompt (BOS prepended as the tokenizer's format
 	// asks) and calls onPiece with the text of each new token as it is
-	// produced. It returns the prompt's ids and the generated ids.
-	Generate func(prompt string, o genOptions, onPiece func(string)) (promptIDs, ids []int32, err error)
+	// produced. It returns the prompt's ids, the generated ids and why
+	// generation stopped ("eos", "max_tokens" or "context").
+	Generate func(prompt string, o genOptions, onPiece func(string)) (promptIDs, ids []int32, stop string, err error)
 	Close    func() error // may be nil
 }
 
@@ -31,6 +32,7 @@ type genOptions struct {
 	Temperature float64 `json:"temperature"` // 0 = greedy
 	TopP        float64 `json:"top_p"`       // 1 = no nucleus cut
 	Seed        uint64  `json:"seed"`
+	IgnoreEOS   bool    `json:"ignore_eos"` // go on past the model's end-of-text tokens
 }
 
 // inspectInfo describes a checkpoint without running it.

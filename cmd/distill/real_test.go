@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/distill-dev/distill/internal/formattest"
@@ -56,6 +57,32 @@ func TestRealGenerateGreedy(t *testing.T) {
 	decodeJSON(t, runReal(t, "generate", bin, "--prompt", ref.Prompt, "--max-tokens", "60", "--json"), &r)
 	if !reflect.DeepEqual(r.PromptIDs, ref.Tokens[:5]) || !reflect.DeepEqual(r.IDs, ref.Tokens[5:]) || ref.Prompt+r.Text != ref.Text {
 		t.Errorf("generate: prompt ids %v ids %v text %q;\nwant %v %v %q", r.PromptIDs, r.IDs, ref.Prompt+r.Text, ref.Tokens[:5], ref.Tokens[5:], ref.Text)
+	}
+}
+
+// llama2.c models end a story by starting the next with BOS: greedy
+// generation with room for 400 tokens stops right after the first BOS and
+// says so; with --ignore-eos it goes on to the 400 tokens.
+func TestRealGenerateStopsAtEndOfText(t *testing.T) {
+	bin, gguf := stories(t)
+	var r, all generateReport
+	decodeJSON(t, runReal(t, "generate", bin, "--prompt", "Once upon a time", "--max-tokens", "400", "--json"), &r)
+	decodeJSON(t, runReal(t, "generate", bin, "--prompt", "Once upon a time", "--max-tokens", "400", "--json", "--ignore-eos"), &all)
+	const bos = 1
+	n := len(r.IDs)
+	if r.StopReason != "eos" || n == 0 || n >= 400 || r.IDs[n-1] != bos || slices.Index(r.IDs, bos) != n-1 {
+		t.Fatalf("stop %q after %d tokens (last %v)", r.StopReason, n, r.IDs[max(0, n-3):])
+	}
+	if all.StopReason != "max_tokens" || len(all.IDs) != 400 || !slices.Equal(all.IDs[:n], r.IDs) || !all.Options.IgnoreEOS {
+		t.Errorf("--ignore-eos: stop %q after %d tokens", all.StopReason, len(all.IDs))
+	}
+	t.Logf("first BOS after %d generated tokens", n)
+	// GGUF defines its own end-of-text ids (eos 2 here), which this model
+	// does not emit so soon: without BOS as a terminator it runs on.
+	var g generateReport
+	decodeJSON(t, runReal(t, "generate", gguf, "--prompt", "Once upon a time", "--max-tokens", "400", "--json"), &g)
+	if !slices.Equal(g.IDs[:n], r.IDs) {
+		t.Errorf("gguf and bin generate different tokens")
 	}
 }
 

@@ -27,15 +27,16 @@ func loadTeacher(path string, e *env) (*loadedModel, error) {
 	}
 	return &loadedModel{
 		LM: t.Model, Tok: t.Tokenizer, Path: t.Path, Format: t.Format, Params: int64(t.Model.NumParams()),
-		Generate: func(prompt string, o genOptions, onPiece func(string)) ([]int32, []int32, error) {
+		Generate: func(prompt string, o genOptions, onPiece func(string)) ([]int32, []int32, string, error) {
 			n := 0
-			ids, _, err := generate.Text(t.Model, t.Tokenizer, prompt, generate.Options{
+			ids, _, stop, err := generate.Text(t.Model, t.Tokenizer, prompt, generate.Options{
 				MaxTokens: o.MaxTokens, Temperature: float32(o.Temperature), TopP: float32(o.TopP), Seed: o.Seed,
+				Stop: t.EndIDs, IgnoreEOS: o.IgnoreEOS,
 			}, func(piece string) { n++; onPiece(piece) })
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, "", err
 			}
-			return ids[:len(ids)-n], ids[len(ids)-n:], nil
+			return ids[:len(ids)-n], ids[len(ids)-n:], string(stop), nil
 		},
 		Close: t.Close,
 	}, nil
