@@ -24,9 +24,7 @@ func inspectTeacher(t recipe.Teacher) (recipe.TeacherInfo, error) {
 	if err != nil {
 		return recipe.TeacherInfo{}, err
 	}
-	c := info.Config
-	ti := recipe.TeacherInfo{NLayers: c.NLayers, Dim: c.Dim, NHeads: c.NHeads, NKVHeads: c.NKVHeads, HiddenDim: c.HiddenDim,
-		VocabSize: c.VocabSize, MaxSeqLen: c.MaxSeqLen, TiedEmbeddings: c.TiedEmbeddings}
+	ti := recipe.TeacherInfo{Config: info.Config}
 	if t.Tokenizer != "" {
 		tok, err := tokenizer.Load(string(t.Tokenizer))
 		if err != nil {

@@ -22,7 +22,7 @@ func EstimateMemory(r *recipe.Recipe) (student.Memory, error) {
 		return student.Memory{}, err
 	}
 	s := r.Student
-	cfg, _, err := student.Config(info.Config, studentShape(s))
+	cfg, _, err := student.Resolve(info.Config, s.Shape())
 	if err != nil {
 		return student.Memory{}, err
 	}

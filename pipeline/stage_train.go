@@ -108,7 +108,7 @@ func (Train) Run(ctx context.Context, env *Env) ([]string, error) {
 		return nil, fmt.Errorf("pipeline: train: %s: %w", r.Data.Train, err)
 	}
 	s := r.Student
-	cfg, layers, err := student.Config(t.Config, studentShape(s))
+	cfg, layers, err := student.Resolve(t.Config, s.Shape())
 	if err != nil {
 		return nil, err
 	}

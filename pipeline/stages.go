@@ -6,7 +6,6 @@ import (
 	"github.com/distill-dev/distill/checkpoint"
 	"github.com/distill-dev/distill/kernels"
 	"github.com/distill-dev/distill/recipe"
-	"github.com/distill-dev/distill/student"
 )
 
 // Stages returns the recipe's pipeline: teach, train, eval, quantize (when
@@ -39,12 +38,6 @@ func teacherFiles(r *recipe.Recipe) []string {
 		f = append(f, string(r.Teacher.Tokenizer))
 	}
 	return f
-}
-
-// studentShape maps the recipe's student section onto student.Shape.
-func studentShape(s recipe.Student) student.Shape {
-	return student.Shape{EveryK: s.EveryK, Layers: s.Layers, NLayers: s.NLayers,
-		Dim: s.Dim, NHeads: s.NHeads, NKVHeads: s.NKVHeads, HiddenDim: s.HiddenDim, Init: s.Init}
 }
 
 // loadTeacher opens the recipe's device and loads the teacher with its

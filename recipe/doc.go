@@ -85,7 +85,10 @@
 // The student's depth follows DistilBERT: every_k: k keeps teacher layers
 // k-1, 2k-1, ... (every k-th counting from one); n_layers: n keeps n evenly
 // spaced layers, round(i (L-1) / (n-1)); layers lists them. Student.Resolve
-// turns these and the zero ("the teacher's") widths into a Shape.
+// turns these and the zero ("the teacher's") widths into the student's
+// model.Config with student.Resolve, the function the trainer builds the
+// student with, so validation approves exactly the model that is built; its
+// errors are reported at the student setting they name.
 //
 // # Schema and hashing
 //

@@ -60,6 +60,16 @@ func (l *errorList) add(p Pos, field, format string, args ...any) {
 	l.errs = append(l.errs, &Error{File: l.file, Pos: p, Field: field, Msg: fmt.Sprintf(format, args...)})
 }
 
+// has reports whether an error at field was collected.
+func (l *errorList) has(field string) bool {
+	for _, e := range l.errs {
+		if e.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
 // err returns the collected errors sorted by position (stable, so errors at
 // one position keep the order they were found in), or nil.
 func (l *errorList) err() error {

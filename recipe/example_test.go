@@ -3,6 +3,7 @@ package recipe_test
 import (
 	"fmt"
 
+	"github.com/distill-dev/distill/model"
 	"github.com/distill-dev/distill/recipe"
 )
 
@@ -21,10 +22,15 @@ gates: {quant_ppl_delta_max: 0.05, methods: {q8_0: {quant_ppl_delta_max: 0.005}}
 		return
 	}
 	// A stories260K-shaped teacher, as the runner's hook would report it.
-	teacher := recipe.TeacherInfo{NLayers: 5, Dim: 64, NHeads: 8, NKVHeads: 4, HiddenDim: 172, VocabSize: 512, TiedEmbeddings: true}
-	sh := r.Student.Resolve(teacher)
+	teacher := recipe.TeacherInfo{Config: model.Config{Arch: model.ArchLlama, NLayers: 5, Dim: 64, NHeads: 8, NKVHeads: 4, HiddenDim: 172,
+		VocabSize: 512, MaxSeqLen: 512, NormEps: 1e-5, RopeTheta: 10000, TiedEmbeddings: true, BOS: 1, EOS: 2}}
+	sc, layers, err := r.Student.Resolve(teacher)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println("name:", r.Name, "steps:", r.Steps(), "loss:", r.Distillation.Loss)
-	fmt.Println("student layers:", sh.Layers, "params:", sh.Params(), "of", teacher.Params())
+	fmt.Println("student layers:", layers, "params:", sc.NumParams(), "of", teacher.Config.NumParams())
 	for _, m := range r.Quantization.Methods {
 		fmt.Println(m.Label(), "delta max:", *r.Gates.ForMethod(m.Label()).QuantPPLDeltaMax)
 	}

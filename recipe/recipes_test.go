@@ -96,7 +96,7 @@ func TestQuickstartValidates(t *testing.T) {
 	write("testdata/quickstart/tokenizer.bin", "tok")
 	write("testdata/quickstart/train.txt", "a\n\nb\n")
 	write("testdata/quickstart/valid.txt", "c\n")
-	tiny := TeacherInfo{NLayers: 4, Dim: 64, NHeads: 4, NKVHeads: 4, HiddenDim: 172, VocabSize: 512, MaxSeqLen: 256, TokenizerVocab: 512}
+	tiny := TeacherInfo{Config: llama(4, 64, 4, 4, 172, 512, 256, false), TokenizerVocab: 512}
 	r, err := LoadAndValidate(filepath.Join(tmp, "recipes", "quickstart.yaml"),
 		ValidateContext{Teacher: func(Teacher) (TeacherInfo, error) { return tiny, nil }})
 	if err != nil {
@@ -127,11 +127,14 @@ func TestTinyStoriesRealTeacher(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sh := r.Student.Resolve(info)
-	if sp, tp := sh.Params(), info.Params(); 2*sp > tp {
+	sc, layers, err := r.Student.Resolve(info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sp, tp := sc.NumParams(), info.Config.NumParams(); 2*sp > tp {
 		t.Errorf("student has %d parameters, more than half the teacher's %d", sp, tp)
 	} else {
-		t.Logf("student %d layers %v, %d params; teacher %d params (%.2fx)", len(sh.Layers), sh.Layers, sp, tp, float64(sp)/float64(tp))
+		t.Logf("student %d layers %v, %d params; teacher %d params (%.2fx)", len(layers), layers, sp, tp, float64(sp)/float64(tp))
 	}
 }
 
@@ -151,8 +154,7 @@ func llama2cHeader(path string) (TeacherInfo, error) {
 	if vocab < 0 {
 		vocab = -vocab
 	}
-	return TeacherInfo{Dim: int(h[0]), HiddenDim: int(h[1]), NLayers: int(h[2]), NHeads: int(h[3]),
-		NKVHeads: int(h[4]), VocabSize: vocab, MaxSeqLen: int(h[6]), TiedEmbeddings: tied}, nil
+	return TeacherInfo{Config: llama(int(h[2]), int(h[0]), int(h[3]), int(h[4]), int(h[1]), vocab, int(h[6]), tied)}, nil
 }
 
 func TestLlamaHFValidates(t *testing.T) {
@@ -170,8 +172,7 @@ func TestLlamaHFValidates(t *testing.T) {
 	t.Setenv("HF_TEACHER", filepath.Join(tmp, "model"))
 	t.Setenv("DISTILL_DATA", filepath.Join(tmp, "data"))
 	t.Setenv("DISTILL_RUNS", filepath.Join(tmp, "runs"))
-	tinyLlama := TeacherInfo{NLayers: 22, Dim: 2048, NHeads: 32, NKVHeads: 4, HiddenDim: 5632,
-		VocabSize: 32000, MaxSeqLen: 2048, TokenizerVocab: 32000}
+	tinyLlama := TeacherInfo{Config: llama(22, 2048, 32, 4, 5632, 32000, 2048, false), TokenizerVocab: 32000}
 	r, err := LoadAndValidate(filepath.Join(root, "recipes", "llama-hf.yaml"),
 		ValidateContext{Teacher: func(Teacher) (TeacherInfo, error) { return tinyLlama, nil }})
 	if err != nil {

@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+
+	"github.com/distill-dev/distill/student"
 )
 
 // ValidateContext supplies what Validate cannot know from the recipe alone.
@@ -118,16 +120,14 @@ func (r *Recipe) checkStudent(errs *errorList) {
 		"init importance and importance activations")
 	// Shapes that are impossible whatever the teacher: checked on the
 	// values given; checkTeacher repeats them with the teacher's filled in.
-	r.checkShape(errs, Shape{Dim: s.Dim, NHeads: s.NHeads, NKVHeads: s.NKVHeads})
+	r.checkShape(errs)
 }
 
-// checkShape reports widths that do not divide; zero means unknown.
-func (r *Recipe) checkShape(errs *errorList, sh Shape) {
-	if sh.Dim > 0 && sh.NHeads > 0 && sh.Dim%sh.NHeads != 0 {
-		r.bad(errs, "student.dim", "%d is not a multiple of n_heads %d", sh.Dim, sh.NHeads)
-	}
-	if sh.NHeads > 0 && sh.NKVHeads > 0 && sh.NHeads%sh.NKVHeads != 0 {
-		r.bad(errs, "student.n_kv_heads", "n_heads %d is not a multiple of n_kv_heads %d", sh.NHeads, sh.NKVHeads)
+// checkShape reports widths the student section sets together that cannot
+// go together (student.CheckGiven); checkTeacher checks the rest.
+func (r *Recipe) checkShape(errs *errorList) {
+	for _, e := range student.ShapeErrors(student.CheckGiven(r.Student.Shape())) {
+		r.bad(errs, "student."+e.Setting, "%s", e.Msg)
 	}
 }
 

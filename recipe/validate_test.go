@@ -10,11 +10,18 @@ import (
 	"testing"
 
 	"github.com/distill-dev/distill/kernels"
+	"github.com/distill-dev/distill/model"
 )
 
 // stories260K is the shape of ../shared/data/stories260K (see its README).
-var stories260K = TeacherInfo{NLayers: 5, Dim: 64, NHeads: 8, NKVHeads: 4, HiddenDim: 172,
-	VocabSize: 512, MaxSeqLen: 512, TiedEmbeddings: true, TokenizerVocab: 512}
+var stories260K = TeacherInfo{Config: llama(5, 64, 8, 4, 172, 512, 512, true), TokenizerVocab: 512}
+
+// llama is a Llama config of the given shape with llama2.c's fixed
+// settings (model.ConfigFromLlama2C).
+func llama(layers, dim, heads, kvHeads, hidden, vocab, maxSeqLen int, tied bool) model.Config {
+	return model.Config{Arch: model.ArchLlama, Dim: dim, HiddenDim: hidden, NLayers: layers, NHeads: heads, NKVHeads: kvHeads,
+		VocabSize: vocab, MaxSeqLen: maxSeqLen, NormEps: 1e-5, RopeTheta: 10000, TiedEmbeddings: tied, BOS: 1, EOS: 2}
+}
 
 // fixtureDir makes the files the validation tests name.
 func fixtureDir(t *testing.T) string {
@@ -419,28 +426,31 @@ func withTok(t TeacherInfo, n int) TeacherInfo {
 
 func TestResolve(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		s    Student
-		want Shape
+		name   string
+		s      Student
+		layers []int
+		dim    int
+		heads  [2]int
 	}{
-		{"all layers", Student{}, Shape{Layers: []int{0, 1, 2, 3, 4}, Dim: 64, NHeads: 8, NKVHeads: 4, HiddenDim: 172}},
-		{"every 2nd", Student{EveryK: 2}, Shape{Layers: []int{1, 3}, Dim: 64, NHeads: 8, NKVHeads: 4, HiddenDim: 172}},
-		{"every 5th", Student{EveryK: 5}, Shape{Layers: []int{4}, Dim: 64, NHeads: 8, NKVHeads: 4, HiddenDim: 172}},
-		{"n_layers 3", Student{NLayers: 3}, Shape{Layers: []int{0, 2, 4}, Dim: 64, NHeads: 8, NKVHeads: 4, HiddenDim: 172}},
-		{"n_layers 2", Student{NLayers: 2}, Shape{Layers: []int{0, 4}, Dim: 64, NHeads: 8, NKVHeads: 4, HiddenDim: 172}},
-		{"n_layers 1", Student{NLayers: 1}, Shape{Layers: []int{4}, Dim: 64, NHeads: 8, NKVHeads: 4, HiddenDim: 172}},
-		{"explicit", Student{Layers: []int{0, 4}}, Shape{Layers: []int{0, 4}, Dim: 64, NHeads: 8, NKVHeads: 4, HiddenDim: 172}},
-		{"4 heads keep kv 4", Student{NHeads: 4, Dim: 32}, Shape{Layers: []int{0, 1, 2, 3, 4}, Dim: 32, NHeads: 4, NKVHeads: 4, HiddenDim: 172}},
-		{"2 heads", Student{NHeads: 2}, Shape{Layers: []int{0, 1, 2, 3, 4}, Dim: 64, NHeads: 2, NKVHeads: 2, HiddenDim: 172}},
-		{"6 heads: kv 3", Student{NHeads: 6, Dim: 48}, Shape{Layers: []int{0, 1, 2, 3, 4}, Dim: 48, NHeads: 6, NKVHeads: 3, HiddenDim: 172}},
+		{"all layers", Student{}, []int{0, 1, 2, 3, 4}, 64, [2]int{8, 4}},
+		{"every 2nd", Student{EveryK: 2}, []int{1, 3}, 64, [2]int{8, 4}},
+		{"every 5th", Student{EveryK: 5}, []int{4}, 64, [2]int{8, 4}},
+		{"n_layers 3", Student{NLayers: 3}, []int{0, 2, 4}, 64, [2]int{8, 4}},
+		{"n_layers 2", Student{NLayers: 2}, []int{0, 4}, 64, [2]int{8, 4}},
+		{"n_layers 1", Student{NLayers: 1}, []int{4}, 64, [2]int{8, 4}},
+		{"explicit", Student{Layers: []int{0, 4}}, []int{0, 4}, 64, [2]int{8, 4}},
+		{"4 heads keep kv 4", Student{NHeads: 4, Dim: 32}, []int{0, 1, 2, 3, 4}, 32, [2]int{4, 4}},
+		{"2 heads", Student{NHeads: 2}, []int{0, 1, 2, 3, 4}, 64, [2]int{2, 2}},
+		{"6 heads: kv 3", Student{NHeads: 6, Dim: 48}, []int{0, 1, 2, 3, 4}, 48, [2]int{6, 3}},
 	} {
-		tc.want.VocabSize, tc.want.TiedEmbeddings = 512, true
-		if got := tc.s.Resolve(stories260K); !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("%s: got %+v, want %+v", tc.name, got, tc.want)
+		c, layers, err := tc.s.Resolve(stories260K)
+		if err != nil || !reflect.DeepEqual(layers, tc.layers) || c.Dim != tc.dim || [2]int{c.NHeads, c.NKVHeads} != tc.heads ||
+			c.HiddenDim != 172 || c.VocabSize != 512 || !c.TiedEmbeddings || c.NLayers != len(tc.layers) {
+			t.Errorf("%s: got layers %v, %v, %v; want layers %v, dim %d, heads %v", tc.name, layers, c, err, tc.layers, tc.dim, tc.heads)
 		}
 	}
 	// stories260K's parameter count is known exactly from its README.
-	if got := stories260K.Params(); got != 264128-2*512*4 { // minus the two unused RoPE tables
+	if got := stories260K.Config.NumParams(); got != 264128-2*512*4 { // minus the two unused RoPE tables
 		t.Errorf("stories260K params = %d", got)
 	}
 }

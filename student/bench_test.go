@@ -39,7 +39,7 @@ func BenchmarkKDStep(b *testing.B) {
 			if err := tp.Set(be, model.RandomParams(tc, 1)); err != nil {
 				b.Fatal(err)
 			}
-			sc, layers, err := Config(tc, Shape{Dim: 384, HiddenDim: 1024, NHeads: 6, NKVHeads: 6, NLayers: 6})
+			sc, layers, err := Resolve(tc, Shape{Dim: 384, HiddenDim: 1024, NHeads: 6, NKVHeads: 6, NLayers: 6})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -1,7 +1,6 @@
 package student
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -16,100 +15,6 @@ const (
 	InitTeacherLayers = "teacher_layers" // copy the chosen teacher layers
 	InitRandom        = "random"         // scaled random init
 )
-
-// Shape describes a student relative to its teacher. Zero widths mean the
-// teacher's. At most one of EveryK, Layers and NLayers picks the depth; with
-// none the student keeps every layer.
-type Shape struct {
-	EveryK    int   // keep teacher layers k-1, 2k-1, ... (DistilBERT)
-	Layers    []int // explicit, increasing teacher layer indices
-	NLayers   int   // evenly spaced teacher layers, first and last included
-	Dim       int
-	NHeads    int
-	NKVHeads  int
-	HiddenDim int
-	Init      string // InitTeacherLayers (default), InitImportance or InitRandom
-}
-
-// SelectLayers returns the teacher layers a student of shape s keeps
-// (teacher depth n).
-func SelectLayers(n int, s Shape) ([]int, error) {
-	set := 0
-	for _, on := range []bool{s.EveryK > 0, len(s.Layers) > 0, s.NLayers > 0} {
-		if on {
-			set++
-		}
-	}
-	if set > 1 {
-		return nil, errors.New("student: set at most one of every_k, layers and n_layers")
-	}
-	var out []int
-	switch {
-	case s.EveryK > 0:
-		for l := s.EveryK - 1; l < n; l += s.EveryK {
-			out = append(out, l)
-		}
-		if len(out) == 0 {
-			return nil, fmt.Errorf("student: every_k %d keeps no layer of a %d-layer teacher", s.EveryK, n)
-		}
-	case len(s.Layers) > 0:
-		for i, l := range s.Layers {
-			if l < 0 || l >= n || (i > 0 && l <= s.Layers[i-1]) {
-				return nil, fmt.Errorf("student: layers %v must be increasing indices in [0, %d)", s.Layers, n)
-			}
-		}
-		out = append(out, s.Layers...)
-	case s.NLayers > 0:
-		if s.NLayers > n {
-			return nil, fmt.Errorf("student: n_layers %d exceeds the teacher's %d", s.NLayers, n)
-		}
-		if s.NLayers == 1 {
-			return []int{n - 1}, nil
-		}
-		for i := range s.NLayers {
-			out = append(out, int(math.Round(float64(i*(n-1))/float64(s.NLayers-1))))
-		}
-	default:
-		for l := range n {
-			out = append(out, l)
-		}
-	}
-	return out, nil
-}
-
-// Config returns the student's config: the teacher's with the overrides of
-// s and the depth of the selected layers. The vocabulary, tokenizer ids,
-// RoPE and norm settings always come from the teacher.
-func Config(teacher model.Config, s Shape) (model.Config, []int, error) {
-	layers, err := SelectLayers(teacher.NLayers, s)
-	if err != nil {
-		return model.Config{}, nil, err
-	}
-	c := teacher
-	c.NLayers = len(layers)
-	if s.Dim > 0 {
-		c.Dim = s.Dim
-	}
-	if s.HiddenDim > 0 {
-		c.HiddenDim = s.HiddenDim
-	}
-	if s.NHeads > 0 {
-		c.NHeads = s.NHeads
-		if s.NKVHeads == 0 && c.NHeads%c.NKVHeads != 0 {
-			c.NKVHeads = c.NHeads
-		}
-	}
-	if s.NKVHeads > 0 {
-		c.NKVHeads = s.NKVHeads
-	}
-	if c.Arch == model.ArchGPT2 {
-		c.NKVHeads = c.NHeads
-	}
-	if err := c.Validate(); err != nil {
-		return model.Config{}, nil, fmt.Errorf("student: %w", err)
-	}
-	return c, layers, nil
-}
 
 // CheckVocab refuses a student whose vocabulary differs from the teacher's
 // (logits of different sizes cannot be compared token by token), unless

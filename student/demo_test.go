@@ -98,7 +98,7 @@ func TestKDBeatsHardLabels(t *testing.T) {
 	}
 	train, valid := read("train.txt", trainBytes), read("valid.txt", validBytes)
 
-	cfg, layers, err := Config(tch.Config, Shape{NLayers: 2})
+	cfg, layers, err := Resolve(tch.Config, Shape{NLayers: 2})
 	if err != nil {
 		t.Fatal(err)
 	}

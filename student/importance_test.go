@@ -106,7 +106,7 @@ func TestImportanceDropsDeadParts(t *testing.T) {
 				}
 				return Build(b, cfg, teacher, layers, InitImportance, 1)
 			}
-			cfg, layers, err := Config(tc, Shape{HiddenDim: 40, Init: InitImportance})
+			cfg, layers, err := Resolve(tc, Shape{HiddenDim: 40, Init: InitImportance})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -127,7 +127,7 @@ func TestImportanceDropsDeadParts(t *testing.T) {
 			if arch == model.ArchGPT2 {
 				narrow.NKVHeads = 0
 			}
-			cfg2, layers2, err := Config(tc, narrow)
+			cfg2, layers2, err := Resolve(tc, narrow)
 			if err != nil {
 				t.Fatal(err)
 			}

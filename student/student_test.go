@@ -40,7 +40,7 @@ func randomTokens(n, v int, seed uint64) []int32 {
 	return out
 }
 
-func TestSelectLayers(t *testing.T) {
+func TestResolveLayers(t *testing.T) {
 	for _, tc := range []struct {
 		n    int
 		s    Shape
@@ -59,9 +59,11 @@ func TestSelectLayers(t *testing.T) {
 		{6, Shape{NLayers: 7}, nil, true},
 		{6, Shape{EveryK: 2, NLayers: 2}, nil, true},
 	} {
-		got, err := SelectLayers(tc.n, tc.s)
-		if (err != nil) != tc.err || !slices.Equal(got, tc.want) {
-			t.Errorf("SelectLayers(%d, %+v) = %v, %v; want %v (error %v)", tc.n, tc.s, got, err, tc.want, tc.err)
+		teacher := tinyTeacher
+		teacher.NLayers = tc.n
+		cfg, got, err := Resolve(teacher, tc.s)
+		if (err != nil) != tc.err || !slices.Equal(got, tc.want) || (err == nil && cfg.NLayers != len(got)) {
+			t.Errorf("Resolve(%d layers, %+v) = %v, %v; want %v (error %v)", tc.n, tc.s, got, err, tc.want, tc.err)
 		}
 	}
 }
@@ -69,7 +71,7 @@ func TestSelectLayers(t *testing.T) {
 func TestBuildFromTeacherLayers(t *testing.T) {
 	b := cpu.New(2)
 	teacher := newTeacher(t, b, tinyTeacher)
-	cfg, layers, err := Config(tinyTeacher, Shape{EveryK: 2})
+	cfg, layers, err := Resolve(tinyTeacher, Shape{EveryK: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +94,7 @@ func TestBuildFromTeacherLayers(t *testing.T) {
 		}
 	}
 	// A narrower student cannot copy layers; random init works.
-	small, sl, err := Config(tinyTeacher, Shape{NLayers: 2, Dim: 16, HiddenDim: 40, NHeads: 2, NKVHeads: 1})
+	small, sl, err := Resolve(tinyTeacher, Shape{NLayers: 2, Dim: 16, HiddenDim: 40, NHeads: 2, NKVHeads: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +167,7 @@ func newRunShape(t *testing.T, o Options, s Shape) *Trainer {
 	t.Helper()
 	b := cpu.New(2)
 	teacher := newTeacher(t, b, tinyTeacher)
-	cfg, layers, err := Config(tinyTeacher, s)
+	cfg, layers, err := Resolve(tinyTeacher, s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -334,7 +336,7 @@ func TestResumeSameLoss(t *testing.T) {
 }
 
 func TestEstimateMemory(t *testing.T) {
-	s, _, _ := Config(tinyTeacher, Shape{EveryK: 2})
+	s, _, _ := Resolve(tinyTeacher, Shape{EveryK: 2})
 	m := EstimateMemory(&tinyTeacher, 4, s, Options{Precision: BF16, TopK: 8}, 4, 16)
 	P := int64(s.NumParams())
 	if m.Student != 6*P || m.Gradients != 4*P || m.Optimizer != 8*P || m.Teacher != 4*int64(tinyTeacher.NumParams()) {

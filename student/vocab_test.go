@@ -32,7 +32,7 @@ func TestPaddedVocab(t *testing.T) {
 			tcfg := tinyTeacher
 			tcfg.VocabSize = tc.teacherV
 			teacher := newTeacher(t, b, tcfg)
-			cfg, _, err := Config(tcfg, Shape{EveryK: 2})
+			cfg, _, err := Resolve(tcfg, Shape{EveryK: 2})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -42,7 +42,7 @@ func trainCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "layers", Usage: "keep these teacher layers, e.g. 0,2,4"},
 			&cli.IntFlag{Name: "dim", Usage: "student width (0 = the teacher's)"},
 			&cli.IntFlag{Name: "heads", Usage: "attention heads (0 = the teacher's)"},
-			&cli.IntFlag{Name: "kv-heads", Usage: "key/value heads (0 = the teacher's)"},
+			&cli.IntFlag{Name: "kv-heads", Usage: "key/value heads (0 = the teacher's; with --heads, the most up to the teacher's that group them evenly)"},
 			&cli.IntFlag{Name: "hidden-dim", Usage: "FFN width (0 = the teacher's)"},
 			&cli.StringFlag{Name: "init", Value: student.InitTeacherLayers, Usage: "initialisation: teacher_layers, importance (slice by activation norms), random"},
 			// Optimisation.
@@ -132,6 +132,24 @@ func loadInputs(e *env, c *cli.Context) (*trainInputs, error) {
 		return fail(err)
 	}
 	return in, nil
+}
+
+// shapeFlags names the flag of each student.Shape setting.
+var shapeFlags = map[string]string{"every_k": "--every-k", "layers": "--layers", "n_layers": "--n-layers", "dim": "--dim",
+	"n_heads": "--heads", "n_kv_heads": "--kv-heads", "hidden_dim": "--hidden-dim"}
+
+// shapeFlagErrors restates student.Resolve's errors in terms of the flags.
+func shapeFlagErrors(err error) error {
+	var out []error
+	for _, e := range student.ShapeErrors(err) {
+		setting, _, _ := strings.Cut(e.Setting, "[")
+		if f, ok := shapeFlags[setting]; ok {
+			out = append(out, fmt.Errorf("%s: %s", f, e.Msg))
+		} else {
+			out = append(out, e)
+		}
+	}
+	return errors.Join(out...)
 }
 
 // parseBytes reads a size such as 8GiB, 512MiB, 2GB or 1048576.
@@ -232,9 +250,9 @@ func runTrain(e *env, c *cli.Context) error {
 	b, tch, out := in.b, in.t, c.String("out")
 	shape := student.Shape{EveryK: c.Int("every-k"), Layers: layers, NLayers: c.Int("n-layers"), Dim: c.Int("dim"),
 		NHeads: c.Int("heads"), NKVHeads: c.Int("kv-heads"), HiddenDim: c.Int("hidden-dim"), Init: c.String("init")}
-	cfg, keep, err := student.Config(tch.Config, shape)
+	cfg, keep, err := student.Resolve(tch.Config, shape)
 	if err != nil {
-		return err
+		return shapeFlagErrors(err)
 	}
 	o.TokenVocab = tch.Tokenizer.VocabSize()
 	if o.Hidden, err = hiddenOptions(c, keep); err != nil {

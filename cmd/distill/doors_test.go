@@ -1,9 +1,13 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/distill-dev/distill/model"
+	"github.com/distill-dev/distill/checkpoint/llama2c"
 )
 
 // quickstartRecipe writes a recipe over the quickstart teacher whose train
@@ -79,5 +83,75 @@ func TestCLICacheTrainsInRun(t *testing.T) {
 	runReal(t, "run", recipePath)
 	if after, err := os.Stat(manifest); err != nil || !after.ModTime().Equal(before.ModTime()) {
 		t.Errorf("the teach stage rewrote the cache of distill teach (%v)", err)
+	}
+}
+
+// gqaTeacher writes a random Llama teacher with 12 query and 4 KV heads
+// (head width 4) as a llama2.c checkpoint beside the quickstart tokenizer.
+func gqaTeacher(t *testing.T, dir string) string {
+	t.Helper()
+	cfg := model.Config{Arch: model.ArchLlama, Dim: 48, HiddenDim: 96, NLayers: 2, NHeads: 12, NKVHeads: 4, VocabSize: 512,
+		MaxSeqLen: 64, NormEps: 1e-5, RopeTheta: 10000, TiedEmbeddings: true, BOS: 1, EOS: 2}
+	h := llama2c.Header{Dim: cfg.Dim, HiddenDim: cfg.HiddenDim, NLayers: cfg.NLayers, NHeads: cfg.NHeads,
+		NKVHeads: cfg.NKVHeads, VocabSize: cfg.VocabSize, SeqLen: cfg.MaxSeqLen, SharedClassifier: true}
+	path := filepath.Join(dir, "gqa.bin")
+	if err := llama2c.Write(path, h, model.RandomParams(cfg, 1)); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := os.ReadFile("../../testdata/quickstart/tokenizer.bin")
+	if err == nil {
+		err = os.WriteFile(filepath.Join(dir, "tokenizer.bin"), tok, 0o644)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestRecipeShapeIsBuiltShape is the regression test of issue 9's second
+// bug: for a teacher with 12 heads and 4 KV heads, n_heads 6 validated as 3
+// KV heads (the recipe's documented rule) while the trainer built 6 (and
+// then refused to slice them by importance). The student trained by
+// distill run must have the shape validation approved.
+func TestRecipeShapeIsBuiltShape(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains a student for a step")
+	}
+	dir := t.TempDir()
+	bin := gqaTeacher(t, dir)
+	data, err := filepath.Abs("../../testdata/quickstart/valid.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := `name: gqa
+output: ` + filepath.Join(dir, "run") + `
+teacher: {path: ` + bin + `}
+data: {train: ` + data + `, validation: ` + data + `, seq_len: 16}
+student: {n_heads: 6, dim: 24, init: importance, calibration_batches: 1}
+distillation: {loss: kl}
+training: {steps: 1, batch_size: 2}
+evaluation: {metrics: [ppl], context: 16}
+`
+	recipePath := filepath.Join(dir, "recipe.yaml")
+	if err := os.WriteFile(recipePath, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	runReal(t, "validate", recipePath)
+	runReal(t, "run", recipePath, "--only", "teach")
+	runReal(t, "run", recipePath, "--only", "train")
+	js, err := os.ReadFile(filepath.Join(dir, "run", "train", "checkpoint", "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hf struct {
+		Heads   int `json:"num_attention_heads"`
+		KVHeads int `json:"num_key_value_heads"`
+		Dim     int `json:"hidden_size"`
+	}
+	if err := json.Unmarshal(js, &hf); err != nil {
+		t.Fatal(err)
+	}
+	if hf.Heads != 6 || hf.KVHeads != 3 || hf.Dim != 24 {
+		t.Errorf("trained student has %d heads, %d KV heads, dim %d; validation approved 6, 3, 24", hf.Heads, hf.KVHeads, hf.Dim)
 	}
 }
