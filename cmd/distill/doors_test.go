@@ -6,8 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/distill-dev/distill/model"
 	"github.com/distill-dev/distill/checkpoint/llama2c"
+	"github.com/distill-dev/distill/model"
 )
 
 // quickstartRecipe writes a recipe over the quickstart teacher whose train
