@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 
+	"github.com/distill-dev/distill/internal/sysmem"
 	"github.com/distill-dev/distill/model"
 	"github.com/distill-dev/distill/tokenizer"
 )
@@ -114,6 +115,15 @@ func IDs(m *model.Model, prompt []int32, opts Options, emit func(prev, id int32)
 	if opts.VocabLimit > 0 && opts.VocabLimit < V {
 		V = opts.VocabLimit
 	}
+	// The cache holds prompt + new tokens, no more; a model claiming a huge
+	// context with MaxTokens 0 ("until the context is full") is refused
+	// here rather than allocating what the machine does not have.
+	if err := m.CheckKVCache(1, len(prompt)+n, KVCacheBudget()); err != nil {
+		if opts.MaxTokens <= 0 {
+			return nil, "", fmt.Errorf("generate: the model claims a context of %d tokens, and generating until it is full (MaxTokens 0, --max-tokens 0) does not fit: %w", maxT, err)
+		}
+		return nil, "", fmt.Errorf("generate: %w", err)
+	}
 	s := newSampler(V, opts)
 	cache := m.NewKVCache(1, len(prompt)+n)
 	defer cache.Free()
@@ -137,6 +147,11 @@ func IDs(m *model.Model, prompt []int32, opts Options, emit func(prev, id int32)
 	}
 	return ids, stop, nil
 }
+
+// KVCacheBudget is the most memory generation gives its KV cache: half of
+// what the machine (or cgroup) has, leaving the rest to the weights and
+// everything else; 0 (no limit) when that is unknown.
+func KVCacheBudget() int64 { return sysmem.Limit() / 2 }
 
 // sampler picks the next token from logits: argmax at temperature 0, else
 // a draw from softmax(logits / temperature), restricted to the smallest set

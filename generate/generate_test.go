@@ -136,3 +136,20 @@ func TestGenerateIDsStopsAtEOS(t *testing.T) {
 		}
 	}
 }
+
+// TestHugeClaimedContext: a model whose header claims a context of 2^40
+// positions generates with a cache sized for prompt + MaxTokens, and
+// "until the context is full" is refused with a message instead of
+// allocating terabytes.
+func TestHugeClaimedContext(t *testing.T) {
+	tt := tinyTeacher(t)
+	tt.Model.Config.MaxSeqLen = 1 << 40
+	ids, _, _, err := Text(tt.Model, tt.Tokenizer, "the tea", Options{MaxTokens: 5, IgnoreEOS: true}, nil)
+	if err != nil || len(ids) != len(PromptIDs(tt.Tokenizer, "the tea", Options{}))+5 {
+		t.Fatalf("MaxTokens 5: %d ids, %v", len(ids), err)
+	}
+	_, _, _, err = Text(tt.Model, tt.Tokenizer, "the tea", Options{}, nil)
+	if err == nil || !strings.Contains(err.Error(), "generating until it is full") || !strings.Contains(err.Error(), "KV cache") {
+		t.Fatalf("MaxTokens 0 with a 2^40 context: %v", err)
+	}
+}

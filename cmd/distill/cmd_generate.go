@@ -78,6 +78,9 @@ func runGenerate(e *env, c *cli.Context) error {
 		}
 	})
 	if err != nil {
+		if stream {
+			fmt.Fprintln(e.stdout) // end the streamed prompt's line
+		}
 		return err
 	}
 	secs := time.Since(start).Seconds()

@@ -1,15 +1,15 @@
-// Package mmap maps checkpoint files read-only into memory and offers the
+// Package mmap loads checkpoint files read-only into memory and offers the
 // small helpers the format readers share for viewing tensor bytes.
 //
-// Open memory-maps the file on unix systems, so opening a multi-gigabyte
-// checkpoint costs no reads and the OS pages weights in as they are used and
-// shares them between processes. When mapping is unavailable (other OSes, a
-// file system that refuses mmap, an empty file) it falls back to reading the
-// whole file into memory; callers see the same []byte either way.
-//
-// A mapped file must not be truncated while mapped: the OS reports access to
-// the missing pages with SIGBUS. Writers in this project replace files by
-// atomic rename (package atomicfile), which leaves existing mappings intact.
+// On unix systems Open copies the file into a private anonymous mapping,
+// made read-only, outside the Go heap. It does not map the file itself:
+// with a file mapping (shared or private), another program truncating or
+// rewriting the checkpoint while distill runs makes the kernel drop the
+// pages past the new end, and the next read of a weight kills the process
+// with SIGBUS. A copy cannot change underneath; the price is one read of
+// the file at open and no page sharing between processes. When anonymous
+// mapping is unavailable (other OSes, an empty file) Open reads the file
+// into an ordinary slice; callers see the same []byte either way.
 //
 // (This package sits under internal/atomicfile only because of who owned
 // which directory when it was written; it is independent of atomicfile.)

@@ -8,7 +8,7 @@ import (
 // mapFileHook lets tests force the read-into-memory fallback.
 var mapFileHook = mapFile
 
-// File is a read-only view of a whole file.
+// File is a read-only, private copy of a whole file.
 type File struct {
 	// Data is the file's content. It is read-only (writing to a mapped
 	// region faults) and valid until Close.
@@ -18,8 +18,9 @@ type File struct {
 	closed bool
 }
 
-// Open maps the file at path, or reads it into memory when it cannot be
-// mapped.
+// Open copies the file at path into a read-only anonymous mapping, or
+// into a slice when that is unavailable (see the package doc for why the
+// file itself is not mapped).
 func Open(path string) (*File, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -49,7 +50,8 @@ func Open(path string) (*File, error) {
 	return &File{Data: data, path: path}, nil
 }
 
-// Mapped reports whether Data is a memory mapping (rather than a copy).
+// Mapped reports whether Data lives in an anonymous mapping outside the Go
+// heap (rather than in a slice).
 func (m *File) Mapped() bool { return m.unmap != nil }
 
 // Close unmaps the file. Data must not be used afterwards. Close is

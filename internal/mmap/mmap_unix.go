@@ -3,15 +3,36 @@
 package mmap
 
 import (
+	"fmt"
+	"io"
 	"os"
 
 	"golang.org/x/sys/unix"
 )
 
+// mapFile copies the file into a private anonymous mapping and makes it
+// read-only. A shared (or private) mapping of the file itself would fault
+// with SIGBUS, killing the process, as soon as another program truncated or
+// rewrote the file under it: the kernel drops the pages past the new end
+// from every mapping, copied-on-write ones included. The copy costs one
+// read of the file; living outside the Go heap, it neither inflates the
+// garbage collector's heap goal nor is scanned.
 func mapFile(f *os.File, size int) ([]byte, func() error, error) {
-	data, err := unix.Mmap(int(f.Fd()), 0, size, unix.PROT_READ, unix.MAP_SHARED)
+	data, err := unix.Mmap(-1, 0, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANON)
 	if err != nil {
 		return nil, nil, err
 	}
-	return data, func() error { return unix.Munmap(data) }, nil
+	unmap := func() error { return unix.Munmap(data) }
+	if n, err := f.ReadAt(data, 0); n != size {
+		unmap()
+		if err == nil || err == io.EOF {
+			err = io.ErrUnexpectedEOF // the file shrank while it was read
+		}
+		return nil, nil, fmt.Errorf("read: %w", err)
+	}
+	if err := unix.Mprotect(data, unix.PROT_READ); err != nil {
+		unmap()
+		return nil, nil, err
+	}
+	return data, unmap, nil
 }
