@@ -24,6 +24,9 @@ func (Quantize) Inputs(r *recipe.Recipe) Inputs {
 	in := Eval{}.Inputs(r)
 	in.Sections = append(in.Sections, "quantization")
 	in.Files = append(in.Files, string(r.Data.Train))
+	if c := r.Quantization.Calibration; c != "" {
+		in.Files = append(in.Files, string(c))
+	}
 	return in
 }
 
