@@ -19,8 +19,8 @@ func (bytes) Encode(text string, addBOS, addEOS bool) []int32 {
 }
 
 // Two documents become one stream with a BOS before each; evaluation with
-// context 4 and stride 2 scores every text token exactly once (the
-// inserted BOS at position 4 is a target of no score).
+// context 4 and stride 2 scores every text token exactly once (inserted
+// BOS tokens, like position 4, are targets that are not scored).
 func ExamplePlan() {
 	s := corpus.Tokenize(bytes{}, []string{"abc", "de"}, corpus.BOSDocument)
 	fmt.Println(s.IDs, s.Starts, s.Targets())
