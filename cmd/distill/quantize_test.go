@@ -11,21 +11,21 @@ import (
 
 // eval and quantize read text through one data path: on the same file with
 // the same flags they report the same fp32 perplexity, whatever the flags
-// (here the defaults, and one stream with BOS before it).
-func TestRealEvalAndQuantizeAgree(t *testing.T) {
-	bin, _ := stories(t)
-	d := formattest.SharedData(t)
-	data := filepath.Join(d, "tinystories/valid-head.txt")
-	calib := filepath.Join(d, "tinystories-gen/train.txt")
+// (here the defaults, and one stream with BOS before it), on the teacher
+// and text the repository ships.
+func TestEvalAndQuantizeAgree(t *testing.T) {
+	bin := filepath.Join("..", "..", "testdata", "quickstart", "teacher.bin")
+	data := filepath.Join("..", "..", "testdata", "quickstart", "valid.txt")
+	calib := filepath.Join("..", "..", "testdata", "quickstart", "train.txt")
 	for _, flags := range [][]string{
-		{"--limit", "4097"},
-		{"--limit", "4097", "--split-docs=false", "--bos", "stream", "--context", "256", "--stride", "128"},
+		{"--limit", "2049"},
+		{"--limit", "2049", "--split-docs=false", "--bos", "stream", "--context", "64", "--stride", "32"},
 	} {
 		var er evalReport
 		decodeJSON(t, runReal(t, append([]string{"eval", bin, "--data", data, "--json"}, flags...)...), &er)
 		for _, methods := range [][]string{
 			{"--method", "q8_0"},
-			{"--method", "gptq-int4-g32", "--calib", calib, "--calib-windows", "4"},
+			{"--method", "gptq-int4-g32", "--calib", calib, "--calib-windows", "4", "--calib-len", "64"},
 		} {
 			var qr quantizeReport
 			decodeJSON(t, runReal(t, append(append([]string{"quantize", bin, "--data", data, "--json"}, flags...), methods...)...), &qr)
