@@ -1,6 +1,7 @@
 package checkpoint
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -75,7 +76,11 @@ func TestParseHFConfig(t *testing.T) {
 	bad := []struct{ json, want string }{
 		{`{"architectures":["BertModel"]}`, "unknown architecture"},
 		{`{"architectures":["LlamaForCausalLM"],"hidden_size":64,"intermediate_size":8,"num_hidden_layers":1,"num_attention_heads":6,"vocab_size":9}`, "not a multiple of n_heads"},
-		{`{"architectures":["LlamaForCausalLM"],"rope_scaling":{"type":"linear"}}`, "rope_scaling"},
+		{`{"architectures":["LlamaForCausalLM"],"rope_scaling":{"type":"linear"}}`, "rope_scaling:linear is not implemented"},
+		{`{"architectures":["LlamaForCausalLM"],"rope_scaling":{"rope_type":"llama3","factor":8}}`, "rope_scaling:llama3 is not implemented"},
+		{`{"architectures":["LlamaForCausalLM"],"sliding_window":4096}`, "llama does not support sliding_window"},
+		{`{"architectures":["LlamaForCausalLM"],"attention_bias":true}`, "attention_bias"},
+		{`{"architectures":["GPT2LMHeadModel"],"tie_word_embeddings":false}`, "tie_word_embeddings false"},
 		{`{"architectures":["GPT2LMHeadModel"],"activation_function":"relu"}`, "activation_function"},
 		{`{"architectures":["LlamaForCausalLM"],"hidden_size":64,"intermediate_size":8,"num_hidden_layers":1,"num_attention_heads":8,"num_key_value_heads":3,"vocab_size":9}`, "n_kv_heads 3"},
 		{`{"architectures":`, "config.json"},
@@ -129,5 +134,12 @@ func TestGGUFMetadataRoundTrip(t *testing.T) {
 	}
 	if _, err := ConfigFromGGUF(map[string]any{"general.architecture": "llama"}, 10, true); err == nil || !strings.Contains(err.Error(), "missing llama.embedding_length") {
 		t.Errorf("empty llama: err = %v", err)
+	}
+}
+
+func TestHFRopePermutation(t *testing.T) {
+	perm := HFRopePermutation(2, 4)
+	if want := []int{0, 2, 1, 3, 4, 6, 5, 7}; !slices.Equal(perm, want) {
+		t.Errorf("HFRopePermutation(2, 4) = %v, want %v", perm, want)
 	}
 }

@@ -9,15 +9,19 @@ import (
 
 // ConfigFromGGUF maps GGUF metadata (general.architecture and the
 // <arch>.* keys of llama.cpp, tokenizer.ggml.bos/eos_token_id) onto a
-// Config. vocabSize is the row count of token_embd.weight and tied says
-// whether the file lacks output.weight. GGUF llama files hold the original
-// (un-permuted) q/k rows, so the config gets kernels.RoPEInterleaved.
+// Config. The family is the one whose GGUF.Arch is general.architecture.
+// vocabSize is the row count of token_embd.weight and tied says whether
+// the file lacks output.weight (a family whose head is always tied is
+// tied whatever the file holds). GGUF files hold the original
+// (un-permuted) q/k rows, so a RoPE family gets kernels.RoPEInterleaved.
 // Numeric values may be any Go integer or float type.
 func ConfigFromGGUF(meta map[string]any, vocabSize int, tied bool) (model.Config, error) {
 	arch, _ := meta["general.architecture"].(string)
-	if arch != model.ArchLlama && arch != model.ArchGPT2 {
-		return model.Config{}, fmt.Errorf("gguf: unknown architecture %q (want %q or %q)", arch, model.ArchLlama, model.ArchGPT2)
+	fam := ggufFamily(arch)
+	if fam == nil {
+		return model.Config{}, fmt.Errorf("gguf: unknown architecture %q (known: %v)", arch, model.FamilyNames())
 	}
+	tied = tied || fam.Tied == model.TiedAlways
 	var errs []error
 	num := func(key string, def float64, required bool) float64 {
 		v, ok := meta[arch+"."+key]
@@ -37,23 +41,21 @@ func ConfigFromGGUF(meta map[string]any, vocabSize int, tied bool) (model.Config
 		return f
 	}
 	c := model.Config{
-		Arch: arch, Dim: int(num("embedding_length", 0, true)), HiddenDim: int(num("feed_forward_length", 0, true)),
+		Arch: fam.Name, Dim: int(num("embedding_length", 0, true)), HiddenDim: int(num("feed_forward_length", 0, true)),
 		NLayers: int(num("block_count", 0, true)), NHeads: int(num("attention.head_count", 0, true)),
 		VocabSize: vocabSize, MaxSeqLen: int(num("context_length", 0, true)), TiedEmbeddings: tied,
 		BOS: int32(num("tokenizer.ggml.bos_token_id", -1, false)), EOS: int32(num("tokenizer.ggml.eos_token_id", -1, false)),
 	}
 	c.NKVHeads = int(num("attention.head_count_kv", float64(c.NHeads), false))
-	if arch == model.ArchLlama {
-		c.NormEps = float32(num("attention.layer_norm_rms_epsilon", 1e-5, false))
+	c.NormEps = float32(num(ggufNormEpsKey(fam), 1e-5, false))
+	if fam.Pos == model.RoPE {
 		c.RopeTheta = float32(num("rope.freq_base", 10000, false))
 		c.RopeStyle = kernels.RoPEInterleaved
 		if c.NHeads > 0 {
 			if rd := int(num("rope.dimension_count", float64(c.Dim/c.NHeads), false)); rd != c.Dim/c.NHeads {
-				errs = append(errs, fmt.Errorf("llama.rope.dimension_count %d != head dim %d (partial RoPE) is not supported", rd, c.Dim/c.NHeads))
+				errs = append(errs, fmt.Errorf("%s.rope.dimension_count %d != head dim %d (partial RoPE) is not supported", arch, rd, c.Dim/c.NHeads))
 			}
 		}
-	} else {
-		c.NormEps = float32(num("attention.layer_norm_epsilon", 1e-5, false))
 	}
 	if len(errs) > 0 {
 		return model.Config{}, fmt.Errorf("gguf metadata: %w", errs[0])
@@ -68,7 +70,8 @@ func ConfigFromGGUF(meta map[string]any, vocabSize int, tied bool) (model.Config
 // as uint32, floats as float32), for GGUF writers. The tokenizer keys other
 // than the BOS/EOS ids are the tokenizer's business.
 func ggufConfigMetadata(c model.Config) map[string]any {
-	a := c.Arch
+	fam := c.Family()
+	a := fam.GGUF.Arch
 	m := map[string]any{
 		"general.architecture":         a,
 		a + ".context_length":          uint32(c.MaxSeqLen),
@@ -78,13 +81,13 @@ func ggufConfigMetadata(c model.Config) map[string]any {
 		a + ".attention.head_count":    uint32(c.NHeads),
 		a + ".attention.head_count_kv": uint32(c.NKVHeads),
 	}
-	if a == model.ArchLlama {
-		m[a+".attention.layer_norm_rms_epsilon"] = c.NormEps
+	m[a+"."+ggufNormEpsKey(fam)] = c.NormEps
+	if fam.Pos == model.RoPE {
 		m[a+".rope.freq_base"] = c.RopeTheta
 		m[a+".rope.dimension_count"] = uint32(c.HeadDim())
+	}
+	if fam.GGUF.VocabSizeKey {
 		m[a+".vocab_size"] = uint32(c.VocabSize)
-	} else {
-		m[a+".attention.layer_norm_epsilon"] = c.NormEps
 	}
 	if c.BOS >= 0 {
 		m["tokenizer.ggml.bos_token_id"] = uint32(c.BOS)
@@ -93,6 +96,25 @@ func ggufConfigMetadata(c model.Config) map[string]any {
 		m["tokenizer.ggml.eos_token_id"] = uint32(c.EOS)
 	}
 	return m
+}
+
+// ggufFamily finds the family whose GGUF architecture is arch.
+func ggufFamily(arch string) *model.Family {
+	for _, f := range model.Families() {
+		if f.GGUF.Arch == arch {
+			return f
+		}
+	}
+	return nil
+}
+
+// ggufNormEpsKey is llama.cpp's key of the norm epsilon, which names the
+// norm kind.
+func ggufNormEpsKey(fam *model.Family) string {
+	if fam.Norm == model.RMSNorm {
+		return "attention.layer_norm_rms_epsilon"
+	}
+	return "attention.layer_norm_epsilon"
 }
 
 func toFloat(v any) (float64, bool) {

@@ -8,10 +8,10 @@ import (
 	"github.com/distill-dev/distill/tokenizer"
 )
 
-// openGGUF opens a GGUF file of the llama or gpt2 architecture. Tensors
-// carry canonical names already; llama.cpp's fused blk.N.attn_qkv of GPT-2
-// files is split by rows, and GPT-2's output.weight (if stored) is ignored
-// because the head is tied.
+// openGGUF opens a GGUF file of a registered family. Tensors carry
+// canonical names already; a fused blk.N.attn_qkv (llama.cpp's gpt2) is
+// split by rows, and the output.weight of a family whose head is always
+// tied (if stored) is ignored.
 func openGGUF(path string) (*checkpoint, error) {
 	f, err := gguf.Open(path)
 	if err != nil {
@@ -39,9 +39,7 @@ func ggufCheckpoint(path string, f *gguf.File) (*checkpoint, error) {
 		return nil, fmt.Errorf("checkpoint: %s: tensor %s has shape %v, want [vocab, dim]", path, embd.Name, embd.Shape)
 	}
 	_, outErr := f.Tensor(model.NameOutput)
-	arch, _ := meta["general.architecture"].(string)
-	tied := outErr != nil || arch == model.ArchGPT2
-	cfg, err := ConfigFromGGUF(meta, embd.Shape[0], tied)
+	cfg, err := ConfigFromGGUF(meta, embd.Shape[0], outErr != nil)
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint: %s: %w", path, err)
 	}
@@ -49,14 +47,14 @@ func ggufCheckpoint(path string, f *gguf.File) (*checkpoint, error) {
 	for i := range f.Tensors() {
 		t := &f.Tensors()[i]
 		dt, dtErr := ck.record(t.Name, t.Shape, t.Type.String(), t)
-		if t.Name == model.NameOutput && cfg.Arch == model.ArchGPT2 {
-			continue
+		if t.Name == model.NameOutput && cfg.Family().Tied == model.TiedAlways {
+			continue // a copy of the token embedding some writers store
 		}
 		if dtErr != nil {
 			return nil, fmt.Errorf("checkpoint: %w", dtErr)
 		}
 		ht := model.HostTensor{Name: t.Name, DType: dt, Shape: t.Shape, Data: t.Data}
-		if l, part, kind, ok := model.ParseLayerName(t.Name); ok && part == "attn_qkv" {
+		if l, part, kind, ok := model.ParseLayerName(t.Name); ok && part == model.AttnQKV {
 			if err := splitQKV(ht, l, kind, cfg, func(st model.HostTensor, canon string) { st.Name = canon; ck.src.Add(st) }); err != nil {
 				return nil, fmt.Errorf("checkpoint: %s: %w", path, err)
 			}

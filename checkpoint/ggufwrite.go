@@ -30,13 +30,15 @@ type GGUFOptions struct {
 	Metadata map[string]any
 }
 
-// ggufTensors returns the tensors of src as a GGUF file of architecture
-// cfg.Arch stores them: canonical names (llama.cpp's), no output.weight
-// when the classifier is tied, Llama q/k rows in the interleaved-RoPE order
-// (un-permuted when cfg uses RoPEHalf), and GPT-2's q, k and v fused by
-// rows into blk.N.attn_qkv as llama.cpp's gpt2 graph expects. Every type must be a
+// ggufTensors returns the tensors of src as a GGUF file of cfg's family
+// stores them: canonical names (llama.cpp's), no output.weight when the
+// classifier is tied, q/k rows in the interleaved-RoPE order (un-permuted
+// when cfg uses RoPEHalf), and q, k and v fused by rows into
+// blk.N.attn_qkv when the family's GGUF.FusedQKV says llama.cpp's graph
+// expects it (gpt2). Every type must be a
 // GGML one.
 func ggufTensors(cfg model.Config, src model.TensorSource) ([]gguf.Tensor, error) {
+	fam := cfg.Family()
 	var out []gguf.Tensor
 	add := func(t model.HostTensor, name string) error {
 		gt, ok := gguf.TypeOf(t.DType)
@@ -52,26 +54,22 @@ func ggufTensors(cfg model.Config, src model.TensorSource) ([]gguf.Tensor, error
 			return nil, fmt.Errorf("checkpoint: %s: missing tensor %s", src.Where(), p.Name)
 		}
 		l, part, kind, isLayer := model.ParseLayerName(p.Name)
-		if cfg.Arch == model.ArchGPT2 && isLayer && (part == model.AttnK || part == model.AttnV) {
+		if fam.GGUF.FusedQKV && isLayer && (part == model.AttnK || part == model.AttnV) {
 			continue // fused with attn_q below
 		}
-		if cfg.Arch == model.ArchGPT2 && isLayer && part == model.AttnQ {
+		if fam.GGUF.FusedQKV && isLayer && part == model.AttnQ {
 			fused, err := fuseQKV(src, l, kind)
 			if err != nil {
 				return nil, err
 			}
-			if err := add(fused, model.LayerName(l, "attn_qkv", kind)); err != nil {
+			if err := add(fused, model.LayerName(l, model.AttnQKV, kind)); err != nil {
 				return nil, err
 			}
 			continue
 		}
-		if cfg.Arch == model.ArchLlama && cfg.RopeStyle == kernels.RoPEHalf && isLayer && (part == model.AttnQ || part == model.AttnK) {
-			// GGUF llama files hold the original interleaved-RoPE rows.
-			heads := cfg.NHeads
-			if part == model.AttnK {
-				heads = cfg.NKVHeads
-			}
-			t = unpermuteRows(t, model.HFRopePermutation(heads, cfg.HeadDim()))
+		if heads := qkHeads(cfg, part); isLayer && heads > 0 && fam.Pos == model.RoPE && cfg.RopeStyle == kernels.RoPEHalf {
+			// GGUF files hold the original interleaved-RoPE rows.
+			t = unpermuteRows(t, HFRopePermutation(heads, cfg.HeadDim()))
 		}
 		if err := add(t, p.Name); err != nil {
 			return nil, err

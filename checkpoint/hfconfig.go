@@ -5,136 +5,178 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/distill-dev/distill/kernels"
 	"github.com/distill-dev/distill/model"
 )
 
-// hfConfig holds the fields of HF LlamaConfig and GPT2Config that distill
-// reads. Pointers distinguish absent fields (which take HF's defaults) from
-// zeros.
-type hfConfig struct {
-	Architectures []string `json:"architectures,omitempty"`
-	ModelType     string   `json:"model_type,omitempty"`
-
-	// LlamaConfig
-	HiddenSize            *int            `json:"hidden_size,omitempty"`
-	IntermediateSize      *int            `json:"intermediate_size,omitempty"`
-	NumHiddenLayers       *int            `json:"num_hidden_layers,omitempty"`
-	NumAttentionHeads     *int            `json:"num_attention_heads,omitempty"`
-	NumKeyValueHeads      *int            `json:"num_key_value_heads,omitempty"`
-	MaxPositionEmbeddings *int            `json:"max_position_embeddings,omitempty"`
-	RMSNormEps            *float64        `json:"rms_norm_eps,omitempty"`
-	RopeTheta             *float64        `json:"rope_theta,omitempty"`
-	RopeScaling           json.RawMessage `json:"rope_scaling,omitempty"`
-	HiddenAct             string          `json:"hidden_act,omitempty"`
-	HeadDim               *int            `json:"head_dim,omitempty"`
-	AttentionBias         bool            `json:"attention_bias,omitempty"`
-	MLPBias               bool            `json:"mlp_bias,omitempty"`
-
-	// GPT2Config
-	NEmbd                *int     `json:"n_embd,omitempty"`
-	NLayer               *int     `json:"n_layer,omitempty"`
-	NHead                *int     `json:"n_head,omitempty"`
-	NPositions           *int     `json:"n_positions,omitempty"`
-	NCtx                 *int     `json:"n_ctx,omitempty"`
-	NInner               *int     `json:"n_inner,omitempty"`
-	LayerNormEpsilon     *float64 `json:"layer_norm_epsilon,omitempty"`
-	ActivationFunction   string   `json:"activation_function,omitempty"`
-	ScaleAttnByInverse   *bool    `json:"scale_attn_by_inverse_layer_idx,omitempty"`
-	ReorderAndUpcastAttn *bool    `json:"reorder_and_upcast_attn,omitempty"`
-
-	VocabSize         *int            `json:"vocab_size,omitempty"`
-	TieWordEmbeddings *bool           `json:"tie_word_embeddings,omitempty"`
-	BOSTokenID        json.RawMessage `json:"bos_token_id,omitempty"`
-	EOSTokenID        json.RawMessage `json:"eos_token_id,omitempty"`
-	TorchDType        string          `json:"torch_dtype,omitempty"`
-}
-
-// ParseHFConfig maps an HF config.json (LlamaForCausalLM or
-// GPT2LMHeadModel) onto a Config and validates it. HF Llama checkpoints
-// store q/k rows permuted for rotate_half, so the config gets
-// kernels.RoPEHalf. Absent fields take HF's defaults (rms_norm_eps 1e-6,
-// rope_theta 10000, num_key_value_heads = num_attention_heads, untied
-// Llama head, tied GPT-2 head, n_inner = 4 n_embd).
+// ParseHFConfig maps an HF config.json onto a Config and validates it. The
+// family is the one whose HF.Architectures holds an "architectures" entry
+// (or whose HF.ModelType is "model_type" when there is none), and the keys
+// read are its HF.Config keys, absent ones taking HF's defaults. A family
+// that stores q/k rows permuted for rotate_half (HF.PermuteQK) gets
+// kernels.RoPEHalf.
 func ParseHFConfig(data []byte) (model.Config, error) {
-	var h hfConfig
-	if err := json.Unmarshal(data, &h); err != nil {
-		return model.Config{}, fmt.Errorf("checkpoint: config.json: %w", err)
-	}
-	arch := ""
-	switch {
-	case slices.Contains(h.Architectures, "LlamaForCausalLM"), h.ModelType == "llama" && len(h.Architectures) == 0:
-		arch = model.ArchLlama
-	case slices.Contains(h.Architectures, "GPT2LMHeadModel"), h.ModelType == "gpt2" && len(h.Architectures) == 0:
-		arch = model.ArchGPT2
-	default:
-		return model.Config{}, fmt.Errorf("checkpoint: config.json: unknown architecture %v (model_type %q); supported: LlamaForCausalLM, GPT2LMHeadModel", h.Architectures, h.ModelType)
-	}
-	var c model.Config
-	var err error
-	if arch == model.ArchLlama {
-		c, err = h.llama()
-	} else {
-		c, err = h.gpt2()
-	}
+	c, err := parseHFConfig(data)
 	if err != nil {
 		return model.Config{}, fmt.Errorf("checkpoint: config.json: %w", err)
 	}
-	if c.BOS, err = tokenID(h.BOSTokenID); err != nil {
-		return model.Config{}, fmt.Errorf("checkpoint: config.json: bos_token_id: %w", err)
+	return c, nil
+}
+
+func parseHFConfig(data []byte) (model.Config, error) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return model.Config{}, err
 	}
-	if c.EOS, err = tokenID(h.EOSTokenID); err != nil {
-		return model.Config{}, fmt.Errorf("checkpoint: config.json: eos_token_id: %w", err)
+	h := hfJSON{raw: raw}
+	var archs []string
+	var modelType string
+	h.get("architectures", &archs)
+	h.get("model_type", &modelType)
+	if h.err != nil {
+		return model.Config{}, h.err
+	}
+	fam := hfFamily(archs, modelType)
+	if fam == nil {
+		var known []string
+		for _, f := range model.Families() {
+			known = append(known, f.HF.Architectures...)
+		}
+		return model.Config{}, fmt.Errorf("unknown architecture %v (model_type %q); supported: %s", archs, modelType, strings.Join(known, ", "))
+	}
+	k := fam.HF.Config
+	for _, r := range k.Refused {
+		var on bool
+		if json.Unmarshal(raw[r.Key], &on) == nil && on {
+			return model.Config{}, fmt.Errorf("%s", r.Why)
+		}
+	}
+	if k.Act != "" {
+		var act string
+		if h.get(k.Act, &act) && !slices.Contains(k.ActValues, act) {
+			return model.Config{}, fmt.Errorf("%s %q is not supported (want %s)", k.Act, act, strings.Join(k.ActValues, " or "))
+		}
+	}
+	c := model.Config{Arch: fam.Name}
+	c.Dim = h.int(k.Dim, k.DefaultDim)
+	c.NLayers = h.int(k.Layers, k.DefaultLayers)
+	c.NHeads = h.int(k.Heads, k.DefaultHeads)
+	c.NKVHeads = h.int(k.KVHeads, c.NHeads)
+	c.HiddenDim = h.int(k.Hidden, k.HiddenPerDim*c.Dim)
+	c.MaxSeqLen = h.int(k.MaxSeqLen, h.int(k.MaxSeqLenAlt, k.DefaultMaxSeqLen))
+	c.VocabSize = h.int("vocab_size", k.DefaultVocab)
+	c.NormEps = float32(h.float(k.NormEps, k.DefaultNormEps))
+	c.TiedEmbeddings = k.DefaultTied
+	h.get("tie_word_embeddings", &c.TiedEmbeddings)
+	if fam.Tied == model.TiedAlways && !c.TiedEmbeddings {
+		return model.Config{}, fmt.Errorf("tie_word_embeddings false is not supported for %s", fam.Name)
+	}
+	if hd := h.int("head_dim", 0); hd != 0 && c.NHeads > 0 && hd != c.Dim/c.NHeads {
+		return model.Config{}, fmt.Errorf("head_dim %d != %s/%s %d is not supported", hd, k.Dim, k.Heads, c.Dim/c.NHeads)
+	}
+	if fam.Pos == model.RoPE {
+		c.RopeTheta = float32(h.float(k.RopeTheta, k.DefaultRopeTheta))
+		c.RopeStyle = kernels.RoPEInterleaved
+		if fam.HF.PermuteQK {
+			c.RopeStyle = kernels.RoPEHalf
+		}
+	}
+	if rs, ok := raw["rope_scaling"]; ok && string(rs) != "null" {
+		if err := parseRopeScaling(rs, &c.RopeScaling); err != nil {
+			return model.Config{}, err
+		}
+		if err := fam.CheckFeature(model.Feature("rope_scaling:" + c.RopeScaling.Kind)); err != nil {
+			return model.Config{}, fmt.Errorf("rope_scaling %s: %w", rs, err)
+		}
+	}
+	if c.SlidingWindow = h.int("sliding_window", 0); c.SlidingWindow != 0 {
+		if err := fam.CheckFeature(model.FeatureSlidingWindow); err != nil {
+			return model.Config{}, fmt.Errorf("sliding_window %d: %w", c.SlidingWindow, err)
+		}
+	}
+	if h.err != nil {
+		return model.Config{}, h.err
+	}
+	var err error
+	if c.BOS, err = tokenID(raw["bos_token_id"]); err != nil {
+		return model.Config{}, fmt.Errorf("bos_token_id: %w", err)
+	}
+	if c.EOS, err = tokenID(raw["eos_token_id"]); err != nil {
+		return model.Config{}, fmt.Errorf("eos_token_id: %w", err)
 	}
 	if err := c.Validate(); err != nil {
-		return model.Config{}, fmt.Errorf("config.json: %w", err)
+		return model.Config{}, err
 	}
 	return c, nil
 }
 
-func (h *hfConfig) llama() (model.Config, error) {
-	if len(h.RopeScaling) > 0 && string(h.RopeScaling) != "null" {
-		return model.Config{}, fmt.Errorf("rope_scaling %s is not supported", h.RopeScaling)
+// hfFamily finds the family of config.json's architectures / model_type.
+func hfFamily(archs []string, modelType string) *model.Family {
+	for _, f := range model.Families() {
+		for _, a := range f.HF.Architectures {
+			if slices.Contains(archs, a) {
+				return f
+			}
+		}
+		if len(archs) == 0 && modelType == f.HF.ModelType {
+			return f
+		}
 	}
-	if h.HiddenAct != "" && h.HiddenAct != "silu" {
-		return model.Config{}, fmt.Errorf("hidden_act %q is not supported (want silu)", h.HiddenAct)
-	}
-	if h.AttentionBias || h.MLPBias {
-		return model.Config{}, fmt.Errorf("attention_bias / mlp_bias are not supported")
-	}
-	c := model.Config{
-		Arch: model.ArchLlama, Dim: deref(h.HiddenSize, 0), HiddenDim: deref(h.IntermediateSize, 0),
-		NLayers: deref(h.NumHiddenLayers, 0), NHeads: deref(h.NumAttentionHeads, 0),
-		VocabSize: deref(h.VocabSize, 0), MaxSeqLen: deref(h.MaxPositionEmbeddings, 2048),
-		NormEps: float32(deref(h.RMSNormEps, 1e-6)), RopeTheta: float32(deref(h.RopeTheta, 10000)),
-		RopeStyle: kernels.RoPEHalf, TiedEmbeddings: deref(h.TieWordEmbeddings, false),
-	}
-	c.NKVHeads = deref(h.NumKeyValueHeads, c.NHeads)
-	if h.HeadDim != nil && c.NHeads > 0 && *h.HeadDim != c.Dim/c.NHeads {
-		return model.Config{}, fmt.Errorf("head_dim %d != hidden_size/num_attention_heads %d is not supported", *h.HeadDim, c.Dim/c.NHeads)
-	}
-	return c, nil
+	return nil
 }
 
-func (h *hfConfig) gpt2() (model.Config, error) {
-	if h.ActivationFunction != "" && h.ActivationFunction != "gelu_new" && h.ActivationFunction != "gelu_pytorch_tanh" {
-		return model.Config{}, fmt.Errorf("activation_function %q is not supported (want gelu_new)", h.ActivationFunction)
+// parseRopeScaling reads HF's rope_scaling object ("rope_type", or "type"
+// in older files).
+func parseRopeScaling(raw json.RawMessage, rs *model.RopeScaling) error {
+	var v struct {
+		RopeType string  `json:"rope_type"`
+		Type     string  `json:"type"`
+		Factor   float32 `json:"factor"`
+		Low      float32 `json:"low_freq_factor"`
+		High     float32 `json:"high_freq_factor"`
+		Orig     int     `json:"original_max_position_embeddings"`
 	}
-	if deref(h.ScaleAttnByInverse, false) {
-		return model.Config{}, fmt.Errorf("scale_attn_by_inverse_layer_idx is not supported")
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return fmt.Errorf("rope_scaling: %w", err)
 	}
-	if !deref(h.TieWordEmbeddings, true) {
-		return model.Config{}, fmt.Errorf("tie_word_embeddings false is not supported for gpt2")
+	*rs = model.RopeScaling{Kind: v.RopeType, Factor: v.Factor, LowFreqFactor: v.Low, HighFreqFactor: v.High, OriginalMaxSeqLen: v.Orig}
+	if rs.Kind == "" {
+		rs.Kind = v.Type
 	}
-	c := model.Config{
-		Arch: model.ArchGPT2, Dim: deref(h.NEmbd, 768), NLayers: deref(h.NLayer, 12), NHeads: deref(h.NHead, 12),
-		VocabSize: deref(h.VocabSize, 50257), MaxSeqLen: deref(h.NPositions, deref(h.NCtx, 1024)),
-		NormEps: float32(deref(h.LayerNormEpsilon, 1e-5)), TiedEmbeddings: true,
+	return nil
+}
+
+// hfJSON reads typed values from config.json's keys, keeping the first
+// error. A key that is absent, empty or null is "not present".
+type hfJSON struct {
+	raw map[string]json.RawMessage
+	err error
+}
+
+// get decodes key into dst and reports whether it was present.
+func (h *hfJSON) get(key string, dst any) bool {
+	v, ok := h.raw[key]
+	if key == "" || !ok || string(v) == "null" {
+		return false
 	}
-	c.NKVHeads = c.NHeads
-	c.HiddenDim = deref(h.NInner, 4*c.Dim)
-	return c, nil
+	if err := json.Unmarshal(v, dst); err != nil && h.err == nil {
+		h.err = fmt.Errorf("%s: %w", key, err)
+	}
+	return true
+}
+
+func (h *hfJSON) int(key string, def int) int {
+	v := def
+	h.get(key, &v)
+	return v
+}
+
+func (h *hfJSON) float(key string, def float64) float64 {
+	v := def
+	h.get(key, &v)
+	return v
 }
 
 // widen converts v to the float64 with the shortest decimal form that
@@ -142,13 +184,6 @@ func (h *hfConfig) gpt2() (model.Config, error) {
 func widen(v float32) float64 {
 	f, _ := strconv.ParseFloat(strconv.FormatFloat(float64(v), 'g', -1, 32), 64)
 	return f
-}
-
-func deref[T any](p *T, def T) T {
-	if p == nil {
-		return def
-	}
-	return *p
 }
 
 // tokenID reads bos/eos_token_id as one id: -1 when absent, the first
@@ -161,37 +196,49 @@ func tokenID(raw json.RawMessage) (int32, error) {
 	return ids[0], nil
 }
 
-// HFConfigJSON renders c as an HF config.json (LlamaConfig or GPT2Config)
-// that ParseHFConfig maps back to c, except that a Llama config always reads
-// back with RoPEHalf: writers of HF checkpoints permute q/k rows (see
-// HFRopePermutation) when c uses RoPEInterleaved.
+// HFConfigJSON renders c as an HF config.json of its family (the family's
+// keys) that ParseHFConfig maps back to c, except that a family with
+// HF.PermuteQK always reads back with RoPEHalf: WriteHF permutes the q/k
+// rows (HFRopePermutation) when c uses RoPEInterleaved.
 func HFConfigJSON(c model.Config) ([]byte, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	id := func(v int32) json.RawMessage {
+	fam := c.Family()
+	k := fam.HF.Config
+	id := func(v int32) any {
 		if v < 0 {
-			return json.RawMessage("null")
+			return nil
 		}
-		return json.RawMessage(fmt.Sprint(v))
+		return v
 	}
-	var h hfConfig
-	h.VocabSize = &c.VocabSize
-	h.TieWordEmbeddings = &c.TiedEmbeddings
-	h.BOSTokenID, h.EOSTokenID = id(c.BOS), id(c.EOS)
-	h.TorchDType = "float32"
-	eps := widen(c.NormEps)
-	switch c.Arch {
-	case model.ArchLlama:
-		theta := widen(c.RopeTheta)
-		h.Architectures, h.ModelType, h.HiddenAct = []string{"LlamaForCausalLM"}, "llama", "silu"
-		h.HiddenSize, h.IntermediateSize, h.NumHiddenLayers = &c.Dim, &c.HiddenDim, &c.NLayers
-		h.NumAttentionHeads, h.NumKeyValueHeads, h.MaxPositionEmbeddings = &c.NHeads, &c.NKVHeads, &c.MaxSeqLen
-		h.RMSNormEps, h.RopeTheta = &eps, &theta
-	case model.ArchGPT2:
-		h.Architectures, h.ModelType, h.ActivationFunction = []string{"GPT2LMHeadModel"}, "gpt2", "gelu_new"
-		h.NEmbd, h.NLayer, h.NHead, h.NPositions, h.NCtx, h.NInner = &c.Dim, &c.NLayers, &c.NHeads, &c.MaxSeqLen, &c.MaxSeqLen, &c.HiddenDim
-		h.LayerNormEpsilon = &eps
+	h := map[string]any{
+		"architectures":       fam.HF.Architectures[:1],
+		"model_type":          fam.HF.ModelType,
+		"vocab_size":          c.VocabSize,
+		"tie_word_embeddings": c.TiedEmbeddings,
+		"bos_token_id":        id(c.BOS),
+		"eos_token_id":        id(c.EOS),
+		"torch_dtype":         "float32",
 	}
-	return json.MarshalIndent(&h, "", "  ")
+	set := func(key string, v any) {
+		if key != "" {
+			h[key] = v
+		}
+	}
+	set(k.Dim, c.Dim)
+	set(k.Hidden, c.HiddenDim)
+	set(k.Layers, c.NLayers)
+	set(k.Heads, c.NHeads)
+	set(k.KVHeads, c.NKVHeads)
+	set(k.MaxSeqLen, c.MaxSeqLen)
+	set(k.MaxSeqLenAlt, c.MaxSeqLen)
+	set(k.NormEps, widen(c.NormEps))
+	if k.Act != "" {
+		set(k.Act, k.ActValues[0])
+	}
+	if fam.Pos == model.RoPE {
+		set(k.RopeTheta, widen(c.RopeTheta))
+	}
+	return json.MarshalIndent(h, "", "  ")
 }

@@ -51,7 +51,7 @@ func openHF(dir string) (*checkpoint, error) {
 		return nil, err
 	}
 	ck.fileName = func(canon string) string { return hfName(cfg, canon) }
-	if cfg.Arch == model.ArchLlama {
+	if cfg.Family().HF.PermuteQK {
 		unpermuteQK(&ck.cfg, ck.src)
 	}
 	if tokenizerIn(dir) {
@@ -61,7 +61,7 @@ func openHF(dir string) (*checkpoint, error) {
 }
 
 // unpermuteQK undoes HF's rotate_half permutation of the q and k rows
-// (model.HFRopePermutation) and switches cfg to interleaved RoPE. The
+// (HFRopePermutation) and switches cfg to interleaved RoPE. The
 // model is the same either way, but in the original layout the attention
 // scores are summed in the same order as for a GGUF or llama2.c file of the
 // same weights, so all formats give bit-identical logits, and the tensors
@@ -71,21 +71,15 @@ func unpermuteQK(cfg *model.Config, src *model.MapSource) {
 		return
 	}
 	for l := range cfg.NLayers {
-		for _, p := range []struct {
-			part  string
-			heads int
-		}{{model.AttnQ, cfg.NHeads}, {model.AttnK, cfg.NKVHeads}} {
-			name := model.LayerName(l, p.part, "weight")
-			t, ok := src.Lookup(name)
-			if !ok || len(t.Shape) != 2 || t.Shape[0] != p.heads*cfg.HeadDim() {
-				continue // reported by the shape check
+		for _, part := range []string{model.AttnQ, model.AttnK} {
+			heads := qkHeads(*cfg, part)
+			for _, kind := range []string{"weight", "bias"} {
+				t, ok := src.Lookup(model.LayerName(l, part, kind))
+				if !ok || len(t.Shape) == 0 || t.Shape[0] != heads*cfg.HeadDim() {
+					continue // absent bias, or a shape error the check reports
+				}
+				src.Add(unpermuteRows(t, HFRopePermutation(heads, cfg.HeadDim())))
 			}
-			perm := model.HFRopePermutation(p.heads, cfg.HeadDim())
-			inv := make([]int, len(perm))
-			for r, from := range perm {
-				inv[from] = r
-			}
-			src.Add(permuteRows(t, inv))
 		}
 	}
 	cfg.RopeStyle = kernels.RoPEInterleaved

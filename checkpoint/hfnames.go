@@ -2,7 +2,6 @@ package checkpoint
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -10,55 +9,16 @@ import (
 	"github.com/distill-dev/distill/model"
 )
 
-// HF tensor names of LlamaForCausalLM, as pairs (HF suffix, canonical part)
-// for the per-layer ones.
-var hfLlamaLayer = [][2]string{
-	{"input_layernorm.weight", model.AttnNorm + ".weight"},
-	{"self_attn.q_proj.weight", model.AttnQ + ".weight"},
-	{"self_attn.k_proj.weight", model.AttnK + ".weight"},
-	{"self_attn.v_proj.weight", model.AttnV + ".weight"},
-	{"self_attn.o_proj.weight", model.AttnOutput + ".weight"},
-	{"post_attention_layernorm.weight", model.FFNNorm + ".weight"},
-	{"mlp.gate_proj.weight", model.FFNGate + ".weight"},
-	{"mlp.up_proj.weight", model.FFNUp + ".weight"},
-	{"mlp.down_proj.weight", model.FFNDown + ".weight"},
-}
-
-var hfLlamaGlobal = [][2]string{
-	{"model.embed_tokens.weight", model.NameTokenEmbd},
-	{"model.norm.weight", model.NameOutputNorm},
-	{"lm_head.weight", model.NameOutput},
-}
-
-// GPT2LMHeadModel per-layer names. transpose marks Conv1D weights, stored
-// [in, out]; c_attn is split into q, k, v after transposing.
-var hfGPT2Layer = []struct {
-	hf, part  string
-	transpose bool
-}{
-	{"ln_1", model.AttnNorm, false},
-	{"attn.c_attn", "attn_qkv", true},
-	{"attn.c_proj", model.AttnOutput, true},
-	{"ln_2", model.FFNNorm, false},
-	{"mlp.c_fc", model.FFNUp, true},
-	{"mlp.c_proj", model.FFNDown, true},
-}
-
-var hfGPT2Global = [][2]string{
-	{"wte.weight", model.NameTokenEmbd},
-	{"wpe.weight", model.NamePosEmbd},
-	{"ln_f.weight", model.NameOutputNorm},
-	{"ln_f.bias", model.NameOutputBias},
-}
-
-var layerRE = regexp.MustCompile(`^(?:model\.layers|(?:transformer\.)?h)\.(\d+)\.(.+)$`)
+// The HF names of each family are declared in its model.Family (HF
+// field); the functions here read those tables for every family.
 
 // fromHF renames the tensors of an HF checkpoint to canonical names,
-// transposing GPT-2's Conv1D weights and splitting its fused c_attn. It
-// returns the source and, for error messages, the HF name of each
-// canonical tensor. Tensors that carry no parameter (GPT-2's attn.bias
-// masks, a tied lm_head) are dropped; unknown names are an error.
+// transposing Conv1D weights and splitting fused q/k/v as the family's
+// table says. It returns the source and, for error messages, the HF name
+// of each canonical tensor. Tensors that carry no parameter (the family's
+// ignored buffers, a tied lm_head) are dropped; unknown names are an error.
 func fromHF(cfg model.Config, file string, tensors []model.HostTensor) (*model.MapSource, map[string]string, error) {
+	fam := cfg.Family()
 	src := &model.MapSource{Name: file}
 	origin := map[string]string{}
 	add := func(t model.HostTensor, canon, hf string) {
@@ -66,126 +26,92 @@ func fromHF(cfg model.Config, file string, tensors []model.HostTensor) (*model.M
 		src.Add(t)
 		origin[canon] = hf
 	}
+	layerPrefix := fam.HF.Layer + "."
 	for _, t := range tensors {
 		if hfIgnored(cfg, t.Name) {
 			continue
 		}
-		name := t.Name
-		if cfg.Arch == model.ArchGPT2 {
-			name = strings.TrimPrefix(name, "transformer.")
-		}
-		if canon, ok := lookupPair(hfGlobal(cfg), name); ok {
-			add(t, canon, t.Name)
+		name := strings.TrimPrefix(t.Name, fam.HF.Prefix)
+		if ht, ok := lookupHF(fam.HF.Globals, name); ok {
+			add(t, ht.Canon, t.Name)
 			continue
 		}
-		m := layerRE.FindStringSubmatch(name)
-		if m == nil {
+		rest, ok := strings.CutPrefix(name, layerPrefix)
+		num, suffix, ok2 := strings.Cut(rest, ".")
+		if !ok || !ok2 {
 			return nil, nil, fmt.Errorf("checkpoint: %s: unexpected tensor %s for %s", file, t.Name, cfg.Arch)
 		}
-		l, err := strconv.Atoi(m[1])
-		if err != nil || l >= cfg.NLayers {
-			return nil, nil, fmt.Errorf("checkpoint: %s: tensor %s: layer %s out of range [0, %d)", file, t.Name, m[1], cfg.NLayers)
+		l, err := strconv.Atoi(num)
+		if err != nil || l < 0 || l >= cfg.NLayers {
+			return nil, nil, fmt.Errorf("checkpoint: %s: tensor %s: layer %s out of range [0, %d)", file, t.Name, num, cfg.NLayers)
 		}
-		if cfg.Arch == model.ArchLlama {
-			part, ok := lookupPair(hfLlamaLayer, m[2])
-			if !ok {
-				return nil, nil, fmt.Errorf("checkpoint: %s: unexpected tensor %s for llama", file, t.Name)
-			}
-			add(t, "blk."+m[1]+"."+part, t.Name)
-			continue
+		ht, ok := lookupHF(fam.HF.Layers, suffix)
+		if !ok {
+			return nil, nil, fmt.Errorf("checkpoint: %s: unexpected tensor %s for %s", file, t.Name, cfg.Arch)
 		}
-		done := false
-		for _, p := range hfGPT2Layer {
-			kind, ok := strings.CutPrefix(m[2], p.hf+".")
-			if !ok || (kind != "weight" && kind != "bias") {
-				continue
-			}
-			if p.transpose && kind == "weight" {
-				if t, err = transpose2D(t); err != nil {
-					return nil, nil, fmt.Errorf("checkpoint: %s: %w", file, err)
-				}
-			}
-			if p.part != "attn_qkv" {
-				add(t, model.LayerName(l, p.part, kind), t.Name)
-			} else if err := splitQKV(t, l, kind, cfg, func(st model.HostTensor, canon string) { add(st, canon, t.Name) }); err != nil {
+		if ht.Transpose {
+			if t, err = transpose2D(t); err != nil {
 				return nil, nil, fmt.Errorf("checkpoint: %s: %w", file, err)
 			}
-			done = true
-			break
 		}
-		if !done {
-			return nil, nil, fmt.Errorf("checkpoint: %s: unexpected tensor %s for gpt2", file, t.Name)
+		part, kind, _ := strings.Cut(ht.Canon, ".")
+		if part != model.AttnQKV {
+			add(t, model.LayerName(l, part, kind), t.Name)
+		} else if err := splitQKV(t, l, kind, cfg, func(st model.HostTensor, canon string) { add(st, canon, t.Name) }); err != nil {
+			return nil, nil, fmt.Errorf("checkpoint: %s: %w", file, err)
 		}
 	}
 	return src, origin, nil
 }
 
-// hfName returns the HF name of a canonical tensor (c_attn for GPT-2's
-// q, k and v), for error messages about tensors a file lacks.
+// hfName returns the HF name of a canonical tensor (the fused tensor for a
+// fused q, k or v), for error messages about tensors a file lacks.
 func hfName(cfg model.Config, canon string) string {
-	prefix := ""
-	if cfg.Arch == model.ArchGPT2 {
-		prefix = "transformer."
-	}
-	for _, p := range hfGlobal(cfg) {
-		if p[1] == canon {
-			return prefix + p[0]
+	fam := cfg.Family()
+	for _, g := range fam.HF.Globals {
+		if g.Canon == canon {
+			return fam.HF.Prefix + g.HF
 		}
 	}
-	var l int
-	var rest string
-	if n, _ := fmt.Sscanf(canon, "blk.%d.", &l); n != 1 {
+	l, part, kind, ok := model.ParseLayerName(canon)
+	if !ok {
 		return canon
 	}
-	rest = strings.TrimPrefix(canon, fmt.Sprintf("blk.%d.", l))
-	if cfg.Arch == model.ArchLlama {
-		for _, p := range hfLlamaLayer {
-			if p[1] == rest {
-				return fmt.Sprintf("model.layers.%d.%s", l, p[0])
+	for _, p := range []string{part, model.AttnQKV} {
+		for _, lt := range fam.HF.Layers {
+			if lt.Canon == p+"."+kind {
+				return fmt.Sprintf("%s%s.%d.%s", fam.HF.Prefix, fam.HF.Layer, l, lt.HF)
 			}
-		}
-		return canon
-	}
-	part, kind, _ := strings.Cut(rest, ".")
-	if part == model.AttnQ || part == model.AttnK || part == model.AttnV {
-		part = "attn_qkv"
-	}
-	for _, p := range hfGPT2Layer {
-		if p.part == part {
-			return fmt.Sprintf("transformer.h.%d.%s.%s", l, p.hf, kind)
 		}
 	}
 	return canon
 }
 
-// hfIgnored reports whether an HF tensor carries no parameter: GPT-2's
-// causal-mask buffers (attn.bias, attn.masked_bias), Llama's
-// rotary_emb.inv_freq, and a tied lm_head that some checkpoints store
-// anyway.
+// hfIgnored reports whether an HF tensor carries no parameter: a suffix
+// the family declares ignored (causal-mask buffers, RoPE frequency
+// tables), or a tied classifier that some checkpoints store anyway.
 func hfIgnored(cfg model.Config, name string) bool {
-	if name == "lm_head.weight" {
-		return cfg.TiedEmbeddings
-	}
-	if strings.HasSuffix(name, ".rotary_emb.inv_freq") {
-		return true // RoPE frequency buffer of older Llama checkpoints
-	}
-	return cfg.Arch == model.ArchGPT2 && (strings.HasSuffix(name, ".attn.bias") || strings.HasSuffix(name, ".attn.masked_bias"))
-}
-
-func hfGlobal(cfg model.Config) [][2]string {
-	if cfg.Arch == model.ArchGPT2 {
-		return hfGPT2Global
-	}
-	return hfLlamaGlobal
-}
-
-func lookupPair(pairs [][2]string, key string) (string, bool) {
-	for _, p := range pairs {
-		if p[0] == key {
-			return p[1], true
+	fam := cfg.Family()
+	if cfg.TiedEmbeddings {
+		if ht, ok := lookupHF(fam.HF.Globals, strings.TrimPrefix(name, fam.HF.Prefix)); ok && ht.Canon == model.NameOutput {
+			return true
 		}
 	}
-	return "", false
+	for _, suffix := range fam.HF.Ignored {
+		if strings.HasSuffix(name, suffix) {
+			return true
+		}
+	}
+	return false
+}
+
+func lookupHF(table []model.HFTensor, name string) (model.HFTensor, bool) {
+	for _, t := range table {
+		if t.HF == name {
+			return t, true
+		}
+	}
+	return model.HFTensor{}, false
 }
 
 // splitQKV splits a fused [3C, C] weight (or [3C] bias) by rows into the
@@ -228,13 +154,12 @@ func transpose2D(t model.HostTensor) (model.HostTensor, error) {
 }
 
 // hfTensors returns the parameters of src (canonical names, config cfg) as
-// an HF checkpoint stores them: LlamaForCausalLM names with q/k rows
-// permuted for rotate_half when cfg uses interleaved RoPE, or
-// GPT2LMHeadModel names ("transformer." prefix) with Conv1D weights
-// transposed to [in, out] and q/k/v fused into c_attn. Write them with
-// HFConfigJSON(cfg) beside to make an HF checkpoint that Load reads back.
+// an HF checkpoint of the family stores them: its names (with its prefix),
+// q/k rows permuted for rotate_half when the family stores them so and
+// cfg uses interleaved RoPE, Conv1D weights transposed to [in, out] and
+// fused q/k/v concatenated. WriteHF writes them.
 func hfTensors(cfg model.Config, src model.TensorSource) ([]model.HostTensor, error) {
-	var out []model.HostTensor
+	fam := cfg.Family()
 	get := func(name string) (model.HostTensor, error) {
 		t, ok := src.Lookup(name)
 		if !ok {
@@ -242,74 +167,79 @@ func hfTensors(cfg model.Config, src model.TensorSource) ([]model.HostTensor, er
 		}
 		return t, nil
 	}
-	if cfg.Arch == model.ArchLlama {
-		for _, p := range hfLlamaGlobal {
-			if p[1] == model.NameOutput && cfg.TiedEmbeddings {
-				continue
-			}
-			t, err := get(p[1])
-			if err != nil {
-				return nil, err
-			}
-			t.Name = p[0]
-			out = append(out, t)
+	var out []model.HostTensor
+	for _, g := range fam.HF.Globals {
+		if g.Canon == model.NameOutput && cfg.TiedEmbeddings {
+			continue
 		}
-		for l := range cfg.NLayers {
-			for _, p := range hfLlamaLayer {
-				t, err := get(fmt.Sprintf("blk.%d.%s", l, p[1]))
-				if err != nil {
-					return nil, err
-				}
-				heads := map[string]int{model.AttnQ + ".weight": cfg.NHeads, model.AttnK + ".weight": cfg.NKVHeads}[p[1]]
-				if heads > 0 && cfg.RopeStyle == kernels.RoPEInterleaved {
-					t = permuteRows(t, model.HFRopePermutation(heads, cfg.HeadDim()))
-				}
-				t.Name = fmt.Sprintf("model.layers.%d.%s", l, p[0])
-				out = append(out, t)
-			}
-		}
-		return out, nil
-	}
-	for _, p := range hfGPT2Global {
-		t, err := get(p[1])
+		t, err := get(g.Canon)
 		if err != nil {
 			return nil, err
 		}
-		t.Name = "transformer." + p[0]
+		t.Name = fam.HF.Prefix + g.HF
 		out = append(out, t)
 	}
 	for l := range cfg.NLayers {
-		for _, p := range hfGPT2Layer {
-			for _, kind := range []string{"weight", "bias"} {
-				var t model.HostTensor
-				if p.part == "attn_qkv" {
-					var parts []model.HostTensor
-					for _, part := range []string{model.AttnQ, model.AttnK, model.AttnV} {
-						pt, err := get(model.LayerName(l, part, kind))
-						if err != nil {
-							return nil, err
-						}
-						parts = append(parts, pt)
-					}
-					t = concatRows(parts)
-				} else {
-					var err error
-					if t, err = get(model.LayerName(l, p.part, kind)); err != nil {
+		for _, lt := range fam.HF.Layers {
+			part, kind, _ := strings.Cut(lt.Canon, ".")
+			var t model.HostTensor
+			var err error
+			if part == model.AttnQKV {
+				var parts []model.HostTensor
+				for _, p := range []string{model.AttnQ, model.AttnK, model.AttnV} {
+					pt, err := get(model.LayerName(l, p, kind))
+					if err != nil {
 						return nil, err
 					}
+					parts = append(parts, pt)
 				}
-				if p.transpose && kind == "weight" {
-					var err error
-					if t, err = transpose2D(t); err != nil {
-						return nil, err
-					}
-				}
-				t.Name = fmt.Sprintf("transformer.h.%d.%s.%s", l, p.hf, kind)
-				out = append(out, t)
+				t = concatRows(parts)
+			} else if t, err = get(model.LayerName(l, part, kind)); err != nil {
+				return nil, err
 			}
+			if heads := qkHeads(cfg, part); heads > 0 && fam.HF.PermuteQK && cfg.RopeStyle == kernels.RoPEInterleaved {
+				t = permuteRows(t, HFRopePermutation(heads, cfg.HeadDim()))
+			}
+			if lt.Transpose {
+				if t, err = transpose2D(t); err != nil {
+					return nil, err
+				}
+			}
+			t.Name = fmt.Sprintf("%s%s.%d.%s", fam.HF.Prefix, fam.HF.Layer, l, lt.HF)
+			out = append(out, t)
 		}
 	}
 	return out, nil
+}
+
+// qkHeads is the head count of a q or k projection (whose weight and bias
+// rows RoPE rotates), 0 for any other part.
+func qkHeads(cfg model.Config, part string) int {
+	switch part {
+	case model.AttnQ:
+		return cfg.NHeads
+	case model.AttnK:
+		return cfg.NKVHeads
+	}
+	return 0
+}
+
+// HFRopePermutation returns the row permutation that HF's Llama conversion
+// applies to q and k projection weights so that rotate_half RoPE
+// (kernels.RoPEHalf) equals the original interleaved RoPE: row r of the HF
+// weight is row perm[r] of the original. Within each head of width hd, HF
+// row j*hd/2 + i comes from original row 2i + j.
+func HFRopePermutation(nHeads, headDim int) []int {
+	perm := make([]int, nHeads*headDim)
+	half := headDim / 2
+	for h := 0; h < nHeads; h++ {
+		for j := 0; j < 2; j++ {
+			for i := 0; i < half; i++ {
+				perm[h*headDim+j*half+i] = h*headDim + 2*i + j
+			}
+		}
+	}
+	return perm
 }
 
 // permuteRows returns t with row r taken from row perm[r].

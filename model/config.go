@@ -7,17 +7,11 @@ import (
 	"github.com/distill-dev/distill/kernels"
 )
 
-// Architectures a Config can describe.
-const (
-	ArchLlama = "llama" // RMSNorm, RoPE, grouped-query attention, SwiGLU, no biases
-	ArchGPT2  = "gpt2"  // LayerNorm, learned positions, GELU (tanh), biases, tied head
-)
-
-// Config is the shape of a Transformer: one type that HF config.json
-// (ParseHFConfig), llama2.c headers (ConfigFromLlama2C) and GGUF metadata
-// (ConfigFromGGUF) all map onto.
+// Config is the shape of a Transformer: one type that every checkpoint
+// format (package checkpoint) maps onto. Arch names its Family, whose
+// declaration holds everything that differs between families.
 type Config struct {
-	Arch      string  `json:"arch"`        // ArchLlama or ArchGPT2
+	Arch      string  `json:"arch"`        // a registered family: ArchLlama, ArchGPT2
 	Dim       int     `json:"dim"`         // model width C
 	HiddenDim int     `json:"hidden_dim"`  // feed-forward width F
 	NLayers   int     `json:"n_layers"`    // L
@@ -26,15 +20,32 @@ type Config struct {
 	VocabSize int     `json:"vocab_size"`  // V
 	MaxSeqLen int     `json:"max_seq_len"` // context length; the size of GPT-2's position table
 	NormEps   float32 `json:"norm_eps"`
-	// RopeTheta and RopeStyle describe rotary embeddings (Llama only).
+	// RopeTheta and RopeStyle describe rotary embeddings (families with
+	// Pos RoPE).
 	RopeTheta float32           `json:"rope_theta,omitempty"`
 	RopeStyle kernels.RoPEStyle `json:"rope_style"`
+	// RopeScaling stretches RoPE for long contexts (HF rope_scaling);
+	// the zero value is none. Not implemented yet: Validate refuses it.
+	RopeScaling RopeScaling `json:"rope_scaling,omitzero"`
+	// SlidingWindow, when > 0, limits attention to that many previous
+	// positions (Mistral). Not implemented yet: Validate refuses it.
+	SlidingWindow int `json:"sliding_window,omitempty"`
 	// TiedEmbeddings means the classifier reuses token_embd.weight (no
-	// output.weight). Always true for GPT-2.
+	// output.weight). Always true for a family with Tied TiedAlways.
 	TiedEmbeddings bool `json:"tied_embeddings"`
 	// BOS and EOS are the begin/end-of-sequence ids, -1 when unknown.
 	BOS int32 `json:"bos"`
 	EOS int32 `json:"eos"`
+}
+
+// RopeScaling is HF's rope_scaling: Kind "llama3" (Llama 3.1's frequency
+// bands) or "linear" (positions divided by Factor).
+type RopeScaling struct {
+	Kind              string  `json:"rope_type"`
+	Factor            float32 `json:"factor,omitempty"`
+	LowFreqFactor     float32 `json:"low_freq_factor,omitempty"`
+	HighFreqFactor    float32 `json:"high_freq_factor,omitempty"`
+	OriginalMaxSeqLen int     `json:"original_max_position_embeddings,omitempty"`
 }
 
 // HeadDim is the width of one attention head, Dim/NHeads.
@@ -48,10 +59,9 @@ func (c Config) KVDim() int { return c.NKVHeads * c.HeadDim() }
 func (c Config) Validate() error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	switch c.Arch {
-	case ArchLlama, ArchGPT2:
-	default:
-		bad("unknown architecture %q (want %q or %q)", c.Arch, ArchLlama, ArchGPT2)
+	fam, err := FamilyOf(c.Arch)
+	if err != nil {
+		bad("%w", err)
 	}
 	for _, f := range []struct {
 		name string
@@ -71,27 +81,38 @@ func (c Config) Validate() error {
 	if c.NHeads%c.NKVHeads != 0 {
 		bad("n_heads %d is not a multiple of n_kv_heads %d", c.NHeads, c.NKVHeads)
 	}
-	if c.Arch == ArchLlama && c.HeadDim()%2 != 0 {
-		bad("head dim %d is odd (RoPE rotates pairs)", c.HeadDim())
+	if !fam.GroupedKV && c.NKVHeads != c.NHeads {
+		bad("%s has n_kv_heads %d != n_heads %d (no grouped-query attention)", fam.Name, c.NKVHeads, c.NHeads)
 	}
-	if c.Arch == ArchGPT2 {
-		if c.NKVHeads != c.NHeads {
-			bad("gpt2 has n_kv_heads %d != n_heads %d", c.NKVHeads, c.NHeads)
-		}
-		if !c.TiedEmbeddings {
-			bad("gpt2 with an untied classifier is not supported")
-		}
+	if fam.Tied == TiedAlways && !c.TiedEmbeddings {
+		bad("%s with an untied classifier is not supported", fam.Name)
 	}
 	if !(c.NormEps > 0 && c.NormEps < 1) {
 		bad("norm eps %g out of range (0, 1)", c.NormEps)
 	}
-	if c.Arch == ArchLlama {
+	if fam.Pos == RoPE {
+		if c.HeadDim()%2 != 0 {
+			bad("head dim %d is odd (RoPE rotates pairs)", c.HeadDim())
+		}
 		if !(c.RopeTheta > 1) {
 			bad("rope theta %g must be > 1", c.RopeTheta)
 		}
 		if c.RopeStyle != kernels.RoPEInterleaved && c.RopeStyle != kernels.RoPEHalf {
 			bad("unknown rope style %d", c.RopeStyle)
 		}
+	}
+	if c.RopeScaling != (RopeScaling{}) {
+		if err := fam.CheckFeature(Feature("rope_scaling:" + c.RopeScaling.Kind)); err != nil {
+			bad("rope_scaling %q: %w", c.RopeScaling.Kind, err)
+		}
+	}
+	if c.SlidingWindow != 0 {
+		if err := fam.CheckFeature(FeatureSlidingWindow); err != nil {
+			bad("sliding_window %d: %w", c.SlidingWindow, err)
+		}
+	}
+	if fam.QKNorm {
+		bad("%s: q/k norm is not implemented yet", fam.Name)
 	}
 	for _, id := range []struct {
 		name string
@@ -111,7 +132,7 @@ func (c Config) Validate() error {
 func (c Config) String() string {
 	s := fmt.Sprintf("%s dim=%d hidden=%d layers=%d heads=%d kv_heads=%d vocab=%d seq=%d eps=%g",
 		c.Arch, c.Dim, c.HiddenDim, c.NLayers, c.NHeads, c.NKVHeads, c.VocabSize, c.MaxSeqLen, c.NormEps)
-	if c.Arch == ArchLlama {
+	if f, err := FamilyOf(c.Arch); err == nil && f.Pos == RoPE {
 		style := "interleaved"
 		if c.RopeStyle == kernels.RoPEHalf {
 			style = "half"

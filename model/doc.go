@@ -2,15 +2,26 @@
 // layout of its parameters, and its forward pass, written once against
 // kernels.Backend so the same code runs on every device.
 //
-// # Architectures
+// # Families
 //
-// Two families share one forward (per block, x the residual stream [B, T, C]):
+// Every family runs one block definition (per block, x the residual stream
+// [B, T, C]), shared by inference (Forward) and training (ForwardTrain):
 //
 //	Llama:  h = x + Wo · attn(rope(Wq·n1), rope(Wk·n1), Wv·n1),  n1 = rmsnorm(x) ⊙ g1
 //	        x' = h + Wdown · (silu(Wgate·n2) ⊙ (Wup·n2)),        n2 = rmsnorm(h) ⊙ g2
 //	GPT-2:  the same with layernorm(·)·g + b for rmsnorm, biases on every
 //	        projection, no RoPE but learned positions added to the token
 //	        embedding, and gelu_tanh(Wup·n2 + bup) for the gated unit.
+//
+// What differs is declared once per family in a Family value (norm kind,
+// FFN kind, positional encoding, biases, q/k norm, tied head, grouped-query
+// attention, optional features such as RoPE scaling, and the family's names
+// in HF and GGUF files), registered by its file (family_llama.go,
+// family_gpt2.go). The forward, backward, parameter layout and package
+// checkpoint's readers and writers read these traits; none switches on the
+// family's name, so a new family is one new file. Traits a family may
+// declare before distill implements them (q/k norm, RoPE scaling, sliding
+// windows) are refused by Config.Validate with an error naming them.
 //
 // rmsnorm(x) = x / sqrt(mean(x²) + eps); attn is causal softmax(q kᵀ/√hd) v
 // per head, query head h reading key/value head h/(H/KVH) (grouped-query
@@ -20,7 +31,8 @@
 // RoPE rotates pairs of a head's channels by pos·θ^(-2i/hd): the pairs
 // (2i, 2i+1) with kernels.RoPEInterleaved (llama2.c, Meta, GGUF) or
 // (i, i+hd/2) with kernels.RoPEHalf (HF transformers, whose checkpoints have
-// q/k rows permuted by HFRopePermutation so both give the same model).
+// q/k rows permuted by checkpoint.HFRopePermutation so both give the same
+// model).
 //
 // # Parameters
 //

@@ -25,8 +25,8 @@ type activations struct {
 	Q      kernels.Tensor // [B*T, C]
 	K, V   kernels.Tensor // [B*T, KV]
 	Att    kernels.Tensor // [B*T, C] attention output, before attn_output
-	Proj   kernels.Tensor // [B*T, C] output of attn_output / ffn_down
-	Gate   kernels.Tensor // [B*T, F] ffn_gate (llama)
+	Proj   kernels.Tensor // [B*T, C] residual after a block's attention
+	Gate   kernels.Tensor // [B*T, F] ffn_gate (gated FFNs)
 	Up     kernels.Tensor // [B*T, F] ffn_up (+bias)
 	Hid    kernels.Tensor // [B*T, F] swiglu(gate, up) or gelu(up)
 	Logits kernels.Tensor // [B*T, V]
@@ -107,10 +107,17 @@ func (m *Model) Forward(ids []int32, B, T int, cache *KVCache) kernels.Tensor {
 	}
 	b, a := m.Backend, m.activationsFor(B, T)
 	b.Embedding(a.X, m.W.TokenEmbd, m.W.PosEmbd, ids, T, pos)
-	for l := range m.W.Layers {
-		m.layerForward(l, a, cache, pos)
+	// Every layer reuses the same buffers; the residual stays in a.X,
+	// with a.Proj holding it between the two halves of a block.
+	io := blockIO{
+		x: a.X, xmid: a.Proj, out: a.X, xn1: a.XN, xn2: a.XN,
+		q: a.Q, k: a.K, v: a.V, att: a.Att, q3: a.Q3, k3: a.K3, v3: a.V3, att3: a.Att3,
+		gate: a.Gate, up: a.Up, hid: a.Hid, cache: cache, pos: pos,
 	}
-	m.norm(a.XN, a.X, m.W.OutputNorm, m.W.OutputNormBias)
+	for l := range m.W.Layers {
+		m.block(l, &io)
+	}
+	m.norm(a.XN, nil, nil, a.X, m.W.OutputNorm, m.W.OutputNormBias)
 	b.MatMul(a.Logits, a.XN, m.W.Output, false, true, 1, 0)
 	if cache != nil {
 		cache.Pos += T
@@ -118,56 +125,95 @@ func (m *Model) Forward(ids []int32, B, T int, cache *KVCache) kernels.Tensor {
 	return a.Logits
 }
 
-// layerForward runs block l on a.X in place:
-//
-//	x += attn_output(attention(rope(q(norm(x))), rope(k(norm(x))), v(norm(x))))
-//	x += ffn(norm(x))
-func (m *Model) layerForward(l int, a *activations, cache *KVCache, pos int) {
-	b, c, w := m.Backend, m.Config, &m.W.Layers[l]
-	hd := c.HeadDim()
-	m.norm(a.XN, a.X, w.AttnNorm, w.AttnNormBias)
-	m.linear(a.Q, a.XN, w.Q, w.QBias)
-	m.linear(a.K, a.XN, w.K, w.KBias)
-	m.linear(a.V, a.XN, w.V, w.VBias)
-	if c.Arch == ArchLlama {
-		rp := kernels.RoPEParams{Style: c.RopeStyle, NHeads: c.NHeads, HeadDim: hd, Theta: c.RopeTheta, PosStart: pos}
-		b.RoPE(a.Q3, rp)
-		rp.NHeads = c.NKVHeads
-		b.RoPE(a.K3, rp)
-	}
-	k, v := a.K3, a.V3
-	if cache != nil {
-		b.CopyRows(cache.K[l], a.K3, pos)
-		b.CopyRows(cache.V[l], a.V3, pos)
-		k, v = cache.K[l], cache.V[l]
-	}
-	b.Attention(a.Att3, nil, a.Q3, k, v, kernels.AttentionParams{
-		NHeads: c.NHeads, NKVHeads: c.NKVHeads, HeadDim: hd,
-		Scale: float32(1 / math.Sqrt(float64(hd))), PosStart: pos,
-	})
-	m.linear(a.Proj, a.Att, w.AttnOutput, w.AttnOutputBias)
-	b.Add(a.X, a.X, a.Proj)
+// blockIO names the tensors one Transformer block reads and writes, so
+// that inference and training run the same block code (block): Forward
+// passes the model's shared buffers (every layer reuses them, the residual
+// is updated in place, no statistics are kept), ForwardTrain layer l's
+// saved activations.
+type blockIO struct {
+	x    kernels.Tensor // [BT, C] block input
+	xmid kernels.Tensor // [BT, C] residual after attention; must not alias x
+	out  kernels.Tensor // [BT, C] block output; may alias x
 
-	m.norm(a.XN, a.X, w.FFNNorm, w.FFNNormBias)
-	if c.Arch == ArchLlama {
-		m.linear(a.Gate, a.XN, w.FFNGate, nil)
-		m.linear(a.Up, a.XN, w.FFNUp, nil)
-		b.SwiGLU(a.Hid, a.Gate, a.Up)
-	} else {
-		m.linear(a.Up, a.XN, w.FFNUp, w.FFNUpBias)
-		b.GELU(a.Hid, a.Up)
-	}
-	m.linear(a.Proj, a.Hid, w.FFNDown, w.FFNDownBias)
-	b.Add(a.X, a.X, a.Proj)
+	xn1, mean1, rstd1 kernels.Tensor // attention norm output [BT, C]; mean, rstd [BT] or nil
+	q, k, v, att      kernels.Tensor // [BT, C], [BT, KV], [BT, KV], [BT, C]
+	q3, k3, v3, att3  kernels.Tensor // the same viewed [B, T, ·]
+	lse               kernels.Tensor // attention log-sum-exp [B, H, T], or nil
+	xn2, mean2, rstd2 kernels.Tensor // FFN norm output and statistics
+	gate, up, hid     kernels.Tensor // [BT, F]; gate nil unless the FFN is gated
+	cache             *KVCache       // when not nil, k and v are appended and attention reads it
+	pos               int            // position of the first token
 }
 
-// norm is RMSNorm for Llama and LayerNorm (with bias) for GPT-2.
-func (m *Model) norm(out, x, w, bias kernels.Tensor) {
-	if m.Config.Arch == ArchGPT2 {
-		m.Backend.LayerNorm(out, nil, nil, x, w, bias, m.Config.NormEps)
-		return
+// block runs Transformer block l (per the family's traits):
+//
+//	xmid = x + attn_output(attention(rope(q(norm(x))), rope(k(norm(x))), v(norm(x))))
+//	out  = xmid + ffn(norm(xmid))
+func (m *Model) block(l int, io *blockIO) {
+	b, c, w, fam := m.Backend, m.Config, &m.W.Layers[l], m.fam
+	m.norm(io.xn1, io.mean1, io.rstd1, io.x, w.AttnNorm, w.AttnNormBias)
+	m.linear(io.q, io.xn1, w.Q, w.QBias)
+	m.linear(io.k, io.xn1, w.K, w.KBias)
+	m.linear(io.v, io.xn1, w.V, w.VBias)
+	if fam.Pos == RoPE {
+		b.RoPE(io.q3, m.ropeParams(c.NHeads, io.pos))
+		b.RoPE(io.k3, m.ropeParams(c.NKVHeads, io.pos))
 	}
-	m.Backend.RMSNorm(out, nil, x, w, m.Config.NormEps)
+	k, v := io.k3, io.v3
+	if io.cache != nil {
+		b.CopyRows(io.cache.K[l], io.k3, io.pos)
+		b.CopyRows(io.cache.V[l], io.v3, io.pos)
+		k, v = io.cache.K[l], io.cache.V[l]
+	}
+	b.Attention(io.att3, io.lse, io.q3, k, v, m.attnParams(io.pos))
+	m.linear(io.xmid, io.att, w.AttnOutput, w.AttnOutputBias)
+	b.Add(io.xmid, io.xmid, io.x)
+
+	m.norm(io.xn2, io.mean2, io.rstd2, io.xmid, w.FFNNorm, w.FFNNormBias)
+	switch fam.FFN {
+	case SwiGLU:
+		m.linear(io.gate, io.xn2, w.FFNGate, w.FFNGateBias)
+		m.linear(io.up, io.xn2, w.FFNUp, w.FFNUpBias)
+		b.SwiGLU(io.hid, io.gate, io.up)
+	case GELUTanh:
+		m.linear(io.up, io.xn2, w.FFNUp, w.FFNUpBias)
+		b.GELU(io.hid, io.up)
+	}
+	m.linear(io.out, io.hid, w.FFNDown, w.FFNDownBias)
+	b.Add(io.out, io.out, io.xmid)
+}
+
+// norm is the family's norm of x into out (RMSNorm, or LayerNorm with
+// bias), saving the row statistics into mean and rstd when they are not
+// nil (mean is unused by RMSNorm).
+func (m *Model) norm(out, mean, rstd, x, w, bias kernels.Tensor) {
+	switch m.fam.Norm {
+	case LayerNorm:
+		m.Backend.LayerNorm(out, mean, rstd, x, w, bias, m.Config.NormEps)
+	case RMSNorm:
+		m.Backend.RMSNorm(out, rstd, x, w, m.Config.NormEps)
+	}
+}
+
+// normBackward accumulates dx, dw (and db for LayerNorm) given dout.
+func (m *Model) normBackward(dx, dw, db, dout, x, w, mean, rstd kernels.Tensor) {
+	switch m.fam.Norm {
+	case LayerNorm:
+		m.Backend.LayerNormBackward(dx, dw, db, dout, x, w, mean, rstd)
+	case RMSNorm:
+		m.Backend.RMSNormBackward(dx, dw, dout, x, w, rstd)
+	}
+}
+
+func (m *Model) ropeParams(heads, pos int) kernels.RoPEParams {
+	c := m.Config
+	return kernels.RoPEParams{Style: c.RopeStyle, NHeads: heads, HeadDim: c.HeadDim(), Theta: c.RopeTheta, PosStart: pos}
+}
+
+func (m *Model) attnParams(pos int) kernels.AttentionParams {
+	c := m.Config
+	hd := c.HeadDim()
+	return kernels.AttentionParams{NHeads: c.NHeads, NKVHeads: c.NKVHeads, HeadDim: hd, Scale: float32(1 / math.Sqrt(float64(hd))), PosStart: pos}
 }
 
 // linear computes out = x W^T (+ bias) for W [out, in].

@@ -8,8 +8,8 @@ import (
 	"github.com/distill-dev/distill/kernels"
 )
 
-// Layer holds one Transformer block's weights. Bias fields are nil for
-// Llama; FFNGate is nil for GPT-2.
+// Layer holds one Transformer block's weights. Bias fields are nil unless
+// the family has those biases; FFNGate is nil unless its FFN is gated.
 type Layer struct {
 	AttnNorm, AttnNormBias     kernels.Tensor // [C]
 	Q, QBias                   kernels.Tensor // [C, C], [C]
@@ -17,7 +17,7 @@ type Layer struct {
 	V, VBias                   kernels.Tensor // [KV, C], [KV]
 	AttnOutput, AttnOutputBias kernels.Tensor // [C, C], [C]
 	FFNNorm, FFNNormBias       kernels.Tensor // [C]
-	FFNGate                    kernels.Tensor // [F, C]
+	FFNGate, FFNGateBias       kernels.Tensor // [F, C], [F]
 	FFNUp, FFNUpBias           kernels.Tensor // [F, C], [F]
 	FFNDown, FFNDownBias       kernels.Tensor // [C, F], [C]
 }
@@ -26,7 +26,7 @@ type Layer struct {
 // canonical name.
 type Weights struct {
 	TokenEmbd                  kernels.Tensor // [V, C]
-	PosEmbd                    kernels.Tensor // [MaxSeqLen, C], gpt2
+	PosEmbd                    kernels.Tensor // [MaxSeqLen, C], learned positions
 	Layers                     []Layer
 	OutputNorm, OutputNormBias kernels.Tensor // [C]
 	Output                     kernels.Tensor // [V, C]; TokenEmbd when tied
@@ -39,6 +39,7 @@ type Model struct {
 	Backend kernels.Backend
 	W       Weights
 
+	fam    *Family // Config's family
 	byName map[string]kernels.Tensor
 	acts   *activations
 }
@@ -101,7 +102,7 @@ func NewFromTensors(cfg Config, b kernels.Backend, tensors map[string]kernels.Te
 			return nil, fmt.Errorf("model: tensor %s has unsupported dtype %s", p.Name, t.DType())
 		}
 	}
-	m := &Model{Config: cfg, Backend: b, byName: tensors}
+	m := &Model{Config: cfg, Backend: b, fam: cfg.Family(), byName: tensors}
 	get := func(name string) kernels.Tensor { return tensors[name] } // nil when absent
 	m.W.TokenEmbd = get(NameTokenEmbd)
 	m.W.PosEmbd = get(NamePosEmbd)
@@ -122,8 +123,8 @@ func NewFromTensors(cfg Config, b kernels.Backend, tensors map[string]kernels.Te
 			V: w(AttnV), VBias: bias(AttnV),
 			AttnOutput: w(AttnOutput), AttnOutputBias: bias(AttnOutput),
 			FFNNorm: w(FFNNorm), FFNNormBias: bias(FFNNorm),
-			FFNGate: w(FFNGate),
-			FFNUp:   w(FFNUp), FFNUpBias: bias(FFNUp),
+			FFNGate: w(FFNGate), FFNGateBias: bias(FFNGate),
+			FFNUp: w(FFNUp), FFNUpBias: bias(FFNUp),
 			FFNDown: w(FFNDown), FFNDownBias: bias(FFNDown),
 		}
 	}

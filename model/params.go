@@ -30,9 +30,9 @@ func (p ParamSpec) Numel() int {
 // Canonical tensor names. Layer tensors are "blk.N." + the suffix.
 const (
 	NameTokenEmbd  = "token_embd.weight"
-	NamePosEmbd    = "position_embd.weight" // gpt2 only
+	NamePosEmbd    = "position_embd.weight" // learned positions only
 	NameOutputNorm = "output_norm.weight"
-	NameOutputBias = "output_norm.bias" // gpt2 only
+	NameOutputBias = "output_norm.bias" // with norm biases only
 	NameOutput     = "output.weight"    // only when the classifier is untied
 )
 
@@ -46,7 +46,7 @@ const (
 	AttnV      = "attn_v"
 	AttnOutput = "attn_output"
 	FFNNorm    = "ffn_norm"
-	FFNGate    = "ffn_gate" // llama only
+	FFNGate    = "ffn_gate" // gated FFNs only
 	FFNUp      = "ffn_up"
 	FFNDown    = "ffn_down"
 )
@@ -84,7 +84,7 @@ func ParseLayerName(name string) (l int, part, kind string, ok bool) {
 // the offsets of a single flat block. c must be valid.
 func (c Config) Params() []ParamSpec {
 	C, F, V, KV := c.Dim, c.HiddenDim, c.VocabSize, c.KVDim()
-	gpt2 := c.Arch == ArchGPT2
+	fam := c.Family()
 	var ps []ParamSpec
 	off := 0
 	add := func(name string, shape ...int) {
@@ -92,36 +92,37 @@ func (c Config) Params() []ParamSpec {
 		off += p.Numel()
 		ps = append(ps, p)
 	}
-	// add2 adds a weight and, for GPT-2, its bias of length out.
-	add2 := func(l int, part string, out, in int) {
+	// layer adds a weight [out, in] ([out] when in is 0) and, when the
+	// family has one, its bias [out].
+	layer := func(l int, part string, out, in int) {
 		if in == 0 {
 			add(LayerName(l, part, "weight"), out)
 		} else {
 			add(LayerName(l, part, "weight"), out, in)
 		}
-		if gpt2 {
+		if fam.HasBias(part) {
 			add(LayerName(l, part, "bias"), out)
 		}
 	}
 	add(NameTokenEmbd, V, C)
-	if gpt2 {
+	if fam.Pos == Learned {
 		add(NamePosEmbd, c.MaxSeqLen, C)
 	}
 	for l := 0; l < c.NLayers; l++ {
-		add2(l, AttnNorm, C, 0)
-		add2(l, AttnQ, C, C)
-		add2(l, AttnK, KV, C)
-		add2(l, AttnV, KV, C)
-		add2(l, AttnOutput, C, C)
-		add2(l, FFNNorm, C, 0)
-		if !gpt2 {
-			add2(l, FFNGate, F, C)
+		layer(l, AttnNorm, C, 0)
+		layer(l, AttnQ, C, C)
+		layer(l, AttnK, KV, C)
+		layer(l, AttnV, KV, C)
+		layer(l, AttnOutput, C, C)
+		layer(l, FFNNorm, C, 0)
+		if fam.FFN.Gated() {
+			layer(l, FFNGate, F, C)
 		}
-		add2(l, FFNUp, F, C)
-		add2(l, FFNDown, C, F)
+		layer(l, FFNUp, F, C)
+		layer(l, FFNDown, C, F)
 	}
 	add(NameOutputNorm, C)
-	if gpt2 {
+	if fam.Biases.Norm {
 		add(NameOutputBias, C)
 	}
 	if !c.TiedEmbeddings {
@@ -137,24 +138,6 @@ func (c Config) NumParams() int {
 		n += p.Numel()
 	}
 	return n
-}
-
-// HFRopePermutation returns the row permutation that HF's Llama conversion
-// applies to q and k projection weights so that rotate_half RoPE
-// (kernels.RoPEHalf) equals the original interleaved RoPE: row r of the HF
-// weight is row perm[r] of the original. Within each head of width hd, HF
-// row j*hd/2 + i comes from original row 2i + j.
-func HFRopePermutation(nHeads, headDim int) []int {
-	perm := make([]int, nHeads*headDim)
-	half := headDim / 2
-	for h := 0; h < nHeads; h++ {
-		for j := 0; j < 2; j++ {
-			for i := 0; i < half; i++ {
-				perm[h*headDim+j*half+i] = h*headDim + 2*i + j
-			}
-		}
-	}
-	return perm
 }
 
 // NewParamBlock allocates every parameter of c as one zeroed tensor of

@@ -20,7 +20,7 @@ func (r *refModel) logits(ids []int32, B, T int) [][]float64 {
 		x := make([][]float64, T)
 		for t := 0; t < T; t++ {
 			x[t] = append([]float64(nil), r.w[NameTokenEmbd][int(ids[b*T+t])*C:][:C]...)
-			if c.Arch == ArchGPT2 {
+			if c.Family().Pos == Learned {
 				pos := r.w[NamePosEmbd][t*C:][:C]
 				for i := range x[t] {
 					x[t][i] += pos[i]
@@ -53,7 +53,7 @@ func (r *refModel) layer(l int, x [][]float64) [][]float64 {
 		q[t] = r.linear(l, AttnQ, xn)
 		k[t] = r.linear(l, AttnK, xn)
 		v[t] = r.linear(l, AttnV, xn)
-		if c.Arch == ArchLlama {
+		if c.Family().Pos == RoPE {
 			refRoPE(q[t], H, hd, t, float64(c.RopeTheta), c.RopeStyle == 1)
 			refRoPE(k[t], KVH, hd, t, float64(c.RopeTheta), c.RopeStyle == 1)
 		}
@@ -88,7 +88,7 @@ func (r *refModel) layer(l int, x [][]float64) [][]float64 {
 		refAdd(y[t], r.linear(l, AttnOutput, att))
 		xn := r.norm(y[t], LayerName(l, FFNNorm, "weight"), LayerName(l, FFNNorm, "bias"))
 		var hid []float64
-		if c.Arch == ArchLlama {
+		if c.Family().FFN == SwiGLU {
 			g, u := r.linear(l, FFNGate, xn), r.linear(l, FFNUp, xn)
 			hid = make([]float64, len(g))
 			for i := range g {
@@ -121,7 +121,7 @@ func (r *refModel) norm(x []float64, wname, bname string) []float64 {
 	eps := float64(r.cfg.NormEps)
 	n := float64(len(x))
 	y := make([]float64, len(x))
-	if r.cfg.Arch == ArchLlama {
+	if r.cfg.Family().Norm == RMSNorm {
 		ss := 0.0
 		for _, v := range x {
 			ss += v * v

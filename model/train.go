@@ -2,7 +2,6 @@ package model
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/distill-dev/distill/kernels"
 )
@@ -142,9 +141,9 @@ func (a *TrainState) size(m *Model, B, T int) {
 	}
 	z := func(shape ...int) kernels.Tensor { return alloc(kernels.F32, shape...) }
 	h := func(shape ...int) kernels.Tensor { return alloc(act, shape...) }
-	gpt2 := c.Arch == ArchGPT2
+	fam := c.Family()
 	zMean := func() kernels.Tensor {
-		if gpt2 {
+		if fam.Norm == LayerNorm {
 			return z(N)
 		}
 		return nil
@@ -160,14 +159,14 @@ func (a *TrainState) size(m *Model, B, T int) {
 		la.Att, la.Lse = h(N, C), z(B, c.NHeads, T)
 		la.XMid = z(N, C)
 		la.XN2, la.Mean2, la.Rstd2 = h(N, C), zMean(), z(N)
-		if !gpt2 {
+		if fam.FFN.Gated() {
 			la.Gate = h(N, F)
 		}
 		la.Up, la.Hid = h(N, F), h(N, F)
 	}
 	a.XNF, a.MeanF, a.RstdF, a.Logits = h(N, C), zMean(), z(N), z(N, V)
 	a.dX, a.dXN, a.dQ, a.dK, a.dV, a.dAtt = z(N, C), z(N, C), z(N, C), z(N, KV), z(N, KV), z(N, C)
-	if !gpt2 {
+	if fam.FFN.Gated() {
 		a.dGate = z(N, F)
 	}
 	a.dUp, a.dHid = z(N, F), z(N, F)
@@ -198,42 +197,27 @@ func (m *Model) ForwardTrain(a *TrainState, ids []int32, B, T int) kernels.Tenso
 	}
 	b.Embedding(a.Res[0], m.W.TokenEmbd, m.W.PosEmbd, ids, T, 0)
 	for l := range m.W.Layers {
-		m.layerForwardTrain(l, a)
+		io := m.blockTrain(l, a)
+		m.block(l, &io)
 	}
 	last := a.Res[c.NLayers]
-	m.normTrain(a.XNF, a.MeanF, a.RstdF, last, m.W.OutputNorm, m.W.OutputNormBias)
+	m.norm(a.XNF, a.MeanF, a.RstdF, last, m.W.OutputNorm, m.W.OutputNormBias)
 	b.MatMul(a.Logits, a.XNF, m.W.Output, false, true, 1, 0)
 	return a.Logits
 }
 
-// layerForwardTrain is layerForward keeping every intermediate.
-func (m *Model) layerForwardTrain(l int, a *TrainState) {
-	b, c, w, la := m.Backend, m.Config, &m.W.Layers[l], &a.L[l]
-	x, out := a.Res[l], a.Res[l+1]
-	m.normTrain(la.XN1, la.Mean1, la.Rstd1, x, w.AttnNorm, w.AttnNormBias)
-	m.linear(la.Q, la.XN1, w.Q, w.QBias)
-	m.linear(la.K, la.XN1, w.K, w.KBias)
-	m.linear(la.V, la.XN1, w.V, w.VBias)
-	q3, k3, v3, att3 := m.split(a, la.Q), m.split(a, la.K), m.split(a, la.V), m.split(a, la.Att)
-	if c.Arch == ArchLlama {
-		b.RoPE(q3, m.ropeParams(c.NHeads))
-		b.RoPE(k3, m.ropeParams(c.NKVHeads))
+// blockTrain is layer l's blockIO over the activations ForwardTrain
+// saves.
+func (m *Model) blockTrain(l int, a *TrainState) blockIO {
+	la := &a.L[l]
+	return blockIO{
+		x: a.Res[l], xmid: la.XMid, out: a.Res[l+1],
+		xn1: la.XN1, mean1: la.Mean1, rstd1: la.Rstd1,
+		q: la.Q, k: la.K, v: la.V, att: la.Att,
+		q3: m.split(a, la.Q), k3: m.split(a, la.K), v3: m.split(a, la.V), att3: m.split(a, la.Att), lse: la.Lse,
+		xn2: la.XN2, mean2: la.Mean2, rstd2: la.Rstd2,
+		gate: la.Gate, up: la.Up, hid: la.Hid,
 	}
-	b.Attention(att3, la.Lse, q3, k3, v3, m.attnParams())
-	m.linear(la.XMid, la.Att, w.AttnOutput, w.AttnOutputBias)
-	b.Add(la.XMid, la.XMid, x)
-
-	m.normTrain(la.XN2, la.Mean2, la.Rstd2, la.XMid, w.FFNNorm, w.FFNNormBias)
-	if c.Arch == ArchLlama {
-		m.linear(la.Gate, la.XN2, w.FFNGate, nil)
-		m.linear(la.Up, la.XN2, w.FFNUp, nil)
-		b.SwiGLU(la.Hid, la.Gate, la.Up)
-	} else {
-		m.linear(la.Up, la.XN2, w.FFNUp, w.FFNUpBias)
-		b.GELU(la.Hid, la.Up)
-	}
-	m.linear(out, la.Hid, w.FFNDown, w.FFNDownBias)
-	b.Add(out, out, la.XMid)
 }
 
 // Backward accumulates into grads the gradient of a loss given its
@@ -271,12 +255,13 @@ func (m *Model) layerBackward(l int, a *TrainState, g *Layer) {
 	// out = xmid + down(hid): dX passes through to xmid unchanged.
 	m.linearBackward(a.dHid, g.FFNDown, g.FFNDownBias, a.dX, la.Hid, w.FFNDown, false)
 	b.Fill(a.dUp, 0)
-	if c.Arch == ArchLlama {
+	switch m.fam.FFN {
+	case SwiGLU:
 		b.Fill(a.dGate, 0)
 		b.SwiGLUBackward(a.dGate, a.dUp, a.dHid, la.Gate, la.Up)
-		m.linearBackward(a.dXN, g.FFNGate, nil, a.dGate, la.XN2, w.FFNGate, false)
-		m.linearBackward(a.dXN, g.FFNUp, nil, a.dUp, la.XN2, w.FFNUp, true)
-	} else {
+		m.linearBackward(a.dXN, g.FFNGate, g.FFNGateBias, a.dGate, la.XN2, w.FFNGate, false)
+		m.linearBackward(a.dXN, g.FFNUp, g.FFNUpBias, a.dUp, la.XN2, w.FFNUp, true)
+	case GELUTanh:
 		b.GELUBackward(a.dUp, a.dHid, la.Up)
 		m.linearBackward(a.dXN, g.FFNUp, g.FFNUpBias, a.dUp, la.XN2, w.FFNUp, false)
 	}
@@ -289,10 +274,10 @@ func (m *Model) layerBackward(l int, a *TrainState, g *Layer) {
 	b.Fill(a.dV, 0)
 	dq3, dk3 := m.split(a, a.dQ), m.split(a, a.dK)
 	b.AttentionBackward(dq3, dk3, m.split(a, a.dV), m.split(a, a.dAtt),
-		m.split(a, la.Q), m.split(a, la.K), m.split(a, la.V), m.split(a, la.Att), la.Lse, m.attnParams())
-	if c.Arch == ArchLlama {
-		b.RoPEBackward(dq3, m.ropeParams(c.NHeads))
-		b.RoPEBackward(dk3, m.ropeParams(c.NKVHeads))
+		m.split(a, la.Q), m.split(a, la.K), m.split(a, la.V), m.split(a, la.Att), la.Lse, m.attnParams(0))
+	if m.fam.Pos == RoPE {
+		b.RoPEBackward(dq3, m.ropeParams(c.NHeads, 0))
+		b.RoPEBackward(dk3, m.ropeParams(c.NKVHeads, 0))
 	}
 	m.linearBackward(a.dXN, g.Q, g.QBias, a.dQ, la.XN1, w.Q, false)
 	m.linearBackward(a.dXN, g.K, g.KBias, a.dK, la.XN1, w.K, true)
@@ -316,37 +301,8 @@ func (m *Model) linearBackward(dx, dw, dbias, dout, x, w kernels.Tensor, accumul
 	}
 }
 
-// normTrain is norm saving the statistics (mean is nil for RMSNorm).
-func (m *Model) normTrain(out, mean, rstd, x, w, bias kernels.Tensor) {
-	if m.Config.Arch == ArchGPT2 {
-		m.Backend.LayerNorm(out, mean, rstd, x, w, bias, m.Config.NormEps)
-		return
-	}
-	m.Backend.RMSNorm(out, rstd, x, w, m.Config.NormEps)
-}
-
-// normBackward accumulates dx, dw (and db for LayerNorm) given dout.
-func (m *Model) normBackward(dx, dw, db, dout, x, w, mean, rstd kernels.Tensor) {
-	if m.Config.Arch == ArchGPT2 {
-		m.Backend.LayerNormBackward(dx, dw, db, dout, x, w, mean, rstd)
-		return
-	}
-	m.Backend.RMSNormBackward(dx, dw, dout, x, w, rstd)
-}
-
 // split views a [B*T, X] activation as [B, T, X].
 func (m *Model) split(a *TrainState, t kernels.Tensor) kernels.Tensor {
 	_, x := kernels.Rows(t)
 	return m.Backend.Reshape(t, a.B, a.T, x)
-}
-
-func (m *Model) ropeParams(heads int) kernels.RoPEParams {
-	c := m.Config
-	return kernels.RoPEParams{Style: c.RopeStyle, NHeads: heads, HeadDim: c.HeadDim(), Theta: c.RopeTheta}
-}
-
-func (m *Model) attnParams() kernels.AttentionParams {
-	c := m.Config
-	hd := c.HeadDim()
-	return kernels.AttentionParams{NHeads: c.NHeads, NKVHeads: c.NKVHeads, HeadDim: hd, Scale: float32(1 / math.Sqrt(float64(hd)))}
 }

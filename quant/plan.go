@@ -165,8 +165,8 @@ func ruleType(cfg model.Config, m Method, name string) (kernels.DType, string) {
 			return kernels.Q6_K, "q4_k_m: use_more_bits"
 		}
 	}
-	if cfg.Arch == model.ArchGPT2 && (part == model.AttnQ || part == model.AttnK || part == model.AttnV) {
-		// GPT-2's fused attn_qkv is Q5_K in llama.cpp's Q4_K_M; distill
+	if cfg.Family().GGUF.FusedQKV && (part == model.AttnQ || part == model.AttnK || part == model.AttnV) {
+		// A fused attn_qkv (GPT-2's) is Q5_K in llama.cpp's Q4_K_M; distill
 		// has no Q5_K and q, k, v must share one type to be fused.
 		return kernels.Q6_K, "q4_k_m: attn_qkv (Q5_K in llama.cpp)"
 	}

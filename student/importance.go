@@ -149,7 +149,7 @@ func weightImportance(b kernels.Backend, t *model.Model) (*importance, error) {
 	for l := range tc.NLayers {
 		w := map[string]host{}
 		for _, part := range []string{model.AttnQ, model.AttnK, model.AttnV, model.AttnOutput, model.FFNGate, model.FFNUp, model.FFNDown} {
-			if part == model.FFNGate && tc.Arch != model.ArchLlama {
+			if part == model.FFNGate && !tc.Family().FFN.Gated() {
 				continue
 			}
 			if w[part], err = teacherHost(b, t, model.LayerName(l, part, "weight")); err != nil {

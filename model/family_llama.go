@@ -1,0 +1,52 @@
+package model
+
+// ArchLlama is the Llama family (llama2.c, Meta Llama 1/2, TinyLlama, ...):
+// RMSNorm, RoPE, grouped-query attention, SwiGLU, no biases, head tied or
+// not.
+const ArchLlama = "llama"
+
+// Llama is the declaration of ArchLlama.
+var Llama = Register(&Family{
+	Name:      ArchLlama,
+	Norm:      RMSNorm,
+	FFN:       SwiGLU,
+	Pos:       RoPE,
+	Tied:      TiedOptional,
+	GroupedKV: true,
+	Supports:  []Feature{FeatureRopeScalingLlama3, FeatureRopeScalingLinear},
+	HF: HFNames{
+		Architectures: []string{"LlamaForCausalLM"},
+		ModelType:     "llama",
+		Layer:         "model.layers",
+		Globals: []HFTensor{
+			{HF: "model.embed_tokens.weight", Canon: NameTokenEmbd},
+			{HF: "model.norm.weight", Canon: NameOutputNorm},
+			{HF: "lm_head.weight", Canon: NameOutput},
+		},
+		Layers: []HFTensor{
+			{HF: "input_layernorm.weight", Canon: AttnNorm + ".weight"},
+			{HF: "self_attn.q_proj.weight", Canon: AttnQ + ".weight"},
+			{HF: "self_attn.k_proj.weight", Canon: AttnK + ".weight"},
+			{HF: "self_attn.v_proj.weight", Canon: AttnV + ".weight"},
+			{HF: "self_attn.o_proj.weight", Canon: AttnOutput + ".weight"},
+			{HF: "post_attention_layernorm.weight", Canon: FFNNorm + ".weight"},
+			{HF: "mlp.gate_proj.weight", Canon: FFNGate + ".weight"},
+			{HF: "mlp.up_proj.weight", Canon: FFNUp + ".weight"},
+			{HF: "mlp.down_proj.weight", Canon: FFNDown + ".weight"},
+		},
+		Ignored:   []string{".rotary_emb.inv_freq"}, // RoPE frequency buffer of older checkpoints
+		PermuteQK: true,
+		Config: HFConfigKeys{
+			Dim: "hidden_size", Hidden: "intermediate_size", Layers: "num_hidden_layers",
+			Heads: "num_attention_heads", KVHeads: "num_key_value_heads",
+			MaxSeqLen: "max_position_embeddings", NormEps: "rms_norm_eps", RopeTheta: "rope_theta",
+			Act: "hidden_act", ActValues: []string{"silu"},
+			DefaultMaxSeqLen: 2048, DefaultNormEps: 1e-6, DefaultRopeTheta: 10000,
+			Refused: []RefusedKey{
+				{"attention_bias", "attention_bias is not supported"},
+				{"mlp_bias", "mlp_bias is not supported"},
+			},
+		},
+	},
+	GGUF: GGUFNames{Arch: "llama", VocabSizeKey: true},
+})
