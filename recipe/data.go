@@ -3,6 +3,7 @@ package recipe
 import (
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/distill-dev/distill/corpus"
 )
@@ -38,7 +39,13 @@ func (r *Recipe) canonicalBOS() {
 // validation documents are held out of it.
 func (r *Recipe) checkCalibration(errs *errorList) {
 	q := r.Quantization
-	if q == nil || q.Calibration == "" {
+	if q == nil {
+		return
+	}
+	if q.Calibration == "" {
+		if r.Evaluation.Data != "" && sameFile(r.Evaluation.Data, r.Data.Train) && slices.ContainsFunc(q.Methods, func(m Method) bool { return m.Method == MethodGPTQInt4 }) {
+			r.bad(errs, "quantization.methods", "gptq-int4 calibrates on the training documents, and evaluation.data is data.train: give quantization.calibration a file that is not evaluated")
+		}
 		return
 	}
 	for _, o := range []struct {

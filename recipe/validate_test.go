@@ -306,6 +306,8 @@ func TestValidateErrors(t *testing.T) {
 			[]string{"6:51: quantization.calibration: $D/valid.txt is the evaluation.data text: calibration must never see the text quantized students are evaluated on (give another file, or leave calibration out to use the training documents)"}},
 		{"calibration is split training", "quantization: {methods: [gptq-int4], calibration: train.txt}\n",
 			[]string{"5:51: quantization.calibration: $D/train.txt is data.train, whose last validation_split documents are the validation text: leave calibration out to calibrate on the training documents without them"}},
+		{"default calibration is evaluated", "evaluation: {data: train.txt}\nquantization: {methods: [gptq-int4]}\n",
+			[]string{"6:16: quantization.methods: gptq-int4 calibrates on the training documents, and evaluation.data is data.train: give quantization.calibration a file that is not evaluated"}},
 		{"calibration unused", "quantization: {methods: [q8_0], calibration: valid.txt}\n",
 			[]string{"5:46: quantization.calibration: only used with gptq-int4"}},
 
