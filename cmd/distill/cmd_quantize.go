@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -117,7 +118,7 @@ func runQuantize(e *env, c *cli.Context) error {
 	o := quant.Options{Plan: po, Backend: b, GPTQ: quant.GPTQOptions{PercDamp: c.Float64("percdamp"), ActOrder: c.Bool("act-order")}}
 	var calib *calibrationSummary
 	if slices.ContainsFunc(methods, func(m quant.Method) bool { return m.GPTQ }) {
-		if stream, calib, o.Calib, err = calibrate(c, ro, bos, tc, stream); err != nil {
+		if stream, calib, o.Calib, err = calibrate(e, c, ro, bos, tc, stream); err != nil {
 			return err
 		}
 	}
@@ -179,7 +180,7 @@ func runQuantize(e *env, c *cli.Context) error {
 // calibrate returns the GPTQ calibration windows: from --calib when given,
 // else from the last documents of the evaluation stream, which are then
 // held out of it so that no method is scored on its own calibration text.
-func calibrate(c *cli.Context, ro corpus.ReadOptions, bos corpus.BOS, tc *checkpoint.Loaded, stream corpus.Stream) (corpus.Stream, *calibrationSummary, [][]int32, error) {
+func calibrate(e *env, c *cli.Context, ro corpus.ReadOptions, bos corpus.BOS, tc *checkpoint.Loaded, stream corpus.Stream) (corpus.Stream, *calibrationSummary, [][]int32, error) {
 	n, T := c.Int("calib-windows"), min(c.Int("calib-len"), tc.Config.MaxSeqLen)
 	var cs corpus.Stream
 	var err error
@@ -187,6 +188,11 @@ func calibrate(c *cli.Context, ro corpus.ReadOptions, bos corpus.BOS, tc *checkp
 	if sum.Source != "" {
 		if cs, err = corpus.TokenizeFile(sum.Source, ro, tc.Tokenizer, bos); err != nil {
 			return stream, nil, nil, fmt.Errorf("--calib: %w", err)
+		}
+		if a, errA := os.Stat(sum.Source); errA == nil {
+			if b, errB := os.Stat(c.String("data")); errB == nil && os.SameFile(a, b) {
+				fmt.Fprintf(e.stderr, "distill: warning: --calib is --data: GPTQ rows are scored on their own calibration text (leave --calib out to hold part of --data out)\n")
+			}
 		}
 	} else {
 		sum.Source = "held out of " + c.String("data")
