@@ -28,8 +28,12 @@ func openGGUF(path string) (*checkpoint, error) {
 
 func ggufCheckpoint(path string, f *gguf.File) (*checkpoint, error) {
 	meta := map[string]any{}
+	strs := map[string]string{}
 	for _, kv := range f.KV() {
 		meta[kv.Key] = kv.Value
+		if s, ok := kv.Value.(string); ok {
+			strs[kv.Key] = s
+		}
 	}
 	embd, err := f.Tensor(model.NameTokenEmbd)
 	if err != nil {
@@ -43,7 +47,7 @@ func ggufCheckpoint(path string, f *gguf.File) (*checkpoint, error) {
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint: %s: %w", path, err)
 	}
-	ck := &checkpoint{format: FormatGGUF, file: path, cfg: cfg, src: &model.MapSource{Name: path}, end: ggufEndIDs(meta)}
+	ck := &checkpoint{format: FormatGGUF, file: path, cfg: cfg, src: &model.MapSource{Name: path}, end: ggufEndIDs(meta), meta: strs}
 	for i := range f.Tensors() {
 		t := &f.Tensors()[i]
 		dt, dtErr := ck.record(t.Name, t.Shape, t.Type.String(), t)

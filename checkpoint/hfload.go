@@ -31,7 +31,7 @@ func openHF(dir string) (*checkpoint, error) {
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
-	ck := &checkpoint{format: FormatSafetensors, file: f.Path(), cfg: cfg, end: end, close: f.Close}
+	ck := &checkpoint{format: FormatSafetensors, file: f.Path(), cfg: cfg, end: end, meta: f.Metadata(), close: f.Close}
 	var hts []model.HostTensor
 	for i := range f.Tensors() {
 		t := &f.Tensors()[i]

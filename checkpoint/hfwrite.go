@@ -72,6 +72,9 @@ func WriteHF(dir string, cfg model.Config, src model.TensorSource, tok tokenizer
 func writeSafetensorsShards(dir string, sts []safetensors.Tensor, o HFOptions) error {
 	meta := map[string]string{"format": "pt"}
 	for k, v := range o.Metadata {
+		if _, ok := meta[k]; ok {
+			return fmt.Errorf("checkpoint: safetensors metadata key %s is set by the writer and cannot be replaced", k)
+		}
 		meta[k] = v
 	}
 	if o.ShardBytes <= 0 {

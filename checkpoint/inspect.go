@@ -38,7 +38,8 @@ type Info struct {
 	Config     model.Config
 	NumParams  int // parameters of the model (a tied classifier counts once)
 	Tensors    []TensorInfo
-	TotalBytes int64 // sum of the tensors' storage
+	TotalBytes int64             // sum of the tensors' storage
+	Metadata   map[string]string // as Loaded.Metadata
 }
 
 // Inspect reads the header and tensor table of the checkpoint at path (the
@@ -50,7 +51,7 @@ func Inspect(path string) (*Info, error) {
 		return nil, err
 	}
 	defer ck.closeFile()
-	info := &Info{Path: path, Format: ck.format, Config: ck.cfg, NumParams: ck.cfg.NumParams(), Tensors: ck.tensors}
+	info := &Info{Path: path, Format: ck.format, Config: ck.cfg, NumParams: ck.cfg.NumParams(), Tensors: ck.tensors, Metadata: ck.meta}
 	for _, t := range ck.tensors {
 		info.TotalBytes += t.Bytes
 	}

@@ -29,6 +29,11 @@ type Loaded struct {
 	// EndIDs are the tokens that end a generated text, as the format
 	// defines them (see endids.go); generation stops after one.
 	EndIDs []int32
+	// Metadata are the file's string-valued metadata: the safetensors
+	// __metadata__ map (HF), the string keys of a GGUF file; nil for
+	// llama2.c. Keys written through HFOptions.Metadata or
+	// GGUFOptions.Metadata read back here.
+	Metadata map[string]string
 
 	close func() error // releases the memory-mapped file, if any
 }
@@ -93,7 +98,7 @@ func Load(path string, b kernels.Backend, opts LoadOptions) (*Loaded, error) {
 		ck.closeFile()
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
-	return &Loaded{Model: m, Tokenizer: tok, Path: path, Format: ck.format, Config: ck.cfg, EndIDs: ck.end, close: ck.closeFile}, nil
+	return &Loaded{Model: m, Tokenizer: tok, Path: path, Format: ck.format, Config: ck.cfg, EndIDs: ck.end, Metadata: ck.meta, close: ck.closeFile}, nil
 }
 
 // checkpoint is a checkpoint file opened and mapped onto canonical tensor
@@ -110,7 +115,8 @@ type checkpoint struct {
 	fileName func(canon string) string
 	// tok loads the tokenizer that goes with the checkpoint; nil when none.
 	tok   func() (tokenizer.Tokenizer, error)
-	end   []int32 // end-of-text ids
+	end   []int32           // end-of-text ids
+	meta  map[string]string // string metadata (Loaded.Metadata)
 	close func() error
 }
 
