@@ -15,15 +15,16 @@ import (
 // llama.cpp's llama_ftype values for general.file_type ("mostly" types
 // keep 1-D tensors in F32).
 var fileTypes = map[string]uint32{
-	"f32": 0, "f16": 1, "q4_0": 2, "q4_1": 3, "q8_0": 7, "q4_k": 14, "q4_k_m": 15, "q6_k": 18, "bf16": 32,
+	"f32": 0, "f16": 1, "q4_0": 2, "q4_1": 3, "q8_0": 7, "q5_0": 8, "q5_1": 9, "q3_k": 11, "q4_k": 14, "q4_k_m": 15,
+	"q5_k": 16, "q6_k": 18, "bf16": 32,
 }
 
 // GGUFOptions adjusts WriteGGUF.
 type GGUFOptions struct {
 	Name string // general.name; default "distill"
 	// FileType is the method name whose llama_ftype goes in
-	// general.file_type (f32 f16 bf16 q8_0 q4_0 q4_1 q4_k_m q6_k); empty
-	// means the type of most matrices.
+	// general.file_type (a GGML or float method name of package quant);
+	// empty means the type of most matrices.
 	FileType string
 	// Metadata holds extra keys to store (e.g. distill's own provenance
 	// keys); they may not replace a key the writer sets.
@@ -43,7 +44,7 @@ func ggufTensors(cfg model.Config, src model.TensorSource) ([]gguf.Tensor, error
 	add := func(t model.HostTensor, name string) error {
 		gt, ok := gguf.TypeOf(t.DType)
 		if !ok || t.DType == kernels.I32 {
-			return fmt.Errorf("checkpoint: tensor %s: GGUF cannot store distill's %s (use f32, f16, bf16, q8_0, q4_0, q4_1, q4_k or q6_k)", t.Name, t.DType)
+			return fmt.Errorf("checkpoint: tensor %s: GGUF cannot store distill's %s (use a GGML type: F32 F16 BF16 Q8_0 Q4_0 Q4_1 Q5_0 Q5_1 Q2_K Q3_K Q4_K Q5_K Q6_K)", t.Name, t.DType)
 		}
 		out = append(out, gguf.Tensor{Name: name, Type: gt, Shape: t.Shape, Data: t.Data})
 		return nil

@@ -27,6 +27,11 @@ const (
 	Q4_1 // 32 elements: f16 d, f16 m, 16 bytes of nibbles (value = q*d + m)
 	Q4_K // 256 elements: super-block with 8 sub-blocks of 32, 6-bit scales/mins
 	Q6_K // 256 elements: 16 sub-blocks of 16, 8-bit scales
+	Q5_0 // 32 elements: f16 d, 4 bytes of 5th bits, 16 bytes of nibbles (value = (q-16)*d)
+	Q5_1 // 32 elements: f16 d, f16 m, 4 bytes of 5th bits, 16 bytes of nibbles (value = q*d + m)
+	Q5_K // 256 elements: Q4_K's layout plus a 5th bit per element
+	Q3_K // 256 elements: 16 sub-blocks of 16, 6-bit scales, 3-bit values
+	Q2_K // 256 elements: 16 sub-blocks of 16, 4-bit scales and mins, 2-bit values
 
 	// distill's weight-only formats (not GGUF types).
 	I8CH    // int8 symmetric per output channel: one block is a whole row: f32 scale, K x int8
@@ -58,6 +63,11 @@ var dtypeInfos = [NumDTypes]dtypeInfo{
 	Q4_1:     {"Q4_1", 32, 20, 0},
 	Q4_K:     {"Q4_K", 256, 144, 0},
 	Q6_K:     {"Q6_K", 256, 210, 0},
+	Q5_0:     {"Q5_0", 32, 22, 0},
+	Q5_1:     {"Q5_1", 32, 24, 0},
+	Q5_K:     {"Q5_K", 256, 176, 0},
+	Q3_K:     {"Q3_K", 256, 110, 0},
+	Q2_K:     {"Q2_K", 256, 84, 0},
 	I8CH:     {"I8CH", 0, 0, 4},
 	I4S_G32:  {"I4S_G32", 32, 18, 0},
 	I4S_G64:  {"I4S_G64", 64, 34, 0},

@@ -15,7 +15,7 @@
 //	            row, s = f16(m/-8) with m the element of largest magnitude,
 //	            q = clamp(rne(w/s)+8, 0, 15), w ≈ (q-8)s.
 //	int4a-gG    I4A_GG (asymmetric): w ≈ q s + min, q in 0..15.
-//	q8_0 q4_0 q4_1 q4_k q6_k
+//	q8_0 q4_0 q4_1 q5_0 q5_1 q3_k q4_k q5_k q6_k
 //	            the GGML blocks, bit-exact with llama.cpp's reference
 //	            encoders; with llama.cpp's per-tensor rules (output.weight,
 //	            or a tied token_embd, becomes Q6_K) as llama-quantize applies

@@ -32,13 +32,14 @@ const (
 // MethodNames lists the method names ParseMethod accepts (int4 and gptq
 // take any of the group sizes 32, 64 and 128).
 var MethodNames = []string{
-	"f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "q4_k", "q6_k", "q4_k_m",
+	"f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "q5_0", "q5_1", "q3_k", "q4_k", "q5_k", "q6_k", "q4_k_m",
 	"int8", "int4-g32", "int4-g64", "int4-g128", "int4a-g32", "int4a-g64", "int4a-g128",
 	"gptq-int4", "gptq-int4-g32", "gptq-int4-g64", "gptq-int4-g128", "gptq-int4-g128-act",
 }
 
-// ParseMethod parses a method name: f32 f16 bf16 q8_0 q4_0 q4_1 q4_k q6_k
-// q4_k_m int8 int4-gG int4a-gG gptq-int4[-gG][-act], G in {32, 64, 128}.
+// ParseMethod parses a method name: f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1
+// q3_k q4_k q5_k q6_k q4_k_m int8 int4-gG int4a-gG gptq-int4[-gG][-act],
+// G in {32, 64, 128}.
 func ParseMethod(name string) (Method, error) {
 	s := strings.ToLower(strings.TrimSpace(name))
 	m := Method{Name: s}
@@ -48,7 +49,9 @@ func ParseMethod(name string) (Method, error) {
 	}{
 		"f32": {kernels.F32, FamilyFloat}, "f16": {kernels.F16, FamilyFloat}, "bf16": {kernels.BF16, FamilyFloat},
 		"q8_0": {kernels.Q8_0, FamilyGGUF}, "q4_0": {kernels.Q4_0, FamilyGGUF}, "q4_1": {kernels.Q4_1, FamilyGGUF},
-		"q4_k": {kernels.Q4_K, FamilyGGUF}, "q6_k": {kernels.Q6_K, FamilyGGUF}, "q4_k_m": {kernels.Q4_K, FamilyGGUF},
+		"q5_0": {kernels.Q5_0, FamilyGGUF}, "q5_1": {kernels.Q5_1, FamilyGGUF},
+		"q3_k": {kernels.Q3_K, FamilyGGUF}, "q4_k": {kernels.Q4_K, FamilyGGUF}, "q5_k": {kernels.Q5_K, FamilyGGUF},
+		"q6_k": {kernels.Q6_K, FamilyGGUF}, "q4_k_m": {kernels.Q4_K, FamilyGGUF},
 		"int8": {kernels.I8CH, FamilyDistill},
 	}
 	if v, ok := simple[s]; ok {
@@ -96,6 +99,18 @@ func int4Type(g int, asym bool) (kernels.DType, bool) {
 	}
 	dt, ok := sym[g]
 	return dt, ok
+}
+
+// FileMethods lists the method names a GGUF file can hold (the GGML and
+// float families), for help texts and errors.
+func FileMethods() string {
+	var names []string
+	for _, n := range MethodNames {
+		if m, err := ParseMethod(n); err == nil && m.Family != FamilyDistill {
+			names = append(names, n)
+		}
+	}
+	return strings.Join(names, " ")
 }
 
 // GroupSize is the number of inputs that share one scale in the method's

@@ -30,7 +30,9 @@ func TestParseMethod(t *testing.T) {
 		{"f16", kernels.F16, FamilyFloat, false, false, false},
 		{"int4-g16", 0, "", false, false, true},
 		{"gptq-int4a-g32", 0, "", false, false, true},
-		{"q5_k", 0, "", false, false, true},
+		{"q5_k", kernels.Q5_K, FamilyGGUF, false, false, false},
+		{"q5_0", kernels.Q5_0, FamilyGGUF, false, false, false},
+		{"iq2_xs", 0, "", false, false, true},
 	} {
 		m, err := ParseMethod(tc.name)
 		if (err != nil) != tc.wantErr {

@@ -80,6 +80,8 @@ var kernelTypes = map[GGMLType]kernels.DType{
 	TypeI32:  kernels.I32,
 	TypeQ8_0: kernels.Q8_0, TypeQ4_0: kernels.Q4_0, TypeQ4_1: kernels.Q4_1,
 	TypeQ4_K: kernels.Q4_K, TypeQ6_K: kernels.Q6_K,
+	TypeQ5_0: kernels.Q5_0, TypeQ5_1: kernels.Q5_1, TypeQ5_K: kernels.Q5_K,
+	TypeQ3_K: kernels.Q3_K, TypeQ2_K: kernels.Q2_K,
 }
 
 // String returns ggml's name for the type ("Q4_K"), or "GGMLType(n)".

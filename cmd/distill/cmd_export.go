@@ -18,7 +18,7 @@ func exportCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:  "export",
 		Usage: "write a model as GGUF (llama.cpp) or HF safetensors (transformers), then reload it and compare logits",
-		Description: "--format gguf takes --dtype f32 f16 bf16 q8_0 q4_0 q4_1 q4_k q6_k q4_k_m (llama.cpp's per-tensor rules);\n" +
+		Description: "--format gguf takes --dtype " + quant.FileMethods() + " (llama.cpp's per-tensor rules);\n" +
 			"--format safetensors takes --dtype f32 f16 bf16 and writes a directory with config.json,\n" +
 			"generation_config.json and the tokenizer files.",
 		ArgsUsage: "MODEL",
@@ -48,7 +48,7 @@ func runExport(e *env, c *cli.Context) error {
 	switch format {
 	case "gguf":
 		if m.Family == quant.FamilyDistill {
-			return fmt.Errorf("--dtype %s: GGUF holds f32 f16 bf16 q8_0 q4_0 q4_1 q4_k q6_k q4_k_m", dtype)
+			return fmt.Errorf("--dtype %s: GGUF holds %s", dtype, quant.FileMethods())
 		}
 	case "safetensors":
 		if m.Family != quant.FamilyFloat {

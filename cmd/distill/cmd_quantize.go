@@ -39,7 +39,7 @@ func quantizeCommand(e *env) *cli.Command {
 			&cli.Float64Flag{Name: "percdamp", Value: 0.01, Usage: "GPTQ damping, a fraction of mean(diag H)"},
 			&cli.BoolFlag{Name: "act-order", Usage: "GPTQ: visit columns by decreasing Hessian diagonal"},
 			&cli.StringSliceFlag{Name: "keep", Usage: "tensor name patterns kept in F32 (path.Match, e.g. 'token_embd.weight'); 'none' keeps only 1-D tensors (default: the method's)"},
-			&cli.StringSliceFlag{Name: "override", Usage: "PATTERN=TYPE: store the matching tensors as TYPE (F32 F16 BF16 Q8_0 Q4_0 Q4_1 Q4_K Q6_K I8CH I4S_G32 ...)"},
+			&cli.StringSliceFlag{Name: "override", Usage: "PATTERN=TYPE: store the matching tensors as TYPE (F32 F16 BF16 Q8_0 Q4_0 Q4_1 Q5_0 Q5_1 Q2_K Q3_K Q4_K Q5_K Q6_K I8CH I4S_G32 ...)"},
 			&cli.StringFlag{Name: "out", Usage: "write the quantized model (one GGML method) to this GGUF file"},
 			&cli.StringFlag{Name: "name", Value: "", Usage: "general.name of the written GGUF (default: the model file's name)"},
 			&cli.BoolFlag{Name: "force", Usage: "replace an existing --out"},
@@ -87,7 +87,7 @@ func runQuantize(e *env, c *cli.Context) error {
 	}
 	out := c.String("out")
 	if out != "" && (len(methods) != 1 || methods[0].Family == quant.FamilyDistill) {
-		return fmt.Errorf("--out writes GGUF and needs exactly one GGML or float method (q8_0, q4_0, q4_1, q4_k, q6_k, q4_k_m, f32, f16, bf16), got %v", c.StringSlice("method"))
+		return fmt.Errorf("--out writes GGUF and needs exactly one GGML or float method (%s), got %v", quant.FileMethods(), c.StringSlice("method"))
 	}
 	if out != "" {
 		if err := guardOutput("--out", out, c.Bool("force"), c.Args().First(), c.String("data"), c.String("calib")); err != nil {

@@ -65,12 +65,14 @@ func TestLlamaCppLoadsExports(t *testing.T) {
 	}
 	const prompt, n = "Once upon a time", 40
 	// Exact agreement is expected where llama.cpp computes as distill does;
-	// Q4_0 matmuls in llama.cpp quantize the activations to 8 bits, so there
-	// only most tokens must agree.
+	// its quantized matmuls quantize the activations to 8 bits, so there
+	// only most tokens must agree. (stories260K's rows, 64 and 172 wide,
+	// fit no 256-element k-quant block: the 32-element types are the ones
+	// this model can check.)
 	types := []struct {
 		dtype string
 		exact bool
-	}{{"f32", true}, {"f16", true}, {"q8_0", false}, {"q4_0", false}}
+	}{{"f32", true}, {"f16", true}, {"q8_0", false}, {"q4_0", false}, {"q5_0", false}, {"q5_1", false}}
 	var paths []string
 	want := map[string]generateReport{}
 	for _, ty := range types {

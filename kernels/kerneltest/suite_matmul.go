@@ -107,7 +107,8 @@ func testMatMul(e *env) {
 
 // BlockTypes are the quantized weight types MatMul accepts as b (transB).
 var BlockTypes = []kernels.DType{
-	kernels.Q8_0, kernels.Q4_0, kernels.Q4_1, kernels.Q4_K, kernels.Q6_K, kernels.I8CH,
+	kernels.Q8_0, kernels.Q4_0, kernels.Q4_1, kernels.Q4_K, kernels.Q6_K,
+	kernels.Q5_0, kernels.Q5_1, kernels.Q5_K, kernels.Q3_K, kernels.Q2_K, kernels.I8CH,
 	kernels.I4S_G32, kernels.I4S_G64, kernels.I4S_G128, kernels.I4A_G32, kernels.I4A_G64, kernels.I4A_G128,
 }
 

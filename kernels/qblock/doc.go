@@ -1,6 +1,7 @@
 // Package qblock encodes and decodes the block-quantized storage types of
-// package kernels: the GGML formats Q8_0, Q4_0, Q4_1, Q4_K and Q6_K
-// (bit-exact with llama.cpp) and distill's own I8CH, I4S_G* and I4A_G*.
+// package kernels: the GGML formats Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K,
+// Q3_K, Q4_K, Q5_K and Q6_K (bit-exact with llama.cpp) and distill's own
+// I8CH, I4S_G* and I4A_G*.
 //
 // A row of n elements is stored as n/B consecutive blocks of B elements
 // (kernels.DType.BlockSize); all multi-byte fields are little-endian and
@@ -14,9 +15,12 @@
 // from ggml/src/ggml-quants.c of ggml-org/llama.cpp (checked at commit
 // 01243c587feceaa5d6a6c2305535ef2f549c48b8): same float32 operations in the
 // same order, nearest_int's round-half-even trick, fp16 rounding of the
-// stored scales. They were cross-checked byte for byte against a C
-// transcription of those functions on a million values of varied
-// distributions; the golden hashes in the tests pin that result.
+// stored scales. They are checked byte for byte against llama.cpp itself:
+// the vectors in testdata/llamacpp come from quantize_<type> and
+// dequantize_row_<type> in the prebuilt libggml-base.so of the npm package
+// node-llama-cpp 3.22.1 (all ten types, and the importance-weighted _impl
+// encoders of the k-quants), and agreed on 2^20 values of varied
+// distributions as well (see llamacpp_test.go).
 //
 //	Q8_0 (32 elements, 34 bytes): d f16 | qs[32] int8
 //	    d = max|x|/127, q = roundf(x/d) (ties away from zero), x ≈ q*d
@@ -27,8 +31,15 @@
 //	    m = min x, d = (max x - m)/15, q = min(15, trunc((x-m)/d + 0.5)),
 //	    x ≈ q*d + m
 //
+//	Q5_0 (32 elements, 22 bytes): d f16 | qh[4] | qs[16]
+//	    d = m/-16 with m the element of largest magnitude (signed),
+//	    q = min(31, trunc(x/d + 16.5)), x ≈ (q-16)*d
+//	Q5_1 (32 elements, 24 bytes): d f16 | m f16 | qh[4] | qs[16]
+//	    m = min x, d = (max x - m)/31, q = trunc((x-m)/d + 0.5), x ≈ q*d + m
+//
 // In Q4_0 and Q4_1 element j (0..15) is the low nibble of qs[j] and element
-// j+16 its high nibble.
+// j+16 its high nibble. Q5_0 and Q5_1 store the low 4 bits the same way and
+// the 5th bit of element j (0..31) at bit j of the little-endian uint32 qh.
 //
 //	Q4_K (256 elements, 144 bytes): d f16 | dmin f16 | scales[12] | qs[128]
 //	    8 sub-blocks of 32 with a 6-bit scale sc_j and 6-bit min m_j:
@@ -42,6 +53,23 @@
 //	    weights av|x| + |x_l|, 21 candidate scales), then sc_j, m_j quantized
 //	    to 6 bits against the largest scale/min, then q recomputed against the
 //	    stored values.
+//	Q5_K (256 elements, 176 bytes): d f16 | dmin f16 | scales[12] | qh[32] | qs[128]
+//	    Q4_K's scales and nibble layout (make_qkx2_quants with q in 0..31,
+//	    16 candidate scales) plus the 5th bit of element 64i + l at bit 2i
+//	    of qh[l] and of element 64i + 32 + l at bit 2i+1.
+//	Q3_K (256 elements, 110 bytes): hmask[32] | qs[64] | scales[12] | d f16
+//	    16 sub-blocks of 16: x ≈ d*(s_j-32)*(q-4), q in 0..7, s_j 6 bits
+//	    (low 4 bits in scales[j%8], low nibble for j < 8, high for j >= 8;
+//	    high 2 bits at bits 2(j/4) of scales[8 + j%4]). The low 2 bits of q
+//	    are packed as Q2_K's, the 3rd bit of element e at bit e/32 of
+//	    hmask[e%32]. Encoding: per sub-block a symmetric x^2-weighted fit
+//	    with coordinate-descent refinement (make_q3_quants), scales to 6 bits
+//	    against the largest one, q recomputed against the stored values.
+//	Q2_K (256 elements, 84 bytes): scales[16] | qs[64] | d f16 | dmin f16
+//	    16 sub-blocks of 16: x ≈ d*sc_j*q - dmin*m_j, q in 0..3, sc_j the
+//	    low and m_j the high nibble of scales[j]. Element 128h + 32k + l
+//	    sits at bits 2k of qs[32h + l]. Encoding: make_qkx2_quants per
+//	    sub-block with weights |x| and the absolute (not squared) error.
 //	Q6_K (256 elements, 210 bytes): ql[128] | qh[64] | scales[16] int8 | d f16
 //	    16 sub-blocks of 16: x ≈ d*scales[j]*(q-32), q in 0..63 split into a
 //	    low nibble in ql and two high bits in qh. Element 128h + 32k + l
@@ -85,8 +113,8 @@
 // # Calibrated and weighted encoding
 //
 // EncodeRowWeighted takes per-element importance weights (llama.cpp's
-// imatrix) for Q4_K and Q6_K, bit-exact with quantize_row_q4_K_impl /
-// quantize_row_q6_K_impl. For the int4 group formats, Grid exposes the
+// imatrix) for the k-quants Q2_K, Q3_K, Q4_K, Q5_K and Q6_K, bit-exact
+// with quantize_row_<type>_impl. For the int4 group formats, Grid exposes the
 // per-group grid: NewGrid (EncodeRow's choice), Grid.Quantize,
 // Grid.Value and EncodeGroup let GPTQ/AWQ-style quantizers round weights one
 // at a time against the grid they will be stored with.
@@ -103,6 +131,9 @@
 // 16-entry table per (sub-)block, filled with the same float operations.
 // DotRow multiplies against the encoded row without materialising it (for
 // GEMV), with FMA, and equals dot(x, decoded) up to float32 summation order.
+//
+// Q5_0, Q5_1, Q2_K, Q3_K and Q5_K have no assembly: their levels are
+// unpacked to bytes and looked up in a per-sub-block table (levels.go).
 //
 // Measured on this repository's AVX-512 Xeon (2 shared cores), 4096-element
 // rows, ns per element, decode / DotRow: Q8_0 0.055 / 0.069, Q4_0 0.075 /

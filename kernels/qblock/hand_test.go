@@ -100,6 +100,16 @@ func TestHandBlocks(t *testing.T) {
 		// -1->0, 14->15, 0->1, 0.49->1, 0.5->2; x16 = 5 -> 6.
 		{"Q4_1", kernels.Q4_1, with(zeros(32), 0, -1, 1, 14, 3, 0.49, 4, 0.5, 16, 5),
 			cat([]byte{0x00, 0x3C, 0x00, 0xBC, 0x60, 0x1F, 0x11, 0x11, 0x12}, rep(0x11, 11))},
+		// max = -16: d = 1, q = min(31, trunc(x + 16.5)): -16->0, 15->31,
+		// 0->16, 0.5->17, -0.5->16; x16 = 3 -> 19, x17 = -3 -> 13. qh holds
+		// bit 4 of q_j at bit j: every level but q0 and q17 is >= 16, so
+		// qh = 0xFFFDFFFE.
+		{"Q5_0", kernels.Q5_0, with(zeros(32), 0, -16, 1, 15, 3, 0.5, 4, -0.5, 16, 3, 17, -3),
+			cat([]byte{0x00, 0x3C, 0xFE, 0xFF, 0xFD, 0xFF, 0x30, 0xDF, 0x00, 0x01}, rep(0, 12))},
+		// min = -1, max = 30: d = 1, m = -1 (0xBC00), q = trunc(x + 1.5):
+		// -1->0, 30->31, 0->1, 0.49->1, 0.5->2; x16 = 5 -> 6. Only q1 >= 16.
+		{"Q5_1", kernels.Q5_1, with(zeros(32), 0, -1, 1, 30, 3, 0.49, 4, 0.5, 16, 5),
+			cat([]byte{0x00, 0x3C, 0x00, 0xBC, 0x02, 0x00, 0x00, 0x00, 0x60, 0x1F, 0x11, 0x11, 0x12}, rep(0x11, 11))},
 		// Each sub-block is 0..15 twice: make_qkx2_quants fits scale 1, min 0
 		// with zero error (nothing can beat it), ls = 63, lm = 0;
 		// d = f16(1/63) = 0x2410 (0.015869140625), dmin = 0; q = x since

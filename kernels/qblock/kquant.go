@@ -7,6 +7,7 @@ import (
 // Q4_K and Q6_K (QK_K = 256), ported from llama.cpp's ggml-quants.c:
 // quantize_row_q4_K_ref / quantize_row_q4_K_impl / dequantize_row_q4_K and
 // quantize_row_q6_K_ref / quantize_row_q6_K_impl / dequantize_row_q6_K.
+// Q5_K shares Q4_K's scales (kquant5.go); Q2_K and Q3_K are in kquant23.go.
 
 const qkK = 256
 
@@ -45,8 +46,29 @@ func packScaleMinK4(q []byte, ls, lm *[8]uint8) {
 
 // encodeQ4K is quantize_row_q4_K_ref for one super-block.
 func encodeQ4K(b []byte, x []float32) {
-	x = x[:qkK]
 	var L [qkK]uint8
+	fitK4(b[:16], x, &L, 15, -1, 0.1, 20)
+	requantK4(b[:16], x, &L, 15)
+	packQ4K(b[16:144], &L)
+}
+
+// encodeQ4KWeighted is quantize_row_q4_K_impl with quant_weights qw for one
+// super-block.
+func encodeQ4KWeighted(b []byte, x, qw []float32) {
+	var L [qkK]uint8
+	fitK4Weighted(b[:16], x, qw, &L, 15)
+	requantK4(b[:16], x, &L, 15)
+	packQ4K(b[16:144], &L)
+}
+
+// fitK4 is the scale search of quantize_row_q4_K_ref (nmax 15) and
+// quantize_row_q5_K_ref (nmax 31): per sub-block of 32 a weighted
+// asymmetric fit (make_qkx2_quants, weights av|x| + |x_l|), then the eight
+// scales and mins quantized to 6 bits against the largest of each. It
+// stores d, dmin and the packed scales in hdr[0:16] and the search's levels
+// in L.
+func fitK4(hdr []byte, x []float32, L *[qkK]uint8, nmax int, rmin, rdelta float32, nstep int) {
+	x = x[:qkK]
 	var Laux [32]uint8
 	var weights [32]float32
 	var mins, scales [8]float32
@@ -61,7 +83,7 @@ func encodeQ4K(b []byte, x []float32) {
 		for l, v := range xs {
 			weights[l] = avX + abs32(v)
 		}
-		scales[j], mins[j] = makeQKXQuants(15, xs, weights[:], L[32*j:32*j+32], Laux[:], -1, 0.1, 20, false)
+		scales[j], mins[j] = makeQKXQuants(nmax, xs, weights[:], L[32*j:32*j+32], Laux[:], rmin, rdelta, nstep, false, false)
 		if scales[j] > maxScale {
 			maxScale = scales[j]
 		}
@@ -81,17 +103,16 @@ func encodeQ4K(b []byte, x []float32) {
 		ls[j] = min(63, uint8(nearestInt(float32(invScale*scales[j]))))
 		lm[j] = min(63, uint8(nearestInt(float32(invMin*mins[j]))))
 	}
-	packScaleMinK4(b[4:16], &ls, &lm)
-	putF16(b[0:], maxScale/63)
-	putF16(b[2:], maxMin/63)
-	finishQ4K(b, x, &L)
+	packScaleMinK4(hdr[4:16], &ls, &lm)
+	putF16(hdr[0:], maxScale/63)
+	putF16(hdr[2:], maxMin/63)
 }
 
-// encodeQ4KWeighted is quantize_row_q4_K_impl with quant_weights qw for one
-// super-block.
-func encodeQ4KWeighted(b []byte, x, qw []float32) {
+// fitK4Weighted is the scale search of quantize_row_q{4,5}_K_impl with
+// quant_weights qw (make_qkx3_quants per sub-block, make_qp_quants for the
+// 6-bit scales and mins).
+func fitK4Weighted(hdr []byte, x, qw []float32, L *[qkK]uint8, nmax int) {
 	x, qw = x[:qkK], qw[:qkK]
-	var L [qkK]uint8
 	var Laux [32]uint8
 	var weights, sw, mins, scales [32]float32
 	var sumX2 float32
@@ -109,35 +130,38 @@ func encodeQ4KWeighted(b []byte, x, qw []float32) {
 			sumw += w
 		}
 		sw[j] = sumw
-		scales[j], mins[j] = makeQKXQuants(15, xs, weights[:], L[32*j:32*j+32], Laux[:], -0.9, 0.05, 36, true)
+		scales[j], mins[j] = makeQKXQuants(nmax, xs, weights[:], L[32*j:32*j+32], Laux[:], -0.9, 0.05, 36, true, false)
 	}
 	var ls, lm [8]uint8
 	dBlock := makeQPQuants(63, scales[:8], ls[:], sw[:8])
 	mBlock := makeQPQuants(63, mins[:8], lm[:], sw[:8])
-	packScaleMinK4(b[4:16], &ls, &lm)
-	putF16(b[0:], dBlock)
-	putF16(b[2:], mBlock)
-	finishQ4K(b, x, &L)
+	packScaleMinK4(hdr[4:16], &ls, &lm)
+	putF16(hdr[0:], dBlock)
+	putF16(hdr[2:], mBlock)
 }
 
-// finishQ4K requantizes x against the stored (fp16-rounded) d, dmin and
-// 6-bit scales/mins and packs the nibbles: sub-block pair (2i, 2i+1) shares
-// qs[32i:32i+32], 2i in the low nibbles, 2i+1 in the high ones. Sub-blocks
+// requantK4 recomputes the levels (0..nmax) of x against the stored
+// (fp16-rounded) d, dmin and 6-bit scales/mins in hdr[0:16]. Sub-blocks
 // whose scale is zero keep the L from the search, as in the C code.
-func finishQ4K(b []byte, x []float32, L *[qkK]uint8) {
-	d, dmin := f16(b), f16(b[2:])
+func requantK4(hdr []byte, x []float32, L *[qkK]uint8, nmax int) {
+	d, dmin := f16(hdr), f16(hdr[2:])
 	for j := range 8 {
-		sc, m := scaleMinK4(j, b[4:16])
+		sc, m := scaleMinK4(j, hdr[4:16])
 		dj := d * float32(sc)
 		if dj == 0 {
 			continue
 		}
 		dm := dmin * float32(m)
 		for ii, v := range x[32*j : 32*j+32] {
-			L[32*j+ii] = uint8(clampU(nearestInt((v+dm)/dj), 15))
+			L[32*j+ii] = uint8(clampU(nearestInt((v+dm)/dj), nmax))
 		}
 	}
-	q := b[16:144]
+}
+
+// packQ4K stores the 4-bit levels: sub-block pair (2i, 2i+1) shares
+// q[32i:32i+32], 2i in the low nibbles, 2i+1 in the high ones.
+func packQ4K(q []byte, L *[qkK]uint8) {
+	q = q[:128]
 	for j := 0; j < qkK; j += 64 {
 		for l := range 32 {
 			q[j/2+l] = L[j+l] | L[j+l+32]<<4

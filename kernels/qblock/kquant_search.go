@@ -92,8 +92,9 @@ func makeQXQuants(nmax int, x []float32, L []int8, qw []float32) float32 {
 // quantization x ~ scale*L + min, L in [0, nmax], min <= 0, minimising
 // sum w_i (x_i - scale*L_i - min)^2 over nstep+1 candidate scales
 // (rmin + rdelta*is + nmax)/(max - min), each refined by weighted least
-// squares. It returns scale and -min. Laux is scratch of len(x).
-func makeQKXQuants(nmax int, x, weights []float32, L, Laux []uint8, rmin, rdelta float32, nstep int, safe bool) (scale, negMin float32) {
+// squares. It returns scale and -min. Laux is scratch of len(x). With mad
+// the error is sum w_i |x_i - scale*L_i - min| (use_mad, Q2_K's choice).
+func makeQKXQuants(nmax int, x, weights []float32, L, Laux []uint8, rmin, rdelta float32, nstep int, safe, mad bool) (scale, negMin float32) {
 	n := len(x)
 	L, Laux, weights = L[:n], Laux[:n], weights[:n]
 	mn, mx := x[0], x[0]
@@ -125,7 +126,7 @@ func makeQKXQuants(nmax int, x, weights []float32, L, Laux []uint8, rmin, rdelta
 		l := clampU(nearestInt(float32(iscale*(v-mn))), nmax)
 		L[i] = uint8(l)
 		diff := float32(float32(scale*float32(l))+mn) - v
-		bestErr += float32(weights[i] * float32(diff*diff))
+		bestErr += float32(weights[i] * errTerm(diff, mad))
 	}
 	if nstep < 1 {
 		return scale, -mn
@@ -161,7 +162,7 @@ func makeQKXQuants(nmax int, x, weights []float32, L, Laux []uint8, rmin, rdelta
 			var curErr float32
 			for i, v := range x {
 				diff := float32(float32(thisScale*float32(Laux[i]))+thisMin) - v
-				curErr += float32(weights[i] * float32(diff*diff))
+				curErr += float32(weights[i] * errTerm(diff, mad))
 			}
 			if curErr < bestErr {
 				copy(L, Laux)
@@ -174,9 +175,19 @@ func makeQKXQuants(nmax int, x, weights []float32, L, Laux []uint8, rmin, rdelta
 	return scale, -mn
 }
 
+// errTerm is make_qkx2_quants' per-element error: |diff| with use_mad,
+// else diff^2.
+func errTerm(diff float32, mad bool) float32 {
+	if mad {
+		return abs32(diff)
+	}
+	return float32(diff * diff)
+}
+
 // makeQPQuants is make_qp_quants: non-negative x ~ scale*L, L in [0, nmax],
 // weighted by qw, with a coordinate-descent refinement. Used to quantize the
-// sub-block scales and mins of Q4_K in the importance-weighted encoder.
+// sub-block scales and mins of Q2_K, Q4_K and Q5_K in the
+// importance-weighted encoders.
 func makeQPQuants(nmax int, x []float32, L []uint8, qw []float32) float32 {
 	n := len(x)
 	L, qw = L[:n], qw[:n]
