@@ -41,7 +41,7 @@
 // and 29, I8..I64 24..27, F64 28, BF16 30, TQ1_0 34, TQ2_0 35, MXFP4 39.
 // Every known type is sized (ggml's block size and bytes per block), so any
 // valid file parses; Tensor.KernelDType maps the ones distill's kernels
-// store (F32, F16, BF16, I32, Q8_0, Q4_0, Q4_1, Q4_K, Q6_K) and returns an
+// store (F32, F16, BF16, I32, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K..Q6_K) and returns an
 // error naming the tensor for the rest. Block types need ne[0] to be a
 // multiple of the block size.
 //

@@ -47,7 +47,7 @@ func allTensors() []Tensor {
 		{Name: "blk.0.ffn_up.weight", Type: TypeQ8_0, Shape: []int{2, 64}, Data: q8Block(128)},
 		{Name: "blk.0.ffn_down.weight", Type: TypeQ4_K, Shape: []int{1, 256}, Data: bytes.Repeat([]byte{1}, 144)},
 		{Name: "blk.0.ffn_gate.weight", Type: TypeQ6_K, Shape: []int{1, 1, 256}, Data: bytes.Repeat([]byte{2}, 210)},
-		{Name: "blk.0.attn_k.weight", Type: TypeQ5_K, Shape: []int{256}, Data: bytes.Repeat([]byte{3}, 176)},
+		{Name: "blk.0.attn_k.weight", Type: TypeIQ4_XS, Shape: []int{256}, Data: bytes.Repeat([]byte{3}, 136)},
 		{Name: "ids", Type: TypeI32, Shape: []int{2, 1, 1, 1}, Data: []byte{1, 0, 0, 0, 2, 0, 0, 0}},
 		{Name: "empty", Type: TypeF32, Shape: []int{0, 4}, Data: []byte{}},
 	}
@@ -83,9 +83,9 @@ func TestRoundTrip(t *testing.T) {
 			t.Errorf("%s at offset %d, not 64-aligned", g.Name, g.Offset)
 		}
 	}
-	q5, _ := f.Tensor("blk.0.attn_k.weight")
-	if _, err := q5.KernelDType(); err == nil || !strings.Contains(err.Error(), "Q5_K") || !strings.Contains(err.Error(), "blk.0.attn_k.weight") {
-		t.Errorf("Q5_K KernelDType err = %v", err)
+	iq4, _ := f.Tensor("blk.0.attn_k.weight")
+	if _, err := iq4.KernelDType(); err == nil || !strings.Contains(err.Error(), "IQ4_XS") || !strings.Contains(err.Error(), "blk.0.attn_k.weight") {
+		t.Errorf("IQ4_XS KernelDType err = %v", err)
 	}
 	q8, _ := f.Tensor("blk.0.ffn_up.weight")
 	if dt, err := q8.KernelDType(); err != nil || dt != kernels.Q8_0 {
@@ -103,7 +103,8 @@ func TestRoundTrip(t *testing.T) {
 
 func TestTypeIDs(t *testing.T) {
 	// The ids of ggml.h's enum ggml_type that the kernels store.
-	for typ, want := range map[GGMLType]kernels.DType{0: kernels.F32, 1: kernels.F16, 2: kernels.Q4_0, 3: kernels.Q4_1, 8: kernels.Q8_0, 12: kernels.Q4_K, 14: kernels.Q6_K, 26: kernels.I32, 30: kernels.BF16} {
+	for typ, want := range map[GGMLType]kernels.DType{0: kernels.F32, 1: kernels.F16, 2: kernels.Q4_0, 3: kernels.Q4_1, 8: kernels.Q8_0, 12: kernels.Q4_K, 14: kernels.Q6_K, 26: kernels.I32, 30: kernels.BF16,
+		6: kernels.Q5_0, 7: kernels.Q5_1, 10: kernels.Q2_K, 11: kernels.Q3_K, 13: kernels.Q5_K} {
 		if got, ok := typ.DType(); !ok || got != want {
 			t.Errorf("type %d: %v, %v; want %v", typ, got, ok, want)
 		}
