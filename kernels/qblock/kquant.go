@@ -45,20 +45,52 @@ func packScaleMinK4(q []byte, ls, lm *[8]uint8) {
 }
 
 // encodeQ4K is quantize_row_q4_K_ref for one super-block.
-func encodeQ4K(b []byte, x []float32) {
-	var L [qkK]uint8
-	fitK4(b[:16], x, &L, 15, -1, 0.1, 20)
-	requantK4(b[:16], x, &L, 15)
-	packQ4K(b[16:144], &L)
-}
+func encodeQ4K(b []byte, x []float32) { encodeK4(b, x, nil, 15) }
 
 // encodeQ4KWeighted is quantize_row_q4_K_impl with quant_weights qw for one
 // super-block.
-func encodeQ4KWeighted(b []byte, x, qw []float32) {
+func encodeQ4KWeighted(b []byte, x, qw []float32) { encodeK4(b, x, qw, 15) }
+
+// encodeK4 encodes one Q4_K (nmax 15) or Q5_K (nmax 31) super-block with
+// quantize_row_q{4,5}_K_ref, or _impl when qw is not nil.
+func encodeK4(b []byte, x, qw []float32, nmax int) {
 	var L [qkK]uint8
-	fitK4Weighted(b[:16], x, qw, &L, 15)
-	requantK4(b[:16], x, &L, 15)
-	packQ4K(b[16:144], &L)
+	switch {
+	case qw != nil:
+		fitK4Weighted(b[:16], x, qw, &L, nmax)
+	case nmax == 15:
+		fitK4(b[:16], x, &L, 15, -1, 0.1, 20)
+	default:
+		fitK4(b[:16], x, &L, 31, -0.5, 0.1, 15)
+	}
+	requantK4(b[:16], x, &L, nmax)
+	if nmax == 15 {
+		packQ4K(b[16:144], &L)
+	} else {
+		packQ5K(b[16:176], &L)
+	}
+}
+
+// sumSquares is sum x^2 in order, each square rounded (no FMA).
+func sumSquares(x []float32) float32 {
+	var s float32
+	for _, v := range x {
+		s += float32(v * v)
+	}
+	return s
+}
+
+// imatrixWeights sets w[l] = qw[l] * sqrt(sigma2 + x[l]^2), the k-quant
+// _impl encoders' per-element weights, and returns their sum.
+func imatrixWeights(w, qw, x []float32, sigma2 float32) float32 {
+	var sum float32
+	for l, v := range x {
+		w[l] = float32(qw[l] * sqrtf(sigma2+float32(v*v)))
+	}
+	for _, v := range w[:len(x)] {
+		sum += v
+	}
+	return sum
 }
 
 // fitK4 is the scale search of quantize_row_q4_K_ref (nmax 15) and
@@ -75,11 +107,7 @@ func fitK4(hdr []byte, x []float32, L *[qkK]uint8, nmax int, rmin, rdelta float3
 	var maxScale, maxMin float32
 	for j := range 8 {
 		xs := x[32*j : 32*j+32]
-		var sumX2 float32
-		for _, v := range xs {
-			sumX2 += float32(v * v)
-		}
-		avX := sqrtf(sumX2 / 32)
+		avX := sqrtf(sumSquares(xs) / 32)
 		for l, v := range xs {
 			weights[l] = avX + abs32(v)
 		}
@@ -115,21 +143,10 @@ func fitK4Weighted(hdr []byte, x, qw []float32, L *[qkK]uint8, nmax int) {
 	x, qw = x[:qkK], qw[:qkK]
 	var Laux [32]uint8
 	var weights, sw, mins, scales [32]float32
-	var sumX2 float32
-	for _, v := range x {
-		sumX2 += float32(v * v)
-	}
-	sigma2 := float32(2*sumX2) / qkK
+	sigma2 := float32(2*sumSquares(x)) / qkK
 	for j := range 8 {
 		xs := x[32*j : 32*j+32]
-		for l, v := range xs {
-			weights[l] = float32(qw[32*j+l] * sqrtf(sigma2+float32(v*v)))
-		}
-		var sumw float32
-		for _, w := range weights {
-			sumw += w
-		}
-		sw[j] = sumw
+		sw[j] = imatrixWeights(weights[:], qw[32*j:32*j+32], xs, sigma2)
 		scales[j], mins[j] = makeQKXQuants(nmax, xs, weights[:], L[32*j:32*j+32], Laux[:], -0.9, 0.05, 36, true, false)
 	}
 	var ls, lm [8]uint8

@@ -95,19 +95,10 @@ func encodeQ2KWeighted(b []byte, x, qw []float32) {
 	var L [qkK]uint8
 	var Laux [16]uint8
 	var weights, sw, mins, scales [16]float32
-	var sumX2 float32
-	for _, v := range x {
-		sumX2 += float32(v * v)
-	}
-	sigma2 := sumX2 / qkK
+	sigma2 := sumSquares(x) / qkK
 	for j := range 16 {
 		xs := x[16*j : 16*j+16]
-		for l, v := range xs {
-			weights[l] = float32(qw[16*j+l] * sqrtf(sigma2+float32(v*v)))
-		}
-		for _, w := range weights {
-			sw[j] += w
-		}
+		sw[j] = imatrixWeights(weights[:], qw[16*j:16*j+16], xs, sigma2)
 		scales[j], mins[j] = makeQKXQuants(3, xs, weights[:], L[16*j:16*j+16], Laux[:], -0.9, 0.05, 36, true, false)
 	}
 	var ls, lm [16]uint8
@@ -227,22 +218,11 @@ func encodeQ3KWeighted(b []byte, x, qw []float32) {
 	var L [qkK]uint8
 	var weights [16]float32
 	var scales, sw [16]float32
-	var sumX2 float32
-	for _, v := range x {
-		sumX2 += float32(v * v)
-	}
-	sigma2 := float32(2*sumX2) / qkK
+	sigma2 := float32(2*sumSquares(x)) / qkK
 	var Lj [16]int8
 	for j := range 16 {
 		xs := x[16*j : 16*j+16]
-		for l, v := range xs {
-			weights[l] = float32(qw[16*j+l] * sqrtf(sigma2+float32(v*v)))
-		}
-		var sumw float32
-		for _, w := range weights {
-			sumw += w
-		}
-		sw[j] = sumw
+		sw[j] = imatrixWeights(weights[:], qw[16*j:16*j+16], xs, sigma2)
 		scales[j] = makeQXQuants(4, xs, Lj[:], weights[:])
 		for i, v := range Lj {
 			L[16*j+i] = uint8(v)
@@ -325,12 +305,7 @@ func dotQ3K(x []float32, b []byte) float32 {
 func makeQ3Quants(nmax int, x []float32, L []uint8) float32 {
 	n := len(x)
 	L = L[:n]
-	var max, amax float32
-	for _, v := range x {
-		if ax := abs32(v); ax > amax {
-			amax, max = ax, v
-		}
-	}
+	max, amax := signedAbsMax(x)
 	if amax < groupMaxEps {
 		clear(L)
 		return 0

@@ -14,20 +14,10 @@ func init() {
 }
 
 // encodeQ5K is quantize_row_q5_K_ref for one super-block.
-func encodeQ5K(b []byte, x []float32) {
-	var L [qkK]uint8
-	fitK4(b[:16], x, &L, 31, -0.5, 0.1, 15)
-	requantK4(b[:16], x, &L, 31)
-	packQ5K(b[16:176], &L)
-}
+func encodeQ5K(b []byte, x []float32) { encodeK4(b, x, nil, 31) }
 
 // encodeQ5KWeighted is quantize_row_q5_K_impl with quant_weights qw.
-func encodeQ5KWeighted(b []byte, x, qw []float32) {
-	var L [qkK]uint8
-	fitK4Weighted(b[:16], x, qw, &L, 31)
-	requantK4(b[:16], x, &L, 31)
-	packQ5K(b[16:176], &L)
-}
+func encodeQ5KWeighted(b []byte, x, qw []float32) { encodeK4(b, x, qw, 31) }
 
 // packQ5K stores the 5-bit levels L into qh (b[0:32]) and qs (b[32:160]).
 func packQ5K(b []byte, L *[qkK]uint8) {

@@ -28,12 +28,7 @@ func sqrtf(f float32) float32 { return float32(math.Sqrt(float64(f))) }
 func makeQXQuants(nmax int, x []float32, L []int8, qw []float32) float32 {
 	n := len(x)
 	L = L[:n]
-	var max, amax float32
-	for _, v := range x {
-		if ax := abs32(v); ax > amax {
-			amax, max = ax, v
-		}
-	}
+	max, amax := signedAbsMax(x)
 	if amax < groupMaxEps {
 		clear(L)
 		return 0

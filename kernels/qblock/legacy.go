@@ -48,13 +48,7 @@ func dotQ8_0(x []float32, b []byte) float32 { return dotInt8(x, b[2:34]) * f16(b
 // encodeQ4_0 is quantize_row_q4_0_ref for one block: d = max/-8 where max is
 // the element of largest magnitude, q = min(15, trunc(x/d + 8.5)).
 func encodeQ4_0(b []byte, x []float32) {
-	var amax, max float32
-	for _, v := range x[:32] {
-		if amax < abs32(v) {
-			amax = abs32(v)
-			max = v
-		}
-	}
+	max, _ := signedAbsMax(x[:32])
 	d := max / -8
 	var id float32
 	if d != 0 {
@@ -74,15 +68,7 @@ func dotSym4(x []float32, b []byte) float32 {
 // encodeQ4_1 is quantize_row_q4_1_ref for one block: d = (max-min)/15,
 // m = min, q = min(15, trunc((x-min)/d + 0.5)).
 func encodeQ4_1(b []byte, x []float32) {
-	mn, mx := float32(math.MaxFloat32), float32(-math.MaxFloat32)
-	for _, v := range x[:32] {
-		if v < mn {
-			mn = v
-		}
-		if v > mx {
-			mx = v
-		}
-	}
+	mn, mx := minMax(x[:32])
 	d := (mx - mn) / 15
 	var id float32
 	if d != 0 {
@@ -91,6 +77,32 @@ func encodeQ4_1(b []byte, x []float32) {
 	putF16(b[0:], d)
 	putF16(b[2:], mn)
 	packNibbles(b[4:20], x, func(v float32) uint8 { return min(15, truncU8(float32((v-mn)*id)+0.5)) })
+}
+
+// signedAbsMax returns the first element of largest magnitude (signed) and
+// its magnitude, as the reference quantizers' "if (amax < fabsf(v))" loops.
+func signedAbsMax(x []float32) (max, amax float32) {
+	for _, v := range x {
+		if a := abs32(v); amax < a {
+			amax, max = a, v
+		}
+	}
+	return max, amax
+}
+
+// minMax returns the smallest and largest element, starting from
+// (FLT_MAX, -FLT_MAX) as quantize_row_q{4,5}_1_ref do.
+func minMax(x []float32) (mn, mx float32) {
+	mn, mx = float32(math.MaxFloat32), float32(-math.MaxFloat32)
+	for _, v := range x {
+		if v < mn {
+			mn = v
+		}
+		if v > mx {
+			mx = v
+		}
+	}
+	return mn, mx
 }
 
 // decodeSym4 decodes a block "d f16 | nibbles" as (q-8)*d (Q4_0, I4S_G*).

@@ -2,7 +2,6 @@ package qblock
 
 import (
 	"encoding/binary"
-	"math"
 
 	"github.com/distill-dev/distill/kernels"
 )
@@ -22,13 +21,7 @@ func init() {
 // is the element of largest magnitude, q = min(31, trunc(x/d + 16.5)).
 // Block: d f16 [0:2] | qh [2:6] | qs [6:22].
 func encodeQ5_0(b []byte, x []float32) {
-	var amax, max float32
-	for _, v := range x[:32] {
-		if amax < abs32(v) {
-			amax = abs32(v)
-			max = v
-		}
-	}
+	max, _ := signedAbsMax(x[:32])
 	d := max / -16
 	var id float32
 	if d != 0 {
@@ -42,15 +35,7 @@ func encodeQ5_0(b []byte, x []float32) {
 // m = min, q = trunc((x-min)/d + 0.5). Block: d f16 [0:2] | m f16 [2:4] |
 // qh [4:8] | qs [8:24].
 func encodeQ5_1(b []byte, x []float32) {
-	mn, mx := float32(math.MaxFloat32), float32(-math.MaxFloat32)
-	for _, v := range x[:32] {
-		if v < mn {
-			mn = v
-		}
-		if v > mx {
-			mx = v
-		}
-	}
+	mn, mx := minMax(x[:32])
 	d := (mx - mn) / 31
 	var id float32
 	if d != 0 {
