@@ -24,8 +24,22 @@ func (p *runner) finish() error {
 	}
 	fmt.Fprintln(p.out)
 	PrintGates(p.out, sum.Gates)
+	p.printWhere(sum)
 	if len(bad) > 0 {
 		return &GateError{Failed: bad}
 	}
 	return nil
+}
+
+// printWhere ends a run with where its results are: every metric, the
+// report and each export.
+func (p *runner) printWhere(sum *Summary) {
+	fmt.Fprintf(p.out, "\nresults in %s:\n", p.dir)
+	fmt.Fprintf(p.out, "  %-28s every metric and gate result\n", SummaryFile)
+	if rec := p.m.Stage(StageReport); rec != nil && rec.Status == StatusDone {
+		fmt.Fprintf(p.out, "  %-28s the report, with plots\n", ReportFile)
+	}
+	for _, e := range sum.Exports {
+		fmt.Fprintf(p.out, "  %-28s export, %s\n", e.Path, human(e.Size))
+	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/distill-dev/distill/checkpoint"
 	"github.com/distill-dev/distill/eval"
+	"github.com/distill-dev/distill/internal/progress"
 	"github.com/distill-dev/distill/kernels"
 )
 
@@ -20,17 +21,40 @@ type evalSet struct {
 	opts    eval.Options
 	ref     ModelMetrics // the teacher's
 	secs    float64      // seconds of the teacher's perplexity pass
+
+	env    *Env
+	passes int           // evaluation passes the stage makes: the progress total
+	bar    *progress.Bar // started by the first pass
+	done   int64         // tokens scored by finished passes
+	total  int64         // the bar's total
+}
+
+// tracked returns the evaluation options reporting the next pass's
+// progress on the stage's bar (total: passes x the tokens of one pass).
+func (e *evalSet) tracked() (eval.Options, func()) {
+	o, base := e.opts, e.done
+	var pass int64
+	o.Progress = func(done, total int) {
+		if e.bar == nil {
+			e.total = int64(e.passes) * int64(total)
+			e.bar = e.env.Progress(e.total, "tok")
+		}
+		pass = int64(total)
+		e.bar.Set(base + int64(done))
+	}
+	return o, func() { e.done = base + pass }
 }
 
 // newEvalSet loads the teacher and the student, tokenises the evaluation
-// text and scores the teacher on it.
-func newEvalSet(env *Env) (*evalSet, error) {
+// text and scores the teacher on it. passes is the number of evaluation
+// passes the stage will make, this one included (for its progress ETA).
+func newEvalSet(env *Env, passes int) (*evalSet, error) {
 	r := env.Recipe
 	b, t, err := loadTeacher(r)
 	if err != nil {
 		return nil, err
 	}
-	e := &evalSet{b: b, teacher: t}
+	e := &evalSet{b: b, teacher: t, env: env, passes: passes}
 	if e.student, err = loadStudent(env, b); err != nil {
 		t.Close()
 		return nil, err
@@ -41,7 +65,9 @@ func newEvalSet(env *Env) (*evalSet, error) {
 	}
 	e.opts = eval.Options{Context: min(r.Evaluation.Context, t.Config.MaxSeqLen), Stride: min(r.Evaluation.Stride, r.Evaluation.Context, t.Config.MaxSeqLen)}
 	start := time.Now()
-	res, err := eval.Perplexity(t.Model, e.stream, e.opts)
+	o, passDone := e.tracked()
+	res, err := eval.Perplexity(t.Model, e.stream, o)
+	passDone()
 	if err != nil {
 		e.Close()
 		return nil, err
@@ -53,6 +79,11 @@ func newEvalSet(env *Env) (*evalSet, error) {
 }
 
 func (e *evalSet) Close() {
+	if e.bar != nil && e.done >= e.total {
+		e.bar.Finish()
+	} else if e.bar != nil {
+		e.bar.Stop()
+	}
 	e.student.Close()
 	e.teacher.Close()
 }
@@ -62,7 +93,9 @@ func (e *evalSet) Close() {
 // teacher's share of it (the teacher's own pass time).
 func (e *evalSet) measure(label string, lm eval.LM) (ModelMetrics, error) {
 	start := time.Now()
-	c, err := eval.Compare(e.teacher.Model, lm, e.stream, e.opts)
+	o, passDone := e.tracked()
+	c, err := eval.Compare(e.teacher.Model, lm, e.stream, o)
+	passDone()
 	if err != nil {
 		return ModelMetrics{}, err
 	}

@@ -128,3 +128,24 @@ func TestRunDirLocked(t *testing.T) {
 		t.Fatalf("after release: %v", err)
 	}
 }
+
+// TestRunEndsWithWhere: a completed run ends by naming where its results
+// are; a failed stage's error says what to do next.
+func TestRunEndsWithWhere(t *testing.T) {
+	dir := t.TempDir()
+	var out strings.Builder
+	if err := Run(context.Background(), testRecipe(t, dir, ""), Options{Stages: asStages(fakePipeline()), Out: &out}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"results in " + dir, SummaryFile, ReportFile} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	fs := fakePipeline()
+	fs[1].fail = errors.New("disk full")
+	err := Run(context.Background(), testRecipe(t, t.TempDir(), ""), Options{Stages: asStages(fs)})
+	if err == nil || !strings.Contains(err.Error(), "run the same command again") {
+		t.Errorf("err = %v", err)
+	}
+}

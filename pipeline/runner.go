@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/distill-dev/distill/internal/progress"
 	"github.com/distill-dev/distill/recipe"
 )
 
@@ -45,6 +46,10 @@ type Options struct {
 	Force bool
 	// Out receives the plan, stage progress and the gate table; nil: discarded.
 	Out io.Writer
+	// Progress receives the stages' progress bars or lines (with ETA) in
+	// ProgressMode; nil: none.
+	Progress     io.Writer
+	ProgressMode progress.DisplayMode
 	// Stages replaces the stages built from the recipe (tests, custom
 	// pipelines); nil: Stages(r).
 	Stages []Stage
@@ -241,7 +246,8 @@ func (p *runner) step(ctx context.Context, i int) error {
 	if p.ran == "" {
 		p.ran = name
 	}
-	env := &Env{Recipe: p.r, RunDir: p.dir, Resume: st.Resume, Log: p.out, Manifest: p.m, stage: name}
+	env := &Env{Recipe: p.r, RunDir: p.dir, Resume: st.Resume, Log: p.out, Manifest: p.m, stage: name,
+		ProgressOut: p.opts.Progress, ProgressMode: p.opts.ProgressMode}
 	if !st.Resume {
 		if err := clearStageDir(p.m, name, env.Dir()); err != nil {
 			return err
@@ -275,7 +281,10 @@ func (p *runner) step(ctx context.Context, i int) error {
 		if serr := p.m.Save(); serr != nil {
 			return errors.Join(err, serr)
 		}
-		return fmt.Errorf("pipeline: stage %s: %w", name, err)
+		if ctx.Err() != nil {
+			return fmt.Errorf("pipeline: stage %s interrupted: %w", name, err)
+		}
+		return fmt.Errorf("pipeline: stage %s: %w\n(fix the cause and run the same command again: finished stages are not redone)", name, err)
 	}
 	rec.Status = StatusDone
 	fmt.Fprintf(p.out, "%-9s done in %.1fs\n", name, rec.Seconds)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/distill-dev/distill/internal/progress"
 	"github.com/distill-dev/distill/recipe"
 )
 
@@ -52,8 +53,23 @@ type Env struct {
 	Log io.Writer
 	// Manifest is the run's manifest, to find earlier stages' outputs.
 	Manifest *Manifest
+	// ProgressOut and ProgressMode are where and how Progress reports (the
+	// run's --progress); a nil ProgressOut shows nothing.
+	ProgressOut  io.Writer
+	ProgressMode progress.DisplayMode
 
 	stage string
+}
+
+// Progress starts the stage's progress report towards total units (a bar,
+// or lines with rate and ETA, as the run chose). The caller ends it with
+// Finish or Stop.
+func (e *Env) Progress(total int64, unit string) *progress.Bar {
+	mode, w := e.ProgressMode, e.ProgressOut
+	if w == nil {
+		mode, w = progress.ModeQuiet, io.Discard
+	}
+	return progress.New(total, e.stage, progress.Options{Writer: w, Mode: mode, Unit: unit})
 }
 
 // Dir is the stage's folder, <run>/<stage>.

@@ -23,7 +23,7 @@ func (Eval) Inputs(r *recipe.Recipe) Inputs {
 }
 
 func (Eval) Run(ctx context.Context, env *Env) ([]string, error) {
-	es, err := newEvalSet(env)
+	es, err := newEvalSet(env, 2) // the teacher, then the student against it
 	if err != nil {
 		return nil, err
 	}

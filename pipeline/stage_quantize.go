@@ -49,7 +49,7 @@ func quantName(m recipe.Method) string {
 
 func (Quantize) Run(ctx context.Context, env *Env) ([]string, error) {
 	r := env.Recipe
-	es, err := newEvalSet(env)
+	es, err := newEvalSet(env, 1+len(r.Quantization.Methods)) // the teacher, then each method
 	if err != nil {
 		return nil, err
 	}

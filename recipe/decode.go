@@ -302,16 +302,28 @@ func lookupField(fs []field, key string) (field, bool) {
 // suggest names the known key closest to an unknown one, when it is close
 // enough to be a typo.
 func suggest(key string, fs []field) string {
-	best, bestD := "", 3
-	for _, f := range fs {
-		if dd := editDistance(key, f.key); dd < bestD {
-			best, bestD = f.key, dd
-		}
+	keys := make([]string, len(fs))
+	for i, f := range fs {
+		keys[i] = f.key
 	}
+	best := Nearest(key, keys)
 	if best == "" {
 		return ""
 	}
 	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// Nearest returns the candidate closest to word by edit distance when it
+// is close enough to be a typo (at most 2 edits), else "". Recipe keys and
+// the command line's commands and flags are suggested with it.
+func Nearest(word string, candidates []string) string {
+	best, bestD := "", 3
+	for _, c := range candidates {
+		if dd := editDistance(word, c); dd < bestD {
+			best, bestD = c, dd
+		}
+	}
+	return best
 }
 
 func editDistance(a, b string) int {

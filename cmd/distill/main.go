@@ -163,6 +163,7 @@ func newApp(e *env) *cli.App {
 		},
 		// Errors are printed and turned into exit codes by run alone.
 		ExitErrHandler: func(*cli.Context, error) {},
+		Action:         rootAction,
 		OnUsageError:   usageError,
 	}
 	for _, mk := range commands {
@@ -190,10 +191,6 @@ func oneArg(c *cli.Context, what string) error {
 		return fmt.Errorf("%s takes one %s argument, got %d", c.Command.Name, what, c.NArg())
 	}
 	return nil
-}
-
-func usageError(c *cli.Context, err error, _ bool) error {
-	return fmt.Errorf("%w (see %s --help)", err, c.Command.HelpName)
 }
 
 // newBar starts a progress report on stderr in the mode --progress chose.
