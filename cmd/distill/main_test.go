@@ -103,7 +103,7 @@ func TestErrorsAndExitCodes(t *testing.T) {
 		{[]string{"eval", "nomodel", "--data", data}, "nomodel: no such file"},
 		{[]string{"eval", "flat", "--data", data, "--context", "65"}, "context length 65"},
 		{[]string{"eval", "flat", "flat", "--data", data}, "one MODEL argument"},
-		{[]string{"eval", "flat", "--data", data, "--nope"}, "flag provided but not defined: -nope"},
+		{[]string{"eval", "flat", "--data", data, "--nope"}, "unknown flag --nope (see distill eval --help)"},
 		{[]string{"generate", "flat", "--top-p", "0"}, "--top-p 0"},
 		{[]string{"inspect"}, "one MODEL argument"},
 		{[]string{"--threads", "-2", "version"}, "--threads -2"},
