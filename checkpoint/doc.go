@@ -17,18 +17,22 @@
 //     config.json and model.safetensors or model.safetensors.index.json
 //     shards, for LlamaForCausalLM and GPT2LMHeadModel (with or without the
 //     "transformer." prefix), tokenizer.json or encoder.json+vocab.bpe beside;
-//   - GGUF (llama and gpt2 architectures), tokenizer embedded in the
+//   - GGUF (the registered families' architectures), tokenizer embedded in the
 //     tokenizer.ggml.* keys.
 //
 // All of them are mapped to the canonical (GGUF) tensor names and layout of
-// package model. HF Llama checkpoints store q/k rows permuted for
-// rotate_half (kernels.RoPEHalf); Load permutes them back and runs with
-// kernels.RoPEInterleaved like llama2.c and GGUF files, so that one set of
-// weights gives bit-identical logits whatever file it came from (with
-// RoPEHalf the q·k sums would run in another order and differ in the last
-// bits), at the cost of a host copy of q and k. HF GPT-2's Conv1D
-// weights ([in, out]) are transposed and its fused c_attn is split into
-// q/k/v. Weights keep their stored dtype (F32/F16/BF16, GGUF block types).
+// package model, reading only the family's declaration (model.Family: HF
+// names and config.json keys, GGUF architecture, fused q/k/v, RoPE row
+// order), never switching on the family. HF Llama checkpoints store q/k
+// rows permuted for rotate_half (kernels.RoPEHalf, the family's
+// HF.RopeOrder); Load moves them back to the family's own order
+// (RopeOrder, kernels.RoPEInterleaved for Llama) like llama2.c and GGUF
+// files, so that one set of weights gives bit-identical logits whatever
+// file it came from (in another order the q·k sums would run differently
+// and differ in the last bits), at the cost of a host copy of q and k. HF
+// GPT-2's Conv1D weights ([in, out]) are transposed and its fused c_attn is
+// split into q/k/v. Weights keep their stored dtype (F32/F16/BF16, GGUF
+// block types).
 //
 // Every error names the file and, where one is at fault, the tensor (by its
 // name in the file): unknown architecture, config/shape mismatch,

@@ -55,3 +55,31 @@ func registerForTest(t *testing.T, f *model.Family) {
 	model.Register(f)
 	t.Cleanup(func() { model.Unregister(f.Name) })
 }
+
+// TestDeclaredRotateHalfFamily declares a family whose own RoPE pairing is
+// rotate_half (GPT-NeoX and Qwen2 store q/k that way in every format): HF
+// and GGUF files keep the rows as they are and load back bit-identical,
+// with RoPEHalf.
+func TestDeclaredRotateHalfFamily(t *testing.T) {
+	fam := *model.Llama
+	fam.Name, fam.RopeOrder = "test-neox-rope", kernels.RoPEHalf
+	fam.HF.Architectures, fam.HF.ModelType = []string{"TestNeoXRoPEForCausalLM"}, "test-neox-rope"
+	fam.GGUF.Arch = "test-neox-rope"
+	registerForTest(t, &fam)
+
+	b := cpu.New(2)
+	cfg := crossConfigs[0]
+	cfg.Arch, cfg.RopeStyle = fam.Name, kernels.RoPEHalf
+	src, want := crossSource(t, b, cfg, kernels.F32)
+	dir := t.TempDir()
+	writeHF(t, dir, cfg, src, 0)
+	tt, got := loadLogits(t, dir, b, cfg)
+	sameBits(t, "HF "+fam.Name, got, want)
+	path := filepath.Join(t.TempDir(), "m.gguf")
+	writeGGUF(t, path, cfg, src)
+	tg, got := loadLogits(t, path, b, cfg)
+	sameBits(t, "GGUF "+fam.Name, got, want)
+	if tt.Config.RopeStyle != kernels.RoPEHalf || tg.Config != cfg {
+		t.Errorf("reloaded RoPE styles %d (HF), %+v (GGUF), want RoPEHalf", tt.Config.RopeStyle, tg.Config)
+	}
+}

@@ -3,7 +3,6 @@ package checkpoint
 import (
 	"fmt"
 
-	"github.com/distill-dev/distill/kernels"
 	"github.com/distill-dev/distill/model"
 )
 
@@ -12,8 +11,8 @@ import (
 // Config. The family is the one whose GGUF.Arch is general.architecture.
 // vocabSize is the row count of token_embd.weight and tied says whether
 // the file lacks output.weight (a family whose head is always tied is
-// tied whatever the file holds). GGUF files hold the original
-// (un-permuted) q/k rows, so a RoPE family gets kernels.RoPEInterleaved.
+// tied whatever the file holds). GGUF files hold the family's own q/k row
+// order, so a RoPE family gets its RopeOrder.
 // Numeric values may be any Go integer or float type.
 func ConfigFromGGUF(meta map[string]any, vocabSize int, tied bool) (model.Config, error) {
 	arch, _ := meta["general.architecture"].(string)
@@ -50,7 +49,7 @@ func ConfigFromGGUF(meta map[string]any, vocabSize int, tied bool) (model.Config
 	c.NormEps = float32(num(ggufNormEpsKey(fam), 1e-5, false))
 	if fam.Pos == model.RoPE {
 		c.RopeTheta = float32(num("rope.freq_base", 10000, false))
-		c.RopeStyle = kernels.RoPEInterleaved
+		c.RopeStyle = fam.RopeOrder
 		if c.NHeads > 0 {
 			if rd := int(num("rope.dimension_count", float64(c.Dim/c.NHeads), false)); rd != c.Dim/c.NHeads {
 				errs = append(errs, fmt.Errorf("%s.rope.dimension_count %d != head dim %d (partial RoPE) is not supported", arch, rd, c.Dim/c.NHeads))

@@ -34,7 +34,7 @@ type GGUFOptions struct {
 // ggufTensors returns the tensors of src as a GGUF file of cfg's family
 // stores them: canonical names (llama.cpp's), no output.weight when the
 // classifier is tied, q/k rows in the interleaved-RoPE order (un-permuted
-// when cfg uses RoPEHalf), and q, k and v fused by rows into
+// into the family's RopeOrder), and q, k and v fused by rows into
 // blk.N.attn_qkv when the family's GGUF.FusedQKV says llama.cpp's graph
 // expects it (gpt2). Every type must be a
 // GGML one.
@@ -68,9 +68,9 @@ func ggufTensors(cfg model.Config, src model.TensorSource) ([]gguf.Tensor, error
 			}
 			continue
 		}
-		if heads := qkHeads(cfg, part); isLayer && heads > 0 && fam.Pos == model.RoPE && cfg.RopeStyle == kernels.RoPEHalf {
-			// GGUF files hold the original interleaved-RoPE rows.
-			t = unpermuteRows(t, HFRopePermutation(heads, cfg.HeadDim()))
+		if isLayer && fam.Pos == model.RoPE {
+			// GGUF files hold the family's own q/k row order.
+			t = reorderQK(cfg, t, part, cfg.RopeStyle, fam.RopeOrder)
 		}
 		if err := add(t, p.Name); err != nil {
 			return nil, err

@@ -7,16 +7,14 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/distill-dev/distill/kernels"
 	"github.com/distill-dev/distill/model"
 )
 
 // ParseHFConfig maps an HF config.json onto a Config and validates it. The
 // family is the one whose HF.Architectures holds an "architectures" entry
 // (or whose HF.ModelType is "model_type" when there is none), and the keys
-// read are its HF.Config keys, absent ones taking HF's defaults. A family
-// that stores q/k rows permuted for rotate_half (HF.PermuteQK) gets
-// kernels.RoPEHalf.
+// read are its HF.Config keys, absent ones taking HF's defaults. A RoPE
+// family gets the pairing its HF checkpoints are stored for (HF.RopeOrder).
 func ParseHFConfig(data []byte) (model.Config, error) {
 	c, err := parseHFConfig(data)
 	if err != nil {
@@ -78,10 +76,7 @@ func parseHFConfig(data []byte) (model.Config, error) {
 	}
 	if fam.Pos == model.RoPE {
 		c.RopeTheta = float32(h.float(k.RopeTheta, k.DefaultRopeTheta))
-		c.RopeStyle = kernels.RoPEInterleaved
-		if fam.HF.PermuteQK {
-			c.RopeStyle = kernels.RoPEHalf
-		}
+		c.RopeStyle = fam.HF.RopeOrder
 	}
 	if rs, ok := raw["rope_scaling"]; ok && string(rs) != "null" {
 		if err := parseRopeScaling(rs, &c.RopeScaling); err != nil {
@@ -197,9 +192,9 @@ func tokenID(raw json.RawMessage) (int32, error) {
 }
 
 // HFConfigJSON renders c as an HF config.json of its family (the family's
-// keys) that ParseHFConfig maps back to c, except that a family with
-// HF.PermuteQK always reads back with RoPEHalf: WriteHF permutes the q/k
-// rows (HFRopePermutation) when c uses RoPEInterleaved.
+// keys) that ParseHFConfig maps back to c, except that the RoPE style
+// reads back as the family's HF.RopeOrder: WriteHF reorders the q/k rows
+// (HFRopePermutation) when c uses the other one.
 func HFConfigJSON(c model.Config) ([]byte, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err

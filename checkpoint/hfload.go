@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 
 	"github.com/distill-dev/distill/checkpoint/safetensors"
-	"github.com/distill-dev/distill/kernels"
 	"github.com/distill-dev/distill/model"
 	"github.com/distill-dev/distill/tokenizer"
 )
@@ -51,8 +50,8 @@ func openHF(dir string) (*checkpoint, error) {
 		return nil, err
 	}
 	ck.fileName = func(canon string) string { return hfName(cfg, canon) }
-	if cfg.Family().HF.PermuteQK {
-		unpermuteQK(&ck.cfg, ck.src)
+	if cfg.Family().Pos == model.RoPE {
+		reorderSourceQK(&ck.cfg, ck.src)
 	}
 	if tokenizerIn(dir) {
 		ck.tok = func() (tokenizer.Tokenizer, error) { return tokenizer.Load(dir) }
@@ -60,29 +59,28 @@ func openHF(dir string) (*checkpoint, error) {
 	return ck, nil
 }
 
-// unpermuteQK undoes HF's rotate_half permutation of the q and k rows
-// (HFRopePermutation) and switches cfg to interleaved RoPE. The
-// model is the same either way, but in the original layout the attention
-// scores are summed in the same order as for a GGUF or llama2.c file of the
-// same weights, so all formats give bit-identical logits, and the tensors
-// can be exported to GGUF unchanged. It costs a host copy of q and k.
-func unpermuteQK(cfg *model.Config, src *model.MapSource) {
-	if cfg.RopeStyle != kernels.RoPEHalf {
+// reorderSourceQK moves the q/k rows of src from cfg's RoPE pairing to
+// the family's own (RopeOrder) and sets cfg to it. HF Llama checkpoints
+// store the rows permuted for rotate_half; the model is the same either
+// way, but in the family's own order the attention scores are summed in
+// the same order as for a GGUF or llama2.c file of the same weights, so all
+// formats give bit-identical logits, and the tensors export to GGUF
+// unchanged. It costs a host copy of q and k.
+func reorderSourceQK(cfg *model.Config, src *model.MapSource) {
+	to := cfg.Family().RopeOrder
+	if cfg.RopeStyle == to {
 		return
 	}
 	for l := range cfg.NLayers {
 		for _, part := range []string{model.AttnQ, model.AttnK} {
-			heads := qkHeads(*cfg, part)
 			for _, kind := range []string{"weight", "bias"} {
-				t, ok := src.Lookup(model.LayerName(l, part, kind))
-				if !ok || len(t.Shape) == 0 || t.Shape[0] != heads*cfg.HeadDim() {
-					continue // absent bias, or a shape error the check reports
+				if t, ok := src.Lookup(model.LayerName(l, part, kind)); ok {
+					src.Add(reorderQK(*cfg, t, part, cfg.RopeStyle, to))
 				}
-				src.Add(unpermuteRows(t, HFRopePermutation(heads, cfg.HeadDim())))
 			}
 		}
 	}
-	cfg.RopeStyle = kernels.RoPEInterleaved
+	cfg.RopeStyle = to
 }
 
 // tokenizerIn reports whether dir holds a tokenizer that tokenizer.Load

@@ -197,8 +197,8 @@ func hfTensors(cfg model.Config, src model.TensorSource) ([]model.HostTensor, er
 			} else if t, err = get(model.LayerName(l, part, kind)); err != nil {
 				return nil, err
 			}
-			if heads := qkHeads(cfg, part); heads > 0 && fam.HF.PermuteQK && cfg.RopeStyle == kernels.RoPEInterleaved {
-				t = permuteRows(t, HFRopePermutation(heads, cfg.HeadDim()))
+			if fam.Pos == model.RoPE {
+				t = reorderQK(cfg, t, part, cfg.RopeStyle, fam.HF.RopeOrder)
 			}
 			if lt.Transpose {
 				if t, err = transpose2D(t); err != nil {
@@ -210,6 +210,22 @@ func hfTensors(cfg model.Config, src model.TensorSource) ([]model.HostTensor, er
 		}
 	}
 	return out, nil
+}
+
+// reorderQK returns t, a tensor of canonical part of layer weights, with
+// its rows moved from RoPE pairing from to pairing to when it is a q or k
+// projection (weight or bias) and the two differ (HFRopePermutation);
+// other tensors are returned as they are.
+func reorderQK(cfg model.Config, t model.HostTensor, part string, from, to kernels.RoPEStyle) model.HostTensor {
+	heads := qkHeads(cfg, part)
+	if heads == 0 || from == to || len(t.Shape) == 0 || t.Shape[0] != heads*cfg.HeadDim() {
+		return t
+	}
+	perm := HFRopePermutation(heads, cfg.HeadDim())
+	if to == kernels.RoPEHalf {
+		return permuteRows(t, perm)
+	}
+	return unpermuteRows(t, perm)
 }
 
 // qkHeads is the head count of a q or k projection (whose weight and bias

@@ -28,9 +28,9 @@ type HFOptions struct {
 
 // WriteHF writes the model (config cfg, tensors src by canonical name,
 // tokenizer tok, nil for none) as an HF transformers checkpoint in dir
-// (created if needed): the weights with LlamaForCausalLM or GPT2LMHeadModel
-// tensor names (q/k rows permuted for rotate_half, GPT-2 Conv1D weights
-// transposed and q/k/v fused), config.json, generation_config.json and,
+// (created if needed): the weights with the family's HF tensor names (q/k
+// rows in its HF RoPE order, Conv1D weights transposed and q/k/v fused
+// where the family's table says so), config.json, generation_config.json and,
 // when tok is not nil, tokenizer.json, tokenizer_config.json and
 // special_tokens_map.json. Every tensor must be stored as F32, F16 or BF16
 // (quant.Convert changes the storage type). Each file is written

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+
+	"github.com/distill-dev/distill/kernels"
 )
 
 // Family is the one declaration of a model family (Llama, GPT-2, ...): the
@@ -24,6 +26,11 @@ type Family struct {
 	Norm NormKind // of every norm (attention, FFN, final)
 	FFN  FFNKind
 	Pos  PosKind
+	// RopeOrder is the RoPE pairing of the family's own q/k rows, as GGUF
+	// files store them: kernels.RoPEInterleaved (Llama, GPT-J) or
+	// kernels.RoPEHalf (GPT-NeoX, Qwen2). Loaders give every format of a
+	// family this order so that all give bit-identical logits.
+	RopeOrder kernels.RoPEStyle
 	// Biases says which tensors carry a bias vector.
 	Biases Biases
 	// QKNorm is a per-head RMSNorm of q and k before RoPE (Qwen3). Not
@@ -122,9 +129,12 @@ type HFNames struct {
 	// Ignored are name suffixes that carry no parameter (causal-mask
 	// buffers, RoPE frequency tables); readers skip them.
 	Ignored []string
-	// PermuteQK says q/k rows are stored permuted for rotate_half RoPE
-	// (HFRopePermutation), as HF's Llama conversion does.
-	PermuteQK bool
+	// RopeOrder is the RoPE pairing HF's modeling code expects of the
+	// family's checkpoints (rotate_half, kernels.RoPEHalf, for most);
+	// when it differs from Family.RopeOrder the q/k rows are stored
+	// permuted (checkpoint.HFRopePermutation), as HF's Llama conversion
+	// does.
+	RopeOrder kernels.RoPEStyle
 	// Config is the family's config.json key set.
 	Config HFConfigKeys
 }

@@ -1,5 +1,7 @@
 package model
 
+import "github.com/distill-dev/distill/kernels"
+
 // ArchLlama is the Llama family (llama2.c, Meta Llama 1/2, TinyLlama, ...):
 // RMSNorm, RoPE, grouped-query attention, SwiGLU, no biases, head tied or
 // not.
@@ -11,6 +13,7 @@ var Llama = Register(&Family{
 	Norm:      RMSNorm,
 	FFN:       SwiGLU,
 	Pos:       RoPE,
+	RopeOrder: kernels.RoPEInterleaved,
 	Tied:      TiedOptional,
 	GroupedKV: true,
 	Supports:  []Feature{FeatureRopeScalingLlama3, FeatureRopeScalingLinear},
@@ -35,7 +38,7 @@ var Llama = Register(&Family{
 			{HF: "mlp.down_proj.weight", Canon: FFNDown + ".weight"},
 		},
 		Ignored:   []string{".rotary_emb.inv_freq"}, // RoPE frequency buffer of older checkpoints
-		PermuteQK: true,
+		RopeOrder: kernels.RoPEHalf,
 		Config: HFConfigKeys{
 			Dim: "hidden_size", Hidden: "intermediate_size", Layers: "num_hidden_layers",
 			Heads: "num_attention_heads", KVHeads: "num_key_value_heads",
