@@ -3,35 +3,21 @@ package pipeline
 import (
 	"fmt"
 
-	"github.com/distill-dev/distill/checkpoint"
 	"github.com/distill-dev/distill/recipe"
 	"github.com/distill-dev/distill/student"
 )
 
 // EstimateMemory estimates the memory of the train stage from the teacher's
-// header (no weights are loaded) and the student's shape, with
-// student.EstimateMemory: weights, gradients, AdamW moments, half copies,
-// activations of one micro-batch and soft labels.
+// header (no weights are loaded) and the student's shape: the job's
+// student.Job.Estimate, which the train stage checks against
+// training.memory_limit.
 func EstimateMemory(r *recipe.Recipe) (student.Memory, error) {
-	info, err := checkpoint.Inspect(string(r.Teacher.Path))
+	j, err := trainJob(r, nil)
 	if err != nil {
 		return student.Memory{}, err
 	}
-	o, err := trainOptions(r)
-	if err != nil {
-		return student.Memory{}, err
-	}
-	s := r.Student
-	cfg, _, err := student.Resolve(info.Config, s.Shape())
-	if err != nil {
-		return student.Memory{}, err
-	}
-	var tc = &info.Config
-	if o.Loss.Alpha == 0 {
-		tc = nil // hard labels only: the trainer does not run the teacher
-	}
-	perParam := float64(info.TotalBytes) / float64(max(info.NumParams, 1))
-	return student.EstimateMemory(tc, perParam, cfg, o, r.Training.BatchSize, r.Data.SeqLen), nil
+	m, _, _, err := j.Estimate()
+	return m, err
 }
 
 // human formats a byte count with binary units.

@@ -3,29 +3,32 @@ package pipeline
 import (
 	"errors"
 	"fmt"
-	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
+	"github.com/distill-dev/distill/checkpoint"
 	"github.com/distill-dev/distill/kernels"
 	"github.com/distill-dev/distill/kernels/cpu"
 	"github.com/distill-dev/distill/model"
 	"github.com/distill-dev/distill/recipe"
-	"github.com/distill-dev/distill/student"
+	"github.com/distill-dev/distill/tokenizer"
 )
 
-// TestValidatedShapeIsBuilt: over GQA, MQA and MHA teachers, every student
-// section that validates builds (as the train stage builds it) exactly the
-// model validation resolved, tensor by tensor; every one that does not gets
+// TestValidatedShapeIsBuilt: over GQA, MQA, MHA and GPT-2 teachers, every
+// student section that validates builds (through the train stage's
+// student.Job) exactly the model validation resolved, tensor by tensor; every one that does not gets
 // one error naming the student line of the recipe.
 func TestValidatedShapeIsBuilt(t *testing.T) {
 	llama := func(layers, dim, heads, kv, hidden int) model.Config {
 		return model.Config{Arch: model.ArchLlama, Dim: dim, HiddenDim: hidden, NLayers: layers, NHeads: heads, NKVHeads: kv,
-			VocabSize: 64, MaxSeqLen: 16, NormEps: 1e-5, RopeTheta: 10000, TiedEmbeddings: true, BOS: 1, EOS: 2}
+			VocabSize: 512, MaxSeqLen: 16, NormEps: 1e-5, RopeTheta: 10000, TiedEmbeddings: true, BOS: 1, EOS: 2}
 	}
 	gqa, mqa, mha := llama(4, 48, 12, 4, 96), llama(3, 32, 8, 1, 64), llama(2, 32, 4, 4, 64)
 	gpt2 := model.Config{Arch: model.ArchGPT2, Dim: 32, HiddenDim: 128, NLayers: 3, NHeads: 4, NKVHeads: 4,
-		VocabSize: 64, MaxSeqLen: 16, NormEps: 1e-5, TiedEmbeddings: true, BOS: -1, EOS: -1}
+		VocabSize: 512, MaxSeqLen: 16, NormEps: 1e-5, TiedEmbeddings: true, BOS: -1, EOS: -1}
 	for _, tc := range []struct {
 		name    string
 		teacher model.Config
@@ -94,30 +97,38 @@ func TestValidatedShapeIsBuilt(t *testing.T) {
 	}
 }
 
-// buildForTest builds the student of r against a random teacher of config
-// tc the way the train stage does.
+// buildForTest builds the student of r the way the train stage does (its
+// student.Job), against a random teacher of config tc written as an HF
+// checkpoint with the quickstart tokenizer.
 func buildForTest(t *testing.T, r *recipe.Recipe, tc model.Config) *model.ParamBlock {
 	t.Helper()
+	dir := t.TempDir()
 	b := cpu.New(1)
-	tp, err := model.AllocParams(tc, b, kernels.F32)
+	tok, err := tokenizer.Load("../testdata/quickstart/tokenizer.bin")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := tp.Set(b, model.RandomParams(tc, 1)); err != nil {
+	src := model.EncodeParams("teacher", tc, b, model.RandomParams(tc, 1), kernels.F32)
+	if err := checkpoint.WriteHF(filepath.Join(dir, "teacher"), tc, src, tok, checkpoint.HFOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	rng := rand.New(rand.NewPCG(1, 2))
-	tokens := make([]int32, 200)
-	for i := range tokens {
-		tokens[i] = int32(rng.IntN(tc.VocabSize))
+	text := strings.Repeat("Once upon a time there was a little cat.\n\n", 20)
+	if err := os.WriteFile(filepath.Join(dir, "train.txt"), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
 	}
-	cfg, layers, err := student.Resolve(tc, r.Student.Shape())
+	j, err := trainJob(r, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := buildStudent(r, b, cfg, tp.Model(b), layers, tokens)
+	j.Teacher, j.Data.Train, j.Out = filepath.Join(dir, "teacher"), filepath.Join(dir, "train.txt"), filepath.Join(dir, "student")
+	s, err := j.Open(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	tr, err := s.Trainer()
 	if err != nil {
 		t.Fatalf("building: %v", err)
 	}
-	return p
+	return tr.Master
 }

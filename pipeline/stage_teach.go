@@ -27,24 +27,15 @@ type TeacherRecord struct {
 	Bytes  int64        `json:"bytes"`
 }
 
-// shardBytes is the target size of one soft-label shard.
-const shardBytes = 64 << 20
-
 func (Teach) Name() string { return StageTeach }
 
 func (Teach) Inputs(r *recipe.Recipe) Inputs {
 	in := Inputs{Sections: []string{"teacher"}, Files: teacherFiles(r)}
-	if cached(r) {
+	if j, err := trainJob(r, nil); err == nil && j.UsesCache() {
 		in.Sections = append(in.Sections, "data", "distillation")
 		in.Files = append(in.Files, string(r.Data.Train))
 	}
 	return in
-}
-
-// cached reports whether the train stage reads a soft-label cache.
-func cached(r *recipe.Recipe) bool {
-	d := r.Distillation
-	return d.SoftLabels.Mode == recipe.SoftCached && d.Hidden == nil && d.Loss != recipe.LossCE && !(d.Loss == recipe.LossMix && d.Alpha == 0)
 }
 
 func (Teach) Run(ctx context.Context, env *Env) ([]string, error) {
@@ -58,34 +49,30 @@ func (Teach) Run(ctx context.Context, env *Env) ([]string, error) {
 		return nil, err
 	}
 	outs := []string{teacherInfoFile}
-	if !cached(r) {
+	j, err := trainJob(r, env.Manifest.hashFile)
+	if err != nil {
+		return nil, err
+	}
+	if !j.UsesCache() {
 		return outs, nil
 	}
-	_, t, err := loadTeacher(r)
+	j.MemoryLimit = 0 // the training estimate: the train stage checks it
+	b, err := openBackend(r)
 	if err != nil {
 		return nil, err
 	}
-	defer t.Close()
-	train, _, err := trainingData(r, t.Tokenizer)
+	s, err := j.Open(b)
 	if err != nil {
 		return nil, err
 	}
-	tokens := train.IDs
-	sl := r.Distillation.SoftLabels
-	want, err := student.TeacherIdentity(string(r.Teacher.Path), t.Tokenizer, env.Manifest.hashFile)
+	defer s.Close()
+	m, err := s.Teach(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
-	want.K, want.SeqLen, want.Temperature = sl.TopK, r.Data.SeqLen, float32(r.Distillation.Temperature)
-	want.ShardWindows = max(1, shardBytes/(r.Data.SeqLen*sl.TopK*6))
-	m, err := student.Teach(ctx, string(sl.CacheDir), t.Model, tokens, r.Training.BatchSize, want)
-	if err != nil {
-		return nil, err
-	}
-	dir := string(sl.CacheDir)
-	outs = append(outs, env.Rel(filepath.Join(dir, student.ManifestFile)))
-	for _, s := range m.Shards {
-		outs = append(outs, env.Rel(filepath.Join(dir, s.File)))
+	outs = append(outs, env.Rel(filepath.Join(j.SoftLabels, student.ManifestFile)))
+	for _, sh := range m.Shards {
+		outs = append(outs, env.Rel(filepath.Join(j.SoftLabels, sh.File)))
 	}
 	return outs, nil
 }

@@ -1,11 +1,22 @@
 // Package student builds a smaller model from a teacher and trains it by
 // knowledge distillation.
 //
+// # One job, two doors
+//
+// A Job is one distillation job: teacher, data (package corpus), student
+// shape, trainer options, soft-label cache, memory limit, checkpoint folder,
+// metrics, resume. `distill train` and `distill teach` fill it from flags,
+// the recipe's teach and train stages from a recipe; both then run
+// Job.Open (memory estimate, teacher, tokenised data, teacher identity) and
+// Session.Teach or Session.Trainer, so the same options through either
+// door give the same cache and the same student, bit for bit.
+//
 // # Construction
 //
-// Config derives the student's config from the teacher's with overrides
+// Resolve derives the student's config from the teacher's with overrides
 // (depth by every_k, an explicit layer list or an evenly spaced count;
-// widths). Build initialises its float32 master weights: InitTeacherLayers
+// widths); recipe validation calls it too, so it approves exactly the model
+// that is built, and its errors name the setting at fault (ShapeError). Build initialises its float32 master weights: InitTeacherLayers
 // copies the embeddings, final norm, classifier and the chosen layers
 // (DistilBERT), which needs the teacher's widths; InitRandom draws GPT-2
 // style N(0, 0.02) weights with the residual projections scaled by
@@ -53,7 +64,8 @@
 // Online, the teacher runs per batch (full distribution, or its top-k via
 // Options.TopK). Offline, Teach writes the teacher's top-k log-probabilities
 // (fp16, int32 ids) per window into checksummed shards with a manifest
-// (teacher, tokenizer and token hashes, vocab, k, seq_len, temperature),
+// (teacher, tokenizer and token hashes, vocab, k, seq_len, temperature;
+// TeacherIdentity is the one hash of teacher and tokenizer every door uses),
 // resuming after the last finished shard; Options.Cache trains from them.
 // The top-k tail is one extra bucket (kernels.SoftLabels).
 //

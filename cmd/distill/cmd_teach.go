@@ -25,7 +25,7 @@ func teachCommand(e *env) *cli.Command {
 			&cli.IntFlag{Name: "top-k", Value: 64, Usage: "log-probabilities kept per position"},
 			&cli.Float64Flag{Name: "temperature", Value: 2, Usage: "temperature of the stored log-probabilities (training must use the same)"},
 			&cli.IntFlag{Name: "batch", Value: 8, Usage: "windows per teacher forward pass"},
-			&cli.IntFlag{Name: "shard-windows", Value: 1024, Usage: "windows per shard file"},
+			&cli.IntFlag{Name: "shard-windows", Usage: "windows per shard file (0 = about 64 MiB per shard, as distill run writes)"},
 			&cli.BoolFlag{Name: "force", Usage: "replace an existing --out that holds anything but this cache"},
 		),
 		Action: func(c *cli.Context) error {
@@ -38,26 +38,34 @@ func teachCommand(e *env) *cli.Command {
 }
 
 func runTeach(e *env, c *cli.Context) error {
-	in, err := loadInputs(e, c)
+	j, err := flagJob(e, c)
 	if err != nil {
 		return err
 	}
-	defer in.t.Close()
-	T, sw := c.Int("seq-len"), c.Int("shard-windows")
 	out := c.String("out")
-	shards := int64(((len(in.tokens)-1)/T + sw - 1) / max(sw, 1))
-	bar := e.newBar(shards, "teach", "shards")
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	want := in.identity
-	want.K, want.SeqLen, want.Temperature, want.ShardWindows = c.Int("top-k"), T, float32(c.Float64("temperature")), sw
+	j.SoftLabels, j.ShardWindows = out, c.Int("shard-windows")
+	j.Options.TopK, j.Options.Loss.Temperature = c.Int("top-k"), float32(c.Float64("temperature"))
+	b, err := openBackend(e)
+	if err != nil {
+		return err
+	}
+	s, err := j.Open(b)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
 	// Resuming the same cache needs no --force; anything else in --out does.
+	want := s.TeachManifest()
 	if why := student.CacheMismatch(out, want); why != nil {
-		if err := guardOutput("--out", out, c.Bool("force"), in.t.Path, c.String("data")); err != nil {
+		if err := guardOutput("--out", out, c.Bool("force"), j.Teacher, c.String("data")); err != nil {
 			return fmt.Errorf("%w; it is not this cache: %v", err, why)
 		}
 	}
-	m, err := student.TeachProgress(ctx, out, in.t.Model, in.tokens, c.Int("batch"), want, func(done, _ int) { bar.Set(int64(done)) })
+	shards := int64(((s.Train.Len()-1)/j.SeqLen + want.ShardWindows - 1) / max(want.ShardWindows, 1))
+	bar := e.newBar(shards, "teach", "shards")
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	m, err := s.Teach(ctx, func(done, _ int) { bar.Set(int64(done)) })
 	if err != nil {
 		bar.Stop()
 		if ctx.Err() != nil {

@@ -4,25 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/distill-dev/distill/corpus"
-	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/distill-dev/distill/checkpoint"
-	"github.com/distill-dev/distill/internal/atomicfile"
+	"github.com/distill-dev/distill/corpus"
 	"github.com/distill-dev/distill/internal/progress"
 	"github.com/distill-dev/distill/internal/sysmem"
 	"github.com/distill-dev/distill/kernels"
-	"github.com/distill-dev/distill/model"
 	"github.com/distill-dev/distill/student"
-	tok "github.com/distill-dev/distill/tokenizer"
 )
 
 func init() { register(trainCommand) }
@@ -44,7 +38,9 @@ func trainCommand(e *env) *cli.Command {
 			&cli.IntFlag{Name: "heads", Usage: "attention heads (0 = the teacher's)"},
 			&cli.IntFlag{Name: "kv-heads", Usage: "key/value heads (0 = the teacher's; with --heads, the most up to the teacher's that group them evenly)"},
 			&cli.IntFlag{Name: "hidden-dim", Usage: "FFN width (0 = the teacher's)"},
-			&cli.StringFlag{Name: "init", Value: student.InitTeacherLayers, Usage: "initialisation: teacher_layers, importance (slice by activation norms), random"},
+			&cli.StringFlag{Name: "init", Value: student.InitTeacherLayers, Usage: "initialisation: teacher_layers, importance (slice heads and FFN channels by importance), random"},
+			&cli.StringFlag{Name: "importance", Value: "activations", Usage: "with --init importance: rank by activations (norms on calibration batches) or weights (weight norms)"},
+			&cli.IntFlag{Name: "calibration-batches", Value: student.DefaultCalibrationBatches, Usage: "batches of training data that measure activation importance"},
 			// Optimisation.
 			&cli.IntFlag{Name: "steps", Value: 1000, Usage: "optimizer steps"},
 			&cli.IntFlag{Name: "batch", Value: 8, Usage: "windows per micro-batch"},
@@ -90,48 +86,15 @@ func dataFlags() []cli.Flag {
 	)
 }
 
-// trainInputs are the teacher and the tokenised training data.
-type trainInputs struct {
-	b        kernels.Backend
-	t        *checkpoint.Loaded
-	tokens   []int32
-	identity student.Manifest // teacher and tokenizer hashes
-}
-
-func loadInputs(e *env, c *cli.Context) (*trainInputs, error) {
-	b, err := openBackend(e)
-	if err != nil {
-		return nil, err
-	}
-	t, err := checkpoint.Load(c.Args().First(), b, checkpoint.LoadOptions{})
-	if err != nil {
-		return nil, err
-	}
-	if t.Tokenizer == nil {
-		t.Close()
-		return nil, fmt.Errorf("%s: no tokenizer found beside the checkpoint", t.Path)
-	}
-	in := &trainInputs{b: b, t: t}
-	fail := func(err error) (*trainInputs, error) { t.Close(); return nil, err }
+// flagJob is the student.Job that train and teach share, from the data
+// flags: the recipe stages fill the same Job from a recipe.
+func flagJob(e *env, c *cli.Context) (*student.Job, error) {
 	ro, bos, err := corpusOptions(e, c)
 	if err != nil {
-		return fail(err)
+		return nil, err
 	}
-	s, err := corpus.TokenizeFile(c.String("data"), ro, t.Tokenizer, bos)
-	if err != nil {
-		return fail(err)
-	}
-	in.tokens = s.IDs
-	if n := c.Int("max-tokens"); n > 0 && n < len(in.tokens) {
-		in.tokens = in.tokens[:n]
-	}
-	if T := c.Int("seq-len"); T < 1 || T > t.Config.MaxSeqLen {
-		return fail(fmt.Errorf("--seq-len %d outside [1, %d] (the teacher's max_seq_len)", T, t.Config.MaxSeqLen))
-	}
-	if in.identity, err = student.TeacherIdentity(t.Path, t.Tokenizer, nil); err != nil {
-		return fail(err)
-	}
-	return in, nil
+	return &student.Job{Teacher: c.Args().First(), Data: corpus.Split{Train: c.String("data"), Read: ro, BOS: bos},
+		MaxTokens: c.Int("max-tokens"), SeqLen: c.Int("seq-len"), Batch: c.Int("batch"), Seed: c.Uint64("seed")}, nil
 }
 
 // shapeFlags names the flag of each student.Shape setting.
@@ -140,6 +103,10 @@ var shapeFlags = map[string]string{"every_k": "--every-k", "layers": "--layers",
 
 // shapeFlagErrors restates student.Resolve's errors in terms of the flags.
 func shapeFlagErrors(err error) error {
+	var se *student.ShapeError
+	if !errors.As(err, &se) {
+		return err
+	}
 	var out []error
 	for _, e := range student.ShapeErrors(err) {
 		setting, _, _ := strings.Cut(e.Setting, "[")
@@ -235,107 +202,57 @@ func runTrain(e *env, c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if o.Hidden, err = hiddenOptions(c); err != nil {
+		return err
+	}
+	if imp := c.String("importance"); imp != "activations" && imp != "weights" {
+		return fmt.Errorf("--importance %q: want activations or weights", imp)
+	}
+	out := c.String("out")
 	// --resume continues what --out holds; anything else asks for --force.
-	if err := guardOutput("--out", c.String("out"), c.Bool("force") || c.Bool("resume"), c.Args().First(), c.String("data"), c.String("soft-labels")); err != nil {
+	if err := guardOutput("--out", out, c.Bool("force") || c.Bool("resume"), c.Args().First(), c.String("data"), c.String("soft-labels")); err != nil {
 		if !c.Bool("resume") {
 			err = fmt.Errorf("%w (or --resume to continue its checkpoint)", err)
 		}
 		return err
 	}
-	in, err := loadInputs(e, c)
+	j, err := flagJob(e, c)
 	if err != nil {
 		return err
 	}
-	defer in.t.Close()
-	b, tch, out := in.b, in.t, c.String("out")
-	shape := student.Shape{EveryK: c.Int("every-k"), Layers: layers, NLayers: c.Int("n-layers"), Dim: c.Int("dim"),
+	j.Shape = student.Shape{EveryK: c.Int("every-k"), Layers: layers, NLayers: c.Int("n-layers"), Dim: c.Int("dim"),
 		NHeads: c.Int("heads"), NKVHeads: c.Int("kv-heads"), HiddenDim: c.Int("hidden-dim"), Init: c.String("init")}
-	cfg, keep, err := student.Resolve(tch.Config, shape)
+	j.WeightImportance, j.CalibrationBatches = c.String("importance") == "weights", c.Int("calibration-batches")
+	j.Options, j.SoftLabels, j.MemoryLimit = o, c.String("soft-labels"), limit
+	j.Out, j.Metrics, j.Resume = out, c.String("metrics"), c.Bool("resume")
+	if j.SoftLabels != "" && !j.UsesCache() {
+		return errors.New("--soft-labels: the cache replaces the teacher's run, so it needs --alpha > 0 and no --hidden-loss")
+	}
+	if j.Resume {
+		if _, err := student.CheckpointStep(out); err != nil {
+			return fmt.Errorf("--resume: no checkpoint in %s (%w); drop --resume to start afresh", out, err)
+		}
+	}
+	b, err := openBackend(e)
+	if err != nil {
+		return err
+	}
+	s, err := j.Open(b) // refuses (the breakdown in the message) before loading weights
 	if err != nil {
 		return shapeFlagErrors(err)
 	}
-	o.TokenVocab = tch.Tokenizer.VocabSize()
-	if o.Hidden, err = hiddenOptions(c, keep); err != nil {
-		return err
-	}
-	B, T := c.Int("batch"), c.Int("seq-len")
-	data, err := corpus.NewSampler(in.tokens, T, B, c.Uint64("seed"))
-	if err != nil {
-		return err
-	}
-	if p := c.String("soft-labels"); p != "" {
-		cache, err := student.OpenSoftLabels(p, in.identity)
-		if err != nil {
-			return err
-		}
-		defer cache.Close()
-		o.Cache = cache
-	}
-
-	// The estimate first: refusing must cost nothing.
-	var tcfg *model.Config
-	if o.Loss.Alpha > 0 && o.Cache == nil {
-		tcfg = &tch.Config
-	}
-	mem := student.EstimateMemory(tcfg, bytesPerParam(tch.Model), cfg, o, B, T)
-	if err := mem.Check(limit); err != nil {
-		return err // the breakdown is in the message
-	}
+	defer s.Close()
 	fmt.Fprintf(e.stderr, "student: %d layers (teacher layers %v), dim %d, %s parameters (teacher %s)\nestimated memory:\n%s",
-		cfg.NLayers, keep, cfg.Dim, human(int64(cfg.NumParams())), human(int64(tch.Config.NumParams())), mem)
-
-	var tr *student.Trainer
-	if c.Bool("resume") {
-		if _, err := os.Stat(filepath.Join(out, student.FileOptimizer)); err != nil {
-			return fmt.Errorf("--resume: no checkpoint in %s (%s: %w); drop --resume to start afresh", out, student.FileOptimizer, err)
-		}
-		if tr, err = student.Resume(out, b, tch.Model, data, o); err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stderr, "resuming %s at step %d of %d\n", out, tr.Step, o.Steps)
-	} else {
-		var master *model.ParamBlock
-		switch shape.Init {
-		case student.InitImportance:
-			calib, err := corpus.NewSampler(in.tokens, T, B, c.Uint64("seed")+1)
-			if err != nil {
-				return err
-			}
-			master, err = student.BuildImportance(b, cfg, tch.Model, keep, calib, 4)
-			if err != nil {
-				return err
-			}
-		default:
-			if master, err = student.Build(b, cfg, tch.Model, keep, shape.Init, c.Uint64("seed")); err != nil {
-				return err
-			}
-		}
-		if tr, err = student.NewTrainer(b, tch.Model, master, data, o); err != nil {
-			return err
-		}
-	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return err
-	}
-	if err := writeTokenizer(out, tch.Tokenizer); err != nil {
-		return err
-	}
-	mpath := c.String("metrics")
-	if mpath == "" {
-		mpath = filepath.Join(out, "metrics.jsonl")
-	}
-	flags := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
-	if c.Bool("resume") {
-		flags = os.O_CREATE | os.O_WRONLY | os.O_APPEND
-	}
-	mf, err := os.OpenFile(mpath, flags, 0o644)
+		s.Student.NLayers, s.Layers, s.Student.Dim, human(int64(s.Student.NumParams())), human(int64(s.Teacher.Config.NumParams())), s.Memory)
+	tr, err := s.Trainer()
 	if err != nil {
 		return err
 	}
-	defer mf.Close()
-	tr.Opts.Metrics, tr.Opts.CheckpointDir = mf, out
+	if j.Resume {
+		fmt.Fprintf(e.stderr, "resuming %s at step %d of %d\n", out, tr.Step, o.Steps)
+	}
 
-	perStep := int64(B * T * tr.Opts.GradAccum)
+	perStep := int64(j.Batch * j.SeqLen * tr.Opts.GradAccum)
 	bar := progress.New(int64(o.Steps)*perStep, "train", progress.Options{Writer: e.stderr, Mode: e.progress, Unit: "tok"})
 	bar.Set(int64(tr.Step) * perStep)
 	var last student.Metrics
@@ -361,40 +278,13 @@ func runTrain(e *env, c *cli.Context) error {
 	}
 	bar.Finish()
 	fmt.Fprintf(e.stdout, "trained %d steps (%d skipped), final loss %.4f, %s tokens; student in %s, metrics in %s\n",
-		tr.Step, tr.Skipped, last.Loss, human(tr.Tokens), out, mpath)
+		tr.Step, tr.Skipped, last.Loss, human(tr.Tokens), out, j.MetricsPath())
 	return nil
 }
 
-// writeTokenizer saves the teacher's tokenizer beside the student, so that
-// the checkpoint loads (distill eval, generate) on its own.
-func writeTokenizer(dir string, t tok.Tokenizer) error {
-	v := tok.VocabOf(t)
-	if v == nil {
-		return errors.New("the teacher's tokenizer cannot be exported")
-	}
-	return atomicfile.Write(filepath.Join(dir, "tokenizer.json"), func(w io.Writer) error {
-		return tok.WriteHFTokenizerJSON(w, v)
-	})
-}
-
-// bytesPerParam is the storage size of the teacher's classifier per weight
-// (4 for F32, about 1.06 for Q8_0), standing for all its matrices.
-func bytesPerParam(m *model.Model) float64 {
-	w := m.W.Output
-	n := 1
-	for _, d := range w.Shape() {
-		n *= d
-	}
-	sz, err := w.DType().Bytes(w.Shape())
-	if err != nil || n == 0 {
-		return 4
-	}
-	return float64(sz) / float64(n)
-}
-
-// hiddenOptions reads the hidden-state loss flags; keep[i] is the teacher
-// layer student layer i came from (the default pairing).
-func hiddenOptions(c *cli.Context, keep []int) (*student.HiddenOptions, error) {
+// hiddenOptions reads the hidden-state loss flags; without --hidden-pairs
+// the job pairs each student layer with the teacher layer it came from.
+func hiddenOptions(c *cli.Context) (*student.HiddenOptions, error) {
 	kind, ok := map[string]kernels.HiddenKind{"mse": kernels.HiddenMSE, "cosine": kernels.HiddenCosine}[c.String("hidden-loss")]
 	if !ok {
 		if c.String("hidden-loss") == "none" {
@@ -413,10 +303,6 @@ func hiddenOptions(c *cli.Context, keep []int) (*student.HiddenOptions, error) {
 			}
 			h.Pairs = append(h.Pairs, [2]int{sl, tl})
 		}
-		return h, nil
-	}
-	for i, l := range keep {
-		h.Pairs = append(h.Pairs, [2]int{i, l})
 	}
 	return h, nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -40,6 +41,7 @@ training:
   batch_size: 2
   seed: 1
   eval_every: 2
+  threads: 2
 evaluation:
   metrics: [ppl]
   context: 32
@@ -62,8 +64,69 @@ func TestRunCacheTrainsOnCLI(t *testing.T) {
 	dir := t.TempDir()
 	recipePath, bin, data := quickstartRecipe(t, dir)
 	runReal(t, "run", recipePath, "--only", "teach")
-	runReal(t, "train", bin, "--data", data, "--seq-len", "32", "--soft-labels", filepath.Join(dir, "cache"),
-		"--alpha", "1", "--temperature", "2", "--every-k", "2", "--steps", "1", "--batch", "2", "--out", filepath.Join(dir, "cli"))
+	runReal(t, "run", recipePath, "--only", "train")
+	// The recipe's optimizer defaults, spelled out.
+	runReal(t, "--threads", "2", "train", bin, "--data", data, "--seq-len", "32", "--soft-labels", filepath.Join(dir, "cache"), "--top-k", "8",
+		"--alpha", "1", "--temperature", "2", "--every-k", "2", "--steps", "2", "--batch", "2", "--seed", "1",
+		"--lr", "5e-4", "--weight-decay", "0.1", "--out", filepath.Join(dir, "cli"))
+	sameWeights(t, filepath.Join(dir, "run", "train", "checkpoint"), filepath.Join(dir, "cli"))
+}
+
+// sameWeights fails unless the two student checkpoints hold the same
+// weights, bit for bit.
+func sameWeights(t *testing.T, a, b string) {
+	t.Helper()
+	wa, err1 := os.ReadFile(filepath.Join(a, "model.safetensors"))
+	wb, err2 := os.ReadFile(filepath.Join(b, "model.safetensors"))
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	if !bytes.Equal(wa, wb) {
+		t.Errorf("%s and %s differ: the two doors trained different students", a, b)
+	}
+}
+
+// TestDoorsTrainTheSameStudent: the same seed and options through the
+// recipe and through the command line give bit-identical student weights,
+// here with online distillation (mixed with hard labels) from a student
+// sliced by activation importance on 2 calibration batches.
+func TestDoorsTrainTheSameStudent(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains two students")
+	}
+	dir := t.TempDir()
+	qs, err := filepath.Abs("../../testdata/quickstart")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin, data := filepath.Join(qs, "teacher.bin"), filepath.Join(qs, "valid.txt")
+	src := `name: same
+output: ` + filepath.Join(dir, "run") + `
+teacher: {path: ` + bin + `}
+data: {train: ` + data + `, validation: ` + data + `, seq_len: 32}
+student: {n_layers: 2, hidden_dim: 192, init: importance, calibration_batches: 2}
+distillation: {loss: mix, alpha: 0.5, divergence: kl, temperature: 2.0}
+training:
+  steps: 3
+  batch_size: 2
+  seed: 3
+  threads: 2
+  eval_every: 3
+  optimizer: {lr: 1.0e-3, weight_decay: 0.05}
+  schedule: {warmup_steps: 1, min_lr_ratio: 0.2}
+evaluation: {metrics: [ppl], context: 32}
+`
+	recipePath := filepath.Join(dir, "recipe.yaml")
+	if err := os.WriteFile(recipePath, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	runReal(t, "run", recipePath, "--only", "teach")
+	runReal(t, "run", recipePath, "--only", "train")
+	runReal(t, "--threads", "2", "train", bin, "--data", data, "--seq-len", "32", "--n-layers", "2", "--hidden-dim", "192",
+		"--init", "importance", "--calibration-batches", "2", "--alpha", "0.5", "--divergence", "forward_kl", "--temperature", "2",
+		"--steps", "3", "--batch", "2", "--seed", "3", "--lr", "1e-3", "--weight-decay", "0.05", "--warmup", "1", "--min-lr-ratio", "0.2",
+		"--out", filepath.Join(dir, "cli"))
+	sameWeights(t, filepath.Join(dir, "run", "train", "checkpoint"), filepath.Join(dir, "cli"))
 }
 
 // TestCLICacheTrainsInRun is the reverse: a cache written by distill teach

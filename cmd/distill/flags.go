@@ -56,7 +56,8 @@ var flagRanges = map[string]flagRange{
 	"checkpoint-every":    {lo: 1, hi: recipe.MaxSteps},
 	"top-k":               {lo: 0, hi: maxSize},
 	"teach.top-k":         {lo: 1, hi: maxSize},
-	"shard-windows":       {lo: 1, hi: maxSize},
+	"shard-windows":       {lo: 0, hi: maxSize}, // 0 = about 64 MiB per shard
+	"calibration-batches": {lo: 1, hi: 1 << 16},
 	"calib-windows":       {lo: 1, hi: maxSize},
 	"calib-len":           {lo: 1, hi: maxSize},
 	"context":             {lo: 0, hi: maxSize},
