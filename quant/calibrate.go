@@ -123,7 +123,7 @@ func GPTQ(src model.TensorSource, p *Plan, b kernels.Backend, calib [][]int32, o
 		if !ok {
 			return nil, fmt.Errorf("quant: %s: missing tensor %s", src.Where(), tp.Name)
 		}
-		l, _, isLayer := layerPart(tp.Name)
+		l, _, _, isLayer := model.ParseLayerName(tp.Name)
 		if !isLayer {
 			// Embeddings, final norm and classifier: quantized up front,
 			// so every layer is calibrated against them as deployed.
@@ -184,7 +184,7 @@ var stages = [][]string{
 
 // stageOf returns the stage of a layer tensor.
 func stageOf(name string) int {
-	_, part, _ := layerPart(name)
+	_, part, _, _ := model.ParseLayerName(name)
 	for i, st := range stages {
 		for _, p := range st {
 			if p == part {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"path"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/distill-dev/distill/kernels"
@@ -153,7 +152,7 @@ func ruleType(cfg model.Config, m Method, name string) (kernels.DType, string) {
 	if !m.KMix {
 		return m.Base, "base"
 	}
-	l, part, ok := layerPart(name)
+	l, part, _, ok := model.ParseLayerName(name)
 	if !ok {
 		return m.Base, "base"
 	}
@@ -177,17 +176,6 @@ func ruleType(cfg model.Config, m Method, name string) (kernels.DType, string) {
 // the layers, and every third layer in between.
 func useMoreBits(i, n int) bool {
 	return i < n/8 || i >= 7*n/8 || (i-n/8)%3 == 2
-}
-
-// layerPart splits "blk.L.part.weight".
-func layerPart(name string) (int, string, bool) {
-	var l int
-	if n, _ := fmt.Sscanf(name, "blk.%d.", &l); n != 1 {
-		return 0, "", false
-	}
-	rest := strings.TrimPrefix(name, fmt.Sprintf("blk.%d.", l))
-	part, _, ok := strings.Cut(rest, ".")
-	return l, part, ok
 }
 
 // fitRow applies the fallback for a row of k elements that is not a
