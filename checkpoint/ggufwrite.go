@@ -15,8 +15,8 @@ import (
 // llama.cpp's llama_ftype values for general.file_type ("mostly" types
 // keep 1-D tensors in F32).
 var fileTypes = map[string]uint32{
-	"f32": 0, "f16": 1, "q4_0": 2, "q4_1": 3, "q8_0": 7, "q5_0": 8, "q5_1": 9, "q3_k": 11, "q4_k": 14, "q4_k_m": 15,
-	"q5_k": 16, "q6_k": 18, "bf16": 32,
+	"f32": 0, "f16": 1, "q4_0": 2, "q4_1": 3, "q8_0": 7, "q5_0": 8, "q5_1": 9, "q2_k": 10, "q3_k": 11, "q3_k_m": 12,
+	"q4_k": 14, "q4_k_s": 14, "q4_k_m": 15, "q5_k": 16, "q5_k_s": 16, "q5_k_m": 17, "q6_k": 18, "bf16": 32,
 }
 
 // GGUFOptions adjusts WriteGGUF.

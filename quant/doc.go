@@ -20,20 +20,28 @@
 //	            encoders; with llama.cpp's per-tensor rules (output.weight,
 //	            or a tied token_embd, becomes Q6_K) as llama-quantize applies
 //	            them for the matching LLAMA_FTYPE_MOSTLY_* file type.
-//	q4_k_m      llama.cpp's Q4_K_M mix (llama_tensor_get_type): Q4_K, with
-//	            attn_v and ffn_down of the layers use_more_bits picks in
-//	            Q6_K (i < n/8, i >= 7n/8, or (i-n/8) mod 3 == 2), the
-//	            classifier in Q6_K, GPT-2's fused attn_qkv in Q5_K (which
-//	            distill lacks: Q6_K instead).
+//	q2_k q3_k_m q4_k_s q4_k_m q5_k_s q5_k_m
+//	            llama.cpp's mixes (llama_tensor_get_type_impl) on a base of
+//	            Q2_K, Q3_K, Q4_K or Q5_K: attn_v, ffn_down and attn_output
+//	            get more bits in the layers each mix picks (Q4_K_M/Q5_K_M:
+//	            Q6_K where use_more_bits, i < n/8 or i >= 7n/8 or
+//	            (i-n/8) mod 3 == 2; Q4_K_S: Q5_K in the first layers; Q3_K_M:
+//	            Q5_K/Q4_K; Q2_K: Q3_K, or Q4_K for attn_v with GQA >= 4), the
+//	            classifier in Q6_K. A fused attn_qkv (GPT-2) follows the
+//	            attn_v rule, as llama.cpp's does. Every plan of these mixes
+//	            and the bytes written are checked against llama.cpp's own
+//	            llama_model_quantize (llamacpp_test.go).
 //	gptq-int4[-gG][-act]
 //	            GPTQ into the I4S_GG layout (G = 128 unless given).
 //
-// Rows whose length is not a multiple of a type's block fall back, as
-// llama.cpp's "incompatible tensor" rule does: a k-quant (256) falls back to
-// Q8_0 (llama.cpp picks Q5_0/Q8_0; distill has no Q5_0 and takes the larger
-// one), then to F16 when the row is not a multiple of 32 either; distill's
-// int4 group formats fall back to I8CH (any row length). stories260K, with
-// rows of 64 and 172, exercises both.
+// Rows whose length is not a multiple of a type's block fall back as
+// llama.cpp's tensor_type_fallback does: Q2_K and Q3_K to Q4_0, Q4_K to
+// Q5_0, Q5_K to Q5_1, Q6_K to Q8_0, and to F16 when the row is not a
+// multiple of 32 either; a classifier whose rows fit no block of the base
+// type is Q8_0. (For a 32-element type whose rows do not fit, llama.cpp
+// refuses the file; distill writes F16.) distill's int4 group formats fall
+// back to I8CH (any row length). stories260K, with rows of 64 and 172,
+// exercises both.
 //
 // Tensors that stay in higher precision are chosen by patterns
 // (path.Match on canonical names): by default the embeddings, the

@@ -19,13 +19,13 @@ func ExampleNewPlan() {
 	// Output:
 	// token_embd.weight      Q8_0  classifier: row % block
 	// blk.0.attn_norm.weight F32   1-D
-	// blk.0.attn_q.weight    Q8_0  fallback Q4_K->Q8_0: row 64 % 256
-	// blk.0.attn_k.weight    Q8_0  fallback Q4_K->Q8_0: row 64 % 256
-	// blk.0.attn_v.weight    Q8_0  fallback Q6_K->Q8_0: row 64 % 256
-	// blk.0.attn_output.weight Q8_0  fallback Q4_K->Q8_0: row 64 % 256
+	// blk.0.attn_q.weight    Q5_0  fallback Q4_K->Q5_0: row 64
+	// blk.0.attn_k.weight    Q5_0  fallback Q4_K->Q5_0: row 64
+	// blk.0.attn_v.weight    Q8_0  q4_k_m: attn_v use_more_bits; fallback Q6_K->Q8_0: row 64
+	// blk.0.attn_output.weight Q5_0  fallback Q4_K->Q5_0: row 64
 	// blk.0.ffn_norm.weight  F32   1-D
-	// blk.0.ffn_gate.weight  Q8_0  fallback Q4_K->Q8_0: row 64 % 256
-	// blk.0.ffn_up.weight    Q8_0  fallback Q4_K->Q8_0: row 64 % 256
-	// blk.0.ffn_down.weight  F16   fallback Q8_0->F16: row 172 % 32
+	// blk.0.ffn_gate.weight  Q5_0  fallback Q4_K->Q5_0: row 64
+	// blk.0.ffn_up.weight    Q5_0  fallback Q4_K->Q5_0: row 64
+	// blk.0.ffn_down.weight  F16   q4_k_m: ffn_down use_more_bits; fallback Q6_K->Q8_0->F16: row 172
 	// output_norm.weight     F32   1-D
 }

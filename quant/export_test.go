@@ -24,7 +24,7 @@ func TestExportRoundTrip(t *testing.T) {
 	b := cpu.New(0)
 	for _, cfg := range []model.Config{llamaConfig(256, 512, 2, false), llamaConfig(256, 512, 2, true), gpt2Config()} {
 		src := model.EncodeParams("random", cfg, b, model.RandomParams(cfg, 7), kernels.F32)
-		for _, method := range []string{"f32", "f16", "q8_0", "q4_0", "q4_k_m"} {
+		for _, method := range []string{"f32", "f16", "q8_0", "q4_0", "q5_1", "q2_k", "q3_k_m", "q4_k_m", "q5_k_s"} {
 			m, _ := ParseMethod(method)
 			_, qs, err := Apply(cfg, src, m, Options{})
 			if err != nil {

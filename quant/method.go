@@ -16,8 +16,11 @@ type Method struct {
 	// Family is "gguf" for llama.cpp's types and rules (q8_0 ... q4_k_m),
 	// "distill" for int8/int4/gptq and "float" for f32/f16/bf16.
 	Family string
-	KMix   bool // Q4_K_M per-tensor mix
-	GPTQ   bool // calibrated GPTQ instead of round to nearest
+	// Mix names the llama.cpp mix (LLAMA_FTYPE_MOSTLY_*) whose per-tensor
+	// rules apply: q2_k q3_k_m q4_k_s q4_k_m q5_k_s q5_k_m, or "" for one
+	// type throughout (besides the classifier rule of the GGML family).
+	Mix  string
+	GPTQ bool // calibrated GPTQ instead of round to nearest
 	// ActOrder visits columns by decreasing Hessian diagonal (GPTQ only).
 	ActOrder bool
 }
@@ -32,13 +35,15 @@ const (
 // MethodNames lists the method names ParseMethod accepts (int4 and gptq
 // take any of the group sizes 32, 64 and 128).
 var MethodNames = []string{
-	"f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "q5_0", "q5_1", "q3_k", "q4_k", "q5_k", "q6_k", "q4_k_m",
+	"f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "q5_0", "q5_1", "q3_k", "q4_k", "q5_k", "q6_k",
+	"q2_k", "q3_k_m", "q4_k_s", "q4_k_m", "q5_k_s", "q5_k_m",
 	"int8", "int4-g32", "int4-g64", "int4-g128", "int4a-g32", "int4a-g64", "int4a-g128",
 	"gptq-int4", "gptq-int4-g32", "gptq-int4-g64", "gptq-int4-g128", "gptq-int4-g128-act",
 }
 
 // ParseMethod parses a method name: f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1
-// q3_k q4_k q5_k q6_k q4_k_m int8 int4-gG int4a-gG gptq-int4[-gG][-act],
+// q3_k q4_k q5_k q6_k (one type), the llama.cpp mixes q2_k q3_k_m q4_k_s
+// q4_k_m q5_k_s q5_k_m, int8 int4-gG int4a-gG gptq-int4[-gG][-act],
 // G in {32, 64, 128}.
 func ParseMethod(name string) (Method, error) {
 	s := strings.ToLower(strings.TrimSpace(name))
@@ -51,11 +56,15 @@ func ParseMethod(name string) (Method, error) {
 		"q8_0": {kernels.Q8_0, FamilyGGUF}, "q4_0": {kernels.Q4_0, FamilyGGUF}, "q4_1": {kernels.Q4_1, FamilyGGUF},
 		"q5_0": {kernels.Q5_0, FamilyGGUF}, "q5_1": {kernels.Q5_1, FamilyGGUF},
 		"q3_k": {kernels.Q3_K, FamilyGGUF}, "q4_k": {kernels.Q4_K, FamilyGGUF}, "q5_k": {kernels.Q5_K, FamilyGGUF},
-		"q6_k": {kernels.Q6_K, FamilyGGUF}, "q4_k_m": {kernels.Q4_K, FamilyGGUF},
+		"q6_k": {kernels.Q6_K, FamilyGGUF},
 		"int8": {kernels.I8CH, FamilyDistill},
 	}
 	if v, ok := simple[s]; ok {
-		m.Base, m.Family, m.KMix = v.dt, v.fam, s == "q4_k_m"
+		m.Base, m.Family = v.dt, v.fam
+		return m, nil
+	}
+	if dt, ok := mixBase[s]; ok {
+		m.Base, m.Family, m.Mix = dt, FamilyGGUF, s
 		return m, nil
 	}
 	rest := s
@@ -87,6 +96,13 @@ func ParseMethod(name string) (Method, error) {
 	}
 	m.Base, m.Family = dt, FamilyDistill
 	return m, nil
+}
+
+// mixBase is the default type of each llama.cpp mix (the type of the
+// tensors its rules do not change).
+var mixBase = map[string]kernels.DType{
+	"q2_k": kernels.Q2_K, "q3_k_m": kernels.Q3_K, "q4_k_s": kernels.Q4_K, "q4_k_m": kernels.Q4_K,
+	"q5_k_s": kernels.Q5_K, "q5_k_m": kernels.Q5_K,
 }
 
 // int4Type returns the int4 group dtype of group size g.

@@ -15,7 +15,7 @@ type TensorPlan struct {
 	Name  string
 	Shape []int
 	DType kernels.DType
-	Why   string // e.g. "base", "keep", "q4_k_m: use_more_bits", "fallback: row 172 % 256"
+	Why   string // e.g. "base", "keep", "q4_k_m: attn_v use_more_bits", "fallback Q4_K->Q5_0->F16: row 172"
 }
 
 // Plan maps every parameter of a model to a storage type.
@@ -132,8 +132,10 @@ func matchAny(patterns []string, name string) bool {
 }
 
 // ruleType is the method's type for a matrix before the row-length
-// fallback: the base type, or llama.cpp's llama_tensor_get_type choices
-// for the GGML family.
+// fallback: the base type, or llama.cpp's llama_tensor_get_type_impl
+// choices for the GGML family (src/llama-quant.cpp of ggml-org/llama.cpp at
+// commit 007dbbf3fd17eefe9b47fee45f48f7ba5e62b714, for a dense model: no
+// experts, not Falcon, not a 70B).
 func ruleType(cfg model.Config, m Method, name string) (kernels.DType, string) {
 	if m.Family != FamilyGGUF {
 		return m.Base, "base"
@@ -149,27 +151,65 @@ func ruleType(cfg model.Config, m Method, name string) (kernels.DType, string) {
 		}
 		return m.Base, "base"
 	}
-	if !m.KMix {
-		return m.Base, "base"
-	}
 	l, part, _, ok := model.ParseLayerName(name)
-	if !ok {
+	if m.Mix == "" || !ok {
 		return m.Base, "base"
 	}
-	switch part {
-	case model.AttnV, model.FFNDown:
-		// llama.cpp counts attn_v and ffn_down tensors in file order,
-		// which is layer order for a dense model.
-		if useMoreBits(l, cfg.NLayers) {
-			return kernels.Q6_K, "q4_k_m: use_more_bits"
-		}
+	if cfg.Family().GGUF.FusedQKV && (part == model.AttnQ || part == model.AttnK) {
+		// q, k and v are stored fused as attn_qkv, which llama.cpp
+		// treats as an attn_v tensor; they must share one type.
+		part = model.AttnV
 	}
-	if cfg.Family().GGUF.FusedQKV && (part == model.AttnQ || part == model.AttnK || part == model.AttnV) {
-		// A fused attn_qkv (GPT-2's) is Q5_K in llama.cpp's Q4_K_M; distill
-		// has no Q5_K and q, k, v must share one type to be fused.
-		return kernels.Q6_K, "q4_k_m: attn_qkv (Q5_K in llama.cpp)"
+	if dt, why := mixType(m.Mix, part, l, cfg.NLayers, cfg.NHeads/cfg.NKVHeads); why != "" {
+		return dt, m.Mix + ": " + why
 	}
 	return m.Base, "base"
+}
+
+// mixType is the per-tensor rule of a llama.cpp mix (LLAMA_FTYPE_MOSTLY_*)
+// for the part of layer l of n, with nGQA query heads per key/value head;
+// why is empty when the mix keeps its base type there. llama.cpp counts
+// attn_v and ffn_down tensors in file order, which is layer order for a
+// dense model.
+func mixType(mix, part string, l, n, nGQA int) (kernels.DType, string) {
+	switch part {
+	case model.AttnV:
+		switch {
+		case mix == "q2_k" && nGQA >= 4:
+			return kernels.Q4_K, "attn_v, n_gqa >= 4"
+		case mix == "q2_k":
+			return kernels.Q3_K, "attn_v"
+		case mix == "q3_k_m" && l < 2:
+			return kernels.Q5_K, "attn_v of the first 2 layers"
+		case mix == "q3_k_m":
+			return kernels.Q4_K, "attn_v"
+		case (mix == "q4_k_m" || mix == "q5_k_m") && useMoreBits(l, n):
+			return kernels.Q6_K, "attn_v use_more_bits"
+		case mix == "q4_k_s" && l < 4:
+			return kernels.Q5_K, "attn_v of the first 4 layers"
+		}
+	case model.FFNDown:
+		switch {
+		case mix == "q2_k":
+			return kernels.Q3_K, "ffn_down"
+		case mix == "q3_k_m" && l < n/16:
+			return kernels.Q5_K, "ffn_down of the first sixteenth"
+		case mix == "q3_k_m":
+			return kernels.Q4_K, "ffn_down"
+		case (mix == "q4_k_m" || mix == "q5_k_m") && useMoreBits(l, n):
+			return kernels.Q6_K, "ffn_down use_more_bits"
+		case mix == "q4_k_s" && l < n/8:
+			return kernels.Q5_K, "ffn_down of the first eighth"
+		}
+	case model.AttnOutput:
+		switch mix {
+		case "q2_k":
+			return kernels.Q3_K, "attn_output"
+		case "q3_k_m":
+			return kernels.Q4_K, "attn_output"
+		}
+	}
+	return 0, ""
 }
 
 // useMoreBits is llama.cpp's use_more_bits: the first and last eighth of
@@ -179,21 +219,41 @@ func useMoreBits(i, n int) bool {
 }
 
 // fitRow applies the fallback for a row of k elements that is not a
-// multiple of dt's block: k-quants -> Q8_0 -> F16, GGML 32-blocks -> F16,
-// int4 groups -> I8CH.
+// multiple of dt's block. The k-quants fall back as llama.cpp's
+// tensor_type_fallback does: Q2_K and Q3_K to Q4_0, Q4_K to Q5_0, Q5_K to
+// Q5_1, Q6_K to Q8_0, and to F16 when the row does not fit 32 either. The
+// GGML 32-element types go to F16 (llama.cpp refuses to write such a file);
+// distill's int4 groups to I8CH.
 func fitRow(dt kernels.DType, why string, k int) (kernels.DType, string) {
+	chain := ""
 	for {
 		if _, err := dt.RowBytes(k); err == nil {
-			return dt, why
+			if chain == "" {
+				return dt, why
+			}
+			if why != "base" {
+				chain = why + "; " + chain
+			}
+			return dt, fmt.Sprintf("%s->%s: row %d", chain, dt, k)
 		}
 		next := kernels.F16
 		switch dt {
-		case kernels.Q4_K, kernels.Q6_K:
+		case kernels.Q2_K, kernels.Q3_K:
+			next = kernels.Q4_0
+		case kernels.Q4_K:
+			next = kernels.Q5_0
+		case kernels.Q5_K:
+			next = kernels.Q5_1
+		case kernels.Q6_K:
 			next = kernels.Q8_0
 		case kernels.I4S_G32, kernels.I4S_G64, kernels.I4S_G128, kernels.I4A_G32, kernels.I4A_G64, kernels.I4A_G128:
 			next = kernels.I8CH
 		}
-		why = fmt.Sprintf("fallback %s->%s: row %d %% %d", dt, next, k, dt.BlockSize())
+		if chain == "" {
+			chain = "fallback " + dt.String()
+		} else {
+			chain += "->" + dt.String()
+		}
 		dt = next
 	}
 }

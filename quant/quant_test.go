@@ -100,7 +100,8 @@ func TestPlanQ4KM(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, dt := range map[string]kernels.DType{
-		"token_embd.weight": kernels.Q8_0, "blk.0.attn_q.weight": kernels.Q8_0, "blk.0.ffn_down.weight": kernels.F16,
+		"token_embd.weight": kernels.Q8_0, "blk.0.attn_q.weight": kernels.Q5_0, "blk.2.attn_v.weight": kernels.Q8_0,
+		"blk.1.attn_v.weight": kernels.Q5_0, "blk.0.ffn_down.weight": kernels.F16,
 	} {
 		if got, _ := p.DType(name); got != dt {
 			t.Errorf("260K-shaped %s: %s, want %s", name, got, dt)

@@ -247,7 +247,7 @@ type Quantization struct {
 // Method is one quantization method. In YAML it is a name ("q4_k_m") or a
 // mapping with method and options.
 type Method struct {
-	Method             string   `json:"method" required:"true" enum:"q8_0,q4_0,q4_1,q4_k_m,int8,int4-g32,int4-g64,int4-g128,gptq-int4" doc:"Quantization method."`
+	Method             string   `json:"method" required:"true" enum:"q8_0,q4_0,q4_1,q5_0,q5_1,q2_k,q3_k_m,q4_k_s,q4_k_m,q5_k_s,q5_k_m,q6_k,int8,int4-g32,int4-g64,int4-g128,gptq-int4" doc:"Quantization method (q2_k ... q5_k_m are llama.cpp's per-tensor mixes)."`
 	Asymmetric         bool     `json:"asymmetric" default:"false" doc:"int4-g* and gptq-int4: asymmetric (scale + zero point) instead of symmetric."`
 	GroupSize          int      `json:"group_size" default:"128" enum:"32,64,128" doc:"gptq-int4 group size."`
 	CalibrationSamples int      `json:"calibration_samples" default:"128" min:"1" doc:"gptq-int4: calibration sequences (of data.seq_len tokens) from quantization.calibration."`
@@ -259,7 +259,7 @@ type Method struct {
 // Export is one deployment file.
 type Export struct {
 	Format string `json:"format" required:"true" enum:"gguf,safetensors" doc:"gguf (llama.cpp) or safetensors (HF layout with config.json and tokenizer)."`
-	DType  string `json:"dtype" default:"f16" enum:"f32,f16,bf16,q8_0,q4_0,q4_k_m" doc:"Tensor type: f32/f16/bf16 for safetensors; f32/f16/q8_0/q4_0/q4_k_m for gguf."`
+	DType  string `json:"dtype" default:"f16" enum:"f32,f16,bf16,q8_0,q4_0,q5_0,q5_1,q2_k,q3_k_m,q4_k_s,q4_k_m,q5_k_s,q5_k_m,q6_k" doc:"Tensor type: f32/f16/bf16 for safetensors; f32/f16/q8_0/q4_0/q5_0/q5_1 and llama.cpp's mixes q2_k/q3_k_m/q4_k_s/q4_k_m/q5_k_s/q5_k_m/q6_k for gguf."`
 }
 
 // Gates are the CI thresholds. Every field is optional; an absent gate is

@@ -238,7 +238,7 @@ func (r *Recipe) checkPatterns(errs *errorList, field string, pats []string) {
 
 // exportDTypes lists the tensor types each export format can hold.
 var exportDTypes = map[string][]string{
-	"gguf":        {"f32", "f16", "q8_0", "q4_0", "q4_k_m"},
+	"gguf":        {"f32", "f16", "q8_0", "q4_0", "q5_0", "q5_1", "q2_k", "q3_k_m", "q4_k_s", "q4_k_m", "q5_k_s", "q5_k_m", "q6_k"},
 	"safetensors": {"f32", "f16", "bf16"},
 }
 

@@ -23,7 +23,7 @@ func quantizeCommand(e *env) *cli.Command {
 		Name:  "quantize",
 		Usage: "quantize a model with one or more methods and report size, perplexity, KL and top-1 agreement against the unquantized model",
 		Description: "Methods: " + strings.Join(quant.MethodNames, " ") + ".\n" +
-			"GGML methods (q8_0 ... q4_k_m) follow llama.cpp's per-tensor rules; int8/int4/gptq keep the embeddings,\n" +
+			"GGUF methods (" + quant.FileMethods() + ") follow llama.cpp's per-tensor rules; int8/int4/gptq keep the embeddings,\n" +
 			"classifier and norms in F32 unless --keep says otherwise. With --out (one method) the quantized model is\n" +
 			"written as GGUF, read back and rerun.",
 		ArgsUsage: "MODEL",
