@@ -85,3 +85,11 @@ func validateErrors(err error) []validateError {
 	}
 	return []validateError{{Message: err.Error()}}
 }
+
+// printWarnings prints a recipe's deprecation warnings, one per line with
+// file:line:column.
+func printWarnings(e *env, r *recipe.Recipe) {
+	for _, w := range r.Warnings() {
+		fmt.Fprintf(e.stderr, "distill: warning: %v\n", w)
+	}
+}

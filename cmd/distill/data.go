@@ -6,7 +6,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/distill-dev/distill/corpus"
-	"github.com/distill-dev/distill/recipe"
 )
 
 // corpusFlags are the flags every command that reads text shares (eval,
@@ -48,12 +47,4 @@ type dataSummary struct {
 
 func summarizeData(path string, o corpus.ReadOptions, bos corpus.BOS, s corpus.Stream) dataSummary {
 	return dataSummary{Path: path, Format: string(corpus.FormatOf(path, o.Format)), Documents: s.Docs(), Tokens: s.Len(), BOS: bos.String()}
-}
-
-// printWarnings prints a recipe's deprecation warnings, one per line with
-// file:line:column.
-func printWarnings(e *env, r *recipe.Recipe) {
-	for _, w := range r.Warnings() {
-		fmt.Fprintf(e.stderr, "distill: warning: %v\n", w)
-	}
 }
