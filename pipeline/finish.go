@@ -1,6 +1,10 @@
 package pipeline
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/distill-dev/distill/internal/units"
+)
 
 // finish writes summary.json and checks the gates, once every stage of the
 // pipeline has completed.
@@ -40,6 +44,6 @@ func (p *runner) printWhere(sum *Summary) {
 		fmt.Fprintf(p.out, "  %-28s the report, with plots\n", ReportFile)
 	}
 	for _, e := range sum.Exports {
-		fmt.Fprintf(p.out, "  %-28s export, %s\n", e.Path, human(e.Size))
+		fmt.Fprintf(p.out, "  %-28s export, %s\n", e.Path, units.Bytes(e.Size))
 	}
 }

@@ -1,8 +1,6 @@
 package pipeline
 
 import (
-	"fmt"
-
 	"github.com/distill-dev/distill/recipe"
 	"github.com/distill-dev/distill/student"
 )
@@ -18,18 +16,4 @@ func EstimateMemory(r *recipe.Recipe) (student.Memory, error) {
 	}
 	m, _, _, err := j.Estimate()
 	return m, err
-}
-
-// human formats a byte count with binary units.
-func human(b int64) string {
-	const unit = 1024
-	if b < unit {
-		return fmt.Sprintf("%d B", b)
-	}
-	div, exp := int64(unit), 0
-	for n := b / unit; n >= unit; n /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(b)/float64(div), "KMGTPE"[exp])
 }

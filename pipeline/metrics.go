@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -43,17 +42,6 @@ func ReadMetrics(path string) ([]map[string]float64, error) {
 		return nil, fmt.Errorf("pipeline: %s: %w", path, err)
 	}
 	return rows, nil
-}
-
-// splitLines splits b at newlines, dropping empty lines.
-func splitLines(b []byte) [][]byte {
-	var out [][]byte
-	for _, l := range bytes.Split(b, []byte("\n")) {
-		if len(bytes.TrimSpace(l)) > 0 {
-			out = append(out, l)
-		}
-	}
-	return out
 }
 
 // numericFields decodes a JSON object keeping its numbers and booleans

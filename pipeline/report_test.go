@@ -57,7 +57,7 @@ func TestReport(t *testing.T) {
 	md, _ := os.ReadFile(env.Path(ReportFile))
 	for _, w := range []string{
 		"| teacher | — | — | 4.000 |",
-		"| student | — | 1.9 MiB | 5.000 | 0.2000 | 70.00% |",
+		"| student | — | 1.91 MiB | 5.000 | 0.2000 | 70.00% |",
 		"| q4_k_m |",
 		"| kl_max | student | 0.2 | <= 0.1 | **FAIL** |",
 		"![val_ppl](val_ppl.png)",

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/distill-dev/distill/checkpoint"
+	"github.com/distill-dev/distill/internal/units"
 	"github.com/distill-dev/distill/model"
 	"github.com/distill-dev/distill/quant"
 	"github.com/distill-dev/distill/recipe"
@@ -106,7 +107,7 @@ func (Quantize) Run(ctx context.Context, env *Env) ([]string, error) {
 			mm.Path, mm.SizeBytes = rel, rt.FileBytes
 			outs = append(outs, rel)
 		}
-		fmt.Fprintf(env.Log, "quantize  %-10s ppl %.3f KL %.4f agreement %.3f size %s\n", rm.Label(), mm.PPL, *mm.KL, *mm.Agreement, human(mm.SizeBytes))
+		fmt.Fprintf(env.Log, "quantize  %-10s ppl %.3f KL %.4f agreement %.3f size %s\n", rm.Label(), mm.PPL, *mm.KL, *mm.Agreement, units.Bytes(mm.SizeBytes))
 		qm.Methods = append(qm.Methods, mm)
 	}
 	if err := writeJSON(env.Path(QuantMetricsFile), qm); err != nil {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/distill-dev/distill/internal/atomicfile"
+	"github.com/distill-dev/distill/internal/units"
 	"github.com/distill-dev/distill/recipe"
 )
 
@@ -182,24 +183,17 @@ func ptr(v *float64, f string, scale ...float64) string {
 }
 
 func count(n int64) string {
-	switch {
-	case n == 0:
+	if n == 0 {
 		return "—"
-	case n >= 1e9:
-		return fmt.Sprintf("%.2fB", float64(n)/1e9)
-	case n >= 1e6:
-		return fmt.Sprintf("%.2fM", float64(n)/1e6)
-	case n >= 1e3:
-		return fmt.Sprintf("%.1fK", float64(n)/1e3)
 	}
-	return fmt.Sprint(n)
+	return units.Count(n)
 }
 
 func size(b int64) string {
 	if b == 0 {
 		return "—"
 	}
-	return human(b)
+	return units.Bytes(b)
 }
 
 // constant reports whether every value equals the first.

@@ -5,8 +5,8 @@ import (
 
 	"github.com/distill-dev/distill/kernels"
 	// Backends register themselves with kernels from init. The CPU backend
-	// is always built; a file backends_cuda.go with "//go:build cuda" will
-	// blank-import github.com/distill-dev/distill/kernels/cuda the same way.
+	// is always built; backends_cuda.go ("//go:build cuda") blank-imports
+	// github.com/distill-dev/distill/kernels/cuda the same way.
 	_ "github.com/distill-dev/distill/kernels/cpu"
 )
 

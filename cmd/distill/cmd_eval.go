@@ -10,6 +10,7 @@ import (
 
 	"github.com/distill-dev/distill/corpus"
 	"github.com/distill-dev/distill/eval"
+	"github.com/distill-dev/distill/internal/units"
 )
 
 func init() { register(evalCommand) }
@@ -125,9 +126,9 @@ func runEval(e *env, c *cli.Context) error {
 func printEval(e *env, r *evalReport) error {
 	w := e.stdout
 	t := newTable(w)
-	t.row("model\t%s\t(%s, %s parameters)", r.Model.Path, r.Model.Format, human(r.Model.Params))
+	t.row("model\t%s\t(%s, %s parameters)", r.Model.Path, r.Model.Format, units.Count(r.Model.Params))
 	if r.Reference != nil {
-		t.row("reference\t%s\t(%s, %s parameters)", r.Reference.Path, r.Reference.Format, human(r.Reference.Params))
+		t.row("reference\t%s\t(%s, %s parameters)", r.Reference.Path, r.Reference.Format, units.Count(r.Reference.Params))
 	}
 	t.row("data\t%s\t(%s, %s, %s with BOS=%s)", r.Data.Path, r.Data.Format, plural(r.Data.Documents, "document"), plural(r.Data.Tokens, "token"), r.Data.BOS)
 	if err := t.flush(); err != nil {

@@ -7,6 +7,8 @@ import (
 	"sort"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/distill-dev/distill/internal/units"
 )
 
 func init() { register(inspectCommand) }
@@ -37,8 +39,8 @@ func printInspect(e *env, info *inspectInfo) error {
 	t := newTable(e.stdout)
 	t.row("file\t%s", info.Path)
 	t.row("format\t%s", info.Format)
-	t.row("parameters\t%d (%s)", info.Params, human(info.Params))
-	t.row("tensor bytes\t%d (%s)", info.Bytes, humanBytes(info.Bytes))
+	t.row("parameters\t%d (%s)", info.Params, units.Count(info.Params))
+	t.row("tensor bytes\t%d (%s)", info.Bytes, units.Bytes(info.Bytes))
 	byDType := map[string][2]int64{}
 	for _, ts := range info.Tensors {
 		d := byDType[ts.DType]
@@ -50,7 +52,7 @@ func printInspect(e *env, info *inspectInfo) error {
 	}
 	sort.Strings(dts)
 	for _, d := range dts {
-		t.row("  %s\t%d parameters, %s", d, byDType[d][0], humanBytes(byDType[d][1]))
+		t.row("  %s\t%d parameters, %s", d, byDType[d][0], units.Bytes(byDType[d][1]))
 	}
 	if err := t.flush(); err != nil {
 		return err

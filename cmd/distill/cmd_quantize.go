@@ -12,6 +12,7 @@ import (
 	"github.com/distill-dev/distill/checkpoint"
 	"github.com/distill-dev/distill/corpus"
 	"github.com/distill-dev/distill/eval"
+	"github.com/distill-dev/distill/internal/units"
 	"github.com/distill-dev/distill/kernels"
 	"github.com/distill-dev/distill/quant"
 )
@@ -162,7 +163,7 @@ func runQuantize(e *env, c *cli.Context) error {
 		return writeJSON(e.stdout, qr)
 	}
 	d := qr.Data
-	fmt.Fprintf(e.stdout, "model %s (%s, %s parameters)\nevaluated on %s: %s, %s with BOS=%s\n", tc.Path, tc.Format, human(qr.Model.Params),
+	fmt.Fprintf(e.stdout, "model %s (%s, %s parameters)\nevaluated on %s: %s, %s with BOS=%s\n", tc.Path, tc.Format, units.Count(qr.Model.Params),
 		d.Path, plural(d.Documents, "document"), plural(d.Tokens, "token"), d.BOS)
 	if ca := qr.Calibration; ca != nil {
 		fmt.Fprintf(e.stdout, "calibrated on %s: %s, %s; %s of %d tokens\n", ca.Source, plural(ca.Documents, "document"),
@@ -258,5 +259,5 @@ func printRoundTrip(e *env, rt *quant.RoundTrip) {
 		tok = "tokenizer reloads identically"
 	}
 	fmt.Fprintf(e.stdout, "wrote %s (%s): reloaded, max |logit difference| %.3g over %d positions vs the in-memory model; %s\n",
-		rt.Path, humanBytes(rt.FileBytes), rt.MaxLogitDiff, rt.Tokens, tok)
+		rt.Path, units.Bytes(rt.FileBytes), rt.MaxLogitDiff, rt.Tokens, tok)
 }

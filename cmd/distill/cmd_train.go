@@ -15,6 +15,7 @@ import (
 	"github.com/distill-dev/distill/corpus"
 	"github.com/distill-dev/distill/internal/progress"
 	"github.com/distill-dev/distill/internal/sysmem"
+	"github.com/distill-dev/distill/internal/units"
 	"github.com/distill-dev/distill/kernels"
 	"github.com/distill-dev/distill/student"
 )
@@ -243,7 +244,7 @@ func runTrain(e *env, c *cli.Context) error {
 	}
 	defer s.Close()
 	fmt.Fprintf(e.stderr, "student: %d layers (teacher layers %v), dim %d, %s parameters (teacher %s)\nestimated memory:\n%s",
-		s.Student.NLayers, s.Layers, s.Student.Dim, human(int64(s.Student.NumParams())), human(int64(s.Teacher.Config.NumParams())), s.Memory)
+		s.Student.NLayers, s.Layers, s.Student.Dim, units.Count(int64(s.Student.NumParams())), units.Count(int64(s.Teacher.Config.NumParams())), s.Memory)
 	tr, err := s.Trainer()
 	if err != nil {
 		return err
@@ -278,7 +279,7 @@ func runTrain(e *env, c *cli.Context) error {
 	}
 	bar.Finish()
 	fmt.Fprintf(e.stdout, "trained %d steps (%d skipped), final loss %.4f, %s tokens; student in %s, metrics in %s\n",
-		tr.Step, tr.Skipped, last.Loss, human(tr.Tokens), out, j.MetricsPath())
+		tr.Step, tr.Skipped, last.Loss, units.Count(tr.Tokens), out, j.MetricsPath())
 	return nil
 }
 

@@ -1,8 +1,11 @@
 // Command distill distils and quantizes Transformer language models: it
-// loads teacher checkpoints, evaluates them, and (in later commands) trains,
-// quantizes and exports students. Each command lives in its own cmd_*.go
-// file and registers itself with register; this file holds the app, the
-// global flags and the one place where errors become exit codes.
+// inspects, evaluates and generates with checkpoints, caches a teacher's
+// soft labels (teach), trains students (train), quantizes and exports them,
+// and runs the whole pipeline from a recipe (run, validate). Each command
+// lives in its own cmd_*.go file and registers itself with register; the
+// commands only read flags and call the packages (teach and train fill the
+// student.Job that the recipe stages fill too). This file holds the app,
+// the global flags and the one place where errors become exit codes.
 package main
 
 import (

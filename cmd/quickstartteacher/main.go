@@ -3,7 +3,7 @@
 // the committed tokenizer (cross-entropy only) and writes it as a llama2.c
 // checkpoint. Its whole recipe is testdata/quickstart/teacher.yaml:
 //
-//	go run ./internal/corpusgen/cmd/quickstartteacher -config testdata/quickstart/teacher.yaml
+//	go run ./cmd/quickstartteacher -config testdata/quickstart/teacher.yaml
 //
 // The result depends only on the YAML (seed and thread count included) and
 // the data, so rerunning it reproduces teacher.bin.

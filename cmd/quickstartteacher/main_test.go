@@ -12,7 +12,7 @@ import (
 	"github.com/distill-dev/distill/kernels/cpu"
 )
 
-const committed = "../../../../testdata/quickstart/teacher.yaml"
+const committed = "../../testdata/quickstart/teacher.yaml"
 
 // TestCommittedTeacher loads the committed teacher.bin with its tokenizer
 // and checks that it has the shape teacher.yaml asks for.
