@@ -1,6 +1,8 @@
 package checkpoint
 
 import (
+	"maps"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -141,5 +143,39 @@ func TestHFRopePermutation(t *testing.T) {
 	perm := HFRopePermutation(2, 4)
 	if want := []int{0, 2, 1, 3, 4, 6, 5, 7}; !slices.Equal(perm, want) {
 		t.Errorf("HFRopePermutation(2, 4) = %v, want %v", perm, want)
+	}
+}
+
+// TestGGUFHostileValues: non-finite and rope-scaling metadata is refused
+// with the key named (rope.freq_base = +Inf once loaded with ppl 101).
+func TestGGUFHostileValues(t *testing.T) {
+	base := model.Config{Arch: model.ArchLlama, Dim: 64, HiddenDim: 172, NLayers: 2, NHeads: 8, NKVHeads: 4,
+		VocabSize: 512, MaxSeqLen: 512, NormEps: 1e-5, RopeTheta: 10000, TiedEmbeddings: true, BOS: 1, EOS: 2}
+	inf, nan := math.Inf(1), math.NaN()
+	cases := []struct {
+		name string
+		kv   map[string]any
+		want string // "" = accepted
+	}{
+		{"freq_base +Inf", map[string]any{"llama.rope.freq_base": float32(inf)}, "llama.rope.freq_base = +Inf is not a usable number"},
+		{"freq_base NaN", map[string]any{"llama.rope.freq_base": nan}, "llama.rope.freq_base = NaN is not a usable number"},
+		{"eps +Inf", map[string]any{"llama.attention.layer_norm_rms_epsilon": float32(inf)}, "layer_norm_rms_epsilon = +Inf"},
+		{"context 1e300", map[string]any{"llama.context_length": 1e300}, "llama.context_length = 1e+300 is not a usable number"},
+		{"block_count NaN", map[string]any{"llama.block_count": float32(nan)}, "llama.block_count = NaN"},
+		{"scaling linear 4", map[string]any{"llama.rope.scaling.type": "linear", "llama.rope.scaling.factor": float32(4)}, "rope_scaling:linear is not implemented"},
+		{"scaling yarn", map[string]any{"llama.rope.scaling.type": "yarn", "llama.rope.scaling.factor": float32(4)}, "does not support rope_scaling:yarn"},
+		{"factor without type", map[string]any{"llama.rope.scaling.factor": float32(2)}, "rope_scaling:linear is not implemented"},
+		{"legacy scale_linear", map[string]any{"llama.rope.scale_linear": float32(2)}, "rope_scaling:linear is not implemented"},
+		{"scaling type not a string", map[string]any{"llama.rope.scaling.type": uint32(1)}, "rope.scaling.type has type uint32"},
+		{"scaling none", map[string]any{"llama.rope.scaling.type": "none"}, ""},
+		{"linear factor 1", map[string]any{"llama.rope.scaling.type": "linear", "llama.rope.scaling.factor": float32(1)}, ""},
+	}
+	for _, c := range cases {
+		meta := ggufConfigMetadata(base)
+		maps.Copy(meta, c.kv)
+		_, err := ConfigFromGGUF(meta, base.VocabSize, true)
+		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("%s: err = %v, want %q", c.name, err, c.want)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package checkpoint
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/distill-dev/distill/model"
 )
@@ -34,8 +35,13 @@ func ConfigFromGGUF(meta map[string]any, vocabSize int, tied bool) (model.Config
 			return def
 		}
 		f, ok := toFloat(v)
-		if !ok {
+		switch {
+		case !ok:
 			errs = append(errs, fmt.Errorf("%s.%s has type %T, want a number", arch, key, v))
+		case math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) > 1<<53:
+			// Integer fields are converted with int(): keep them exact.
+			errs = append(errs, fmt.Errorf("%s.%s = %g is not a usable number", arch, key, f))
+			return def
 		}
 		return f
 	}
@@ -55,6 +61,11 @@ func ConfigFromGGUF(meta map[string]any, vocabSize int, tied bool) (model.Config
 				errs = append(errs, fmt.Errorf("%s.rope.dimension_count %d != head dim %d (partial RoPE) is not supported", arch, rd, c.Dim/c.NHeads))
 			}
 		}
+		rs, err := ggufRopeScaling(meta, arch, num)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		c.RopeScaling = rs // Validate refuses what the family does not implement
 	}
 	if len(errs) > 0 {
 		return model.Config{}, fmt.Errorf("gguf metadata: %w", errs[0])
@@ -63,6 +74,34 @@ func ConfigFromGGUF(meta map[string]any, vocabSize int, tied bool) (model.Config
 		return model.Config{}, fmt.Errorf("gguf metadata: %w", err)
 	}
 	return c, nil
+}
+
+// ggufRopeScaling reads llama.cpp's RoPE scaling keys: rope.scaling.type
+// (none, linear, yarn, ...), rope.scaling.factor (or the older
+// rope.scale_linear) and rope.scaling.original_context_length. As in
+// llama.cpp, a factor without a type means linear. A file that asks for no
+// scaling (absent, type none, or linear with factor 1) gives the zero value.
+func ggufRopeScaling(meta map[string]any, arch string, num func(string, float64, bool) float64) (model.RopeScaling, error) {
+	kind := ""
+	if v, ok := meta[arch+".rope.scaling.type"]; ok {
+		s, ok := v.(string)
+		if !ok {
+			return model.RopeScaling{}, fmt.Errorf("%s.rope.scaling.type has type %T, want a string", arch, v)
+		}
+		kind = s
+	}
+	factor := num("rope.scaling.factor", 0, false)
+	if factor == 0 {
+		factor = num("rope.scale_linear", 0, false)
+	}
+	if kind == "" && factor != 0 {
+		kind = "linear"
+	}
+	if kind == "" || kind == "none" || kind == "linear" && factor == 1 {
+		return model.RopeScaling{}, nil
+	}
+	return model.RopeScaling{Kind: kind, Factor: float32(factor),
+		OriginalMaxSeqLen: int(num("rope.scaling.original_context_length", 0, false))}, nil
 }
 
 // ggufConfigMetadata returns the llama.cpp metadata keys describing c (integers

@@ -3,6 +3,7 @@ package model
 import (
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/distill-dev/distill/kernels"
 )
@@ -94,8 +95,8 @@ func (c Config) Validate() error {
 		if c.HeadDim()%2 != 0 {
 			bad("head dim %d is odd (RoPE rotates pairs)", c.HeadDim())
 		}
-		if !(c.RopeTheta > 1) {
-			bad("rope theta %g must be > 1", c.RopeTheta)
+		if !(c.RopeTheta > 1) || math.IsInf(float64(c.RopeTheta), 1) {
+			bad("rope theta %g must be a finite number > 1", c.RopeTheta)
 		}
 		if c.RopeStyle != kernels.RoPEInterleaved && c.RopeStyle != kernels.RoPEHalf {
 			bad("unknown rope style %d", c.RopeStyle)
