@@ -3,6 +3,7 @@ package checkpoint
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 
@@ -178,7 +179,17 @@ func WriteGGUF(path string, cfg model.Config, src model.TensorSource, tok tokeni
 	if err != nil {
 		return err
 	}
-	kv, err := GGUFMetadata(cfg, v, o.Name, ft, o.Metadata)
+	extra := o.Metadata
+	if th, err := tokenizerHashMeta(tok, o.Metadata); err != nil {
+		return err
+	} else if th != "" {
+		extra = maps.Clone(o.Metadata)
+		if extra == nil {
+			extra = map[string]any{}
+		}
+		extra[MetaTokenizerHash] = th
+	}
+	kv, err := GGUFMetadata(cfg, v, o.Name, ft, extra)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 
@@ -50,6 +51,15 @@ func WriteHF(dir string, cfg model.Config, src model.TensorSource, tok tokenizer
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
+	}
+	if th, err := tokenizerHashMeta(tok, o.Metadata); err != nil {
+		return err
+	} else if th != "" {
+		o.Metadata = maps.Clone(o.Metadata)
+		if o.Metadata == nil {
+			o.Metadata = map[string]string{}
+		}
+		o.Metadata[MetaTokenizerHash] = th
 	}
 	if err := writeSafetensorsShards(dir, sts, o); err != nil {
 		return err

@@ -86,8 +86,8 @@ func Load(path string, b kernels.Backend, opts LoadOptions) (*Loaded, error) {
 	case ck.tok != nil:
 		tok, err = ck.tok()
 	}
-	if err == nil && tok != nil && tok.VocabSize() > ck.cfg.VocabSize {
-		err = fmt.Errorf("%d tokens, the model only %d", tok.VocabSize(), ck.cfg.VocabSize)
+	if err == nil && tok != nil {
+		err = checkTokenizer(ck, tok)
 	}
 	if err != nil {
 		ck.closeFile()

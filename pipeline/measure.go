@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"fmt"
 	"github.com/distill-dev/distill/corpus"
 	"time"
 
@@ -73,9 +74,27 @@ func newEvalSet(env *Env, passes int) (*evalSet, error) {
 		return nil, err
 	}
 	e.secs = time.Since(start).Seconds()
+	if err := checkTeacherPPL(env, res.PPL, t.Tokenizer.VocabSize()); err != nil {
+		e.Close()
+		return nil, err
+	}
 	e.ref = ModelMetrics{Label: "teacher", Path: t.Path, Params: int64(t.Model.NumParams()), PPL: res.PPL, NLL: res.NLL,
 		Tokens: int64(res.Tokens), TokPerSec: float64(res.Tokens) / e.secs}
 	return e, nil
+}
+
+// checkTeacherPPL fails the run when the teacher does worse than guessing
+// uniformly over its vocabulary (perplexity above the vocabulary size): its
+// tokenizer, or the text, does not belong to it, and every metric measured
+// against it would be meaningless (a 512-token teacher once scored 227,905
+// while the ppl-ratio gate passed).
+func checkTeacherPPL(env *Env, ppl float64, vocab int) error {
+	if ppl <= float64(vocab) { // NaN (a broken teacher) fails too
+		return nil
+	}
+	msg := fmt.Sprintf("the teacher's perplexity %.6g on the evaluation text exceeds its vocabulary size %d (uniform guessing scores %d): its tokenizer or the text does not belong to it; check teacher.tokenizer and the data", ppl, vocab, vocab)
+	fmt.Fprintf(env.Log, "warning: %s\n", msg)
+	return fmt.Errorf("pipeline: %s", msg)
 }
 
 func (e *evalSet) Close() {

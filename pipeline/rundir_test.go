@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -147,5 +148,20 @@ func TestRunEndsWithWhere(t *testing.T) {
 	err := Run(context.Background(), testRecipe(t, t.TempDir(), ""), Options{Stages: asStages(fs)})
 	if err == nil || !strings.Contains(err.Error(), "run the same command again") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+func TestCheckTeacherPPL(t *testing.T) {
+	var log strings.Builder
+	env := &Env{Log: &log}
+	if err := checkTeacherPPL(env, 4.56, 512); err != nil || log.Len() != 0 {
+		t.Errorf("a sane teacher: %v %q", err, log.String())
+	}
+	err := checkTeacherPPL(env, 227905, 512)
+	if err == nil || !strings.Contains(err.Error(), "exceeds its vocabulary size 512") || !strings.Contains(log.String(), "warning:") {
+		t.Errorf("a mismatched tokenizer: err %v, log %q", err, log.String())
+	}
+	if err := checkTeacherPPL(env, math.NaN(), 512); err == nil {
+		t.Error("a NaN teacher perplexity passed")
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/distill-dev/distill/internal/atomicfile"
+	"github.com/distill-dev/distill/internal/finitejson"
 )
 
 // Files the stages write that the summary, gates and report read, relative
@@ -91,10 +92,15 @@ func readJSON(path string, v any) (bool, error) {
 
 // writeJSON writes v as indented JSON, atomically.
 func writeJSON(path string, v any) error {
+	// A diverged student's perplexity is +Inf: written as null, not an
+	// error that loses every other metric.
+	b, err := finitejson.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("pipeline: writing %s: %w", path, err)
+	}
 	if err := atomicfile.Write(path, func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(v)
+		_, err := w.Write(append(b, '\n'))
+		return err
 	}); err != nil {
 		return fmt.Errorf("pipeline: writing %s: %w", path, err)
 	}

@@ -3,7 +3,6 @@ package student
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -69,17 +68,5 @@ func HashTree(path string, hashFile func(string) (string, error)) (string, error
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// HashTokenizer is the hex SHA-256 of the tokenizer's HF tokenizer.json
-// form, so the same vocabulary read from tokenizer.bin, tokenizer.json or a
-// GGUF file hashes alike.
-func HashTokenizer(t tok.Tokenizer) (string, error) {
-	v := tok.VocabOf(t)
-	if v == nil {
-		return "", errors.New("student: the tokenizer cannot be hashed (not made by the tokenizer package)")
-	}
-	h := sha256.New()
-	if err := tok.WriteHFTokenizerJSON(h, v); err != nil {
-		return "", fmt.Errorf("student: hashing the tokenizer: %w", err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
+// HashTokenizer is the tokenizer's identity, tokenizer.Hash.
+func HashTokenizer(t tok.Tokenizer) (string, error) { return tok.Hash(t) }

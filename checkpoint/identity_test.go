@@ -1,0 +1,115 @@
+package checkpoint
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/distill-dev/distill/kernels"
+	"github.com/distill-dev/distill/kernels/cpu"
+	"github.com/distill-dev/distill/model"
+	"github.com/distill-dev/distill/tokenizer"
+	"github.com/distill-dev/distill/tokenizer/tokenizertest"
+)
+
+func tinyTok(t *testing.T, n int, edit func(*tokenizer.Vocab)) tokenizer.Tokenizer {
+	t.Helper()
+	v := tokenizertest.Tiny(n)
+	if edit != nil {
+		edit(v)
+	}
+	tok, err := tokenizer.FromVocab("tiny", v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// TestCheckTokenizer: a tokenizer that does not belong to the model is
+// refused by size, special ids or recorded hash.
+func TestCheckTokenizer(t *testing.T) {
+	own := tinyTok(t, 300, nil)
+	ownHash, err := tokenizer.Hash(own)
+	if err != nil {
+		t.Fatal(err)
+	}
+	swapped := tinyTok(t, 300, func(v *tokenizer.Vocab) { v.Tokens[100], v.Tokens[101] = v.Tokens[101], v.Tokens[100] })
+	cases := []struct {
+		name string
+		rows int
+		hash string
+		tok  tokenizer.Tokenizer
+		want string // "" = accepted
+	}{
+		{"its own", 300, ownHash, own, ""},
+		{"padded rows", 384, "", own, ""},
+		{"300 tokens for 512 rows", 512, "", own, "more padding rows than 128"},
+		{"more tokens than rows", 256, "", own, "300 tokens, the model only 256"},
+		{"same size, other tokens", 300, ownHash, swapped, "not this model's tokenizer"},
+		{"other EOS", 300, "", tinyTok(t, 300, func(v *tokenizer.Vocab) { v.EOS = 3 }), "EOS id 3, the model's is 2"},
+		{"other BOS", 300, "", tinyTok(t, 300, func(v *tokenizer.Vocab) { v.BOS = 5 }), "BOS id 5, the model's is 1"},
+	}
+	for _, c := range cases {
+		ck := &checkpoint{cfg: model.Config{VocabSize: c.rows, BOS: 1, EOS: 2}, meta: map[string]string{}}
+		if c.hash != "" {
+			ck.meta[MetaTokenizerHash] = c.hash
+		}
+		err := checkTokenizer(ck, c.tok)
+		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("%s: err = %v, want %q", c.name, err, c.want)
+		}
+	}
+}
+
+// TestTokenizerHashRecorded: GGUF and HF checkpoints written with a
+// tokenizer carry its hash, which reads back equal to the hash of the
+// tokenizer loaded from them; loading with a same-size foreign tokenizer
+// fails.
+func TestTokenizerHashRecorded(t *testing.T) {
+	b := cpu.New(1)
+	src, err := Load(filepath.Join("..", "testdata", "quickstart", "teacher.bin"), b, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	want, err := tokenizer.Hash(src.Tokenizer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	gg, hf := filepath.Join(dir, "m.gguf"), filepath.Join(dir, "hf")
+	params := model.EncodeParams("random", src.Config, b, model.RandomParams(src.Config, 1), kernels.F32)
+	if err := WriteGGUF(gg, src.Config, params, src.Tokenizer, GGUFOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteHF(hf, src.Config, params, src.Tokenizer, HFOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{gg, hf} {
+		l, err := Load(p, b, LoadOptions{})
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		got, _ := tokenizer.Hash(l.Tokenizer)
+		if l.Metadata[MetaTokenizerHash] != want || got != want {
+			t.Errorf("%s: recorded %q, reloaded tokenizer %q, want %q", p, l.Metadata[MetaTokenizerHash], got, want)
+		}
+		l.Close()
+	}
+	// The same vocabulary with two tokens swapped, as a tokenizer.json.
+	v := tokenizer.VocabOf(src.Tokenizer)
+	v.Tokens[200], v.Tokens[201] = v.Tokens[201], v.Tokens[200]
+	f, err := os.Create(filepath.Join(dir, "tokenizer.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tokenizer.WriteHFTokenizerJSON(f, v); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	_, err = Load(gg, b, LoadOptions{Tokenizer: f.Name()})
+	if err == nil || !strings.Contains(err.Error(), "not this model's tokenizer") {
+		t.Errorf("a foreign tokenizer of the same size: err = %v", err)
+	}
+}
