@@ -107,6 +107,9 @@ func Resume(dir string, b kernels.Backend, teacherModel *model.Model, data *corp
 	if st.Seed != data.Seed {
 		return nil, fmt.Errorf("student: resume: checkpoint data seed %d, sampler seed %d", st.Seed, data.Seed)
 	}
+	if err := st.check(path, f, data); err != nil {
+		return nil, err
+	}
 	loadInto := func(name string, dst kernels.Tensor) error {
 		ten, err := f.Tensor(name)
 		if err != nil {

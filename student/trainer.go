@@ -2,14 +2,14 @@ package student
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/distill-dev/distill/corpus"
 	"io"
 	"math"
 	"time"
 
+	"github.com/distill-dev/distill/corpus"
+	"github.com/distill-dev/distill/internal/finitejson"
 	"github.com/distill-dev/distill/kernels"
 	"github.com/distill-dev/distill/model"
 )
@@ -418,10 +418,6 @@ func (t *Trainer) update(lr, norm float64) {
 // a resumed run) or ctx is cancelled, writing metrics and checkpoints.
 func (t *Trainer) Run(ctx context.Context) error {
 	o := t.Opts
-	enc := (*json.Encoder)(nil)
-	if o.Metrics != nil {
-		enc = json.NewEncoder(o.Metrics)
-	}
 	skips := 0 // consecutive skipped steps
 	for t.Step < o.Steps {
 		if err := ctx.Err(); err != nil {
@@ -431,13 +427,22 @@ func (t *Trainer) Run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if skips = (skips + 1) * btoi(m.Skipped); skips >= MaxConsecutiveSkips {
-			return fmt.Errorf("student: step %d: %d consecutive steps with inf/NaN gradients (loss scale %g): training diverged", t.Step+1, skips, t.Scale)
-		}
-		if enc != nil {
-			if err := enc.Encode(m); err != nil {
+		// The step is recorded first: its non-finite gradient norm is
+		// written as null, so the overflow path below stays reachable.
+		if o.Metrics != nil {
+			line, err := finitejson.Marshal(m)
+			if err == nil {
+				_, err = o.Metrics.Write(append(line, '\n'))
+			}
+			if err != nil {
 				return fmt.Errorf("student: writing metrics: %w", err)
 			}
+		}
+		// fp16 backs off while the scale can still come down; overflow that
+		// persists at a scale <= 1 (or in fp32/bf16) is divergence.
+		skips = (skips + 1) * btoi(m.Skipped)
+		if skips >= MaxConsecutiveSkips && (o.Precision != FP16 || t.Scale <= 1) {
+			return fmt.Errorf("student: training diverged at step %d: %d consecutive steps with inf/NaN gradients (loss scale %g); lower the learning rate or resume from an earlier checkpoint", t.Step+1, skips, t.Scale)
 		}
 		if o.OnStep != nil {
 			o.OnStep(m)
