@@ -28,6 +28,19 @@ func trainJob(r *recipe.Recipe, hashFile func(string) (string, error)) (*student
 	return j, nil
 }
 
+// EstimateMemory estimates the memory of the train stage from the teacher's
+// header (no weights are loaded) and the student's shape: the job's
+// student.Job.Estimate, which the train stage checks against
+// training.memory_limit (distill run --dry-run prints it).
+func EstimateMemory(r *recipe.Recipe) (student.Memory, error) {
+	j, err := trainJob(r, nil)
+	if err != nil {
+		return student.Memory{}, err
+	}
+	m, _, _, err := j.Estimate()
+	return m, err
+}
+
 // trainOptions maps the recipe onto student.Options.
 func trainOptions(r *recipe.Recipe) (student.Options, error) {
 	d, t := r.Distillation, r.Training

@@ -110,9 +110,12 @@ func Resolve(teacher model.Config, s Shape) (model.Config, []int, error) {
 		}
 	}
 	// A width the teacher gave can clash with one given: blame the given one.
-	headsAt := "n_heads"
+	headsAt, groupAt := "n_heads", "n_heads"
 	if s.Dim > 0 || s.NHeads == 0 {
 		headsAt = "dim"
+	}
+	if s.NKVHeads > 0 {
+		groupAt = "n_kv_heads"
 	}
 	switch {
 	case !checkHeads(c.Dim, c.NHeads, c.NKVHeads, headsAt, bad):
@@ -120,7 +123,7 @@ func Resolve(teacher model.Config, s Shape) (model.Config, []int, error) {
 		bad(headsAt, "dim %d / n_heads %d gives heads of width %d: init importance keeps whole teacher heads of width %d",
 			c.Dim, c.NHeads, c.HeadDim(), teacher.HeadDim())
 	case s.Init == InitImportance && c.NHeads/c.NKVHeads > teacher.NHeads/teacher.NKVHeads:
-		bad(or2(s.NKVHeads > 0, "n_kv_heads", "n_heads"), "%d query heads per kv head exceed the teacher's %d: init importance keeps whole kv heads",
+		bad(groupAt, "%d query heads per kv head exceed the teacher's %d: init importance keeps whole kv heads",
 			c.NHeads/c.NKVHeads, teacher.NHeads/teacher.NKVHeads)
 	}
 	if len(errs) == 0 {
@@ -174,13 +177,6 @@ func groupKV(heads, teacherKV int) int {
 		}
 	}
 	return 1
-}
-
-func or2(cond bool, a, b string) string {
-	if cond {
-		return a
-	}
-	return b
 }
 
 // firstGiven names the first width s sets, to blame for a config the model

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/distill-dev/distill/checkpoint/llama2c"
@@ -216,5 +217,32 @@ evaluation: {metrics: [ppl], context: 16}
 	}
 	if hf.Heads != 6 || hf.KVHeads != 3 || hf.Dim != 24 {
 		t.Errorf("trained student has %d heads, %d KV heads, dim %d; validation approved 6, 3, 24", hf.Heads, hf.KVHeads, hf.Dim)
+	}
+}
+
+// TestTrainShapeErrorsNameFlags: distill train reports the shape resolver's
+// errors (the ones recipe validation reports at recipe lines) at its flags,
+// before loading the teacher's weights.
+func TestTrainShapeErrorsNameFlags(t *testing.T) {
+	qs, err := filepath.Abs("../../testdata/quickstart")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		flags []string
+		want  string
+	}{
+		{[]string{"--heads", "2"}, "--heads: 2 differs from the teacher's 4: init teacher_layers copies whole layers"},
+		{[]string{"--heads", "3", "--init", "random"}, "--heads: 3 does not divide the teacher's dim 128"},
+		{[]string{"--layers", "0,9"}, "--layers: layer 9 out of range for the teacher's 4 layers (0..3)"},
+		{[]string{"--kv-heads", "8", "--init", "random"}, "--kv-heads: 8 is larger than the teacher's 4"},
+		{[]string{"--dim", "64", "--init", "importance"}, "--dim: dim 64 / n_heads 4 gives heads of width 16: init importance keeps whole teacher heads of width 32"},
+	} {
+		var o, e bytes.Buffer
+		args := append([]string{"distill", "--progress", "none", "train", filepath.Join(qs, "teacher.bin"), "--data", filepath.Join(qs, "valid.txt"),
+			"--seq-len", "32", "--steps", "1", "--out", filepath.Join(t.TempDir(), "out")}, c.flags...)
+		if code := run(args, &o, &e, teacherHooks()); code != exitError || !strings.Contains(e.String(), c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want %q", c.flags, code, e.String(), c.want)
+		}
 	}
 }
