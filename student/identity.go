@@ -14,7 +14,7 @@ import (
 
 // TeacherIdentity returns the manifest fields that name the teacher a
 // soft-label cache was made with: TeacherHash (HashTree of the checkpoint)
-// and TokenizerHash (HashTokenizer). Every door that writes or reads a cache
+// and TokenizerHash (tokenizer.Hash). Every door that writes or reads a cache
 // (distill teach and train, the recipe's teach and train stages) calls it,
 // so a cache written by one is accepted by the others. hashFile hashes one
 // file (HashFile when nil; the pipeline passes its cached hasher).
@@ -23,7 +23,7 @@ func TeacherIdentity(checkpoint string, t tok.Tokenizer, hashFile func(string) (
 	if err != nil {
 		return Manifest{}, err
 	}
-	kh, err := HashTokenizer(t)
+	kh, err := tok.Hash(t)
 	if err != nil {
 		return Manifest{}, err
 	}
@@ -67,6 +67,3 @@ func HashTree(path string, hashFile func(string) (string, error)) (string, error
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
-
-// HashTokenizer is the tokenizer's identity, tokenizer.Hash.
-func HashTokenizer(t tok.Tokenizer) (string, error) { return tok.Hash(t) }
