@@ -1,0 +1,7 @@
+//go:build !amd64 || purego
+
+package qblock
+
+import "github.com/distill-dev/distill/kernels"
+
+func intDotArch(kernels.DType, []byte, *Act) (float32, bool) { return 0, false }

@@ -1,0 +1,83 @@
+package qblock
+
+import (
+	"math"
+	"testing"
+
+	"github.com/distill-dev/distill/kernels"
+)
+
+var intDotTypes = []kernels.DType{kernels.Q8_0, kernels.Q4_0, kernels.Q4_K, kernels.Q5_K, kernels.Q6_K}
+
+// TestIntDot: IntDot equals, up to float32 rounding of the per-block
+// scaling, the float64 dot of the decoded weights with the decoded
+// activations (d*q); and it stays close to DotRow with the unquantized
+// activations (the activations' 8-bit rounding is the only difference).
+func TestIntDot(t *testing.T) {
+	w := testRow(70, 256*9)
+	x := testRow(71, 256*9)
+	for _, dt := range intDotTypes {
+		src := encode(dt, w)
+		wd := decode(dt, src, len(w))
+		var a Act
+		QuantizeAct(&a, dt, x)
+		bs := len(a.q) / len(a.d)
+		var want, mag float64
+		for i := range x {
+			xa := float64(a.d[i/bs]) * float64(a.q[i])
+			want += float64(wd[i]) * xa
+			mag += math.Abs(float64(wd[i]) * xa)
+		}
+		got := IntDot(dt, src, &a)
+		if math.Abs(float64(got)-want) > 1e-5*mag {
+			t.Errorf("%s: IntDot = %v, dot with decoded activations = %v", dt, got, want)
+		}
+		if g := intDotGeneric(dt, src, &a); math.Abs(float64(g)-want) > 1e-5*mag {
+			t.Errorf("%s: Go IntDot = %v, dot with decoded activations = %v", dt, g, want)
+		}
+		// The activation rounding: at most half a level per element.
+		var bound float64
+		for i := range x {
+			bound += math.Abs(float64(wd[i])) * float64(a.d[i/bs]) / 2
+		}
+		if f := DotRow(dt, x, src); math.Abs(float64(got-f)) > bound+1e-5*mag {
+			t.Errorf("%s: IntDot = %v, DotRow = %v: more than the activation rounding %v apart", dt, got, f, bound)
+		}
+	}
+}
+
+// TestQuantizeAct checks the activation layouts on a hand block and
+// Q8_0's against EncodeRow.
+func TestQuantizeAct(t *testing.T) {
+	x := testRow(72, 512)
+	var a Act
+	QuantizeAct(&a, kernels.Q4_0, x)
+	b := encode(kernels.Q8_0, x)
+	for i := range x {
+		if int8(b[34*(i/32)+2+i%32]) != a.q[i] || a.d[i/32] != f16(b[34*(i/32):]) {
+			t.Fatalf("Q8_0 activations differ from EncodeRow at %d", i)
+		}
+	}
+	// Q8_K: m = -254 (largest magnitude, negative): iscale = 0.5, q = x/2.
+	k := make([]float32, 256)
+	k[0], k[1], k[17] = -254, 100, 3
+	QuantizeAct(&a, kernels.Q6_K, k)
+	if a.d[0] != 2 || a.q[0] != -127 || a.q[1] != 50 || a.q[17] != 2 || a.bsums[0] != -77 || a.bsums[1] != 2 {
+		t.Errorf("Q8_K activations: d %v q %v %v %v bsums %v", a.d[0], a.q[0], a.q[1], a.q[17], a.bsums[:2])
+	}
+}
+
+func BenchmarkIntDot(b *testing.B) {
+	x := testRow(61, benchN)
+	w := testRow(62, benchN)
+	for _, dt := range intDotTypes {
+		src := encode(dt, w)
+		var a Act
+		QuantizeAct(&a, dt, x)
+		b.Run(dt.String(), func(b *testing.B) {
+			for b.Loop() {
+				IntDot(dt, src, &a)
+			}
+		})
+	}
+}
