@@ -2,6 +2,24 @@
 
 #include "textflag.h"
 
+// BLOCKDOT adds to Y0 one block: the 32 weight levels in Y1 (int8) times
+// the 32 activation levels at DI, scaled by f16 (SI) * float32 (DX).
+// Y7 holds int16 ones.
+#define BLOCKDOT \
+	VMOVDQU      (DI), Y2       \
+	VPSIGNB      Y1, Y1, Y3     \
+	VPSIGNB      Y1, Y2, Y4     \
+	VPMADDUBSW   Y4, Y3, Y5     \
+	VPMADDWD     Y7, Y5, Y5     \
+	VCVTDQ2PS    Y5, Y5         \
+	MOVWLZX      (SI), AX       \
+	VMOVD        AX, X6         \
+	VCVTPH2PS    X6, X6         \
+	VMULSS       (DX), X6, X6   \
+	VBROADCASTSS X6, Y6         \
+	VFMADD231PS  Y6, Y5, Y0
+
+
 // The integer dot products of IntDot for Q8_0 and Q4_0 weights against
 // Q8_0 activations, llama.cpp's AVX2 way: |w| * (a * sign(w)) as unsigned
 // by signed bytes (VPMADDUBSW, pairs summed to int16 without saturation:
@@ -25,18 +43,7 @@ q8loop:
 	TESTQ        CX, CX
 	JZ           q8done
 	VMOVDQU      2(SI), Y1
-	VMOVDQU      (DI), Y2
-	VPSIGNB      Y1, Y1, Y3
-	VPSIGNB      Y1, Y2, Y4
-	VPMADDUBSW   Y4, Y3, Y5
-	VPMADDWD     Y7, Y5, Y5
-	VCVTDQ2PS    Y5, Y5
-	MOVWLZX      (SI), AX
-	VMOVD        AX, X6
-	VCVTPH2PS    X6, X6
-	VMULSS       (DX), X6, X6
-	VBROADCASTSS X6, Y6
-	VFMADD231PS  Y6, Y5, Y0
+	BLOCKDOT
 	ADDQ         $34, SI
 	ADDQ         $32, DI
 	ADDQ         $4, DX
@@ -78,18 +85,7 @@ q4loop:
 	VINSERTI128  $1, X2, Y1, Y1
 	VPAND        Y8, Y1, Y1
 	VPSUBB       Y9, Y1, Y1
-	VMOVDQU      (DI), Y2
-	VPSIGNB      Y1, Y1, Y3
-	VPSIGNB      Y1, Y2, Y4
-	VPMADDUBSW   Y4, Y3, Y5
-	VPMADDWD     Y7, Y5, Y5
-	VCVTDQ2PS    Y5, Y5
-	MOVWLZX      (SI), AX
-	VMOVD        AX, X6
-	VCVTPH2PS    X6, X6
-	VMULSS       (DX), X6, X6
-	VBROADCASTSS X6, Y6
-	VFMADD231PS  Y6, Y5, Y0
+	BLOCKDOT
 	ADDQ         $18, SI
 	ADDQ         $32, DI
 	ADDQ         $4, DX
