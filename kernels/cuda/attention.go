@@ -76,7 +76,7 @@ type attnDims struct {
 const (
 	attnRows    = 4   // query (or key) rows per block: ROWS in attention.cu
 	attnMaxHD   = 256 // 32 lanes x MAXJ channels
-	attnSmemCap = 48 << 10
+	attnSmemCap = smemLimit
 )
 
 func attentionDims(op string, o, q, k, v *tensor, p kernels.AttentionParams) attnDims {
@@ -115,9 +115,32 @@ func (b *Backend) Attention(outT, lseT, qT, kT, vT kernels.Tensor, p kernels.Att
 	kernels.MustF32("Attention", "lse", lse)
 	kernels.MustNumel("Attention", d.B*d.H*d.T, lse)
 	kt := keyTile(d.hd)
-	b.launch("k_attn_fwd", [3]int{(d.T + attnRows - 1) / attnRows, d.H, d.B}, 32*attnRows, 2*kt*d.hd*4,
-		aPtr(o), aDT(o), aPtr(lse), aPtr(q), aDT(q), aPtr(k), aDT(k), aPtr(v), aDT(v),
-		aInt(d.T), aInt(d.S), aInt(d.H), aInt(d.KVH), aInt(d.hd), aF32(p.Scale), aInt(d.pos), aInt(kt))
+	d.chunks(func(nb, qo, kvo, lo int) {
+		b.launch("k_attn_fwd", [3]int{(d.T + attnRows - 1) / attnRows, d.H, nb}, 32*attnRows, 2*kt*d.hd*4,
+			aPtrAt(o, qo), aDT(o), aPtrAt(lse, lo), aPtrAt(q, qo), aDT(q), aPtrAt(k, kvo), aDT(k), aPtrAt(v, kvo), aDT(v),
+			aInt(d.T), aInt(d.S), aInt(d.H), aInt(d.KVH), aInt(d.hd), aF32(p.Scale), aInt(d.pos), aInt(kt))
+	})
+}
+
+// chunks calls fn for runs of at most maxGridYZ sequences (the attention
+// kernels put the batch on grid z) with the element offsets of the run's
+// first sequence in q-shaped, k/v-shaped and lse-shaped tensors.
+func (d attnDims) chunks(fn func(nb, qOff, kvOff, lseOff int)) {
+	for b0 := 0; b0 < d.B; b0 += maxGridYZ {
+		fn(min(maxGridYZ, d.B-b0), b0*d.T*d.H*d.hd, b0*d.S*d.KVH*d.hd, b0*d.H*d.T)
+	}
+}
+
+// aPtrAt is the address of element i of a plain-dtype tensor (0 for nil).
+func aPtrAt(t *tensor, i int) uint64 {
+	if t == nil {
+		return 0
+	}
+	nb, err := t.dt.Bytes([]int{i})
+	if err != nil {
+		panic(fmt.Sprintf("kernels/cuda: element %d of %s: %v", i, t, err))
+	}
+	return t.ptr() + uint64(nb)
 }
 
 // AttentionBackward accumulates dq, dk, dv (PosStart 0).
@@ -143,11 +166,13 @@ func (b *Backend) AttentionBackward(dqT, dkT, dvT, doutT, qT, kT, vT, outT, lseT
 	b.launch("k_attn_bwd_D", [3]int{min((rows+7)/8, 1<<16), 1, 1}, 256, 0, aPtr(D), aPtr(do), aDT(do),
 		aPtr(o), aDT(o), aInt(d.B), aInt(d.T), aInt(d.H), aInt(d.hd))
 	kt := keyTile(d.hd)
-	common := []uint64{aPtr(lse), aPtr(D), aInt(d.T), aInt(d.S), aInt(d.H), aInt(d.KVH), aInt(d.hd), aF32(p.Scale), aInt(kt)}
-	b.launch("k_attn_bwd_dq", [3]int{(d.T + attnRows - 1) / attnRows, d.H, d.B}, 32*attnRows, 2*kt*d.hd*4,
-		append([]uint64{aPtr(dq), aDT(dq), aPtr(do), aDT(do), aPtr(q), aDT(q), aPtr(k), aDT(k), aPtr(v), aDT(v)}, common...)...)
-	b.launch("k_attn_bwd_dkdv", [3]int{(d.T + attnRows - 1) / attnRows, d.KVH, d.B}, 32*attnRows, (2*kt*d.hd+2*kt)*4,
-		append([]uint64{aPtr(dk), aDT(dk), aPtr(dv), aDT(dv), aPtr(do), aDT(do), aPtr(q), aDT(q), aPtr(k), aDT(k), aPtr(v), aDT(v)}, common...)...)
+	d.chunks(func(nb, qo, kvo, lo int) {
+		common := []uint64{aPtrAt(lse, lo), aPtrAt(D, lo), aInt(d.T), aInt(d.S), aInt(d.H), aInt(d.KVH), aInt(d.hd), aF32(p.Scale), aInt(kt)}
+		b.launch("k_attn_bwd_dq", [3]int{(d.T + attnRows - 1) / attnRows, d.H, nb}, 32*attnRows, 2*kt*d.hd*4,
+			append([]uint64{aPtrAt(dq, qo), aDT(dq), aPtrAt(do, qo), aDT(do), aPtrAt(q, qo), aDT(q), aPtrAt(k, kvo), aDT(k), aPtrAt(v, kvo), aDT(v)}, common...)...)
+		b.launch("k_attn_bwd_dkdv", [3]int{(d.T + attnRows - 1) / attnRows, d.KVH, nb}, 32*attnRows, (2*kt*d.hd+2*kt)*4,
+			append([]uint64{aPtrAt(dk, kvo), aDT(dk), aPtrAt(dv, kvo), aDT(dv), aPtrAt(do, qo), aDT(do), aPtrAt(q, qo), aDT(q), aPtrAt(k, kvo), aDT(k), aPtrAt(v, kvo), aDT(v)}, common...)...)
+	})
 }
 
 // CopyRows writes src [B, T, C] into dst [B, S, C] at rows [pos, pos+T).

@@ -34,16 +34,20 @@ type Backend struct {
 	alloc *allocator
 	host  kernels.Backend // dtype conversions and dequantization on the host
 
-	mu    sync.Mutex // guards fns, ropes and the staging buffer
-	mods  []moduleRef
-	fns   map[string]funcRef
-	ropes map[ropeKey]*ropeTable
-	stage *pinned
+	res map[string]kernelResources // ptxas's numbers for the loaded PTX (ptx/ptxas.txt)
+
+	mu     sync.Mutex // guards fns, ropes, the staging buffer and closed
+	mods   []moduleRef
+	fns    map[string]funcRef
+	ropes  map[ropeKey]*ropeTable
+	stage  *pinned
+	closed bool
 }
 
 // Open returns a backend for device "cuda" (device 0) or "cuda:N". It
 // returns an error, never exits, when the driver, a GPU or cuBLAS is
-// missing.
+// missing; whatever it made before failing is released. Close releases a
+// backend's device memory, modules, stream, cuBLAS handle and context.
 func Open(device string) (*Backend, error) {
 	ord := 0
 	if _, arg, ok := strings.Cut(device, ":"); ok {
@@ -54,48 +58,92 @@ func Open(device string) (*Backend, error) {
 		ord = n
 	}
 	fail := func(err error) (*Backend, error) { return nil, fmt.Errorf("kernels/cuda: device %q: %w", device, err) }
-	if err := loadDriver(); err != nil {
-		return fail(err)
-	}
-	n, err := deviceCount()
-	if err != nil {
-		return fail(fmt.Errorf("counting devices: %w", err))
-	}
-	if n == 0 {
-		return fail(fmt.Errorf("no CUDA device is visible"))
-	}
-	if ord >= n {
-		return fail(fmt.Errorf("only %d CUDA device(s) are visible", n))
-	}
-	info, err := getDevice(ord)
+	loadMu.Lock()
+	info, drv, err := openDevice(ord)
+	loadMu.Unlock()
 	if err != nil {
 		return fail(err)
 	}
 	imgs, arch, err := ptxFor(info.major, info.minor)
+	var res map[string]kernelResources
+	if err == nil {
+		res, err = resourcesFor(info.major, info.minor)
+	}
 	if err != nil {
+		drv.close()
 		return fail(fmt.Errorf("%s: %w", info.name, err))
 	}
-	if err := loadCUBLAS(); err != nil {
-		return fail(err)
-	}
-	drv, err := newDriverCtx(info)
-	if err != nil {
-		return fail(err)
-	}
 	b := &Backend{
-		name: "cuda:" + strconv.Itoa(ord), info: info, drv: drv, arch: arch,
+		name: "cuda:" + strconv.Itoa(ord), info: info, drv: drv, arch: arch, res: res,
 		host: cpu.New(0), fns: map[string]funcRef{}, ropes: map[ropeKey]*ropeTable{},
 	}
 	b.alloc = newAllocator(drv)
 	b.FastMatMul = os.Getenv("DISTILL_CUDA_FAST_MATMUL") == "1"
+	if err := b.loadModules(imgs); err != nil {
+		b.Close()
+		return fail(err)
+	}
+	return b, nil
+}
+
+// openDevice loads the driver and cuBLAS and sets up device ord's context,
+// stream and cuBLAS handle. Callers hold loadMu.
+func openDevice(ord int) (deviceInfo, *driverCtx, error) {
+	var info deviceInfo
+	if err := loadDriver(); err != nil {
+		return info, nil, err
+	}
+	n, err := deviceCount()
+	if err != nil {
+		return info, nil, fmt.Errorf("counting devices: %w", err)
+	}
+	if n == 0 {
+		return info, nil, fmt.Errorf("no CUDA device is visible")
+	}
+	if ord >= n {
+		return info, nil, fmt.Errorf("only %d CUDA device(s) are visible", n)
+	}
+	if info, err = getDevice(ord); err != nil {
+		return info, nil, err
+	}
+	drv, err := newDriverCtx(info)
+	return info, drv, err
+}
+
+// loadModules JIT-compiles every PTX image.
+func (b *Backend) loadModules(imgs map[string][]byte) error {
 	for name, img := range imgs {
-		m, err := drv.loadModule(img)
+		m, err := b.drv.loadModule(img)
 		if err != nil {
-			return fail(fmt.Errorf("loading PTX module %s (sm_%d, driver %d): %w", name, arch, driverVersion(), err))
+			return fmt.Errorf("loading PTX module %s (sm_%d, driver %d): %w", name, b.arch, driverVersion(), err)
 		}
 		b.mods = append(b.mods, moduleRef{name, m})
 	}
-	return b, nil
+	return nil
+}
+
+// Close waits for queued work and releases everything the backend holds:
+// all device memory (tensors still referenced become unusable: using one
+// panics), the pinned staging buffer, the modules, the cuBLAS handle, the
+// stream and the context. Closing twice is a no-op.
+func (b *Backend) Close() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return
+	}
+	b.closed = true
+	_ = b.drv.sync()
+	b.alloc.close()
+	if b.stage != nil {
+		_ = b.drv.freeHost(b.stage.p)
+		b.stage = nil
+	}
+	for _, m := range b.mods {
+		_ = b.drv.unloadModule(m.mod)
+	}
+	b.mods, b.fns, b.ropes = nil, nil, nil
+	b.drv.close()
 }
 
 // Name returns "cuda:N".
@@ -136,13 +184,36 @@ func (b *Backend) function(name string) funcRef {
 }
 
 // launch runs kernel name on a grid of blocks of bx threads. Arguments are
-// built with the helpers below, one 8-byte slot each.
+// built with the helpers below, one 8-byte slot each. A configuration the
+// driver would refuse (grid, threads, shared memory with the kernel's
+// static part, registers, from ptxas) panics naming the kernel: it is a
+// backend bug, not a runtime condition.
 func (b *Backend) launch(name string, grid [3]int, bx, shmem int, args ...uint64) {
 	if grid[0] == 0 || grid[1] == 0 || grid[2] == 0 {
 		return
 	}
+	if grid[0] > maxGridX || grid[1] > maxGridYZ || grid[2] > maxGridYZ || bx < 1 || bx > maxThreads {
+		panic(fmt.Sprintf("kernels/cuda: launch %s: grid %v of %d threads exceeds the device limits (x < 2^31, y and z <= %d, threads <= %d)",
+			name, grid, bx, maxGridYZ, maxThreads))
+	}
+	if !b.fits(name, bx, shmem) {
+		r := b.res[name]
+		panic(fmt.Sprintf("kernels/cuda: launch %s: %d threads x %d registers, %d static + %d dynamic bytes of shared memory exceed a block's %d registers or %d bytes",
+			name, bx, r.Regs, r.StaticSmem, shmem, regsPerBlock, smemLimit))
+	}
 	f := b.function(name)
 	b.must("launch "+name, b.drv.launch(f.fn, grid[0], grid[1], grid[2], bx, shmem, args))
+}
+
+// fits reports whether kernel name can be launched with bx threads and
+// shmem bytes of dynamic shared memory, by ptxas's register and static
+// shared-memory counts.
+func (b *Backend) fits(name string, bx, shmem int) bool {
+	r, ok := b.res[name]
+	if !ok {
+		panic(fmt.Sprintf("kernels/cuda: kernel %s has no ptxas resources in ptx/ptxas.txt (run make kernels-check)", name))
+	}
+	return r.StaticSmem+shmem <= smemLimit && r.Regs*bx <= regsPerBlock
 }
 
 // launch1 runs a grid-stride kernel over n elements.

@@ -33,6 +33,12 @@ __device__ __forceinline__ void st(void* p, int dt, ll i, float v) {
     ((unsigned short*)p)[i] = h;
 }
 
+// ld_bf16_rounded is v rounded to bf16 (as st stores it), widened back.
+__device__ __forceinline__ float ld_bf16_rounded(float v) {
+    unsigned u = __float_as_uint(v);
+    return __uint_as_float(((u + 0x7fffu + ((u >> 16) & 1u)) >> 16) << 16);
+}
+
 // acc adds v to element i (the accumulate-into-gradient convention).
 __device__ __forceinline__ void acc(void* p, int dt, ll i, float v) { st(p, dt, i, ld(p, dt, i) + v); }
 

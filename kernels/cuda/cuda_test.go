@@ -4,6 +4,7 @@ package cuda
 
 import (
 	"math"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -21,7 +22,9 @@ var (
 )
 
 // gpu returns the test binary's one backend on device 0, or skips with the
-// reason when no GPU (or driver, or cuBLAS) is usable.
+// reason when no GPU (or driver, or cuBLAS) is usable. With
+// DISTILL_CUDA_REQUIRED=1 (the emulator run, gpu-check.sh) a missing
+// device fails instead, so a broken Open cannot pass as skipped tests.
 func gpu(tb testing.TB) *Backend {
 	sharedOnce.Do(func() {
 		shared, sharedErr = Open("cuda")
@@ -30,10 +33,17 @@ func gpu(tb testing.TB) *Backend {
 		}
 	})
 	if sharedErr != nil {
+		if os.Getenv("DISTILL_CUDA_REQUIRED") == "1" {
+			tb.Fatalf("kernels/cuda: DISTILL_CUDA_REQUIRED=1 but Open failed: %v", sharedErr)
+		}
 		tb.Skipf("kernels/cuda: no usable GPU, skipping: %v", sharedErr)
 	}
 	return shared
 }
+
+// emulated reports whether g is the CPU emulator (kernels/cuda/emu), whose
+// environment knobs (EMU_DEVICE_MEM, EMU_FAIL) some tests use.
+func emulated(g *Backend) bool { return strings.HasPrefix(g.info.name, "Emulated") }
 
 // TestOpenErrors runs everywhere: bad device strings are errors, and with
 // no GPU or driver Open returns an error instead of exiting the process.

@@ -53,8 +53,12 @@ static CUresult (*p_cuStreamCreate)(CUstream*, unsigned);
 static CUresult (*p_cuStreamSynchronize)(CUstream);
 static CUresult (*p_cuGetErrorString)(CUresult, const char**);
 static CUresult (*p_cuMemGetInfo)(size_t*, size_t*);
+static CUresult (*p_cuDevicePrimaryCtxRelease)(CUdevice);
+static CUresult (*p_cuStreamDestroy)(CUstream);
+static CUresult (*p_cuModuleUnload)(CUmodule);
 
 static cublasStatus_t (*p_cublasCreate)(cublasHandle_t*);
+static cublasStatus_t (*p_cublasDestroy)(cublasHandle_t);
 static cublasStatus_t (*p_cublasSetStream)(cublasHandle_t, CUstream);
 static cublasStatus_t (*p_cublasGemmStridedBatchedEx)(cublasHandle_t, int, int, int, int, int, const void*,
     const void*, int, int, long long, const void*, int, int, long long, const void*, void*, int, int, long long,
@@ -65,11 +69,15 @@ static char dc_err[512];
 #define SYM(lib, var, name) do { *(void**)(&var) = dlsym(lib, name); \
     if (!var) { snprintf(dc_err, sizeof dc_err, "symbol %s not found", name); return dc_err; } } while (0)
 
+// The library handles. The loading functions below are not thread-safe:
+// the Go side calls them under loadMu.
+static void* driver_lib;
+static void* cublas_lib;
+
 // dc_load_driver dlopens libcuda and resolves the driver entry points; it
 // returns NULL or a message.
 static const char* dc_load_driver(void) {
-    static void* lib;
-    if (lib) return NULL;
+    if (driver_lib) return NULL;
     void* h = dlopen("libcuda.so.1", RTLD_NOW | RTLD_GLOBAL);
     if (!h) h = dlopen("libcuda.so", RTLD_NOW | RTLD_GLOBAL);
     if (!h) {
@@ -101,29 +109,41 @@ static const char* dc_load_driver(void) {
     SYM(h, p_cuStreamSynchronize, "cuStreamSynchronize");
     SYM(h, p_cuGetErrorString, "cuGetErrorString");
     SYM(h, p_cuMemGetInfo, "cuMemGetInfo_v2");
-    lib = h;
+    SYM(h, p_cuDevicePrimaryCtxRelease, "cuDevicePrimaryCtxRelease_v2");
+    SYM(h, p_cuStreamDestroy, "cuStreamDestroy_v2");
+    SYM(h, p_cuModuleUnload, "cuModuleUnload");
+    driver_lib = h;
     return NULL;
 }
 
-// dc_load_cublas dlopens cuBLAS: path when given, else by soname (13, 12,
-// then 11); NULL or a message.
-static const char* dc_load_cublas(const char* path) {
-    static void* lib;
-    if (lib) return NULL;
-    const char* names[] = {path, "libcublas.so.13", "libcublas.so.12", "libcublas.so.11", "libcublas.so"};
-    void* h = NULL;
-    for (int i = 0; i < 5 && !h; i++)
-        if (names[i] && names[i][0]) h = dlopen(names[i], RTLD_NOW | RTLD_GLOBAL);
+// dc_open_cublas dlopens one cuBLAS candidate and resolves its entry points
+// (NULL or a message); dc_close_cublas undoes it when the candidate turns
+// out unusable (cublasCreate fails: a cuBLAS newer than the driver).
+static const char* dc_open_cublas(const char* name) {
+    void* h = dlopen(name, RTLD_NOW | RTLD_LOCAL);
     if (!h) {
         const char* e = dlerror();
-        snprintf(dc_err, sizeof dc_err, "%s", e ? e : "dlopen libcublas.so failed");
+        snprintf(dc_err, sizeof dc_err, "%s", e ? e : "dlopen failed");
         return dc_err;
     }
+    cublas_lib = h;
     SYM(h, p_cublasCreate, "cublasCreate_v2");
+    SYM(h, p_cublasDestroy, "cublasDestroy_v2");
     SYM(h, p_cublasSetStream, "cublasSetStream_v2");
     SYM(h, p_cublasGemmStridedBatchedEx, "cublasGemmStridedBatchedEx");
-    lib = h;
     return NULL;
+}
+static void dc_close_cublas(void) {
+    if (cublas_lib) dlclose(cublas_lib);
+    cublas_lib = NULL;
+    p_cublasCreate = NULL;
+}
+
+// dc_live_objects is the CPU emulator's count of live driver objects
+// (kernels/cuda/emu), -1 with a real driver.
+static long dc_live_objects(void) {
+    long (*f)(void) = driver_lib ? (long (*)(void))dlsym(driver_lib, "emu_live_objects") : NULL;
+    return f ? f() : -1;
 }
 
 // Every call first makes the backend's context current on the calling OS
@@ -192,11 +212,28 @@ static CUresult dc_launch(CUcontext c, CUfunction f, unsigned gx, unsigned gy, u
 }
 
 static cublasStatus_t dc_cublas_create(CUcontext c, cublasHandle_t* h, CUstream s) {
-    CTX(c);
+    CUresult cr = p_cuCtxSetCurrent(c);
+    if (cr) return 1000 + cr;
     cublasStatus_t r = p_cublasCreate(h);
-    if (!r) r = p_cublasSetStream(*h, s);
+    if (r) {
+        *h = NULL;
+        return r;
+    }
+    r = p_cublasSetStream(*h, s);
+    if (r) {
+        p_cublasDestroy(*h);
+        *h = NULL;
+    }
     return r;
 }
+static void dc_cublas_destroy(CUcontext c, cublasHandle_t h) {
+    p_cuCtxSetCurrent(c);
+    p_cublasDestroy(h);
+}
+static CUresult dc_stream_destroy(CUcontext c, CUstream s) { CTX(c); return p_cuStreamDestroy(s); }
+static CUresult dc_module_unload(CUcontext c, CUmodule m) { CTX(c); return p_cuModuleUnload(m); }
+static CUresult dc_primary_ctx_release(CUdevice d) { return p_cuDevicePrimaryCtxRelease(d); }
+static CUresult dc_free_host(CUcontext c, void* p) { CTX(c); return p_cuMemFreeHost(p); }
 
 // dc_gemm is cublasGemmStridedBatchedEx with float alpha/beta (compute type
 // CUBLAS_COMPUTE_32F, default algorithm: tensor cores for 16-bit inputs).
@@ -214,6 +251,8 @@ import "C"
 import (
 	"fmt"
 	"os"
+	"strings"
+	"sync"
 	"unsafe"
 )
 
@@ -243,7 +282,15 @@ const (
 	opT       = 1
 )
 
-// loadDriver dlopens libcuda and calls cuInit.
+// loadMu guards the package's dlopen state (the C statics above: library
+// handles and entry points) and makes Open's loading phase one at a time.
+var loadMu sync.Mutex
+
+// cublasName is the cuBLAS that worked for the first backend opened; later
+// backends use it too (its entry points are process-wide). Guarded by loadMu.
+var cublasName string
+
+// loadDriver dlopens libcuda and calls cuInit. Callers hold loadMu.
 func loadDriver() error {
 	if msg := C.dc_load_driver(); msg != nil {
 		return fmt.Errorf("cannot load the NVIDIA driver library libcuda.so.1 (is the NVIDIA driver installed?): %s", C.GoString(msg))
@@ -254,17 +301,55 @@ func loadDriver() error {
 	return nil
 }
 
-// loadCUBLAS dlopens cuBLAS: $DISTILL_CUBLAS (a path to libcublas.so.N,
-// e.g. inside a Python nvidia-cublas wheel) or the newest soname the
-// dynamic loader finds.
-func loadCUBLAS() error {
-	path := C.CString(os.Getenv("DISTILL_CUBLAS"))
-	defer C.free(unsafe.Pointer(path))
-	if msg := C.dc_load_cublas(path); msg != nil {
-		return fmt.Errorf("cannot load cuBLAS (libcublas.so.13, .12 or .11; install the CUDA toolkit's libcublas or set DISTILL_CUBLAS to its path): %s", C.GoString(msg))
+// cublasCandidates are the cuBLAS libraries Open tries, in order:
+// $DISTILL_CUBLAS (a path to libcublas.so.N, e.g. inside a Python
+// nvidia-cublas wheel), then the sonames the dynamic loader may find,
+// newest first.
+func cublasCandidates() []string {
+	names := []string{"libcublas.so.13", "libcublas.so.12", "libcublas.so.11", "libcublas.so"}
+	if p := os.Getenv("DISTILL_CUBLAS"); p != "" {
+		names = append([]string{p}, names...)
 	}
-	return nil
+	return names
 }
+
+// createCUBLAS makes a cuBLAS handle bound to c's stream. The first call
+// tries each candidate until one loads and its cublasCreate succeeds (a
+// cuBLAS newer than the driver loads but fails there, and an older one may
+// still work); later calls use the one found. Callers hold loadMu.
+func (c *driverCtx) createCUBLAS() error {
+	if cublasName != "" {
+		if r := C.dc_cublas_create(c.ctx, &c.blas, c.stream); r != 0 {
+			return fmt.Errorf("cublasCreate (%s): status %d", cublasName, int(r))
+		}
+		return nil
+	}
+	var tried []string
+	for _, name := range cublasCandidates() {
+		cs := C.CString(name)
+		msg := C.dc_open_cublas(cs)
+		C.free(unsafe.Pointer(cs))
+		if msg != nil {
+			tried = append(tried, fmt.Sprintf("%s: %s", name, C.GoString(msg)))
+			C.dc_close_cublas()
+			continue
+		}
+		if r := C.dc_cublas_create(c.ctx, &c.blas, c.stream); r != 0 {
+			tried = append(tried, fmt.Sprintf("%s: cublasCreate status %d", name, int(r)))
+			C.dc_close_cublas()
+			continue
+		}
+		cublasName = name
+		return nil
+	}
+	return fmt.Errorf("no usable cuBLAS (install the CUDA toolkit's libcublas matching the driver, or set DISTILL_CUBLAS to its path): %s",
+		strings.Join(tried, "; "))
+}
+
+// driverLiveObjects is the CPU emulator's count of live driver objects
+// (allocations, modules, streams, context retains, cuBLAS handles), for
+// tests of Close; -1 with a real driver.
+func driverLiveObjects() int { return int(C.dc_live_objects()) }
 
 // deviceInfo describes one GPU.
 type deviceInfo struct {
@@ -307,24 +392,52 @@ type devPtr = uint64
 
 // driverCtx is the per-backend context and stream every call runs on.
 type driverCtx struct {
-	ctx    C.CUcontext
-	stream C.CUstream
-	blas   C.cublasHandle_t
+	dev      C.CUdevice
+	ctx      C.CUcontext
+	retained bool // ctx is a retained primary context
+	stream   C.CUstream
+	blas     C.cublasHandle_t
 }
 
+// newDriverCtx retains d's primary context and makes a stream and a cuBLAS
+// handle on it; on failure it releases what it made. Callers hold loadMu.
 func newDriverCtx(d deviceInfo) (*driverCtx, error) {
-	c := &driverCtx{}
+	c := &driverCtx{dev: d.dev}
 	if err := check(C.dc_primary_ctx(d.dev, &c.ctx)); err != nil {
 		return nil, fmt.Errorf("retaining the primary context: %w", err)
 	}
+	c.retained = true
 	if err := check(C.dc_stream(c.ctx, &c.stream)); err != nil {
+		c.close()
 		return nil, fmt.Errorf("creating a stream: %w", err)
 	}
-	if r := C.dc_cublas_create(c.ctx, &c.blas, c.stream); r != 0 {
-		return nil, fmt.Errorf("cublasCreate: status %d", int(r))
+	if err := c.createCUBLAS(); err != nil {
+		c.close()
+		return nil, err
 	}
 	return c, nil
 }
+
+// close destroys the cuBLAS handle and the stream and releases the
+// primary context, each if made; it is idempotent.
+func (c *driverCtx) close() {
+	if c.blas != nil {
+		C.dc_cublas_destroy(c.ctx, c.blas)
+		c.blas = nil
+	}
+	if c.stream != nil {
+		_ = check(C.dc_stream_destroy(c.ctx, c.stream))
+		c.stream = nil
+	}
+	if c.retained {
+		_ = check(C.dc_primary_ctx_release(c.dev))
+		c.retained = false
+	}
+}
+
+func (c *driverCtx) unloadModule(m C.CUmodule) error { return check(C.dc_module_unload(c.ctx, m)) }
+
+func (c *driverCtx) freeHost(p unsafe.Pointer) error { return check(C.dc_free_host(c.ctx, p)) }
 
 func (c *driverCtx) loadModule(image []byte) (C.CUmodule, error) {
 	cs := C.CString(string(image)) // NUL-terminated PTX text

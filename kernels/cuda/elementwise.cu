@@ -20,11 +20,6 @@ extern "C" __global__ void k_cast(void* o, int dto, const void* a, int dta, ll n
     GRID_STRIDE(i, n) st(o, dto, i, ld(a, dta, i));
 }
 
-// k_accum: o += a (float types).
-extern "C" __global__ void k_accum(void* o, int dto, const void* a, int dta, ll n) {
-    GRID_STRIDE(i, n) acc(o, dto, i, ld(a, dta, i));
-}
-
 extern "C" __global__ void k_add_bias(void* x, int dtx, const void* bias, int dtb, ll n, int C) {
     GRID_STRIDE(i, n) st(x, dtx, i, ld(x, dtx, i) + ld(bias, dtb, i % C));
 }
@@ -113,10 +108,20 @@ extern "C" __global__ void k_rope(void* x, int dt, const float* cs, const float*
 // k_split_bf16 splits float32 a into hi = bf16(a) and lo = bf16(a - hi), so
 // that hi + lo equals a to about 2^-17 relative: two bf16 tensor-core GEMMs
 // against bf16 weights then give a float32-accurate product (MatMul).
+// Non-finite a goes whole into hi (lo = 0: Inf - Inf would be NaN), and a
+// finite a that rounds to bf16 infinity (|a| > 0x1.fep127) is truncated
+// instead, so that hi + lo stays finite.
 extern "C" __global__ void k_split_bf16(void* hi, void* lo, const float* a, ll n) {
     GRID_STRIDE(i, n) {
-        float v = a[i];
-        st(hi, DT_BF16, i, v);
-        st(lo, DT_BF16, i, v - ld(hi, DT_BF16, i));
+        const float v = a[i];
+        if (!isfinite(v)) {
+            st(hi, DT_BF16, i, v);
+            st(lo, DT_BF16, i, 0.f);
+            continue;
+        }
+        float h = ld_bf16_rounded(v);
+        if (isinf(h)) h = __uint_as_float(__float_as_uint(v) & 0xffff0000u); // toward zero
+        ((unsigned short*)hi)[i] = (unsigned short)(__float_as_uint(h) >> 16);
+        st(lo, DT_BF16, i, v - h);
     }
 }

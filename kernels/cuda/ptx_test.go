@@ -65,10 +65,69 @@ func TestPTXUpToDate(t *testing.T) {
 	}
 }
 
+// TestPTXResources checks ptx/ptxas.txt: made from the current sources,
+// a row per kernel and ptxas architecture, no spills, and every kernel
+// within the launch limits the backend uses (48 KiB of shared memory with
+// its dynamic part, 65536 registers per block of up to 512 threads).
+func TestPTXResources(t *testing.T) {
+	want, _ := sourceHash(t)
+	data, err := ptxFiles.ReadFile("ptx/ptxas.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if line, _, _ := strings.Cut(string(data), "\n"); line != "# distill-source-sha256: "+want {
+		t.Errorf("ptx/ptxas.txt was made from other sources (%q); run make kernels-check and commit ptx/", line)
+	}
+	imgs, _, err := ptxFor(8, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var entries []string
+	for _, img := range imgs {
+		for _, line := range strings.Split(string(img), "\n") {
+			if name, ok := strings.CutPrefix(line, ".visible .entry "); ok {
+				entries = append(entries, strings.TrimSuffix(name, "("))
+			}
+		}
+	}
+	for _, arch := range ptxasArchs {
+		res, err := resourcesFor(arch/10, arch%10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			r, ok := res[e]
+			switch {
+			case !ok:
+				t.Errorf("sm_%d: kernel %s has no row in ptx/ptxas.txt; run make kernels-check", arch, e)
+			case r.SpillBytes > 0:
+				t.Errorf("sm_%d: kernel %s spills %d bytes of registers", arch, e, r.SpillBytes)
+			case r.StaticSmem > smemLimit || r.Regs*512 > regsPerBlock:
+				t.Errorf("sm_%d: kernel %s: %+v exceeds a block's limits", arch, e, r)
+			}
+		}
+		if len(res) != len(entries) {
+			t.Errorf("sm_%d: ptx/ptxas.txt has %d kernels, the PTX %d", arch, len(res), len(entries))
+		}
+	}
+}
+
+func TestParseResources(t *testing.T) {
+	for _, bad := range []string{"k sm_80 1 2 3 4", "k sm_80 1 2 3 4 x", "k sm_80 1 -2 3 4 5"} {
+		if _, err := parseResources([]byte(bad), "sm_80"); err == nil || !strings.Contains(err.Error(), "make kernels-check") {
+			t.Errorf("parseResources(%q): error %v", bad, err)
+		}
+	}
+	got, err := parseResources([]byte("# c\nk_a sm_80 32 512 0 4 4\nk_a sm_90 40 512 0 0 0\n"), "sm_80")
+	if err != nil || got["k_a"] != (kernelResources{Regs: 32, StaticSmem: 512, SpillBytes: 8}) {
+		t.Errorf("parseResources: %+v, %v", got, err)
+	}
+}
+
 func TestPTXFor(t *testing.T) {
 	for _, tc := range []struct {
 		major, minor, arch int
-	}{{8, 0, 80}, {8, 9, 80}, {9, 0, 90}, {10, 0, 90}} {
+	}{{8, 0, 80}, {8, 9, 80}, {9, 0, 80}, {10, 0, 80}} {
 		_, arch, err := ptxFor(tc.major, tc.minor)
 		if err != nil || arch != tc.arch {
 			t.Errorf("ptxFor(%d.%d) = sm_%d, %v; want sm_%d", tc.major, tc.minor, arch, err, tc.arch)

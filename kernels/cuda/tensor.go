@@ -61,6 +61,9 @@ func tns(x kernels.Tensor) *tensor {
 	if t.st.freed {
 		panic("kernels: use of a freed tensor " + t.String())
 	}
+	if t.st.a.closed {
+		panic("kernels: use of tensor " + t.String() + " after its cuda backend was closed")
+	}
 	return t
 }
 

@@ -44,9 +44,22 @@ extern "C" __global__ void k_adamw(float* param, const void* grad, int dtg, floa
     }
 }
 
-// better keeps (v, id) the larger by value, ties to the smaller id.
+// ranks_before orders logits for top-k: larger value first, ties to the
+// smaller id, NaN after every number (ties among NaNs to the smaller id),
+// so a row with fewer than k numbers still yields k distinct ids. An id
+// < 0 is "nothing yet" and ranks after everything.
+__device__ __forceinline__ bool ranks_before(float v, int id, float v2, int id2) {
+    if (id2 < 0) return id >= 0;
+    if (id < 0) return false;
+    const bool n = isnan(v), n2 = isnan(v2);
+    if (n != n2) return n2;
+    if (!n && v != v2) return v > v2;
+    return id < id2;
+}
+
+// better keeps in (v, id) whichever of it and (v2, id2) ranks first.
 __device__ __forceinline__ void better(float& v, int& id, float v2, int id2) {
-    if (v2 > v || (v2 == v && id2 < id)) {
+    if (ranks_before(v2, id2, v, id)) {
         v = v2;
         id = id2;
     }
@@ -54,7 +67,7 @@ __device__ __forceinline__ void better(float& v, int& id, float v2, int id2) {
 
 // k_topk: one block per row of logits [N, V]. z = x/T (x * invT, as the
 // CPU does); lse = logsumexp(z); then k selection passes, pass j taking the
-// best entry strictly after pass j-1's in the order (value desc, id asc).
+// best entry strictly after pass j-1's in the ranks_before order.
 // O(k V) per row, meant for k up to a few hundred.
 extern "C" __global__ void k_topk(int* ids, void* lps, int dtl, const void* x, int dtx, int V, int k, float invT) {
     __shared__ float sv[32];
@@ -69,19 +82,19 @@ extern "C" __global__ void k_topk(int* ids, void* lps, int dtl, const void* x, i
     for (int c = threadIdx.x; c < V; c += blockDim.x) s += expf(ld(x, dtx, base + c) * invT - m);
     const float lse = m + logf(block_sum(s));
     if (threadIdx.x == 0) {
-        prevV = INFINITY;
-        prevID = -1;
+        prevV = 0.f;
+        prevID = -1; // nothing taken yet
     }
     __syncthreads();
     const int lane = threadIdx.x & 31, w = threadIdx.x >> 5, nw = blockDim.x >> 5;
     for (int j = 0; j < k; j++) {
         const float pv = prevV;
         const int pid = prevID;
-        float bv = -INFINITY;
-        int bid = 0x7fffffff;
+        float bv = 0.f;
+        int bid = -1;
         for (int c = threadIdx.x; c < V; c += blockDim.x) {
             float z = ld(x, dtx, base + c) * invT;
-            if (z < pv || (z == pv && c > pid)) better(bv, bid, z, c);
+            if (pid < 0 || ranks_before(pv, pid, z, c)) better(bv, bid, z, c);
         }
         for (int o = 16; o > 0; o >>= 1) better(bv, bid, __shfl_xor_sync(0xffffffffu, bv, o), __shfl_xor_sync(0xffffffffu, bid, o));
         __syncthreads(); // everyone has read prevV/prevID

@@ -11,10 +11,12 @@ import (
 )
 
 // Training ops (kernels.TrainOps). DistillLoss, TopKLogProbs, SumSquares,
-// NonFinite and AdamW run on the GPU; HiddenLoss (added to the interface
-// late) is, for now, a host fall-back through the CPU backend. The interface is not asserted at compile time, so
-// a change to kernels.TrainOps makes this backend stop offering training
-// (TestTrainOpsImplemented fails) instead of breaking the cuda build.
+// NonFinite and AdamW run on the GPU; HiddenLoss goes through the CPU
+// backend on host copies (hidden-state distillation is rare and its tensors
+// are small next to the logits). The interface is not asserted at compile
+// time, so a change to kernels.TrainOps makes this backend stop offering
+// training (TestTrainOpsImplemented fails) instead of breaking the cuda
+// build.
 
 // SumSquares returns sum t_i^2 in float64.
 func (b *Backend) SumSquares(xT kernels.Tensor) float64 {
@@ -92,10 +94,11 @@ func (b *Backend) TopKLogProbs(idsT, lpsT, logitsT kernels.Tensor, k int, temper
 		aF32(1/temperature))
 }
 
-// DistillLoss runs distill.cu's k_distill, one block per row. The argument
-// checks are the CPU backend's. Top-k soft labels whose id
-// bitmap and saved values overflow 48 KiB of shared memory (V/8 + 12k
-// bytes) fall back to the CPU backend on host copies.
+// DistillLoss runs distill.cu's k_distill, one block per row, after the
+// argument checks shared by every backend (kernels.CheckDistill). Top-k
+// soft labels whose id bitmap and saved values (V/8 + 12k bytes of
+// dynamic shared memory) do not fit beside the kernel's static shared
+// memory (ptxas's count) fall back to the CPU backend on host copies.
 func (b *Backend) DistillLoss(lossesT, dlogitsT, logitsT kernels.Tensor, teacher kernels.SoftLabels, targets []int32, p kernels.LossParams) {
 	l, d, x := tns(lossesT), tns(dlogitsT), tns(logitsT)
 	tl, ids, lps := tns(teacher.Logits), tns(teacher.IDs), tns(teacher.LogProbs)
@@ -105,10 +108,10 @@ func (b *Backend) DistillLoss(lossesT, dlogitsT, logitsT kernels.Tensor, teacher
 	} else if tl != nil {
 		ids, lps, k = nil, nil, 0
 	}
-	shmem := 0
+	shmem, threads := 0, normThreads(v)
 	if ids != nil {
 		shmem = 4*((v+31)/32) + 12*k
-		if shmem > attnSmemCap {
+		if !b.fits("k_distill", threads, shmem) {
 			b.distillOnHost(l, d, x, teacher, targets, p)
 			return
 		}
@@ -118,7 +121,7 @@ func (b *Backend) DistillLoss(lossesT, dlogitsT, logitsT kernels.Tensor, teacher
 		tt = b.int32s("DistillLoss", targets)
 		defer b.Free(tt)
 	}
-	b.launch("k_distill", [3]int{n, 1, 1}, normThreads(v), shmem, aPtr(l), aPtr(d), dtOr0(d), aPtr(x), aDT(x),
+	b.launch("k_distill", [3]int{n, 1, 1}, threads, shmem, aPtr(l), aPtr(d), dtOr0(d), aPtr(x), aDT(x),
 		aPtr(tl), dtOr0(tl), aPtr(ids), aPtr(lps), dtOr0(lps), aPtr(tt), aInt(v), aInt(k), aInt(int(p.Divergence)),
 		aF32(p.Temperature), aF32(p.Alpha), aF32(p.Beta), aF32(p.Scale))
 }

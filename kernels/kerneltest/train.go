@@ -24,6 +24,8 @@ func RunTrain(t *testing.T, b kernels.Backend) {
 		{"DistillLossTopKTail", testDistillTopKTail},
 		{"DistillLossAlias", testDistillAlias},
 		{"TopKLogProbs", testTopKLogProbs},
+		{"TopKLogProbsNaN", testTopKNaN},
+		{"DistillLossLargeTopK", testDistillLargeTopK},
 		{"HiddenLoss", testHiddenLoss},
 		{"SumSquaresNonFinite", testSumSquares},
 		{"AdamW", testAdamW},
