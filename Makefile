@@ -6,6 +6,8 @@
 #   make bench    benchmarks: matmul GFLOP/s, teacher forward tokens/s, ...
 #   make lint     gofmt + go vet + staticcheck
 #   make kernels  compile kernels/cuda/*.cu to PTX with nvcc (needs the CUDA toolkit)
+#   make kernels-check  the same with Debian's toolkit (fetched to a cache), failing on any diff
+#   make cuda-emu-test  the CUDA backend's tests on the CPU emulator (g++, no GPU)
 
 GO       ?= go
 PKGS     ?= ./...
@@ -13,6 +15,7 @@ FUZZTIME ?= 5s
 BENCHTIME ?= 1s
 BENCHCOUNT ?= 1
 
+.PHONY: kernels-check cuda-emu-test
 .PHONY: all build test test-short fuzz bench bench-openblas bench-peer demo-kd test-llamacpp lint kernels gpu-test cuda-vet clean
 
 all: build
@@ -77,6 +80,21 @@ lint: $(STATICCHECK)
 
 kernels:
 	$(MAKE) -C kernels/cuda
+
+# Regenerate kernels/cuda/ptx/*.ptx (nvcc) and ptx/ptxas.txt (ptxas for
+# sm_80 and sm_90: registers, shared memory, spills) with Debian's CUDA
+# toolkit, fetched once into ~/.cache/distill/cuda (not installed), and
+# fail on any diff. Run it whenever a .cu/.cuh file changes; commit ptx/.
+# KERNELS_CHECK_OPTIONAL=1: a toolkit that cannot be fetched is reported,
+# not a failure (CI).
+kernels-check:
+	kernels/cuda/kernels-check.sh
+
+# The cuda-tagged tests of kernels/cuda with the kernels compiled for the
+# CPU (kernels/cuda/emu/README.md): three thread orders, kernel coverage,
+# mutation tests. Needs g++ and cgo, no GPU.
+cuda-emu-test:
+	kernels/cuda/emu/test.sh
 
 # The CUDA backend (-tags cuda) must compile and vet without a GPU or CUDA
 # headers (the driver and cuBLAS are bound at run time with dlopen).

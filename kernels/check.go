@@ -112,10 +112,10 @@ func CheckTargets(op string, n, c int, targets []int32) {
 	}
 }
 
-// CheckEmbedding applies the Embedding and EmbeddingBackward rules to n
+// checkEmbeddingRows applies the Embedding and EmbeddingBackward rules to n
 // output rows of width c: one id per row, each inside table's rows, and
 // (when pos is non-nil) T and posStart fitting pos's rows.
-func CheckEmbedding[P TensorRef](op string, n, c int, table, pos P, ids []int32, T, posStart int) {
+func checkEmbeddingRows[P TensorRef](op string, n, c int, table, pos P, ids []int32, T, posStart int) {
 	if len(ids) != n {
 		panic(fmt.Sprintf("kernels: %s: %d ids for %d output rows", op, len(ids), n))
 	}
@@ -153,9 +153,12 @@ func CheckRows[T TensorRef](op string, x, out, w, bias, mean, rstd T) (n, c int)
 	return n, c
 }
 
-// CheckRoPE panics unless p fits x [B, T, H*hd] (a 2-d x is [T, H*hd]) and
-// returns x's rows n, width c and sequence length T.
+// CheckRoPE panics unless x is a float tensor and p fits x [B, T, H*hd] (a
+// 2-d x is [T, H*hd]); it returns x's rows n, width c and sequence length T.
 func CheckRoPE(op string, x Tensor, p RoPEParams) (n, c, T int) {
+	if !x.DType().IsFloat() {
+		panic(fmt.Sprintf("kernels: %s: %s must be a float type", op, x))
+	}
 	n, c = Rows(x)
 	if p.Style > RoPEHalf || p.HeadDim <= 0 || p.HeadDim%2 != 0 || p.NHeads <= 0 || c != p.NHeads*p.HeadDim || p.PosStart < 0 {
 		panic(fmt.Sprintf("kernels: %s: %s does not fit %+v (head dim must be even)", op, x, p))

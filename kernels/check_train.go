@@ -62,3 +62,59 @@ func CheckDistill[T TensorRef](l, d, x, tl, ids, lps T, targets []int32, p LossP
 	}
 	return n, v, k
 }
+
+// CheckTopK applies the TrainOps.TopKLogProbs rules: ids [N, k] I32 and
+// log-probs [N, k] for logits [N, V], 1 <= k <= V, temperature > 0. It
+// returns N and V.
+func CheckTopK[T TensorRef](ids, lps, logits T, k int, temperature float32) (n, v int) {
+	const op = "TopKLogProbs"
+	MustNotNil(op, "ids, logprobs, logits", ids, lps, logits)
+	MustFloat(op, logits, lps)
+	if ids.DType() != I32 {
+		panic(fmt.Sprintf("kernels: %s: ids %s must be I32", op, ids))
+	}
+	n, v = Rows(logits)
+	if k < 1 || k > v || !(temperature > 0) {
+		panic(fmt.Sprintf("kernels: %s: k = %d outside [1, %d] or temperature %g <= 0", op, k, v, temperature))
+	}
+	MustSameShape(op, ids, lps)
+	if nk, kk := Rows(ids); nk != n || kk != k {
+		panic(fmt.Sprintf("kernels: %s: ids %s is not [%d, %d]", op, ids, n, k))
+	}
+	return n, v
+}
+
+// CheckAdamW applies the TrainOps.AdamW rules: F32 param, m and v and a
+// float grad of one shape; step >= 1.
+func CheckAdamW[T TensorRef](param, grad, m, v T, p AdamWParams) {
+	const op = "AdamW"
+	MustNotNil(op, "param, grad, m, v", param, grad, m, v)
+	MustF32(op, "param", param)
+	MustF32(op, "m", m)
+	MustF32(op, "v", v)
+	MustFloat(op, grad)
+	MustSameShape(op, param, grad, m, v)
+	if p.Step < 1 {
+		panic(fmt.Sprintf("kernels: %s: step %d < 1", op, p.Step))
+	}
+}
+
+// CheckHiddenLoss applies the TrainOps.HiddenLoss rules: losses [N] F32,
+// student and teacher [N, C] float of one shape, dstudent (optional) too, a
+// known kind. It returns N and C.
+func CheckHiddenLoss[T TensorRef](losses, dstudent, student, teacher T, kind HiddenKind) (n, c int) {
+	const op = "HiddenLoss"
+	MustNotNil(op, "losses, student, teacher", losses, student, teacher)
+	MustF32(op, "losses", losses)
+	MustFloat(op, dstudent, student, teacher)
+	MustSameShape(op, student, teacher)
+	if !isNil(dstudent) {
+		MustSameShape(op, student, dstudent)
+	}
+	n, c = Rows(student)
+	MustNumel(op, n, losses)
+	if kind > HiddenCosine {
+		panic(fmt.Sprintf("kernels: %s: unknown kind %d", op, kind))
+	}
+	return n, c
+}

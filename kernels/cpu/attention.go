@@ -1,7 +1,6 @@
 package cpu
 
 import (
-	"fmt"
 	"math"
 
 	"github.com/distill-dev/distill/kernels"
@@ -23,20 +22,9 @@ type attnDims struct {
 	scale                    float32
 }
 
-func attentionDims(op string, o, q, k, v *tensor, p kernels.AttentionParams) attnDims {
-	mustFloat(op, o, q, k, v)
-	B, T, cq := batchRows(q)
-	bk, S, ck := batchRows(k)
-	bv, Sv, cv := batchRows(v)
-	d := attnDims{B: B, T: T, S: S, H: p.NHeads, KVH: p.NKVHeads, hd: p.HeadDim, pos: p.PosStart, scale: p.Scale}
-	if d.H <= 0 || d.KVH <= 0 || d.H%d.KVH != 0 || d.hd <= 0 || d.pos < 0 {
-		panic(fmt.Sprintf("kernels: %s: bad params %+v", op, p))
-	}
-	if cq != d.H*d.hd || ck != d.KVH*d.hd || cv != ck || bk != B || bv != B || Sv != S || S < d.pos+T {
-		panic(fmt.Sprintf("kernels: %s: q %s, k %s, v %s do not fit %+v", op, q, k, v, p))
-	}
-	mustSameShape(op, q, o)
-	return d
+// dims is the checked kernels.AttentionDims with the scale.
+func dims(d kernels.AttentionDims, p kernels.AttentionParams) attnDims {
+	return attnDims{B: d.B, T: d.T, S: d.S, H: d.H, KVH: d.KVH, hd: d.HeadDim, pos: d.Pos, scale: p.Scale}
 }
 
 // headMat returns rows [0, rows) of head h of batch entry bi of a
@@ -80,10 +68,7 @@ func storeHead(t *tensor, bi, h, R, rows, nh, hd int, m []float32) {
 //	out_t = o/l, lse_t = m + log l
 func (b *Backend) Attention(outT, lseT, qT, kT, vT kernels.Tensor, p kernels.AttentionParams) {
 	o, lse, q, k, v := tns(outT), tns(lseT), tns(qT), tns(kT), tns(vT)
-	mustNotNil("Attention", "out, q, k, v", o, q, k, v)
-	d := attentionDims("Attention", o, q, k, v, p)
-	mustF32("Attention", "lse", lse)
-	mustNumel("Attention", d.B*d.H*d.T, lse)
+	d := dims(kernels.CheckAttention(o, lse, q, k, v, p), p)
 	if d.T == 0 {
 		return
 	}
@@ -175,13 +160,7 @@ func (b *Backend) Attention(outT, lseT, qT, kT, vT kernels.Tensor, p kernels.Att
 func (b *Backend) AttentionBackward(dqT, dkT, dvT, doutT, qT, kT, vT, outT, lseT kernels.Tensor, p kernels.AttentionParams) {
 	dq, dk, dv, do := tns(dqT), tns(dkT), tns(dvT), tns(doutT)
 	q, k, v, o, lse := tns(qT), tns(kT), tns(vT), tns(outT), tns(lseT)
-	mustNotNil("AttentionBackward", "dq, dk, dv, dout, q, k, v, out, lse", dq, dk, dv, do, q, k, v, o, lse)
-	d := attentionDims("AttentionBackward", o, q, k, v, p)
-	mustFloat("AttentionBackward", dq, dk, dv, do)
-	mustSameShape("AttentionBackward", q, dq, do)
-	mustSameShape("AttentionBackward", k, dk, dv)
-	mustF32("AttentionBackward", "lse", lse)
-	mustNumel("AttentionBackward", d.B*d.H*d.T, lse)
+	d := dims(kernels.CheckAttentionBackward(dq, dk, dv, do, q, k, v, o, lse, p), p)
 	if d.T == 0 {
 		return
 	}

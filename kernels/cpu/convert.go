@@ -146,16 +146,12 @@ func putScratch(p *[]float32) { scratchPool.Put(p) }
 
 // ---- argument checks ----
 
-// The checks are kernels' shared ones (see kernels/check.go), instantiated
-// for this backend's tensor type.
+// Every method's argument rules are kernels' per-operation checks
+// (kernels/check_ops.go, check_train.go), shared with the other backends;
+// these are the building blocks the remaining few use, instantiated for
+// this backend's tensor type.
 var (
-	mustFloat     = kernels.MustFloat[*tensor]
-	mustF32       = kernels.MustF32[*tensor]
-	mustNumel     = kernels.MustNumel[*tensor]
-	mustSameShape = kernels.MustSameShape[*tensor]
-	mustNotNil    = kernels.MustNotNil[*tensor]
-	checkTargets  = kernels.CheckTargets
-	checkShape    = kernels.CheckShape
-	shapeNumel    = kernels.ShapeNumel
-	batchRows     = kernels.BatchRows
+	mustFloat  = kernels.MustFloat[*tensor]
+	checkShape = kernels.CheckShape
+	shapeNumel = kernels.ShapeNumel
 )

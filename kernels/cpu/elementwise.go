@@ -1,8 +1,6 @@
 package cpu
 
 import (
-	"fmt"
-
 	"github.com/distill-dev/distill/kernels"
 )
 
@@ -31,18 +29,10 @@ func (b *Backend) eachBlock(n int, fn func(off, m int, s *[6][]float32)) {
 // Copy copies src into dst (same element count), converting dtypes.
 func (b *Backend) Copy(dstT, srcT kernels.Tensor) {
 	dst, src := tns(dstT), tns(srcT)
-	n := src.numel()
-	mustNumel("Copy", n, dst)
+	n := kernels.CheckCopy(dst, src)
 	if dst.dt == src.dt {
-		db, sb := dst.bytes(), src.bytes()
-		if len(db) != len(sb) {
-			panic(fmt.Sprintf("kernels: Copy: %s and %s differ in storage size", dst, src))
-		}
-		copy(db, sb)
+		copy(dst.bytes(), src.bytes())
 		return
-	}
-	if dst.dt == kernels.I32 {
-		panic(fmt.Sprintf("kernels: Copy: cannot convert %s to I32", src))
 	}
 	if dst.dt.IsQuantized() || src.dt.IsQuantized() {
 		// Rare (export paths): go through one float32 copy of the whole tensor.
@@ -63,8 +53,7 @@ func (b *Backend) Copy(dstT, srcT kernels.Tensor) {
 // Cast converts src to dst's dtype (same shape, float types).
 func (b *Backend) Cast(dstT, srcT kernels.Tensor) {
 	dst, src := tns(dstT), tns(srcT)
-	mustFloat("Cast", dst, src)
-	mustSameShape("Cast", dst, src)
+	kernels.CheckElementwise("Cast", dst, src)
 	b.Copy(dst, src)
 }
 
@@ -84,9 +73,7 @@ func (b *Backend) Fill(x kernels.Tensor, v float32) {
 // Add computes out = a + b elementwise.
 func (b *Backend) Add(outT, aT, bT kernels.Tensor) {
 	o, x, y := tns(outT), tns(aT), tns(bT)
-	mustFloat("Add", o, x, y)
-	n := o.numel()
-	mustNumel("Add", n, x, y)
+	n := kernels.CheckAdd(o, x, y)
 	b.eachBlock(n, func(off, m int, s *[6][]float32) {
 		xv, yv := view(x, off, m, s[0]), view(y, off, m, s[1])
 		ov := out(o, off, m, s[2])
@@ -113,9 +100,8 @@ func (b *Backend) Scale(x kernels.Tensor, sc float32) {
 // AddBias adds bias [C] to every row of x [N, C] in place.
 func (b *Backend) AddBias(xT, biasT kernels.Tensor) {
 	x, bias := tns(xT), tns(biasT)
-	mustFloat("AddBias", x, bias)
-	n, c := x.rows()
-	mustNumel("AddBias", c, bias)
+	c := kernels.CheckAddBias(x, bias)
+	n := x.numel() / max(c, 1)
 	bSp := getScratch(c)
 	defer putScratch(bSp)
 	bv := view(bias, 0, c, *bSp)
@@ -135,9 +121,7 @@ func (b *Backend) AddBias(xT, biasT kernels.Tensor) {
 // BiasBackward accumulates dbias[c] += sum over rows of dout[n, c].
 func (b *Backend) BiasBackward(dbiasT, doutT kernels.Tensor) {
 	dbias, dout := tns(dbiasT), tns(doutT)
-	mustFloat("BiasBackward", dbias, dout)
-	n, c := dout.rows()
-	mustNumel("BiasBackward", c, dbias)
+	n, c := kernels.CheckBiasBackward(dbias, dout)
 	// Columns are split between workers so that no two write the same sum.
 	b.parallelFor(c, 64, func(lo, hi int) {
 		w := hi - lo
@@ -162,8 +146,7 @@ func rowGrain(c int) int { return max(1, 16384/max(c, 1)) }
 // SwiGLU: out = silu(gate) * up.
 func (b *Backend) SwiGLU(outT, gateT, upT kernels.Tensor) {
 	o, g, u := tns(outT), tns(gateT), tns(upT)
-	mustFloat("SwiGLU", o, g, u)
-	mustSameShape("SwiGLU", o, g, u)
+	kernels.CheckElementwise("SwiGLU", o, g, u)
 	b.eachBlock(o.numel(), func(off, m int, s *[6][]float32) {
 		gv, uv := view(g, off, m, s[0]), view(u, off, m, s[1])
 		ov := out(o, off, m, s[2])
@@ -178,8 +161,7 @@ func (b *Backend) SwiGLU(outT, gateT, upT kernels.Tensor) {
 // SwiGLUBackward accumulates dgate += dout*up*silu'(gate), dup += dout*silu(gate).
 func (b *Backend) SwiGLUBackward(dgateT, dupT, doutT, gateT, upT kernels.Tensor) {
 	dg, du, do, g, u := tns(dgateT), tns(dupT), tns(doutT), tns(gateT), tns(upT)
-	mustFloat("SwiGLUBackward", dg, du, do, g, u)
-	mustSameShape("SwiGLUBackward", g, dg, du, do, u)
+	kernels.CheckElementwise("SwiGLUBackward", g, dg, du, do, u)
 	b.eachBlock(g.numel(), func(off, m int, s *[6][]float32) {
 		gv, uv, dov := view(g, off, m, s[0]), view(u, off, m, s[1]), view(do, off, m, s[2])
 		dgv, duv := inout(dg, off, m, s[3]), inout(du, off, m, s[4])
@@ -201,8 +183,7 @@ const geluScale = 0.7978845608028654 // sqrt(2/pi)
 // GELU (tanh approximation): out = 0.5 x (1 + tanh(sqrt(2/pi)(x + 0.044715 x^3))).
 func (b *Backend) GELU(outT, xT kernels.Tensor) {
 	o, x := tns(outT), tns(xT)
-	mustFloat("GELU", o, x)
-	mustSameShape("GELU", o, x)
+	kernels.CheckElementwise("GELU", o, x)
 	b.eachBlock(o.numel(), func(off, m int, s *[6][]float32) {
 		xv := view(x, off, m, s[0])
 		ov := out(o, off, m, s[1])
@@ -217,8 +198,7 @@ func (b *Backend) GELU(outT, xT kernels.Tensor) {
 // GELUBackward accumulates dx += dout * gelu'(x).
 func (b *Backend) GELUBackward(dxT, doutT, xT kernels.Tensor) {
 	dx, do, x := tns(dxT), tns(doutT), tns(xT)
-	mustFloat("GELUBackward", dx, do, x)
-	mustSameShape("GELUBackward", x, dx, do)
+	kernels.CheckElementwise("GELUBackward", x, dx, do)
 	b.eachBlock(x.numel(), func(off, m int, s *[6][]float32) {
 		xv, dov := view(x, off, m, s[0]), view(do, off, m, s[1])
 		dxv := inout(dx, off, m, s[2])

@@ -1,18 +1,13 @@
 package cpu
 
 import (
-	"fmt"
-
 	"github.com/distill-dev/distill/kernels"
 )
 
 // Embedding writes out[i, :] = table[ids[i], :] (+ pos[posStart + i%T, :]).
 func (b *Backend) Embedding(outT, tableT, posT kernels.Tensor, ids []int32, T, posStart int) {
 	o, table, pos := tns(outT), tns(tableT), tns(posT)
-	mustNotNil("Embedding", "out, table", o, table)
-	mustFloat("Embedding", o)
-	n, c := o.rows()
-	kernels.CheckEmbedding("Embedding", n, c, table, pos, ids, T, posStart)
+	n, c := kernels.CheckEmbedding(o, table, pos, ids, T, posStart)
 	b.parallelFor(n, rowGrain(c), func(lo, hi int) {
 		sp := getScratch(3 * c)
 		for i := lo; i < hi; i++ {
@@ -34,10 +29,7 @@ func (b *Backend) Embedding(outT, tableT, posT kernels.Tensor, ids []int32, T, p
 // dpos[posStart + i%T, :] += dout[i, :].
 func (b *Backend) EmbeddingBackward(dtableT, dposT, doutT kernels.Tensor, ids []int32, T, posStart int) {
 	dt, dp, do := tns(dtableT), tns(dposT), tns(doutT)
-	mustNotNil("EmbeddingBackward", "dtable, dout", dt, do)
-	mustFloat("EmbeddingBackward", dt, dp, do)
-	n, c := do.rows()
-	kernels.CheckEmbedding("EmbeddingBackward", n, c, dt, dp, ids, T, posStart)
+	n, c := kernels.CheckEmbeddingBackward(dt, dp, do, ids, T, posStart)
 	// Repeated ids make rows collide, so workers split columns, not rows.
 	b.parallelFor(c, 64, func(lo, hi int) {
 		w := hi - lo
@@ -58,15 +50,8 @@ func (b *Backend) EmbeddingBackward(dtableT, dposT, doutT kernels.Tensor, ids []
 // each batch entry. A 2-d src/dst is one batch entry.
 func (b *Backend) CopyRows(dstT, srcT kernels.Tensor, pos int) {
 	dst, src := tns(dstT), tns(srcT)
-	bs, T, c := batchRows(src)
-	bd, S, cd := batchRows(dst)
-	if bs != bd || c != cd || pos < 0 || pos+T > S {
-		panic(fmt.Sprintf("kernels: CopyRows: %s into %s at row %d does not fit", src, dst, pos))
-	}
+	bs, T, S, c := kernels.CheckCopyRows(dst, src, pos)
 	same := src.dt == dst.dt
-	if !same {
-		mustFloat("CopyRows", src, dst)
-	}
 	if same && !src.dt.IsQuantized() {
 		es := len(src.bytes()) / max(1, src.numel())
 		sb, db := src.bytes(), dst.bytes()

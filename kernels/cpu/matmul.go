@@ -19,12 +19,7 @@ import (
 // threads; batches of at least that many products run one per thread.
 func (b *Backend) MatMul(outT, aT, bT kernels.Tensor, transA, transB bool, alpha, beta float32) {
 	o, a, w := tns(outT), tns(aT), tns(bT)
-	mustNotNil("MatMul", "out, a, b", o, a, w)
-	mustFloat("MatMul", o, a)
-	if w.dt == kernels.I32 {
-		panic("kernels: MatMul: b is I32")
-	}
-	s := kernels.MatMulDims(o, a, w, transA, transB)
+	s := kernels.CheckMatMul(o, a, w, transA, transB)
 	if s.M == 0 || s.N == 0 {
 		return
 	}

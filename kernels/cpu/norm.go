@@ -9,13 +9,7 @@ import (
 // RMSNorm: out[n,c] = x[n,c] * rstd[n] * w[c], rstd[n] = 1/sqrt(mean_c x[n,c]^2 + eps).
 func (b *Backend) RMSNorm(outT, rstdT, xT, wT kernels.Tensor, eps float32) {
 	o, rs, x, w := tns(outT), tns(rstdT), tns(xT), tns(wT)
-	mustNotNil("RMSNorm", "out, x, w", o, x, w)
-	mustFloat("RMSNorm", o, x, w)
-	mustSameShape("RMSNorm", x, o)
-	n, c := x.rows()
-	mustNumel("RMSNorm", c, w)
-	mustF32("RMSNorm", "rstd", rs)
-	mustNumel("RMSNorm", n, rs)
+	n, c := kernels.CheckRMSNorm(o, rs, x, w)
 	wSp := getScratch(c)
 	defer putScratch(wSp)
 	wv := view(w, 0, c, *wSp)
@@ -47,22 +41,14 @@ func (b *Backend) RMSNorm(outT, rstdT, xT, wT kernels.Tensor, eps float32) {
 //	dw += sum_n dout * xhat
 func (b *Backend) RMSNormBackward(dxT, dwT, doutT, xT, wT, rstdT kernels.Tensor) {
 	dx, dw, do, x, w, rs := tns(dxT), tns(dwT), tns(doutT), tns(xT), tns(wT), tns(rstdT)
-	mustNotNil("RMSNormBackward", "dx, dw, dout, x, w, rstd", dx, dw, do, x, w, rs)
-	mustFloat("RMSNormBackward", dx, dw, do, x, w)
-	mustSameShape("RMSNormBackward", x, dx, do)
-	n, c := x.rows()
-	mustNumel("RMSNormBackward", c, w, dw)
-	mustF32("RMSNormBackward", "rstd", rs)
-	mustNumel("RMSNormBackward", n, rs)
+	n, c := kernels.CheckRMSNormBackward(dx, dw, do, x, w, rs)
 	b.normBackward(dx, dw, nil, do, x, w, nil, rs, n, c)
 }
 
 // LayerNorm: out = (x - mean) * rstd * w + b over each row.
 func (b *Backend) LayerNorm(outT, meanT, rstdT, xT, wT, bT kernels.Tensor, eps float32) {
 	o, mu, rs, x, w, bias := tns(outT), tns(meanT), tns(rstdT), tns(xT), tns(wT), tns(bT)
-	mustNotNil("LayerNorm", "out, x, w", o, x, w)
-	mustFloat("LayerNorm", o, x, w, bias)
-	n, c := kernels.CheckRows("LayerNorm", x, o, w, bias, mu, rs)
+	n, c := kernels.CheckLayerNorm(o, mu, rs, x, w, bias)
 	wSp := getScratch(2 * c)
 	defer putScratch(wSp)
 	wv := view(w, 0, c, (*wSp)[:c])
@@ -112,14 +98,7 @@ func (b *Backend) LayerNorm(outT, meanT, rstdT, xT, wT, bT kernels.Tensor, eps f
 //	dw += sum_n dout * xhat,  db += sum_n dout
 func (b *Backend) LayerNormBackward(dxT, dwT, dbT, doutT, xT, wT, meanT, rstdT kernels.Tensor) {
 	dx, dw, db, do, x, w, mu, rs := tns(dxT), tns(dwT), tns(dbT), tns(doutT), tns(xT), tns(wT), tns(meanT), tns(rstdT)
-	mustNotNil("LayerNormBackward", "dx, dw, dout, x, w, mean, rstd", dx, dw, do, x, w, mu, rs)
-	mustFloat("LayerNormBackward", dx, dw, db, do, x, w)
-	mustSameShape("LayerNormBackward", x, dx, do)
-	n, c := x.rows()
-	mustNumel("LayerNormBackward", c, w, dw, db)
-	mustF32("LayerNormBackward", "mean", mu)
-	mustF32("LayerNormBackward", "rstd", rs)
-	mustNumel("LayerNormBackward", n, mu, rs)
+	n, c := kernels.CheckLayerNormBackward(dx, dw, db, do, x, w, mu, rs)
 	b.normBackward(dx, dw, db, do, x, w, mu, rs, n, c)
 }
 

@@ -67,7 +67,6 @@ func (b *Backend) RoPEBackward(dxT kernels.Tensor, p kernels.RoPEParams) {
 }
 
 func (b *Backend) rope(x *tensor, p kernels.RoPEParams, inverse bool, op string) {
-	mustFloat(op, x)
 	n, c, T := kernels.CheckRoPE(op, x, p)
 	if n == 0 {
 		return

@@ -37,9 +37,7 @@ func logSumExp(x, scratch []float32) float32 {
 // LogSoftmax writes out[n, :] = x[n, :] - logsumexp(x[n, :]).
 func (b *Backend) LogSoftmax(outT, xT kernels.Tensor) {
 	o, x := tns(outT), tns(xT)
-	mustFloat("LogSoftmax", o, x)
-	mustSameShape("LogSoftmax", x, o)
-	n, c := x.rows()
+	n, c := kernels.CheckElementwise("LogSoftmax", x, o)
 	b.parallelFor(n, rowGrain(c), func(lo, hi int) {
 		sp := getScratch(2 * c)
 		for r := lo; r < hi; r++ {
@@ -58,11 +56,7 @@ func (b *Backend) LogSoftmax(outT, xT kernels.Tensor) {
 // CrossEntropy writes losses[n] = logsumexp(logits[n, :]) - logits[n, target].
 func (b *Backend) CrossEntropy(lossesT, logitsT kernels.Tensor, targets []int32) {
 	l, x := tns(lossesT), tns(logitsT)
-	mustFloat("CrossEntropy", x)
-	mustF32("CrossEntropy", "losses", l)
-	n, c := x.rows()
-	mustNumel("CrossEntropy", n, l)
-	checkTargets("CrossEntropy", n, c, targets)
+	n, c := kernels.CheckCrossEntropy(l, x, targets)
 	b.parallelFor(n, rowGrain(c), func(lo, hi int) {
 		sp := getScratch(2 * c)
 		for r := lo; r < hi; r++ {
@@ -80,10 +74,7 @@ func (b *Backend) CrossEntropy(lossesT, logitsT kernels.Tensor, targets []int32)
 // CrossEntropyBackward accumulates dlogits[n, :] += scale * (softmax - onehot).
 func (b *Backend) CrossEntropyBackward(dlogitsT, logitsT kernels.Tensor, targets []int32, scale float32) {
 	dx, x := tns(dlogitsT), tns(logitsT)
-	mustFloat("CrossEntropyBackward", dx, x)
-	mustSameShape("CrossEntropyBackward", x, dx)
-	n, c := x.rows()
-	checkTargets("CrossEntropyBackward", n, c, targets)
+	n, c := kernels.CheckCrossEntropyBackward(dx, x, targets)
 	b.parallelFor(n, rowGrain(c), func(lo, hi int) {
 		sp := getScratch(3 * c)
 		for r := lo; r < hi; r++ {

@@ -110,14 +110,7 @@ func (b *Backend) FromFloat32(dt kernels.DType, data []float32, shape ...int) ke
 // type it is reinterpreted in place (memory-mapped checkpoints are not
 // copied); otherwise it is copied.
 func (b *Backend) FromBytes(dt kernels.DType, data []byte, shape ...int) kernels.Tensor {
-	checkShape("FromBytes", shape)
-	nb, err := dt.Bytes(shape)
-	if err != nil {
-		panic(fmt.Sprintf("kernels: FromBytes: %v", err))
-	}
-	if nb != len(data) {
-		panic(fmt.Sprintf("kernels: FromBytes: %d bytes for %s%v (%d bytes)", len(data), dt, shape, nb))
-	}
+	kernels.CheckFromBytes(dt, data, shape)
 	t := &tensor{dt: dt, shape: append([]int(nil), shape...)}
 	n := shapeNumel(shape)
 	if !littleEndian && (dt == kernels.F32 || dt == kernels.I32 || dt == kernels.F16 || dt == kernels.BF16) {
@@ -204,15 +197,7 @@ func (b *Backend) View(x kernels.Tensor, start, end int, shape ...int) kernels.T
 // Reshape returns a tensor sharing t's storage with a new shape.
 func (b *Backend) Reshape(x kernels.Tensor, shape ...int) kernels.Tensor {
 	t := tns(x)
-	checkShape("Reshape", shape)
-	if shapeNumel(shape) != t.numel() {
-		panic(fmt.Sprintf("kernels: Reshape: %s to shape %v changes the element count", t, shape))
-	}
-	if t.dt.IsQuantized() {
-		if nb, err := t.dt.Bytes(shape); err != nil || nb != len(t.raw) {
-			panic(fmt.Sprintf("kernels: Reshape: shape %v does not fit the %s block layout of %s", shape, t.dt, t))
-		}
-	}
+	kernels.CheckReshape(t, shape)
 	v := *t
 	v.shape = append([]int(nil), shape...)
 	return &v

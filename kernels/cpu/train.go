@@ -1,7 +1,6 @@
 package cpu
 
 import (
-	"fmt"
 	"math"
 	"sort"
 	"sync"
@@ -308,19 +307,7 @@ func (r *distillRow) topK(h, q []float32, lseS, invT float32) (kd, c float64, rh
 func (b *Backend) TopKLogProbs(idsT, lpsT, logitsT kernels.Tensor, k int, temperature float32) {
 	ids, lps, x := tns(idsT), tns(lpsT), tns(logitsT)
 	const op = "TopKLogProbs"
-	mustNotNil(op, "ids, logprobs, logits", ids, lps, x)
-	mustFloat(op, x, lps)
-	if ids.dt != kernels.I32 {
-		panic(fmt.Sprintf("kernels: %s: ids %s must be I32", op, ids))
-	}
-	n, v := x.rows()
-	if k < 1 || k > v || !(temperature > 0) {
-		panic(fmt.Sprintf("kernels: %s: k = %d outside [1, %d] or temperature %g <= 0", op, k, v, temperature))
-	}
-	mustSameShape(op, ids, lps)
-	if nk, kk := ids.rows(); nk != n || kk != k {
-		panic(fmt.Sprintf("kernels: %s: ids %s is not [%d, %d]", op, ids, n, k))
-	}
+	n, v := kernels.CheckTopK(ids, lps, x, k, temperature)
 	invT := 1 / temperature
 	b.parallelFor(n, max(1, rowGrain(v)), func(lo, hi int) {
 		sp := getScratch(2*v + 256 + k)
@@ -450,15 +437,7 @@ func (b *Backend) NonFinite(xT kernels.Tensor) bool {
 func (b *Backend) AdamW(paramT, gradT, mT, vT kernels.Tensor, p kernels.AdamWParams) {
 	pa, g, m, v := tns(paramT), tns(gradT), tns(mT), tns(vT)
 	const op = "AdamW"
-	mustNotNil(op, "param, grad, m, v", pa, g, m, v)
-	mustF32(op, "param", pa)
-	mustF32(op, "m", m)
-	mustF32(op, "v", v)
-	mustFloat(op, g)
-	mustSameShape(op, pa, g, m, v)
-	if p.Step < 1 {
-		panic(fmt.Sprintf("kernels: %s: step %d < 1", op, p.Step))
-	}
+	kernels.CheckAdamW(pa, g, m, v, p)
 	gs := p.GradScale
 	if gs == 0 {
 		gs = 1
@@ -489,19 +468,7 @@ func (b *Backend) AdamW(paramT, gradT, mT, vT kernels.Tensor, p kernels.AdamWPar
 // products (C is small next to V, so this is cheap).
 func (b *Backend) HiddenLoss(lossesT, dsT, sT, tT kernels.Tensor, kind kernels.HiddenKind, scale float32) {
 	l, ds, s, t := tns(lossesT), tns(dsT), tns(sT), tns(tT)
-	const op = "HiddenLoss"
-	mustNotNil(op, "losses, student, teacher", l, s, t)
-	mustF32(op, "losses", l)
-	mustFloat(op, ds, s, t)
-	mustSameShape(op, s, t)
-	if ds != nil {
-		mustSameShape(op, s, ds)
-	}
-	n, c := s.rows()
-	mustNumel(op, n, l)
-	if kind > kernels.HiddenCosine {
-		panic(fmt.Sprintf("kernels: %s: unknown kind %d", op, kind))
-	}
+	n, c := kernels.CheckHiddenLoss(l, ds, s, t, kind)
 	b.parallelFor(n, rowGrain(c), func(lo, hi int) {
 		sp := getScratch(3 * c)
 		for r := lo; r < hi; r++ {

@@ -58,7 +58,6 @@ func (b *Backend) RoPEBackward(dxT kernels.Tensor, p kernels.RoPEParams) {
 }
 
 func (b *Backend) rope(x *tensor, p kernels.RoPEParams, sign float32, op string) {
-	kernels.MustFloat(op, x)
 	n, _, T := kernels.CheckRoPE(op, x, p)
 	if n == 0 {
 		return
@@ -79,23 +78,13 @@ const (
 	attnSmemCap = smemLimit
 )
 
-func attentionDims(op string, o, q, k, v *tensor, p kernels.AttentionParams) attnDims {
-	kernels.MustFloat(op, o, q, k, v)
-	B, T, cq := kernels.BatchRows(q)
-	bk, S, ck := kernels.BatchRows(k)
-	bv, Sv, cv := kernels.BatchRows(v)
-	d := attnDims{B: B, T: T, S: S, H: p.NHeads, KVH: p.NKVHeads, hd: p.HeadDim, pos: p.PosStart}
-	if d.H <= 0 || d.KVH <= 0 || d.H%d.KVH != 0 || d.hd <= 0 || d.pos < 0 {
-		panic(fmt.Sprintf("kernels: %s: bad params %+v", op, p))
+// dims is the checked kernels.AttentionDims, within the kernels' head
+// dimension limit.
+func dims(op string, d kernels.AttentionDims) attnDims {
+	if d.HeadDim > attnMaxHD {
+		panic(fmt.Sprintf("kernels: %s: head dim %d exceeds the CUDA kernel's %d", op, d.HeadDim, attnMaxHD))
 	}
-	if cq != d.H*d.hd || ck != d.KVH*d.hd || cv != ck || bk != B || bv != B || Sv != S || S < d.pos+T {
-		panic(fmt.Sprintf("kernels: %s: q %s, k %s, v %s do not fit %+v", op, q, k, v, p))
-	}
-	kernels.MustSameShape(op, q, o)
-	if d.hd > attnMaxHD {
-		panic(fmt.Sprintf("kernels: %s: head dim %d exceeds the CUDA kernel's %d", op, d.hd, attnMaxHD))
-	}
-	return d
+	return attnDims{B: d.B, T: d.T, S: d.S, H: d.H, KVH: d.KVH, hd: d.HeadDim, pos: d.Pos}
 }
 
 // keyTile is KT, the rows staged in shared memory per tile: at most 32
@@ -111,9 +100,7 @@ func keyTile(hd int) int {
 // Attention computes causal GQA attention with the fused kernel.
 func (b *Backend) Attention(outT, lseT, qT, kT, vT kernels.Tensor, p kernels.AttentionParams) {
 	o, lse, q, k, v := tns(outT), tns(lseT), tns(qT), tns(kT), tns(vT)
-	d := attentionDims("Attention", o, q, k, v, p)
-	kernels.MustF32("Attention", "lse", lse)
-	kernels.MustNumel("Attention", d.B*d.H*d.T, lse)
+	d := dims("Attention", kernels.CheckAttention(o, lse, q, k, v, p))
 	kt := keyTile(d.hd)
 	d.chunks(func(nb, qo, kvo, lo int) {
 		b.launch("k_attn_fwd", [3]int{(d.T + attnRows - 1) / attnRows, d.H, nb}, 32*attnRows, 2*kt*d.hd*4,
@@ -147,16 +134,7 @@ func aPtrAt(t *tensor, i int) uint64 {
 func (b *Backend) AttentionBackward(dqT, dkT, dvT, doutT, qT, kT, vT, outT, lseT kernels.Tensor, p kernels.AttentionParams) {
 	dq, dk, dv, do := tns(dqT), tns(dkT), tns(dvT), tns(doutT)
 	q, k, v, o, lse := tns(qT), tns(kT), tns(vT), tns(outT), tns(lseT)
-	kernels.MustNotNil("AttentionBackward", "dq, dk, dv, dout, q, k, v, out, lse", dq, dk, dv, do, q, k, v, o, lse)
-	d := attentionDims("AttentionBackward", o, q, k, v, p)
-	if d.pos != 0 {
-		panic(fmt.Sprintf("kernels: AttentionBackward: PosStart %d, must be 0", d.pos))
-	}
-	kernels.MustFloat("AttentionBackward", dq, dk, dv, do)
-	kernels.MustSameShape("AttentionBackward", q, dq, do)
-	kernels.MustSameShape("AttentionBackward", k, dk, dv)
-	kernels.MustF32("AttentionBackward", "lse", lse)
-	kernels.MustNumel("AttentionBackward", d.B*d.H*d.T, lse)
+	d := dims("AttentionBackward", kernels.CheckAttentionBackward(dq, dk, dv, do, q, k, v, o, lse, p))
 	if d.B*d.T*d.H == 0 {
 		return
 	}
@@ -178,11 +156,7 @@ func (b *Backend) AttentionBackward(dqT, dkT, dvT, doutT, qT, kT, vT, outT, lseT
 // CopyRows writes src [B, T, C] into dst [B, S, C] at rows [pos, pos+T).
 func (b *Backend) CopyRows(dstT, srcT kernels.Tensor, pos int) {
 	dst, src := tns(dstT), tns(srcT)
-	bs, T, c := kernels.BatchRows(src)
-	bd, S, cd := kernels.BatchRows(dst)
-	if bs != bd || c != cd || pos < 0 || pos+T > S {
-		panic(fmt.Sprintf("kernels: CopyRows: %s into %s at row %d does not fit", src, dst, pos))
-	}
+	bs, T, S, c := kernels.CheckCopyRows(dst, src, pos)
 	if src.dt == dst.dt { // any dtype: whole rows of bytes, one copy per batch entry
 		rb, err := src.dt.RowBytes(c)
 		if err != nil {
@@ -193,7 +167,6 @@ func (b *Backend) CopyRows(dstT, srcT kernels.Tensor, pos int) {
 		}
 		return
 	}
-	kernels.MustFloat("CopyRows", src, dst)
 	b.launch1("k_copy_rows", src.numel(), aPtr(dst), aDT(dst), aPtr(src), aDT(src), aLL(src.numel()),
 		aInt(T), aInt(S), aInt(c), aInt(pos))
 }

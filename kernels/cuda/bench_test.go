@@ -29,6 +29,16 @@ func forwardFLOPs(c model.Config, T int) float64 {
 	return 2 * (weights + attn)
 }
 
+// benchConfig is llama1B, or with DISTILL_CUDA_BENCH_SMALL=1 a small
+// Llama, so that the emulator can run the benchmarks' code once.
+func benchConfig() (cfg model.Config, B, T int) {
+	if os.Getenv("DISTILL_CUDA_BENCH_SMALL") == "1" {
+		return model.Config{Arch: model.ArchLlama, Dim: 64, HiddenDim: 128, NLayers: 1, NHeads: 4, NKVHeads: 2,
+			VocabSize: 96, MaxSeqLen: 32, NormEps: 1e-5, RopeTheta: 10000, BOS: -1, EOS: -1}, 2, 16
+	}
+	return llama1B, 8, 1024
+}
+
 // peakFLOPs is the device's dense bf16 peak: $DISTILL_PEAK_TFLOPS, else by
 // name (H100/H200 SXM 989 TFLOP/s, A100 312), else 0 (MFU not reported).
 func peakFLOPs(name string) float64 {
@@ -44,6 +54,53 @@ func peakFLOPs(name string) float64 {
 	return 0
 }
 
+// peakBandwidth is the device's memory bandwidth in bytes/s:
+// $DISTILL_PEAK_GBPS, else by name (H200 4.8 TB/s, H100 SXM 3.35, A100
+// 2.0), else 0.
+func peakBandwidth(name string) float64 {
+	if v, err := strconv.ParseFloat(os.Getenv("DISTILL_PEAK_GBPS"), 64); err == nil {
+		return v * 1e9
+	}
+	switch {
+	case strings.Contains(name, "H200"):
+		return 4.8e12
+	case strings.Contains(name, "H100"):
+		return 3.35e12
+	case strings.Contains(name, "A100"):
+		return 2.0e12
+	}
+	return 0
+}
+
+// roofline logs the time one step cannot beat on this device: its FLOPs at
+// the bf16 peak, or its unavoidable memory traffic (bytes) at full
+// bandwidth, whichever is longer, and the tokens/s that would give; a
+// measurement is judged by its ratio to that bound.
+func roofline(b *testing.B, what, device string, flops, bytes float64, tokens int) {
+	peak, bw := peakFLOPs(device), peakBandwidth(device)
+	if peak == 0 || bw == 0 {
+		b.Logf("%s roofline: unknown device %q (set DISTILL_PEAK_TFLOPS and DISTILL_PEAK_GBPS)", what, device)
+		return
+	}
+	tc, tm := flops/peak, bytes/bw
+	bound := "compute"
+	if tm > tc {
+		bound = "memory"
+	}
+	b.Logf("%s roofline: %.3g FLOP in %.3g ms at %.0f TFLOP/s, %.3g B in %.3g ms at %.0f GB/s: %s-bound, at most %.0f tokens/s",
+		what, flops, 1e3*tc, peak/1e12, bytes, 1e3*tm, bw/1e9, bound, float64(tokens)/max(tc, tm))
+}
+
+// report adds tokens/s, TFLOP/s and MFU (against the bf16 peak) for a step
+// of flops over tokens taking sec.
+func report(b *testing.B, device string, flops float64, tokens int, sec float64) {
+	b.ReportMetric(float64(tokens)/sec, "tokens/s")
+	b.ReportMetric(flops/sec/1e12, "TFLOP/s")
+	if peak := peakFLOPs(device); peak > 0 {
+		b.ReportMetric(100*flops/sec/peak, "MFU%")
+	}
+}
+
 // BenchmarkCUDATeacherForward: the 1B Llama, batch 8 x 1024, bf16 weights
 // (F32 activations, as the model package keeps them), tokens/s and MFU.
 // Layers share one random tensor per weight shape (same work as distinct
@@ -51,8 +108,7 @@ func peakFLOPs(name string) float64 {
 // MatMul, "fast" FastMatMul.
 func BenchmarkCUDATeacherForward(b *testing.B) {
 	g := gpu(b)
-	const B, T = 8, 1024
-	cfg := llama1B
+	cfg, B, T := benchConfig()
 	rng := rand.New(rand.NewPCG(1, 2))
 	byShape := map[string]kernels.Tensor{}
 	tensors := map[string]kernels.Tensor{}
@@ -83,10 +139,11 @@ func BenchmarkCUDATeacherForward(b *testing.B) {
 	for i := range ids {
 		ids[i] = int32(rng.IntN(cfg.VocabSize))
 	}
-	flops := forwardFLOPs(cfg, T) * B * T
-	peak := peakFLOPs(g.info.name)
+	flops := forwardFLOPs(cfg, T) * float64(B*T)
 	for _, mode := range []string{"split", "fast"} {
 		b.Run(mode, func(b *testing.B) {
+			// Unavoidable traffic: the bf16 weights once, the F32 logits written once.
+			roofline(b, "forward", g.info.name, flops, 2*float64(cfg.NumParams())+4*float64(B*T*cfg.VocabSize), B*T)
 			g.FastMatMul = mode == "fast"
 			defer func() { g.FastMatMul = false }()
 			m.Forward(ids, B, T, nil) // warm-up: JIT, cuBLAS heuristics, allocator
@@ -97,12 +154,64 @@ func BenchmarkCUDATeacherForward(b *testing.B) {
 				m.Forward(ids, B, T, nil)
 			}
 			g.Sync()
-			sec := time.Since(start).Seconds() / float64(b.N)
-			b.ReportMetric(float64(B*T)/sec, "tokens/s")
-			b.ReportMetric(flops/sec/1e12, "TFLOP/s")
-			if peak > 0 {
-				b.ReportMetric(100*flops/sec/peak, "MFU%")
-			}
+			report(b, g.info.name, flops, B*T, time.Since(start).Seconds()/float64(b.N))
 		})
 	}
+}
+
+// BenchmarkCUDAKDStep: one student KD training step of the 1B Llama (F32
+// parameters and gradients), batch 4 x 512: ForwardTrain, top-64 DistillLoss
+// with dlogits aliasing the logits, Backward. FLOPs are 3x the forward's
+// (forward, then input and weight gradients); MFU is against the bf16
+// peak, which F32 GEMMs cannot reach, so it shows the headroom a
+// half-precision training path would have.
+func BenchmarkCUDAKDStep(b *testing.B) {
+	g := gpu(b)
+	cfg, B, T := benchConfig()
+	B, T = max(1, B/2), max(8, T/2)
+	const K = 64
+	p, err := model.AllocParams(cfg, g, kernels.F32)
+	if err != nil {
+		b.Fatal(err)
+	}
+	g.Fill(p.Flat, 0.02) // timing only: constant weights do the same work
+	gr, err := model.AllocParams(cfg, g, kernels.F32)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m := p.Model(g)
+	N, V := B*T, cfg.VocabSize
+	rng := rand.New(rand.NewPCG(3, 4))
+	ids, targets := make([]int32, N), make([]int32, N)
+	for i := range ids {
+		ids[i], targets[i] = int32(rng.IntN(V)), int32(rng.IntN(V))
+	}
+	tl := make([]float32, N*V)
+	for i := range tl {
+		tl[i] = float32(rng.NormFloat64())
+	}
+	k := min(K, V)
+	soft := kernels.SoftLabels{IDs: g.Zeros(kernels.I32, N, k), LogProbs: g.Zeros(kernels.F32, N, k)}
+	g.TopKLogProbs(soft.IDs, soft.LogProbs, g.FromFloat32(kernels.F32, tl, N, V), k, 2)
+	lp := kernels.LossParams{Divergence: kernels.ForwardKL, Temperature: 2, Alpha: 0.5, Scale: 1 / float32(N)}
+	losses := g.Zeros(kernels.F32, N)
+	step := func() {
+		var st model.TrainState
+		logits := m.ForwardTrain(&st, ids, B, T)
+		g.DistillLoss(losses, logits, logits, soft, targets, lp)
+		m.Backward(&st, logits, &gr.W)
+		st.Free()
+	}
+	flops := 3 * forwardFLOPs(cfg, T) * float64(N)
+	// Unavoidable traffic: parameters read twice and gradients written once (F32).
+	roofline(b, "KD step", g.info.name, flops, 12*float64(cfg.NumParams()), N)
+	step() // warm-up
+	g.Sync()
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		step()
+	}
+	g.Sync()
+	report(b, g.info.name, flops, N, time.Since(start).Seconds()/float64(b.N))
 }

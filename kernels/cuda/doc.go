@@ -12,7 +12,16 @@
 // The driver (libcuda.so.1) and cuBLAS are loaded with dlopen when a
 // backend is opened, never at process start: a cuda build on a machine
 // without a GPU runs its CPU paths, and Open returns an error naming what
-// is missing. Every backend owns one non-blocking stream; all work is
+// is missing. They are bound by hand (driver.go) rather than through
+// gorgonia.org/cu because that package's init calls cuInit and exits the
+// process when no driver is present, and it has no binding of
+// cublasGemmStridedBatchedEx (16-bit operands, float32 compute), which
+// every MatMul here uses. Binding with dlopen also needs no CUDA header or
+// library at build time, and lets the CPU emulator (emu/) stand in for the
+// driver unchanged. cuBLAS candidates (DISTILL_CUBLAS, then .13, .12, .11)
+// are tried until one's cublasCreate succeeds: a cuBLAS newer than the
+// driver loads but fails there. Close releases everything a backend holds.
+// Every backend owns one non-blocking stream; all work is
 // queued on it in call order, which is what makes the caching allocator
 // safe: a block freed by one op and handed to the next is only touched by
 // work queued after the first op's. Reads back to the host (ToFloat32,
@@ -55,8 +64,19 @@
 //
 // # Files
 //
-// *.cu and common.cuh are the kernels; `make -C kernels/cuda` compiles them
-// to ptx/ (committed); TestPTXUpToDate fails when they drift. driver.go
-// binds the driver API and cuBLAS (abi-check.sh checks it against the CUDA
-// headers); gpu-check.sh runs every GPU test and the benchmark.
+// *.cu and common.cuh are the kernels. `make kernels-check` (repository
+// root) compiles them to ptx/*.sm80.ptx with nvcc and assembles those with
+// ptxas for sm_80 and sm_90 into ptx/ptxas.txt (registers, static shared
+// memory, stack, spills), using Debian's CUDA toolkit that fetch-toolkit.sh
+// caches without installing, and fails on any diff: run it whenever a .cu
+// or .cuh file changes and commit ptx/. TestPTXUpToDate and
+// TestPTXResources fail when ptx/ drifts from the sources. Launches are
+// checked against ptxas.txt's numbers before they reach the driver.
+//
+// emu/ runs the kernels on the CPU under a fake driver (make
+// cuda-emu-test, in CI): the whole cuda-tagged suite in three thread
+// orders, plus mutation tests; its README says what it can and cannot
+// check. driver.go binds the driver API and cuBLAS (abi-check.sh checks it
+// against the CUDA headers); gpu-check.sh runs every GPU test and the
+// benchmarks on a real GPU.
 package cuda

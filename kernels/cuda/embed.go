@@ -21,9 +21,7 @@ func (b *Backend) int32s(op string, v []int32) *tensor {
 // Embedding writes out[i, :] = table[ids[i], :] (+ pos[posStart + i%T, :]).
 func (b *Backend) Embedding(outT, tableT, posT kernels.Tensor, ids []int32, T, posStart int) {
 	o, table, pos := tns(outT), tns(tableT), tns(posT)
-	kernels.MustFloat("Embedding", o)
-	n, c := o.rows()
-	kernels.CheckEmbedding("Embedding", n, c, table, pos, ids, T, posStart)
+	n, c := kernels.CheckEmbedding(o, table, pos, ids, T, posStart)
 	if pos == nil {
 		T, posStart = 1, 0
 	}
@@ -39,9 +37,7 @@ func (b *Backend) Embedding(outT, tableT, posT kernels.Tensor, ids []int32, T, p
 // the host, so each destination row is written by one block.
 func (b *Backend) EmbeddingBackward(dtableT, dposT, doutT kernels.Tensor, ids []int32, T, posStart int) {
 	dt, dp, do := tns(dtableT), tns(dposT), tns(doutT)
-	kernels.MustFloat("EmbeddingBackward", dt, dp, do)
-	n, c := do.rows()
-	kernels.CheckEmbedding("EmbeddingBackward", n, c, dt, dp, ids, T, posStart)
+	n, c := kernels.CheckEmbeddingBackward(dt, dp, do, ids, T, posStart)
 	b.gatherAdd(dt, do, ids, c)
 	if dp != nil {
 		keys := make([]int32, n)
@@ -79,20 +75,14 @@ func (b *Backend) gatherAdd(dst, src *tensor, keys []int32, c int) {
 // LogSoftmax writes out[n, :] = x[n, :] - logsumexp(x[n, :]).
 func (b *Backend) LogSoftmax(outT, xT kernels.Tensor) {
 	o, x := tns(outT), tns(xT)
-	kernels.MustFloat("LogSoftmax", o, x)
-	kernels.MustSameShape("LogSoftmax", o, x)
-	n, c := x.rows()
+	n, c := kernels.CheckElementwise("LogSoftmax", x, o)
 	b.launch("k_log_softmax", [3]int{n, 1, 1}, normThreads(c), 0, aPtr(o), aDT(o), aPtr(x), aDT(x), aInt(c))
 }
 
 // CrossEntropy writes losses[n] = -log softmax(logits[n])[targets[n]].
 func (b *Backend) CrossEntropy(lossesT, logitsT kernels.Tensor, targets []int32) {
 	l, x := tns(lossesT), tns(logitsT)
-	kernels.MustFloat("CrossEntropy", x)
-	kernels.MustF32("CrossEntropy", "losses", l)
-	n, c := x.rows()
-	kernels.MustNumel("CrossEntropy", n, l)
-	kernels.CheckTargets("CrossEntropy", n, c, targets)
+	n, c := kernels.CheckCrossEntropy(l, x, targets)
 	tt := b.int32s("CrossEntropy", targets)
 	defer b.Free(tt)
 	b.launch("k_cross_entropy", [3]int{n, 1, 1}, normThreads(c), 0, aPtr(l), aPtr(x), aDT(x), aPtr(tt), aInt(c))
@@ -101,10 +91,7 @@ func (b *Backend) CrossEntropy(lossesT, logitsT kernels.Tensor, targets []int32)
 // CrossEntropyBackward accumulates dlogits += scale (softmax - onehot).
 func (b *Backend) CrossEntropyBackward(dlogitsT, logitsT kernels.Tensor, targets []int32, scale float32) {
 	dl, x := tns(dlogitsT), tns(logitsT)
-	kernels.MustFloat("CrossEntropyBackward", dl, x)
-	kernels.MustSameShape("CrossEntropyBackward", x, dl)
-	n, c := x.rows()
-	kernels.CheckTargets("CrossEntropyBackward", n, c, targets)
+	n, c := kernels.CheckCrossEntropyBackward(dl, x, targets)
 	tt := b.int32s("CrossEntropyBackward", targets)
 	defer b.Free(tt)
 	b.launch("k_cross_entropy_bwd", [3]int{n, 1, 1}, normThreads(c), 0, aPtr(dl), aDT(dl), aPtr(x), aDT(x),

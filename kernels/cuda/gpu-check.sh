@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # gpu-check.sh: every GPU check of kernels/cuda in one short run (< 5 min on
-# one H100/H200): the conformance suite, matmul and whole-model parity with
-# the CPU backend, and the 1B-Llama teacher-forward benchmark (tokens/s, MFU).
+# one H100/H200): the conformance suite, matmul and whole-model forward and
+# KD-step parity with the CPU backend, the lifetime tests, and the 1B-Llama
+# teacher-forward and KD-step benchmarks (tokens/s, TFLOP/s, MFU, each
+# with its roofline bound). Logs go to $OUT (gpu-tests.log, gpu-bench.log).
 #
 # Builds kernels/cuda/cuda.test with go test -c -tags cuda where Go is;
 # on a GPU machine without Go, build it first with `make -C kernels/cuda
@@ -26,8 +28,8 @@ fi
 echo "DISTILL_CUBLAS=${DISTILL_CUBLAS:-<loader path>}"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null
 rc=0
-timeout 150 ./cuda.test -test.count=1 -test.v -test.run 'Open|SizeClass|PTX|CUDA' 2>&1 | tee "$out/gpu-tests.log" | grep -v '^=== RUN' | grep -E -- '--- (FAIL|SKIP)|^(FAIL|ok|PASS)|error|panic|kernels/cuda:' | head -n 150
+DISTILL_CUDA_REQUIRED=1 timeout 150 ./cuda.test -test.count=1 -test.v -test.run 'Open|SizeClass|PTX|CUDA' 2>&1 | tee "$out/gpu-tests.log" | grep -v '^=== RUN' | grep -E -- '--- (FAIL|SKIP)|^(FAIL|ok|PASS)|error|panic|kernels/cuda:' | head -n 150
 [ "${PIPESTATUS[0]}" = 0 ] || rc=1
-timeout 120 ./cuda.test -test.run '^$' -test.bench 'CUDATeacherForward' -test.benchtime 5x 2>&1 | tee "$out/gpu-bench.log"
+DISTILL_CUDA_REQUIRED=1 timeout 120 ./cuda.test -test.run '^$' -test.bench 'CUDATeacherForward|CUDAKDStep' -test.benchtime 3x -test.v 2>&1 | tee "$out/gpu-bench.log" | grep -E 'Benchmark|roofline|FAIL|panic'
 [ "${PIPESTATUS[0]}" = 0 ] || rc=1
 exit $rc

@@ -7,13 +7,17 @@
 # compute_80 PTX only in its .target line (else per-target PTX is needed),
 # and that no kernel spills registers.
 # Exit status: 0 up to date, 1 a difference or failure, 2 the toolkit
-# could not be fetched (reported; CI treats it as skipped).
+# could not be fetched (0 with KERNELS_CHECK_OPTIONAL=1, as CI runs it).
 set -uo pipefail
 cd "$(dirname "$0")"
 if command -v nvcc >/dev/null && command -v ptxas >/dev/null; then
   nvcc=nvcc ptxas=ptxas
 else
-  bin=$(timeout 1200 ./fetch-toolkit.sh) || { echo "kernels-check: the CUDA toolkit could not be fetched; PTX not checked" >&2; exit 2; }
+  if ! bin=$(timeout 1200 ./fetch-toolkit.sh); then
+    echo "kernels-check: the CUDA toolkit could not be fetched; PTX NOT checked" >&2
+    [ "${KERNELS_CHECK_OPTIONAL:-}" = 1 ] && exit 0
+    exit 2
+  fi
   # Debian's nvcc 11.8 knows gcc <= 11 only; for -ptx the host compiler
   # just preprocesses, so a newer g++ is fine.
   nvcc="$bin/nvcc -ccbin $(command -v g++) -allow-unsupported-compiler" ptxas=$bin/ptxas

@@ -3,20 +3,8 @@
 package cuda
 
 import (
-	"fmt"
-
 	"github.com/distill-dev/distill/kernels"
 )
-
-// matmulShape resolves a MatMul call with the shared kernels rules; cuBLAS
-// also needs float a and out.
-func matmulShape(o, a, b *tensor, transA, transB bool) kernels.MatMulShape {
-	s := kernels.MatMulDims(o, a, b, transA, transB)
-	if !a.dt.IsFloat() || !o.dt.IsFloat() {
-		panic(fmt.Sprintf("kernels: MatMul(transA=%v, transB=%v): out %s, a %s, b %s: a and out must be float tensors", transA, transB, o, a, b))
-	}
-	return s
-}
 
 // cudaType maps a float dtype to cuBLAS's cudaDataType.
 func cudaType(dt kernels.DType) int {
@@ -42,7 +30,7 @@ func cudaType(dt kernels.DType) int {
 // type goes through F32 scratch.
 func (b *Backend) MatMul(outT, aT, bT kernels.Tensor, transA, transB bool, alpha, beta float32) {
 	o, x, w := tns(outT), tns(aT), tns(bT)
-	s := matmulShape(o, x, w, transA, transB)
+	s := kernels.CheckMatMul(o, x, w, transA, transB)
 	if s.Batch*s.M*s.N == 0 {
 		return
 	}

@@ -18,13 +18,7 @@ func normThreads(c int) int {
 // RMSNorm: out = x / sqrt(mean(x^2) + eps) * w.
 func (b *Backend) RMSNorm(outT, rstdT, xT, wT kernels.Tensor, eps float32) {
 	o, rs, x, w := tns(outT), tns(rstdT), tns(xT), tns(wT)
-	kernels.MustNotNil("RMSNorm", "out, x, w", o, x, w)
-	kernels.MustFloat("RMSNorm", o, x, w)
-	kernels.MustSameShape("RMSNorm", x, o)
-	n, c := x.rows()
-	kernels.MustNumel("RMSNorm", c, w)
-	kernels.MustF32("RMSNorm", "rstd", rs)
-	kernels.MustNumel("RMSNorm", n, rs)
+	n, c := kernels.CheckRMSNorm(o, rs, x, w)
 	b.launch("k_rmsnorm", [3]int{n, 1, 1}, normThreads(c), 0, aPtr(o), aDT(o), aPtr(rs), aPtr(x), aDT(x),
 		aPtr(w), aDT(w), aInt(c), aF32(eps))
 }
@@ -32,13 +26,7 @@ func (b *Backend) RMSNorm(outT, rstdT, xT, wT kernels.Tensor, eps float32) {
 // RMSNormBackward accumulates dx and dw.
 func (b *Backend) RMSNormBackward(dxT, dwT, doutT, xT, wT, rstdT kernels.Tensor) {
 	dx, dw, do, x, w, rs := tns(dxT), tns(dwT), tns(doutT), tns(xT), tns(wT), tns(rstdT)
-	kernels.MustNotNil("RMSNormBackward", "dx, dw, dout, x, w, rstd", dx, dw, do, x, w, rs)
-	kernels.MustFloat("RMSNormBackward", dx, dw, do, x, w)
-	kernels.MustSameShape("RMSNormBackward", x, dx, do)
-	n, c := x.rows()
-	kernels.MustNumel("RMSNormBackward", c, w, dw)
-	kernels.MustF32("RMSNormBackward", "rstd", rs)
-	kernels.MustNumel("RMSNormBackward", n, rs)
+	n, c := kernels.CheckRMSNormBackward(dx, dw, do, x, w, rs)
 	b.launch("k_rmsnorm_bwd", [3]int{n, 1, 1}, normThreads(c), 0, aPtr(dx), aDT(dx), aPtr(do), aDT(do),
 		aPtr(x), aDT(x), aPtr(w), aDT(w), aPtr(rs), aInt(c))
 	b.launch("k_norm_dw", [3]int{(c + 127) / 128, 1, 1}, 128, 0, aPtr(dw), aDT(dw), 0, 0, aPtr(do), aDT(do),
@@ -48,9 +36,7 @@ func (b *Backend) RMSNormBackward(dxT, dwT, doutT, xT, wT, rstdT kernels.Tensor)
 // LayerNorm: out = (x - mean) * rstd * w + b.
 func (b *Backend) LayerNorm(outT, meanT, rstdT, xT, wT, bT kernels.Tensor, eps float32) {
 	o, mu, rs, x, w, bias := tns(outT), tns(meanT), tns(rstdT), tns(xT), tns(wT), tns(bT)
-	kernels.MustNotNil("LayerNorm", "out, x, w", o, x, w)
-	kernels.MustFloat("LayerNorm", o, x, w, bias)
-	n, c := kernels.CheckRows("LayerNorm", x, o, w, bias, mu, rs)
+	n, c := kernels.CheckLayerNorm(o, mu, rs, x, w, bias)
 	b.launch("k_layernorm", [3]int{n, 1, 1}, normThreads(c), 0, aPtr(o), aDT(o), aPtr(mu), aPtr(rs),
 		aPtr(x), aDT(x), aPtr(w), aDT(w), aPtr(bias), dtOr0(bias), aInt(c), aF32(eps))
 }
@@ -58,14 +44,7 @@ func (b *Backend) LayerNorm(outT, meanT, rstdT, xT, wT, bT kernels.Tensor, eps f
 // LayerNormBackward accumulates dx, dw and db (db may be nil).
 func (b *Backend) LayerNormBackward(dxT, dwT, dbT, doutT, xT, wT, meanT, rstdT kernels.Tensor) {
 	dx, dw, db, do, x, w, mu, rs := tns(dxT), tns(dwT), tns(dbT), tns(doutT), tns(xT), tns(wT), tns(meanT), tns(rstdT)
-	kernels.MustNotNil("LayerNormBackward", "dx, dw, dout, x, w, mean, rstd", dx, dw, do, x, w, mu, rs)
-	kernels.MustFloat("LayerNormBackward", dx, dw, db, do, x, w)
-	kernels.MustSameShape("LayerNormBackward", x, dx, do)
-	n, c := x.rows()
-	kernels.MustNumel("LayerNormBackward", c, w, dw, db)
-	kernels.MustF32("LayerNormBackward", "mean", mu)
-	kernels.MustF32("LayerNormBackward", "rstd", rs)
-	kernels.MustNumel("LayerNormBackward", n, mu, rs)
+	n, c := kernels.CheckLayerNormBackward(dx, dw, db, do, x, w, mu, rs)
 	b.launch("k_layernorm_bwd", [3]int{n, 1, 1}, normThreads(c), 0, aPtr(dx), aDT(dx), aPtr(do), aDT(do),
 		aPtr(x), aDT(x), aPtr(w), aDT(w), aPtr(mu), aPtr(rs), aInt(c))
 	b.launch("k_norm_dw", [3]int{(c + 127) / 128, 1, 1}, 128, 0, aPtr(dw), aDT(dw), aPtr(db), dtOr0(db),

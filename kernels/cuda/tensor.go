@@ -100,14 +100,7 @@ func (b *Backend) FromFloat32(dt kernels.DType, data []float32, shape ...int) ke
 
 // FromBytes uploads data (it is not referenced afterwards).
 func (b *Backend) FromBytes(dt kernels.DType, data []byte, shape ...int) kernels.Tensor {
-	kernels.CheckShape("FromBytes", shape)
-	nb, err := dt.Bytes(shape)
-	if err != nil {
-		panic(fmt.Sprintf("kernels: FromBytes: %v", err))
-	}
-	if nb != len(data) {
-		panic(fmt.Sprintf("kernels: FromBytes: %d bytes for %s%v (%d bytes)", len(data), dt, shape, nb))
-	}
+	kernels.CheckFromBytes(dt, data, shape)
 	t := b.newTensor("FromBytes", dt, shape)
 	b.upload(t.ptr(), data)
 	return t
@@ -139,13 +132,7 @@ func (b *Backend) View(x kernels.Tensor, start, end int, shape ...int) kernels.T
 // Reshape returns a tensor sharing t's storage with a new shape.
 func (b *Backend) Reshape(x kernels.Tensor, shape ...int) kernels.Tensor {
 	t := tns(x)
-	kernels.CheckShape("Reshape", shape)
-	if kernels.ShapeNumel(shape) != t.numel() {
-		panic(fmt.Sprintf("kernels: Reshape: %s to shape %v changes the element count", t, shape))
-	}
-	if nb, err := t.dt.Bytes(shape); err != nil || nb != t.nbytes {
-		panic(fmt.Sprintf("kernels: Reshape: shape %v does not fit the %s block layout of %s", shape, t.dt, t))
-	}
+	kernels.CheckReshape(t, shape)
 	v := *t
 	v.shape = append([]int(nil), shape...)
 	v.view, v.dense = true, nil
@@ -171,13 +158,8 @@ func (b *Backend) Free(x kernels.Tensor) {
 // Copy copies src into dst (same element count), converting dtypes.
 func (b *Backend) Copy(dstT, srcT kernels.Tensor) {
 	dst, src := tns(dstT), tns(srcT)
-	if dst.numel() != src.numel() {
-		panic(fmt.Sprintf("kernels: Copy: %s into %s: element counts differ", src, dst))
-	}
+	kernels.CheckCopy(dst, src)
 	if dst.dt == src.dt {
-		if dst.nbytes != src.nbytes {
-			panic(fmt.Sprintf("kernels: Copy: %s into %s: block layouts differ", src, dst))
-		}
 		if dst.nbytes > 0 {
 			b.must("Copy", b.drv.dtod(dst.ptr(), src.ptr(), dst.nbytes))
 		}

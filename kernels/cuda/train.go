@@ -51,16 +51,7 @@ func (b *Backend) NonFinite(xT kernels.Tensor) bool {
 // AdamW updates param, m and v in place.
 func (b *Backend) AdamW(paramT, gradT, mT, vT kernels.Tensor, p kernels.AdamWParams) {
 	pa, g, m, v := tns(paramT), tns(gradT), tns(mT), tns(vT)
-	const op = "AdamW"
-	kernels.MustNotNil(op, "param, grad, m, v", pa, g, m, v)
-	kernels.MustF32(op, "param", pa)
-	kernels.MustF32(op, "m", m)
-	kernels.MustF32(op, "v", v)
-	kernels.MustFloat(op, g)
-	kernels.MustSameShape(op, pa, g, m, v)
-	if p.Step < 1 {
-		panic(fmt.Sprintf("kernels: %s: step %d < 1", op, p.Step))
-	}
+	kernels.CheckAdamW(pa, g, m, v, p)
 	gs := p.GradScale
 	if gs == 0 {
 		gs = 1
@@ -76,20 +67,7 @@ func (b *Backend) AdamW(paramT, gradT, mT, vT kernels.Tensor, p kernels.AdamWPar
 // temperature T, on the device (full logits never leave it).
 func (b *Backend) TopKLogProbs(idsT, lpsT, logitsT kernels.Tensor, k int, temperature float32) {
 	ids, lps, x := tns(idsT), tns(lpsT), tns(logitsT)
-	const op = "TopKLogProbs"
-	kernels.MustNotNil(op, "ids, logprobs, logits", ids, lps, x)
-	kernels.MustFloat(op, x, lps)
-	if ids.dt != kernels.I32 {
-		panic(fmt.Sprintf("kernels: %s: ids %s must be I32", op, ids))
-	}
-	n, v := x.rows()
-	if k < 1 || k > v || !(temperature > 0) {
-		panic(fmt.Sprintf("kernels: %s: k = %d outside [1, %d] or temperature %g <= 0", op, k, v, temperature))
-	}
-	kernels.MustSameShape(op, ids, lps)
-	if nk, kk := ids.rows(); nk != n || kk != k {
-		panic(fmt.Sprintf("kernels: %s: ids %s is not [%d, %d]", op, ids, n, k))
-	}
+	n, v := kernels.CheckTopK(ids, lps, x, k, temperature)
 	b.launch("k_topk", [3]int{n, 1, 1}, 256, 0, aPtr(ids), aPtr(lps), aDT(lps), aPtr(x), aDT(x), aInt(v), aInt(k),
 		aF32(1/temperature))
 }
@@ -160,7 +138,7 @@ func (b *Backend) distillOnHost(l, d, x *tensor, teacher kernels.SoftLabels, tar
 // HiddenLoss is computed by the CPU backend on host copies (fall-back).
 func (b *Backend) HiddenLoss(lossesT, dsT, sT, tT kernels.Tensor, kind kernels.HiddenKind, scale float32) {
 	l, ds, s, t := tns(lossesT), tns(dsT), tns(sT), tns(tT)
-	kernels.MustNotNil("HiddenLoss", "losses, student, teacher", l, s, t)
+	kernels.CheckHiddenLoss(l, ds, s, t, kind)
 	hl, hs, ht := b.toHost(l), b.toHost(s), b.toHost(t)
 	var hds kernels.Tensor
 	if ds != nil {
