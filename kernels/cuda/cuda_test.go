@@ -78,8 +78,10 @@ func TestSizeClass(t *testing.T) {
 // references, tolerances per dtype in kerneltest.Tol).
 func TestCUDAConformance(t *testing.T) { kerneltest.Run(t, gpu(t)) }
 
-// TestCUDAMatMulSplit checks the bf16 hi+lo split against the CPU at
-// float32 tolerance, and FastMatMul at bf16 tolerance.
+// TestCUDAMatMulSplit checks F32 activations times BF16 and F16 weights
+// (split into bf16 halves: two and three tensor-core GEMMs) against the CPU
+// at float32 tolerance, and FastMatMul (activations rounded to the
+// weights' type, one GEMM) at that type's tolerance.
 func TestCUDAMatMulSplit(t *testing.T) {
 	g := gpu(t)
 	c := cpu.New(0)
@@ -92,24 +94,26 @@ func TestCUDAMatMulSplit(t *testing.T) {
 	for i := range w {
 		w[i] = float32(math.Cos(float64(i)*0.11)) / 32
 	}
-	want := matmulOn(c, a, w, M, N, K)
-	for _, fast := range []bool{false, true} {
-		g.FastMatMul = fast
-		got := matmulOn(g, a, w, M, N, K)
-		g.FastMatMul = false
-		tol := 1e-4
-		if fast {
-			tol = 1.6e-2
-		}
-		if err := maxRelErr(got, want); err > tol {
-			t.Errorf("FastMatMul=%v: max error %.3g relative to max(1,|want|), tolerance %.3g", fast, err, tol)
+	for _, wdt := range []kernels.DType{kernels.BF16, kernels.F16} {
+		want := matmulOn(c, a, w, wdt, M, N, K)
+		for _, fast := range []bool{false, true} {
+			g.FastMatMul = fast
+			got := matmulOn(g, a, w, wdt, M, N, K)
+			g.FastMatMul = false
+			tol := 1e-4
+			if fast {
+				tol = max(kerneltest.Tol(wdt), 4e-3)
+			}
+			if err := maxRelErr(got, want); err > tol {
+				t.Errorf("%s weights, FastMatMul=%v: max error %.3g relative to max(1,|want|), tolerance %.3g", wdt, fast, err, tol)
+			}
 		}
 	}
 }
 
-func matmulOn(b kernels.Backend, a, w []float32, M, N, K int) []float32 {
+func matmulOn(b kernels.Backend, a, w []float32, wdt kernels.DType, M, N, K int) []float32 {
 	at := b.FromFloat32(kernels.F32, a, M, K)
-	wt := b.FromFloat32(kernels.BF16, w, N, K)
+	wt := b.FromFloat32(wdt, w, N, K)
 	o := b.Zeros(kernels.F32, M, N)
 	b.MatMul(o, at, wt, false, true, 1, 0)
 	return b.ToFloat32(o, nil)

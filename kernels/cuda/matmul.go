@@ -24,10 +24,11 @@ func cudaType(dt kernels.DType) int {
 // cuBLAS wants A and B of one type, and C of that type or F32. F32 a with
 // BF16 b (float32 activations, bf16 weights: the teacher forward) runs as
 // two bf16 tensor-core GEMMs on a split into bf16 hi + lo, accurate to
-// float32; with FastMatMul set a is just rounded to b's type (one GEMM, the
-// precision of a bf16 PyTorch model). Other mixed pairs are widened to F32
-// scratch; block-typed b is dequantized (cached F32); an out of a third
-// type goes through F32 scratch.
+// float32, and with F16 b as three (b split too); with FastMatMul set a is
+// just rounded to b's type (one GEMM, the precision of a 16-bit PyTorch
+// model). Other mixed pairs are widened to F32 scratch; block-typed b is
+// dequantized (cached F32); an out of a third type goes through F32
+// scratch.
 func (b *Backend) MatMul(outT, aT, bT kernels.Tensor, transA, transB bool, alpha, beta float32) {
 	o, x, w := tns(outT), tns(aT), tns(bT)
 	s := kernels.CheckMatMul(o, x, w, transA, transB)
@@ -48,9 +49,19 @@ func (b *Backend) MatMul(outT, aT, bT kernels.Tensor, transA, transB bool, alpha
 			x = b.narrow(x, kernels.BF16)
 			defer b.Free(x)
 		} else {
-			b.matmulSplit(o, x, w, s, transA, transB, alpha, beta)
+			b.matmulSplit(o, x, w, nil, s, transA, transB, alpha, beta)
 			return
 		}
+	}
+	if x.dt == kernels.F32 && w.dt == kernels.F16 && !b.FastMatMul {
+		// F16 weights are exactly hi + lo in bf16 (11 significant bits in
+		// two 8-bit halves, inside bf16's range): three bf16 tensor-core
+		// GEMMs instead of widening w and one float32 GEMM.
+		wh, wl := b.splitBF16(w)
+		defer b.Free(wh)
+		defer b.Free(wl)
+		b.matmulSplit(o, x, wh, wl, s, transA, transB, alpha, beta)
+		return
 	}
 	if x.dt != w.dt {
 		switch {
@@ -69,14 +80,14 @@ func (b *Backend) MatMul(outT, aT, bT kernels.Tensor, transA, transB bool, alpha
 	b.gemm(o, x, w, s, transA, transB, alpha, beta)
 }
 
-// matmulSplit multiplies F32 a by BF16 b as two bf16 GEMMs, a = hi + lo
-// (see k_split_bf16): tensor-core speed at float32 accuracy.
-func (b *Backend) matmulSplit(o, x, w *tensor, s kernels.MatMulShape, transA, transB bool, alpha, beta float32) {
-	hi := b.newTensor("MatMul", kernels.BF16, x.shape)
-	lo := b.newTensor("MatMul", kernels.BF16, x.shape)
+// matmulSplit multiplies F32 a by BF16 weights w (+ wlo, the low half of a
+// split F16 weight, or nil) as bf16 GEMMs on a split a = hi + lo (see
+// k_split_bf16): a w = hi w + lo w (+ hi wlo; lo wlo is below float32's
+// precision), tensor-core speed at float32 accuracy.
+func (b *Backend) matmulSplit(o, x, w, wlo *tensor, s kernels.MatMulShape, transA, transB bool, alpha, beta float32) {
+	hi, lo := b.splitBF16(x)
 	defer b.Free(hi)
 	defer b.Free(lo)
-	b.launch1("k_split_bf16", x.numel(), aPtr(hi), aPtr(lo), aPtr(x), aLL(x.numel()))
 	c := o
 	if o.dt != kernels.F32 {
 		c = b.newTensor("MatMul", kernels.F32, o.shape)
@@ -87,9 +98,26 @@ func (b *Backend) matmulSplit(o, x, w *tensor, s kernels.MatMulShape, transA, tr
 	}
 	b.gemm(c, hi, w, s, transA, transB, alpha, beta)
 	b.gemm(c, lo, w, s, transA, transB, alpha, 1)
+	if wlo != nil {
+		b.gemm(c, hi, wlo, s, transA, transB, alpha, 1)
+	}
 	if c != o {
 		b.Cast(o, c)
 	}
+}
+
+// splitBF16 returns BF16 tensors hi and lo of t's shape with hi + lo = t to
+// about 2^-17 relative (exactly, for F16 t); the caller frees both.
+func (b *Backend) splitBF16(t *tensor) (hi, lo *tensor) {
+	src := t
+	if t.dt != kernels.F32 {
+		src = b.widen(t)
+		defer b.Free(src)
+	}
+	hi = b.newTensor("MatMul", kernels.BF16, t.shape)
+	lo = b.newTensor("MatMul", kernels.BF16, t.shape)
+	b.launch1("k_split_bf16", t.numel(), aPtr(hi), aPtr(lo), aPtr(src), aLL(t.numel()))
+	return hi, lo
 }
 
 // gemm runs one cublasGemmStridedBatchedEx for x and w of one dtype; an out
