@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 
 	"github.com/distill-dev/distill/checkpoint"
+	"github.com/distill-dev/distill/internal/progress"
 	"github.com/distill-dev/distill/model"
 	"github.com/distill-dev/distill/recipe"
 	"github.com/distill-dev/distill/student"
@@ -66,7 +67,20 @@ func (Teach) Run(ctx context.Context, env *Env) ([]string, error) {
 		return nil, err
 	}
 	defer s.Close()
-	m, err := s.Teach(ctx, nil)
+	var bar *progress.Bar
+	m, err := s.Teach(ctx, func(done, total int) {
+		if bar == nil {
+			bar = env.Progress(int64(total), "shards")
+		}
+		bar.Set(int64(done))
+	})
+	if bar != nil {
+		if err != nil {
+			bar.Stop()
+		} else {
+			bar.Finish()
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

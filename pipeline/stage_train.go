@@ -3,12 +3,13 @@ package pipeline
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 
 	"github.com/distill-dev/distill/eval"
+	"github.com/distill-dev/distill/internal/finitejson"
+	"github.com/distill-dev/distill/internal/progress"
 	"github.com/distill-dev/distill/recipe"
 	"github.com/distill-dev/distill/student"
 )
@@ -85,10 +86,13 @@ func (Train) Run(ctx context.Context, env *Env) ([]string, error) {
 	if res, err := eval.Perplexity(s.Teacher.Model, val, eo); err == nil {
 		teacherPPL = res.PPL
 	}
-	enc := json.NewEncoder(tr.Opts.Metrics)
 	steps := tr.Opts.Steps
+	bar := env.Progress(int64(steps), "steps")
+	bar.Set(int64(tr.Step))
 	var logErr error // the first failure to log; OnStep cannot return it
 	tr.Opts.OnStep = func(m student.Metrics) {
+		bar.Set(int64(m.Step))
+		bar.SetFields(progress.F("loss", "%.4f", m.Loss))
 		logErr = cmp.Or(logErr, tb.log(m))
 		if m.Step%r.Training.EvalEvery != 0 && m.Step != steps {
 			return
@@ -99,12 +103,18 @@ func (Train) Run(ctx context.Context, env *Env) ([]string, error) {
 			return
 		}
 		row := map[string]any{"step": m.Step, "val_ppl": res.PPL, "teacher_ppl": teacherPPL}
-		logErr = cmp.Or(logErr, enc.Encode(row), tb.log(row))
+		line, err := finitejson.Marshal(row) // a diverged student's +Inf: null
+		if err == nil {
+			_, err = tr.Opts.Metrics.Write(append(line, '\n'))
+		}
+		logErr = cmp.Or(logErr, err, tb.log(row))
 		fmt.Fprintf(env.Log, "train     step %d/%d loss %.4f lr %.3g val ppl %.3f (teacher %.3f)\n", m.Step, steps, m.Loss, m.LR, res.PPL, teacherPPL)
 	}
 	if err := cmp.Or(tr.Run(ctx), logErr); err != nil {
+		bar.Stop()
 		return nil, err
 	}
+	bar.Finish()
 	if f, ok := tr.Opts.Metrics.(*os.File); ok {
 		if err := f.Sync(); err != nil {
 			return nil, fmt.Errorf("pipeline: train: %w", err)

@@ -1,10 +1,10 @@
 package pipeline
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 
+	"github.com/distill-dev/distill/internal/finitejson"
 	"github.com/distill-dev/distill/internal/tfevents"
 )
 
@@ -46,7 +46,7 @@ func (e *events) row(r map[string]float64) error {
 
 // log writes v (a metrics struct or map with a step field) and flushes.
 func (e *events) log(v any) error {
-	b, err := json.Marshal(v)
+	b, err := finitejson.Marshal(v) // non-finite values are left out
 	if err != nil {
 		return fmt.Errorf("pipeline: tensorboard: %w", err)
 	}

@@ -53,7 +53,11 @@ func (t *Trainer) Save(dir string) error {
 	for _, s := range cfg.Params() {
 		src.Add(model.HostTensor{Name: s.Name, DType: kernels.F32, Shape: s.Shape, Data: b.ReadBytes(t.Master.Views[s.Name])})
 	}
-	if err := checkpoint.WriteHF(dir, cfg, src, nil, checkpoint.HFOptions{}); err != nil {
+	var ho checkpoint.HFOptions
+	if h := t.Opts.TokenizerHash; h != "" {
+		ho.Metadata = map[string]string{checkpoint.MetaTokenizerHash: h}
+	}
+	if err := checkpoint.WriteHF(dir, cfg, src, nil, ho); err != nil {
 		return fmt.Errorf("student: checkpoint %s: %w", dir, err)
 	}
 	st := trainerState{Step: t.Step, Epoch: t.Data.Epoch, Pos: t.Data.Pos, Seed: t.Data.Seed, Scale: t.Scale,

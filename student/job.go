@@ -232,7 +232,7 @@ func (s *Session) Teach(ctx context.Context, onShard func(done, total int)) (*Ma
 func (s *Session) Trainer() (*Trainer, error) {
 	j, b, t := s.Job, s.Backend, s.Teacher
 	o := j.trainerOptions(s.Layers)
-	o.TokenVocab = t.Tokenizer.VocabSize()
+	o.TokenVocab, o.TokenizerHash = t.Tokenizer.VocabSize(), s.Identity.TokenizerHash
 	o.CheckpointDir = j.Out
 	data, err := corpus.NewSampler(s.Train.IDs, j.SeqLen, j.Batch, j.Seed)
 	if err != nil {

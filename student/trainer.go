@@ -52,6 +52,10 @@ type Options struct {
 	// is set, a student whose vocabulary differs from the teacher's only
 	// in padding rows at ids >= TokenVocab is accepted (see padLogits).
 	TokenVocab int
+	// TokenizerHash (tokenizer.Hash of the teacher's tokenizer) is
+	// recorded in every checkpoint Save writes, so loading the student with
+	// another tokenizer is refused.
+	TokenizerHash string
 
 	Steps     int // optimizer steps
 	GradAccum int // micro-batches per step (default 1)
