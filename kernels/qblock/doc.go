@@ -136,12 +136,13 @@
 // (QuantizeAct: Q8_0 blocks for Q8_0/Q4_0 weights, Q8_K super-blocks with
 // 16-element sums for Q4_K/Q5_K/Q6_K), integer products summed in int32 and
 // scaled once per (sub-)block; AVX2 assembly for Q8_0 and Q4_0
-// (VPMADDUBSW/VPMADDWD), Go for the k-quants. Side by side in one run on
-// the shared 2-core machine (load ~14), 4096-element rows, IntDot vs
-// DotRow: Q8_0 1.0-1.5 vs 2.5-2.9 us, Q4_0 1.4-2.8 vs 2.8-4.3 us; the Go
-// k-quant versions are slower than DotRow's assembly (about 30-90 vs 3-6
-// us) and are the fallback and reference. Nothing in the model path calls
-// IntDot yet: MatMul still decodes to float32.
+// (VPMADDUBSW/VPMADDWD), Go for the k-quants. Measured side by side in one
+// run each on the shared 2-core machine (load average ~14, so only rough):
+// one 4096-element row, IntDot vs DotRow, Q8_0 1.0-1.5 vs 2.5-2.9 us and
+// Q4_0 1.4-2.8 vs 2.8-4.3 us; but BenchmarkGEMV (64 rows, the activation
+// quantization included) did not show the integer path ahead, and the Go
+// k-quant versions are 10x slower than DotRow's assembly. So nothing in the
+// model path calls IntDot yet: MatMul still decodes to float32.
 //
 // Q5_0, Q5_1, Q2_K, Q3_K and Q5_K have no assembly: their levels are
 // unpacked to bytes and looked up in a per-sub-block table (levels.go).

@@ -81,3 +81,33 @@ func BenchmarkIntDot(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkGEMV is one activation row times 64 weight rows of 4096, the
+// shape of generation: float (DotRow) against integer (QuantizeAct once,
+// then IntDot per row, the activation quantization included).
+func BenchmarkGEMV(b *testing.B) {
+	const rows = 64
+	x := testRow(64, benchN)
+	for _, dt := range intDotTypes {
+		w := make([][]byte, rows)
+		for r := range w {
+			w[r] = encode(dt, testRow(uint64(100+r), benchN))
+		}
+		b.Run(dt.String()+"/float", func(b *testing.B) {
+			for b.Loop() {
+				for _, src := range w {
+					DotRow(dt, x, src)
+				}
+			}
+		})
+		b.Run(dt.String()+"/int", func(b *testing.B) {
+			var a Act
+			for b.Loop() {
+				QuantizeAct(&a, dt, x)
+				for _, src := range w {
+					IntDot(dt, src, &a)
+				}
+			}
+		})
+	}
+}
