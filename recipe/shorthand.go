@@ -1,6 +1,7 @@
 package recipe
 
 import (
+	"fmt"
 	"math"
 	"reflect"
 	"regexp"
@@ -22,22 +23,30 @@ func (d *decoder) byteSize(n *yaml.Node, v reflect.Value, path string) {
 	if !d.scalar(n, path, `a size such as 8GiB or 512MB`, "!!int", "!!str") {
 		return
 	}
-	m := byteSizeRE.FindStringSubmatch(n.Value)
-	if m == nil {
-		d.fail(n, path, "want a size such as 8GiB or 512MB, got %q", n.Value)
+	b, err := ParseByteSize(n.Value)
+	if err != nil {
+		d.fail(n, path, "%v", err)
 		return
+	}
+	v.SetInt(int64(b))
+}
+
+// ParseByteSize reads a ByteSize as recipes and command-line flags
+// (--memory-limit) write it: "8GiB", "512 MB", "1.5MiB" or plain bytes.
+func ParseByteSize(s string) (ByteSize, error) {
+	m := byteSizeRE.FindStringSubmatch(s)
+	if m == nil {
+		return 0, fmt.Errorf("want a size such as 8GiB or 512MB, got %q", s)
 	}
 	unit, ok := byteUnits[m[2]]
 	if !ok {
-		d.fail(n, path, "unknown unit %q (want B, KB, MB, GB, TB, KiB, MiB, GiB or TiB)", m[2])
-		return
+		return 0, fmt.Errorf("unknown unit %q (want B, KB, MB, GB, TB, KiB, MiB, GiB or TiB)", m[2])
 	}
 	f, err := strconv.ParseFloat(m[1], 64)
 	if err != nil || f*float64(unit) >= math.MaxInt64 {
-		d.fail(n, path, "size %q out of range", n.Value)
-		return
+		return 0, fmt.Errorf("size %q out of range", s)
 	}
-	v.SetInt(int64(f * float64(unit)))
+	return ByteSize(f * float64(unit)), nil
 }
 
 // decodeNode accepts a method name ("q4_k_m") as well as a mapping.

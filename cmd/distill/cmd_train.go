@@ -17,6 +17,7 @@ import (
 	"github.com/distill-dev/distill/internal/sysmem"
 	"github.com/distill-dev/distill/internal/units"
 	"github.com/distill-dev/distill/kernels"
+	"github.com/distill-dev/distill/recipe"
 	"github.com/distill-dev/distill/student"
 )
 
@@ -120,26 +121,13 @@ func shapeFlagErrors(err error) error {
 	return errors.Join(out...)
 }
 
-// parseBytes reads a size such as 8GiB, 512MiB, 2GB or 1048576.
+// parseBytes reads --memory-limit ("" is 0) as recipes write sizes.
 func parseBytes(s string) (int64, error) {
 	if s == "" {
 		return 0, nil
 	}
-	num, mult := strings.TrimSpace(s), 1.0
-	for _, u := range []struct {
-		suffix string
-		m      float64
-	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"B", 1}} {
-		if strings.HasSuffix(strings.ToUpper(num), strings.ToUpper(u.suffix)) {
-			num, mult = strings.TrimSpace(num[:len(num)-len(u.suffix)]), u.m
-			break
-		}
-	}
-	v, err := strconv.ParseFloat(num, 64)
-	if err != nil || v < 0 {
-		return 0, fmt.Errorf("size %q: want a number with an optional unit (KiB, MiB, GiB, KB, MB, GB)", s)
-	}
-	return int64(v * mult), nil
+	b, err := recipe.ParseByteSize(s)
+	return int64(b), err
 }
 
 func parseDivergence(s string) (kernels.Divergence, error) {
