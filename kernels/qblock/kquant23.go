@@ -136,9 +136,7 @@ func decodeQ2K(y []float32, b []byte) {
 	unpack2(&q, b[16:80])
 	d, dmin := f16(b[80:]), f16(b[82:])
 	for j := range 16 {
-		var tab [4]float32
-		levelTable(tab[:], d*float32(b[j]&15), dmin*float32(b[j]>>4), 0)
-		lookupLevels(y[16*j:16*j+16], q[16*j:16*j+16], tab[:])
+		levels(y[16*j:16*j+16], q[16*j:16*j+16], d*float32(b[j]&15), -(dmin * float32(b[j]>>4)))
 	}
 }
 
@@ -273,16 +271,17 @@ func unpackQ3K(q *[qkK]uint8, b []byte) {
 	}
 }
 
-// decodeQ3K is dequantize_row_q3_K: y = d*(s_j-32) * (q-4).
+// decodeQ3K is dequantize_row_q3_K: y = (d*(s_j-32)) * (q-4).
 func decodeQ3K(y []float32, b []byte) {
 	y = y[:qkK]
 	var q [qkK]uint8
 	unpackQ3K(&q, b)
+	for i := range q {
+		q[i] -= 4 // the signed level q-4, as int8
+	}
 	d := f16(b[108:])
 	for j := range 16 {
-		var tab [8]float32
-		levelTable(tab[:], d*float32(q3Scale(b[96:108], j)), 0, -4)
-		lookupLevels(y[16*j:16*j+16], q[16*j:16*j+16], tab[:])
+		int8s(y[16*j:16*j+16], q[16*j:16*j+16], d*float32(q3Scale(b[96:108], j)))
 	}
 }
 

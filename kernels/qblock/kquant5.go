@@ -53,9 +53,7 @@ func decodeQ5K(y []float32, b []byte) {
 	d, dmin := f16(b), f16(b[2:])
 	for j := range 8 {
 		sc, m := scaleMinK4(j, b[4:16])
-		var tab [32]float32
-		levelTable(tab[:], d*float32(sc), dmin*float32(m), 0)
-		lookupLevels(y[32*j:32*j+32], q[32*j:32*j+32], tab[:])
+		levels(y[32*j:32*j+32], q[32*j:32*j+32], d*float32(sc), -(dmin * float32(m)))
 	}
 }
 

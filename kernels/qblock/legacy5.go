@@ -71,18 +71,17 @@ func unpack5(q *[32]uint8, qh, qs []byte) {
 func decodeQ5_0(y []float32, b []byte) {
 	var q [32]uint8
 	unpack5(&q, b[2:6], b[6:22])
-	var tab [32]float32
-	levelTable(tab[:], f16(b), 0, -16)
-	lookupLevels(y[:32], q[:], tab[:])
+	for i := range q {
+		q[i] -= 16 // the signed level q-16, as int8
+	}
+	int8s(y[:32], q[:], f16(b))
 }
 
 // decodeQ5_1 is dequantize_row_q5_1: y = q*d + m.
 func decodeQ5_1(y []float32, b []byte) {
 	var q [32]uint8
 	unpack5(&q, b[4:8], b[8:24])
-	var tab [32]float32
-	levelTable(tab[:], f16(b), -f16(b[2:]), 0)
-	lookupLevels(y[:32], q[:], tab[:])
+	levels(y[:32], q[:], f16(b), f16(b[2:]))
 }
 
 // dotQ5_0 is d * sum (q-16)*x.

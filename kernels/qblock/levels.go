@@ -1,24 +1,23 @@
 package qblock
 
 // Helpers of the formats whose levels are unpacked to one byte per element
-// before decoding (Q5_0, Q5_1, Q5_K, Q3_K, Q2_K): a small table per
-// (sub-)block holds each level's value, computed with exactly the
-// reference's float operations, so decoding is a lookup per element.
+// before decoding (Q5_0, Q5_1, Q5_K, Q3_K, Q2_K): the unpacking is Go, the
+// conversion to float32 one vectorised loop per (sub-)block with exactly
+// the reference's float operations.
 
-// levelTable fills tab[k] = float32(d*float32(k+off)) - m, the
-// dequantize_row_* expression "d * q - m" with q = k + off. The product is
-// rounded before the subtraction, as in the C code (no FMA).
-func levelTable(tab []float32, d, m float32, off int) {
-	for k := range tab {
-		tab[k] = float32(d*float32(k+off)) - m
+// levels decodes y[j] = float32(d*float32(q[j])) + c for unsigned levels q:
+// dequantize_row_*'s "d * q - m" with c = -m (x - m == x + (-m) exactly),
+// or "q * d + m" with c = m. The product is rounded before the add (no FMA).
+func levels(y []float32, q []byte, d, c float32) {
+	if !levelsArch(y, q, d, c) {
+		levelsGeneric(y, q, d, c)
 	}
 }
 
-// lookupLevels sets y[i] = tab[q[i]].
-func lookupLevels(y []float32, q []uint8, tab []float32) {
+func levelsGeneric(y []float32, q []byte, d, c float32) {
 	y = y[:len(q)]
-	for i, v := range q {
-		y[i] = tab[v]
+	for j, v := range q {
+		y[j] = float32(d*float32(v)) + c
 	}
 }
 

@@ -79,3 +79,26 @@ loop:
 	VMOVSS       X5, ret+24(FP)
 	VZEROUPPER
 	RET
+
+// func levelsAVX2(y *float32, q *byte, n int, d, c float32)
+// For j in [0, n), n a multiple of 8: y[j] = float32(d*float32(q[j])) + c
+// (q unsigned; the product rounded before the add, as the reference).
+TEXT ·levelsAVX2(SB), NOSPLIT, $0-32
+	MOVQ         y+0(FP), DI
+	MOVQ         q+8(FP), SI
+	MOVQ         n+16(FP), CX
+	VBROADCASTSS d+24(FP), Y10
+	VBROADCASTSS c+28(FP), Y11
+
+lloop:
+	VPMOVZXBD (SI), Y0
+	VCVTDQ2PS Y0, Y0
+	VMULPS    Y10, Y0, Y0
+	VADDPS    Y11, Y0, Y0
+	VMOVUPS   Y0, (DI)
+	ADDQ      $8, SI
+	ADDQ      $32, DI
+	SUBQ      $8, CX
+	JNZ       lloop
+	VZEROUPPER
+	RET

@@ -30,6 +30,15 @@ func TestInnerLoops(t *testing.T) {
 					t.Fatalf("int8s n=%d d=%v: y[%d] = %v, want %v", n, d, i, got[i], want[i])
 				}
 			}
+			for _, c := range []float32{0, negZero, -0.25, 1.5} {
+				levels(got[:n], q, d, c)
+				levelsGeneric(want[:n], q, d, c)
+				for i := range got {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("levels n=%d d=%v c=%v: y[%d] = %v, want %v", n, d, c, i, got[i], want[i])
+					}
+				}
+			}
 		}
 		if g, w := dotInt8(x, q), dotInt8Generic(x, q); math.Abs(float64(g-w)) > 1e-3*float64(n) {
 			t.Errorf("dotInt8 n=%d: %v, want %v", n, g, w)
