@@ -144,10 +144,12 @@
 // k-quant versions are 10x slower than DotRow's assembly. So nothing in the
 // model path calls IntDot yet: MatMul still decodes to float32.
 //
-// Q5_0, Q5_1, Q2_K, Q3_K and Q5_K have no whole-row kernels: their levels
-// are unpacked to bytes in Go and converted per (sub-)block by the
-// vectorised int8s and levels loops (levels.go), about 1.2-2.5 ns per
-// element decoded against Q4_K's 0.2-0.3 (same run, shared machine).
+// Q5_K rows decode in one assembly call like Q4_K's (q5kRowAVX2 adds the
+// 5th bits; about 0.4 ns per element against Q4_K's 0.3, same run, shared
+// machine); its DotRow is Go. Q5_0, Q5_1, Q2_K and Q3_K have no whole-row
+// kernels: their levels are unpacked to bytes in Go and converted per
+// (sub-)block by the vectorised int8s and levels loops (levels.go), about
+// 1.2-2.5 ns per element decoded.
 //
 // Measured on this repository's AVX-512 Xeon (2 shared cores), 4096-element
 // rows, ns per element, decode / DotRow: Q8_0 0.055 / 0.069, Q4_0 0.075 /

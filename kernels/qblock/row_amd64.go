@@ -30,6 +30,9 @@ func q4kDotFMA(x *float32, b *byte, nblocks int, c *float32) float32
 func q6kRowAVX2(y *float32, b *byte, nblocks int, s *float32)
 
 //go:noescape
+func q5kRowAVX2(y *float32, b *byte, nblocks int, c *float32)
+
+//go:noescape
 func q6kDotFMA(x *float32, b *byte, nblocks int, s *float32) float32
 
 var useRow4 = useAVX2 && cpu.X86.HasF16C
@@ -49,7 +52,7 @@ func row4Layout(dt kernels.DType) (hdr int, off int32, ok bool) {
 // decodeRowArch decodes a whole row in one assembly call where there is a
 // kernel for dt; sizes were checked by the caller.
 func decodeRowArch(dt kernels.DType, y []float32, b []byte) bool {
-	if (dt == kernels.Q4_K || dt == kernels.Q6_K) && useRow4 && len(y) > 0 {
+	if (dt == kernels.Q4_K || dt == kernels.Q6_K || dt == kernels.Q5_K) && useRow4 && len(y) > 0 {
 		kquantRow(dt, y, b, false)
 		return true
 	}
@@ -82,9 +85,9 @@ func dotRowArch(dt kernels.DType, x []float32, b []byte) (float32, bool) {
 	return row4DotFMA(&x[0], &b[0], len(x)/g, g/2, hdr, off), true
 }
 
-// kquantRow decodes the Q4_K or Q6_K row b into v (dot == false) or
-// returns the dot product of v with it (dot == true), q4kChunk super-blocks
-// per assembly call.
+// kquantRow decodes the Q4_K, Q5_K or Q6_K row b into v (dot == false) or
+// returns the dot product of v with it (dot == true; Q4_K and Q6_K only),
+// q4kChunk super-blocks per assembly call.
 func kquantRow(dt kernels.DType, v []float32, b []byte, dot bool) float32 {
 	bb := formats[dt].blockBytes
 	var c [q4kChunk * 16]float32
@@ -94,11 +97,14 @@ func kquantRow(dt kernels.DType, v []float32, b []byte, dot bool) float32 {
 		blk := b[i/qkK*bb:]
 		switch {
 		case dt == kernels.Q4_K && dot:
-			q4kConsts(&c, blk, nb)
+			q4kConsts(&c, blk, nb, bb)
 			sum += q4kDotFMA(&v[i], &blk[0], nb, &c[0])
 		case dt == kernels.Q4_K:
-			q4kConsts(&c, blk, nb)
+			q4kConsts(&c, blk, nb, bb)
 			q4kRowAVX2(&v[i], &blk[0], nb, &c[0])
+		case dt == kernels.Q5_K:
+			q4kConsts(&c, blk, nb, bb)
+			q5kRowAVX2(&v[i], &blk[0], nb, &c[0])
 		case dot:
 			q6kConsts(&c, blk, nb)
 			sum += q6kDotFMA(&v[i], &blk[0], nb, &c[0])
@@ -115,10 +121,11 @@ func kquantRow(dt kernels.DType, v []float32, b []byte, dot bool) float32 {
 const q4kChunk = 16
 
 // q4kConsts fills c with {d*sc, -(dmin*m)} for both sub-blocks of each pair
-// of the first nb blocks of b, computed exactly as dequantize_row_q4_K does.
-func q4kConsts(c *[q4kChunk * 16]float32, b []byte, nb int) {
+// of the first nb blocks (of bb bytes: Q4_K or Q5_K, which share the
+// header) of b, computed exactly as dequantize_row_q{4,5}_K do.
+func q4kConsts(c *[q4kChunk * 16]float32, b []byte, nb, bb int) {
 	for k := range nb {
-		blk := b[144*k : 144*k+16]
+		blk := b[bb*k : bb*k+16]
 		d, dmin := f16(blk), f16(blk[2:])
 		cc := c[16*k : 16*k+16]
 		for j := range 8 {

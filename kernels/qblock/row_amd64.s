@@ -485,3 +485,74 @@ group:
 	VMOVSS       X12, ret+32(FP)
 	VZEROUPPER
 	RET
+
+// func q5kRowAVX2(y *float32, b *byte, nblocks int, c *float32)
+// Q5_K rows, c laid out as for q4kRowAVX2 (Q5_K has Q4_K's header): the
+// level of y[64i+l] is the low nibble of qs[32i+l] plus 16 times bit 2i of
+// qh[l], that of y[64i+32+l] the high nibble plus 16 times bit 2i+1.
+TEXT ·q5kRowAVX2(SB), NOSPLIT, $0-32
+	MOVQ y+0(FP), DI
+	MOVQ b+8(FP), SI
+	MOVQ nblocks+16(FP), R9
+	MOVQ c+24(FP), BX
+
+	MOVL         $15, DX
+	VMOVD        DX, X15
+	VPBROADCASTD X15, Y15 // nibble mask
+	MOVL         $1, DX
+	VMOVD        DX, X9
+	VPBROADCASTD X9, Y9   // bit mask
+
+q5block:
+	LEAQ 48(SI), AX // qs
+	MOVQ $0, R12    // 2i
+	MOVQ $4, R10
+
+q5pair:
+	VBROADCASTSS 0(BX), Y10
+	VBROADCASTSS 4(BX), Y11
+	VBROADCASTSS 8(BX), Y12
+	VBROADCASTSS 12(BX), Y13
+	VMOVQ        R12, X14
+	LEAQ         16(SI), R13 // qh
+	MOVQ         $4, CX
+
+q5loop:
+	VPMOVZXBD (AX), Y0
+	VPMOVZXBD (R13), Y3
+	VPSRLD    X14, Y3, Y3
+	VPAND     Y9, Y3, Y4
+	VPSLLD    $4, Y4, Y4
+	VPSRLD    $1, Y3, Y5
+	VPAND     Y9, Y5, Y5
+	VPSLLD    $4, Y5, Y5
+	VPAND     Y15, Y0, Y1
+	VPOR      Y4, Y1, Y1
+	VPSRLD    $4, Y0, Y2
+	VPOR      Y5, Y2, Y2
+	VCVTDQ2PS Y1, Y1
+	VCVTDQ2PS Y2, Y2
+	VMULPS    Y10, Y1, Y1
+	VMULPS    Y12, Y2, Y2
+	VADDPS    Y11, Y1, Y1
+	VADDPS    Y13, Y2, Y2
+	VMOVUPS   Y1, (DI)
+	VMOVUPS   Y2, 128(DI)
+	ADDQ      $8, AX
+	ADDQ      $8, R13
+	ADDQ      $32, DI
+	DECQ      CX
+	JNZ       q5loop
+
+	ADDQ $128, DI // skip the high half just written
+	ADDQ $16, BX
+	ADDQ $2, R12
+	DECQ R10
+	JNZ  q5pair
+
+	ADDQ $176, SI
+	DECQ R9
+	JNZ  q5block
+
+	VZEROUPPER
+	RET
