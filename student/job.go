@@ -56,6 +56,9 @@ type Job struct {
 	// then taken on the device) or is not used at all (alpha 0).
 	SoftLabels   string
 	ShardWindows int // windows per cache shard; 0: about 64 MiB per shard
+	// Part makes Teach write only this part of the cache (distill teach
+	// --shard i/n, one process of several; see Part); nil: all of it.
+	Part *Part
 
 	MemoryLimit int64 // refuse to train above this estimate in bytes; 0: no limit
 
@@ -208,6 +211,7 @@ func (s *Session) TeachManifest() Manifest {
 	m := s.cacheManifest()
 	m.TokensHash = "" // Teach fills it in
 	m.ShardWindows = j.ShardWindows
+	m.Part = j.Part
 	if m.ShardWindows == 0 && j.SeqLen > 0 && m.K > 0 {
 		m.ShardWindows = max(1, shardBytes/(j.SeqLen*m.K*6))
 	}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -47,6 +48,10 @@ type Manifest struct {
 	Windows       int     `json:"windows"`
 	ShardWindows  int     `json:"windows_per_shard"`
 	Shards        []Shard `json:"shards"` // complete shards, in order
+	// Part is set in the manifest of one part of a cache written by
+	// several processes (distill teach --shard); nil in a whole or merged
+	// cache. Shards then lists the part's shards only (see Part).
+	Part *Part `json:"part,omitempty"`
 }
 
 // Shard is one finished shard file.
@@ -109,7 +114,20 @@ func TeachProgress(ctx context.Context, dir string, t *model.Model, tokens []int
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("student: teach: %w", err)
 	}
-	if old, err := readManifest(dir); err == nil && old.Windows == m.Windows {
+	if m.Part != nil {
+		if err := m.Part.check(); err != nil {
+			return nil, err
+		}
+	}
+	if m.Part != nil {
+		// A part run after the merge: the whole cache is there.
+		whole := m
+		whole.Part, whole.ShardWindows = nil, 0
+		if old, err := readManifest(dir); err == nil && old.Windows == m.Windows && old.compatible(&whole) == nil && old.complete() {
+			return old, nil
+		}
+	}
+	if old, err := readManifestFile(filepath.Join(dir, m.fileName())); err == nil && old.Windows == m.Windows {
 		anyShards := m
 		anyShards.ShardWindows = 0
 		switch {
@@ -126,11 +144,19 @@ func TeachProgress(ctx context.Context, dir string, t *model.Model, tokens []int
 	}
 	b, T, k := t.Backend, m.SeqLen, m.K
 	ids, lps := b.Zeros(kernels.I32, batch*T, k), b.Zeros(kernels.F16, batch*T, k)
-	total := (m.Windows + m.ShardWindows - 1) / m.ShardWindows
+	first, end := m.span()
+	total := end - first
 	if onShard != nil {
 		onShard(len(m.Shards), total)
 	}
-	for s := len(m.Shards); s*m.ShardWindows < m.Windows; s++ {
+	if m.Part != nil {
+		// A part's manifest exists from its start, so that a merge names
+		// a part still running (or owning no shard) as such.
+		if err := m.write(dir); err != nil {
+			return &m, err
+		}
+	}
+	for s := first + len(m.Shards); s < end; s++ {
 		lo, hi := s*m.ShardWindows, min((s+1)*m.ShardWindows, m.Windows)
 		idBytes, lpBytes := make([]byte, 0, (hi-lo)*T*k*4), make([]byte, 0, (hi-lo)*T*k*2)
 		for w := lo; w < hi; w += batch {
@@ -145,7 +171,7 @@ func TeachProgress(ctx context.Context, dir string, t *model.Model, tokens []int
 			idBytes = append(idBytes, b.ReadBytes(vi)...)
 			lpBytes = append(lpBytes, b.ReadBytes(vl)...)
 		}
-		name := fmt.Sprintf("soft-%05d.safetensors", s)
+		name := shardFile(s)
 		shape := []int{hi - lo, T, k}
 		path := filepath.Join(dir, name)
 		if err := safetensors.Write(path, []safetensors.Tensor{
@@ -171,8 +197,13 @@ func TeachProgress(ctx context.Context, dir string, t *model.Model, tokens []int
 
 // CacheMismatch says why dir does not hold a (possibly unfinished) cache
 // for the inputs want describes, which Teach would resume; nil when it
-// does. Commands ask before letting Teach replace anything else.
+// does. Commands ask before letting Teach replace anything else. For a
+// part (want.Part set), the other parts' files in dir are part of the same
+// cache when their manifests match want's inputs.
 func CacheMismatch(dir string, want Manifest) error {
+	if want.Part != nil {
+		return partsMismatch(dir, want)
+	}
 	old, err := readManifest(dir)
 	if err != nil {
 		return err
@@ -185,11 +216,14 @@ func (m *Manifest) write(dir string) error {
 	if err != nil {
 		return err
 	}
-	return writeFile(filepath.Join(dir, ManifestFile), js)
+	return writeFile(filepath.Join(dir, m.fileName()), js)
 }
 
 func readManifest(dir string) (*Manifest, error) {
-	path := filepath.Join(dir, ManifestFile)
+	return readManifestFile(filepath.Join(dir, ManifestFile))
+}
+
+func readManifestFile(path string) (*Manifest, error) {
 	js, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("student: soft labels: %w", err)
@@ -222,15 +256,23 @@ func (m *Manifest) compatible(want *Manifest) error {
 	num("top_k", m.K, want.K)
 	num("seq_len", m.SeqLen, want.SeqLen)
 	num("windows_per_shard", m.ShardWindows, want.ShardWindows)
+	if want.Part != nil && (m.Part == nil || *m.Part != *want.Part) {
+		errs = append(errs, fmt.Errorf("part %s, want %s", m.Part, want.Part))
+	}
 	if want.Temperature != 0 && m.Temperature != want.Temperature {
 		errs = append(errs, fmt.Errorf("temperature %g, want %g", m.Temperature, want.Temperature))
 	}
 	return errors.Join(errs...)
 }
 
-// complete reports whether every window has its shard.
+// complete reports whether every window (of the part, for a part) has its
+// shard.
 func (m *Manifest) complete() bool {
-	return m.ShardWindows >= 1 && len(m.Shards)*m.ShardWindows >= m.Windows
+	if m.ShardWindows < 1 {
+		return false
+	}
+	first, end := m.span()
+	return len(m.Shards) >= end-first
 }
 
 // SoftLabelCache reads a finished cache, a shard at a time (memory-mapped).
@@ -248,6 +290,13 @@ type SoftLabelCache struct {
 // made for other inputs than want describes (zero fields are not checked).
 func OpenSoftLabels(dir string, want Manifest) (*SoftLabelCache, error) {
 	m, err := readManifest(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		// Parts written by distill teach --shard and not merged yet are
+		// read as their merge (the same checks, nothing written).
+		if parts, perr := partManifests(dir); perr == nil && len(parts) > 0 {
+			m, err = MergeParts(dir)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

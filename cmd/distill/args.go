@@ -11,8 +11,9 @@ import (
 // "distill eval MODEL --data F --device cpu" becomes
 // "distill --device cpu eval --data F MODEL". Global flags move before the
 // command, the command's flags before its positional arguments; everything
-// after "--" stays positional. Unknown flags are left in place for the
-// parser to report.
+// after "--" stays positional. A subcommand ("distill teach merge") is
+// a command of its own: its flags go after its name. Unknown flags are
+// left in place for the parser to report.
 func hoistFlags(app *cli.App, args []string) []string {
 	if len(args) < 2 {
 		return args
@@ -20,6 +21,7 @@ func hoistFlags(app *cli.App, args []string) []string {
 	var global, cmdFlags, positional []string
 	var cmd *cli.Command
 	var cmdName string
+	var sub []string // the subcommand's name and flags
 	rest := args[1:]
 	for i := 0; i < len(rest); i++ {
 		a := rest[i]
@@ -32,10 +34,11 @@ func hoistFlags(app *cli.App, args []string) []string {
 			var f cli.Flag
 			dst := &global
 			if f = findFlag(app.Flags, name); f == nil && cmd != nil {
+				// the (sub)command's flag; an unknown one its parser reports
 				f, dst = findFlag(cmd.Flags, name), &cmdFlags
-			}
-			if f == nil && cmd != nil {
-				dst = &cmdFlags // unknown: the command's parser reports it
+				if sub != nil {
+					dst = &sub
+				}
 			}
 			*dst = append(*dst, a)
 			if f != nil && !hasValue && takesValue(f) && i+1 < len(rest) {
@@ -51,6 +54,10 @@ func hoistFlags(app *cli.App, args []string) []string {
 			}
 			continue
 		}
+		if sub == nil && len(positional) == 0 && cmd.Command(a) != nil {
+			sub, cmd = []string{a}, cmd.Command(a)
+			continue
+		}
 		positional = append(positional, a)
 	}
 	out := append([]string{args[0]}, global...)
@@ -58,6 +65,7 @@ func hoistFlags(app *cli.App, args []string) []string {
 		out = append(out, cmdName)
 	}
 	out = append(out, cmdFlags...)
+	out = append(out, sub...)
 	return append(out, positional...)
 }
 

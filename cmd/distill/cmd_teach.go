@@ -5,17 +5,21 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/distill-dev/distill/internal/progress"
 	"github.com/distill-dev/distill/student"
 )
 
 func init() { register(teachCommand) }
 
 func teachCommand(e *env) *cli.Command {
-	return &cli.Command{
+	c := &cli.Command{
 		Name: "teach",
 		Usage: "write TEACHER's top-k log-probabilities for a training set into a soft-label cache " +
 			"(sharded, checksummed; an interrupted run resumes) for distill train --soft-labels",
@@ -27,12 +31,42 @@ func teachCommand(e *env) *cli.Command {
 			&cli.IntFlag{Name: "batch", Value: 8, Usage: "windows per teacher forward pass"},
 			&cli.IntFlag{Name: "shard-windows", Usage: "windows per shard file (0 = about 64 MiB per shard, as distill run writes)"},
 			&cli.BoolFlag{Name: "force", Usage: "replace an existing --out that holds anything but this cache"},
+			&cli.StringFlag{Name: "shard", Usage: "write only part i/n of the cache (zero-based i, e.g. a Kubernetes job's completion index or a Slurm array task id), " +
+				"beside the other parts in the shared --out; then distill teach merge --out (training also reads unmerged parts)"},
 		),
+		Subcommands: []*cli.Command{teachMergeCommand(e)},
+	}
+	// The merge subcommand needs none of teach's required flags, which
+	// urfave/cli checks before choosing a subcommand: teach checks them.
+	required := requiredFlags(c.Flags)
+	c.Action = func(c *cli.Context) error {
+		if err := checkRequired(c, required); err != nil {
+			return err
+		}
+		if err := oneArg(c, "TEACHER"); err != nil {
+			return err
+		}
+		return runTeach(e, c)
+	}
+	return c
+}
+
+func teachMergeCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name: "merge",
+		Usage: "merge the parts written by distill teach --shard i/n into --out's manifest.json " +
+			"(the single-process cache, bit for bit); refuses missing or unfinished parts and parts of other inputs, overwrites nothing",
+		Flags: []cli.Flag{&cli.StringFlag{Name: "out", Required: true, Usage: "the cache directory the parts were written to"}},
 		Action: func(c *cli.Context) error {
-			if err := oneArg(c, "TEACHER"); err != nil {
+			if c.NArg() > 0 {
+				return fmt.Errorf("distill teach merge takes no arguments (got %q): name the cache with --out", c.Args().Slice())
+			}
+			m, err := student.WriteMerged(c.String("out"))
+			if err != nil {
 				return err
 			}
-			return runTeach(e, c)
+			fmt.Fprintf(e.stdout, "merged %d windows in %d shards into %s\n", m.Windows, len(m.Shards), filepath.Join(c.String("out"), student.ManifestFile))
+			return nil
 		},
 	}
 }
@@ -45,6 +79,11 @@ func runTeach(e *env, c *cli.Context) error {
 	out := c.String("out")
 	j.SoftLabels, j.ShardWindows = out, c.Int("shard-windows")
 	j.Options.TopK, j.Options.Loss.Temperature = c.Int("top-k"), float32(c.Float64("temperature"))
+	if spec := c.String("shard"); spec != "" {
+		if j.Part, err = student.ParsePart(spec); err != nil {
+			return fmt.Errorf("--shard: %w", err)
+		}
+	}
 	b, err := openBackend(e)
 	if err != nil {
 		return err
@@ -61,11 +100,18 @@ func runTeach(e *env, c *cli.Context) error {
 			return fmt.Errorf("%w; it is not this cache: %v", err, why)
 		}
 	}
-	shards := int64(((s.Train.Len()-1)/j.SeqLen + want.ShardWindows - 1) / max(want.ShardWindows, 1))
-	bar := e.newBar(shards, "teach", "shards")
+	var bar *progress.Bar // sized by the first report: the shards this process writes
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	m, err := s.Teach(ctx, func(done, _ int) { bar.Set(int64(done)) })
+	m, err := s.Teach(ctx, func(done, total int) {
+		if bar == nil {
+			bar = e.newBar(int64(total), "teach", "shards")
+		}
+		bar.Set(int64(done))
+	})
+	if bar == nil {
+		bar = e.newBar(0, "teach", "shards")
+	}
 	if err != nil {
 		bar.Stop()
 		if ctx.Err() != nil {
@@ -77,4 +123,36 @@ func runTeach(e *env, c *cli.Context) error {
 	fmt.Fprintf(e.stdout, "wrote %d windows of %d tokens (top-%d at T=%g) in %d shards to %s\n",
 		m.Windows, m.SeqLen, m.K, m.Temperature, len(m.Shards), out)
 	return nil
+}
+
+// requiredFlags clears Required on flags (string flags: the only kind
+// teach requires) and returns their names, for checkRequired.
+func requiredFlags(flags []cli.Flag) []string {
+	var names []string
+	for i, f := range flags {
+		if sf, ok := f.(*cli.StringFlag); ok && sf.Required {
+			copied := *sf // a fresh flag: dataFlags' are train's too
+			copied.Required = false
+			flags[i] = &copied
+			names = append(names, sf.Name)
+		}
+	}
+	return names
+}
+
+// checkRequired is urfave/cli's required-flag check, with its message.
+func checkRequired(c *cli.Context, names []string) error {
+	var missing []string
+	for _, n := range names {
+		if !c.IsSet(n) {
+			missing = append(missing, strconv.Quote(n))
+		}
+	}
+	switch len(missing) {
+	case 0:
+		return nil
+	case 1:
+		return fmt.Errorf("Required flag %s not set", missing[0])
+	}
+	return fmt.Errorf("Required flags %s not set", strings.Join(missing, ", "))
 }

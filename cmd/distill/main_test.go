@@ -98,6 +98,9 @@ func TestErrorsAndExitCodes(t *testing.T) {
 		want string
 	}{
 		{[]string{"eval", "flat"}, `Required flag "data" not set`},
+		{[]string{"teach", "flat", "--out", "c"}, `Required flag "data" not set`},
+		{[]string{"teach", "merge"}, `Required flag "out" not set`},
+		{[]string{"teach", "flat", "--data", "d", "--out", "c", "--shard", "3/3"}, "--shard: student: shard 3/3 out of range"},
 		{[]string{"eval", "flat", "--data", data, "--bos", "maybe"}, `unknown BOS placement "maybe"`},
 		{[]string{"eval", "flat", "--data", data + ".missing"}, "d.txt.missing"},
 		{[]string{"eval", "nomodel", "--data", data}, "nomodel: no such file"},
@@ -189,6 +192,9 @@ func TestHoistFlags(t *testing.T) {
 		{"eval M --json --stride 4 -- --odd", "eval --json --stride 4 M -- --odd"},
 		{"eval --nope M", "eval --nope M"},
 		{"help eval --json", "help eval --json"},
+		{"teach merge --out C", "teach merge --out C"},
+		{"teach --device cpu merge --out=C", "--device cpu teach merge --out=C"},
+		{"teach T --out C --shard 0/3 --data F", "teach --out C --shard 0/3 --data F T"},
 		{"", ""},
 	} {
 		in := append([]string{"distill"}, strings.Fields(tc.in)...)
