@@ -11,19 +11,14 @@ import (
 	"github.com/distill-dev/distill/student"
 )
 
-// hashFile returns the hex SHA-256 and size of a file.
+// hashFile returns the hex SHA-256 (student.HashFile) and size of a file.
 func hashFile(path string) (string, int64, error) {
-	f, err := os.Open(path)
+	st, err := os.Stat(path)
 	if err != nil {
 		return "", 0, err
 	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return "", 0, fmt.Errorf("%s: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), n, nil
+	sum, err := student.HashFile(path)
+	return sum, st.Size(), err
 }
 
 // hashInput hashes an input file, or a folder (HF checkpoints), as
