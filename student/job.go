@@ -169,7 +169,7 @@ func (j *Job) Open(b kernels.Backend) (*Session, error) {
 func (s *Session) open() error {
 	j, t := s.Job, s.Teacher
 	if t.Tokenizer == nil {
-		return fmt.Errorf("student: %s: no tokenizer found beside the checkpoint; name one", j.Teacher)
+		return fmt.Errorf("student: %s: no tokenizer found beside the checkpoint (the data are tokenised with the teacher's)", j.Teacher)
 	}
 	if j.SeqLen > t.Config.MaxSeqLen {
 		return fmt.Errorf("student: seq_len %d exceeds the teacher's max_seq_len %d", j.SeqLen, t.Config.MaxSeqLen)
