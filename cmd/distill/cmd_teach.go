@@ -33,6 +33,7 @@ func teachCommand(e *env) *cli.Command {
 			&cli.BoolFlag{Name: "force", Usage: "replace an existing --out that holds anything but this cache"},
 			&cli.StringFlag{Name: "shard", Usage: "write only part i/n of the cache (zero-based i, e.g. a Kubernetes job's completion index or a Slurm array task id), " +
 				"beside the other parts in the shared --out; then distill teach merge --out (training also reads unmerged parts)"},
+			&cli.BoolFlag{Name: "json", Usage: "print the cache manifest as JSON"},
 		),
 		Subcommands: []*cli.Command{teachMergeCommand(e)},
 	}
@@ -120,6 +121,12 @@ func runTeach(e *env, c *cli.Context) error {
 		return err
 	}
 	bar.Finish()
+	if c.Bool("json") {
+		return writeJSON(e.stdout, struct {
+			Out      string `json:"out"`
+			Manifest any    `json:"manifest"`
+		}{out, m})
+	}
 	fmt.Fprintf(e.stdout, "wrote %d windows of %d tokens (top-%d at T=%g) in %d shards to %s\n",
 		m.Windows, m.SeqLen, m.K, m.Temperature, len(m.Shards), out)
 	return nil

@@ -67,6 +67,7 @@ func trainCommand(e *env) *cli.Command {
 			// Outputs and limits.
 			&cli.StringFlag{Name: "metrics", Usage: "per-step metrics JSONL (default OUT/metrics.jsonl)"},
 			&cli.IntFlag{Name: "checkpoint-every", Value: 500, Usage: "checkpoint every N steps (and at the end)"},
+			&cli.BoolFlag{Name: "json", Usage: "print the result (steps, last step's metrics, paths) as JSON"},
 			&cli.StringFlag{Name: "memory-limit", Usage: "refuse to train when the estimated memory exceeds this, e.g. 8GiB, 512MiB (default: the machine's or cgroup's memory)"},
 		),
 		Action: func(c *cli.Context) error {
@@ -266,9 +267,22 @@ func runTrain(e *env, c *cli.Context) error {
 		return err
 	}
 	bar.Finish()
+	if c.Bool("json") {
+		return writeJSON(e.stdout, trainReport{Steps: tr.Step, Skipped: tr.Skipped, Tokens: tr.Tokens, Last: last, Out: out, Metrics: j.MetricsPath()})
+	}
 	fmt.Fprintf(e.stdout, "trained %d steps (%d skipped), final loss %.4f, %s tokens; student in %s, metrics in %s\n",
 		tr.Step, tr.Skipped, last.Loss, units.Count(tr.Tokens), out, j.MetricsPath())
 	return nil
+}
+
+// trainReport is train's --json output.
+type trainReport struct {
+	Steps   int             `json:"steps"`
+	Skipped int             `json:"skipped"`
+	Tokens  int64           `json:"tokens"`
+	Last    student.Metrics `json:"last_step"`
+	Out     string          `json:"out"`
+	Metrics string          `json:"metrics"`
 }
 
 // hiddenOptions reads the hidden-state loss flags; without --hidden-pairs

@@ -48,3 +48,13 @@ func TestValidateJSON(t *testing.T) {
 		t.Errorf("no lr error with its position in %+v", rep.Errors)
 	}
 }
+
+// TestEveryCommandTakesJSON: the README says every command takes --json.
+func TestEveryCommandTakesJSON(t *testing.T) {
+	app := newApp(&env{})
+	for _, c := range app.Commands {
+		if findFlag(c.Flags, "json") == nil {
+			t.Errorf("distill %s has no --json flag", c.Name)
+		}
+	}
+}

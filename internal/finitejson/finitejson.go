@@ -15,15 +15,29 @@ import (
 	"strings"
 )
 
-// Marshal is json.Marshal with non-finite floats written as null. Values
-// without one encode exactly as json.Marshal encodes them.
+// Marshal is json.Marshal with non-finite floats written as null, and
+// without HTML escaping (<, > and & stay as they are: the output is for
+// files and terminals). Values without a non-finite float encode exactly
+// as such an encoder encodes them.
 func Marshal(v any) ([]byte, error) {
-	b, err := json.Marshal(v)
+	b, err := marshal(v)
 	var uv *json.UnsupportedValueError
 	if err == nil || !errors.As(err, &uv) {
 		return b, err
 	}
-	return json.Marshal(finite(reflect.ValueOf(v)))
+	return marshal(finite(reflect.ValueOf(v)))
+}
+
+// marshal encodes v without HTML escaping and without the encoder's
+// trailing newline.
+func marshal(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 // MarshalIndent is Marshal, indented as json.MarshalIndent does.
@@ -54,10 +68,10 @@ func (o object) MarshalJSON() ([]byte, error) {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		k, _ := json.Marshal(m.key)
+		k, _ := marshal(m.key)
 		b.Write(k)
 		b.WriteByte(':')
-		v, err := json.Marshal(m.val)
+		v, err := marshal(m.val)
 		if err != nil {
 			return nil, err
 		}

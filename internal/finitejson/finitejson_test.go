@@ -46,3 +46,10 @@ func TestMarshal(t *testing.T) {
 		}
 	}
 }
+
+func TestNoHTMLEscaping(t *testing.T) {
+	b, err := Marshal(map[string]any{"text": "<s> & </s>", "x": math.Inf(-1)})
+	if want := `{"text":"<s> & </s>","x":null}`; err != nil || string(b) != want {
+		t.Errorf("got %s (%v), want %s", b, err, want)
+	}
+}
