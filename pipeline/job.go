@@ -68,6 +68,9 @@ func trainOptions(r *recipe.Recipe) (student.Options, error) {
 			o.Hidden.Pairs = append(o.Hidden.Pairs, [2]int{p.Student, p.Teacher})
 		}
 	}
+	if q := d.QAD; q != nil {
+		o.QAD = q.Type
+	}
 	o.Steps = r.Steps()
 	o.GradAccum = t.GradAccum
 	o.Schedule = student.Schedule{Kind: t.Schedule.Kind, LR: t.Optimizer.LR, Warmup: t.Schedule.WarmupSteps, Total: o.Steps, MinRatio: t.Schedule.MinLRRatio}

@@ -68,6 +68,9 @@ func (Train) Run(ctx context.Context, env *Env) ([]string, error) {
 	if j.Resume {
 		fmt.Fprintf(env.Log, "train     resuming from step %d\n", tr.Step)
 	}
+	if note := tr.QADNote(); note != "" {
+		fmt.Fprintf(env.Log, "train     %s\n", note)
+	}
 	kept, err := ReadMetrics(j.Metrics)
 	if err != nil {
 		return nil, err

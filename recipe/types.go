@@ -126,6 +126,14 @@ type Distillation struct {
 	Temperature float64     `json:"temperature" default:"2" xmin:"0" doc:"Softmax temperature of teacher and student in the distillation term."`
 	Hidden      *Hidden     `json:"hidden" doc:"Hidden-state matching loss. Absent: none."`
 	SoftLabels  *SoftLabels `json:"soft_labels" doc:"Where the teacher's distributions come from. Default: online."`
+	QAD         *QAD        `json:"qad" doc:"Quantization-aware distillation: the student trains on its weights fake-quantized as an export type. Absent: off."`
+}
+
+// QAD trains the student on its weights fake-quantized to an export type
+// (straight-through gradients to the fp32 master weights), so that the
+// exported file of that type is the model that was trained.
+type QAD struct {
+	Type string `json:"type" required:"true" enum:"q8_0,q4_0,q4_1,q5_0,q5_1,q2_k,q3_k_m,q4_k_s,q4_k_m,q5_k_s,q5_k_m,q6_k,int8,int4-g32,int4-g64,int4-g128" doc:"The export type (a gguf export dtype or a quantization method) whose per-tensor plan the forward runs on; tensors whose rows do not fit its blocks fall back as the export does. Export or quantize the same type."`
 }
 
 // Hidden adds a loss between student and teacher hidden states.

@@ -39,6 +39,7 @@ func (r *Recipe) Validate(ctx ValidateContext) error {
 	r.checkQuantization(errs)
 	r.checkCalibration(errs)
 	r.checkExport(errs)
+	r.checkQAD(errs)
 	r.checkGates(errs)
 	filesOK := true
 	if !ctx.SkipFiles {

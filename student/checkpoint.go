@@ -155,9 +155,7 @@ func Resume(dir string, b kernels.Backend, teacherModel *model.Model, data *corp
 			}
 		}
 	}
-	if t.Half != nil {
-		b.Copy(t.Half.Flat, master.Flat)
-	}
+	t.syncRun()
 	t.Step, t.Scale, t.GoodSteps, t.Skipped, t.Tokens = st.Step, st.Scale, st.GoodSteps, st.Skipped, st.Tokens
 	data.Epoch, data.Pos = st.Epoch, st.Pos
 	return t, nil

@@ -4,14 +4,10 @@ import (
 	"github.com/distill-dev/distill/corpus"
 	"math"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/distill-dev/distill/checkpoint"
-	"github.com/distill-dev/distill/internal/formattest"
 	"github.com/distill-dev/distill/kernels"
-	"github.com/distill-dev/distill/kernels/cpu"
 	"github.com/distill-dev/distill/model"
 )
 
@@ -74,29 +70,9 @@ func TestKDBeatsHardLabels(t *testing.T) {
 	if os.Getenv("DISTILL_DEMO_FULL") == "1" {
 		trainBytes, validBytes, steps, B, T = 1<<62, 1<<62, 600, 8, 256
 	}
-	data := formattest.SharedData(t)
-	b := cpu.New(0)
-	tch, err := checkpoint.Load(filepath.Join(data, "stories260K", "stories260K.bin"), b, checkpoint.LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tch, train, valid := storiesData(t, trainBytes, validBytes)
 	defer tch.Close()
-	read := func(name string, limit int) []int32 {
-		raw, err := os.ReadFile(filepath.Join(data, "tinystories-gen", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		prefix := filepath.Join(t.TempDir(), name)
-		if err := os.WriteFile(prefix, raw[:min(limit, len(raw))], 0o644); err != nil {
-			t.Fatal(err)
-		}
-		s, err := corpus.TokenizeFile(prefix, corpus.ReadOptions{}, tch.Tokenizer, corpus.BOSDocument)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s.IDs
-	}
-	train, valid := read("train.txt", trainBytes), read("valid.txt", validBytes)
+	b := tch.Model.Backend
 
 	cfg, layers, err := Resolve(tch.Config, Shape{NLayers: 2})
 	if err != nil {

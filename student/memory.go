@@ -59,6 +59,8 @@ func EstimateMemory(t *model.Config, teacherBytes float64, s model.Config, o Opt
 	if o.Precision == BF16 || o.Precision == FP16 {
 		m.Student += 2 * P
 		act = 2
+	} else if o.QAD != "" { // the fake-quantized copy the student runs on
+		m.Student += f32 * P
 	}
 	m.Activations = trainActivations(s, N, act)
 	m.SoftLabels = f32 * N

@@ -12,6 +12,7 @@ import (
 	"github.com/distill-dev/distill/internal/finitejson"
 	"github.com/distill-dev/distill/kernels"
 	"github.com/distill-dev/distill/model"
+	"github.com/distill-dev/distill/quant"
 )
 
 // Precisions of the student's forward and backward.
@@ -71,6 +72,10 @@ type Options struct {
 	// Hidden, when set, adds a hidden-state loss (needs Loss.Alpha > 0, as
 	// the teacher must run).
 	Hidden *HiddenOptions
+	// QAD, when set, is the quantization method (quant.ParseMethod: q4_0,
+	// q4_k_m, int4-g32, ...) whose export the student trains as:
+	// quantization-aware distillation (see qad.go).
+	QAD string
 
 	// Metrics receives one JSON object per optimizer step (JSONL); nil: none.
 	Metrics io.Writer
@@ -133,6 +138,9 @@ type Trainer struct {
 	padded       kernels.Tensor // teacher logits in the student's vocabulary (padLogits)
 	cacheIDs     []byte         // host buffers of cached labels (cachedLabels)
 	cacheLPs     []byte
+	qad          *quant.Plan       // QAD's export plan (nil: off)
+	fake         *model.ParamBlock // QAD in fp32: the fake-quantized weights the student runs on
+	qadBuf       []float32
 }
 
 // NewTrainer prepares training of master (the student's F32 weights, e.g.
@@ -207,12 +215,11 @@ func NewTrainer(b kernels.Backend, teacher *model.Model, master *model.ParamBloc
 	if err := t.initHidden(); err != nil {
 		return nil, err
 	}
-	run := master
-	if t.Half != nil {
-		b.Copy(t.Half.Flat, master.Flat)
-		run = t.Half
+	if err := t.initQAD(); err != nil {
+		return nil, err
 	}
-	t.Student = run.Model(b)
+	t.syncRun()
+	t.Student = t.runBlock().Model(b)
 	if t.Half != nil {
 		fp32Vectors(&t.Student.W, &master.W)
 		// Half activations too (issue 3 item 5): the saved activations take
@@ -276,6 +283,11 @@ func (o *Options) fill() error {
 	}
 	if o.Steps < 1 || o.GradAccum < 1 || o.TopK < 0 || o.GradClip < 0 {
 		return fmt.Errorf("student: steps %d, grad_accum %d, top_k %d, grad_clip %g out of range", o.Steps, o.GradAccum, o.TopK, o.GradClip)
+	}
+	if o.QAD != "" {
+		if _, err := QADMethod(o.QAD); err != nil {
+			return err
+		}
 	}
 	if ls := o.LossScale; !(ls.Initial > 0) || ls.Growth < 1 || !(ls.GrowthFactor >= 1) || !(ls.Backoff > 0 && ls.Backoff < 1) {
 		return fmt.Errorf("student: loss scale %+v out of range", ls)
@@ -413,9 +425,7 @@ func (t *Trainer) update(lr, norm float64) {
 	for _, pj := range t.projs() {
 		t.ops.AdamW(pj.W, pj.G, pj.M, pj.V, ap)
 	}
-	if t.Half != nil {
-		t.b.Copy(t.Half.Flat, t.Master.Flat)
-	}
+	t.syncRun()
 }
 
 // Run trains until Opts.Steps optimizer steps are done (counting those of

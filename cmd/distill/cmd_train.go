@@ -63,6 +63,7 @@ func trainCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "soft-labels", Usage: "train from a soft-label cache written by distill teach instead of running the teacher"},
 			&cli.StringFlag{Name: "hidden-loss", Value: "none", Usage: "hidden-state loss between paired block outputs: none, mse, cosine (a learned projection when widths differ)"},
 			&cli.Float64Flag{Name: "hidden-weight", Value: 1, Usage: "weight of the hidden-state loss"},
+			&cli.StringFlag{Name: "qad", Usage: "quantization-aware distillation: train on the weights fake-quantized as this export type (q4_0, q4_k_m, int4-g32, ...) and export the same type"},
 			&cli.StringFlag{Name: "hidden-pairs", Usage: "student:teacher layer pairs, e.g. 0:1,1:3 (default: each student layer with the teacher layer it came from)"},
 			// Outputs and limits.
 			&cli.StringFlag{Name: "metrics", Usage: "per-step metrics JSONL (default OUT/metrics.jsonl)"},
@@ -164,6 +165,11 @@ func trainOptions(c *cli.Context) (student.Options, error) {
 	if a := c.Float64("alpha"); a < 0 || a > 1 {
 		return student.Options{}, fmt.Errorf("--alpha %g outside [0, 1]", a)
 	}
+	if q := c.String("qad"); q != "" {
+		if _, err := student.QADMethod(q); err != nil {
+			return student.Options{}, fmt.Errorf("--qad: %w", err)
+		}
+	}
 	return student.Options{
 		Loss: kernels.LossParams{Divergence: div, Temperature: float32(c.Float64("temperature")),
 			Alpha: float32(c.Float64("alpha")), Beta: float32(c.Float64("beta"))},
@@ -173,6 +179,7 @@ func trainOptions(c *cli.Context) (student.Options, error) {
 			Total: c.Int("steps"), MinRatio: c.Float64("min-lr-ratio")},
 		WeightDecay: c.Float64("weight-decay"), GradClip: c.Float64("grad-clip"),
 		Precision: c.String("precision"), CheckpointEvery: c.Int("checkpoint-every"),
+		QAD: c.String("qad"),
 	}, nil
 }
 
@@ -240,6 +247,9 @@ func runTrain(e *env, c *cli.Context) error {
 	}
 	if j.Resume {
 		fmt.Fprintf(e.stderr, "resuming %s at step %d of %d\n", out, tr.Step, o.Steps)
+	}
+	if note := tr.QADNote(); note != "" {
+		fmt.Fprintln(e.stderr, note)
 	}
 
 	perStep := int64(j.Batch * j.SeqLen * tr.Opts.GradAccum)

@@ -1,0 +1,43 @@
+package recipe
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+)
+
+// checkQAD ties quantization-aware distillation to what the run writes: a
+// QAD type that no export or quantization method produces trains a model
+// nobody gets (an error); exports of other quantized types are allowed,
+// with a warning, as they are not the model that was trained.
+func (r *Recipe) checkQAD(errs *errorList) {
+	q := r.Distillation.QAD
+	if q == nil || checkScalar(reflect.ValueOf(q.Type), reflect.TypeFor[QAD]().Field(0).Tag) != "" {
+		return // unknown types are reported by checkTags
+	}
+	var written []string
+	for _, e := range r.Export {
+		written = append(written, e.DType)
+	}
+	written = append(written, r.methodLabels()...)
+	if !slices.Contains(written, q.Type) {
+		r.bad(errs, "distillation.qad.type", "%s: no export dtype or quantization method is %s, so the model QAD trains is never written; add {format: gguf, dtype: %s} to export or %s to quantization.methods",
+			q.Type, q.Type, q.Type, q.Type)
+	}
+	for i, e := range r.Export {
+		if e.DType != q.Type && !slices.Contains([]string{"f32", "f16", "bf16"}, e.DType) {
+			r.warn(fmt.Sprintf("export[%d].dtype", i), fmt.Sprintf("%s is not the QAD type %s: that file is quantized after training, not the model QAD trained", e.DType, q.Type))
+		}
+	}
+}
+
+// warn records a warning at field once (Validate may run more than once).
+func (r *Recipe) warn(field, msg string) {
+	w := r.Errorf(field, "%s", msg)
+	for _, old := range r.warnings {
+		if old.Error() == w.Error() {
+			return
+		}
+	}
+	r.warnings = append(r.warnings, w)
+}

@@ -1,0 +1,186 @@
+package student
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/distill-dev/distill/checkpoint"
+	"github.com/distill-dev/distill/corpus"
+	"github.com/distill-dev/distill/internal/formattest"
+	"github.com/distill-dev/distill/kernels"
+	"github.com/distill-dev/distill/kernels/cpu"
+	"github.com/distill-dev/distill/model"
+	"github.com/distill-dev/distill/quant"
+)
+
+// TestQADTrainsTheExportedModel checks that a QAD student runs on exactly
+// the weights the export of its master weights decodes to, after every
+// step, while AdamW moves the float32 master weights.
+func TestQADTrainsTheExportedModel(t *testing.T) {
+	o := kdOptions()
+	o.QAD = "q4_0"
+	_, tr := run(t, o, 3, nil)
+	b := tr.b
+	plan, err := QADPlan(tr.Config, "q4_0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exported, err := quant.Quantize(quant.SourceOf(tr.Master.Model(b)), plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	quantized := 0
+	for _, tp := range plan.Tensors {
+		et, _ := exported.Lookup(tp.Name)
+		want, err := quant.Float32(et)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := b.ToFloat32(tr.Student.Param(tp.Name), nil)
+		for i := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("%s[%d]: the student runs on %v, the %s export holds %v", tp.Name, i, got[i], tp.DType, want[i])
+			}
+		}
+		if tp.DType == kernels.Q4_0 {
+			quantized++
+			if master := b.ToFloat32(tr.Master.Views[tp.Name], nil); equalF32(master, got) {
+				t.Errorf("%s: the master weights are the quantized ones (the straight-through update must keep them fp32)", tp.Name)
+			}
+		}
+	}
+	if quantized == 0 {
+		t.Error("no tensor is quantized as Q4_0")
+	}
+	if !strings.Contains(tr.QADNote(), "q4_0") {
+		t.Errorf("QADNote %q", tr.QADNote())
+	}
+}
+
+func equalF32(a, b []float32) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return len(a) == len(b)
+}
+
+// TestQADRefusesBadMethods: unknown and GPTQ methods are refused before
+// anything is allocated, with the method's name in the error.
+func TestQADRefusesBadMethods(t *testing.T) {
+	for _, tc := range []struct{ method, want string }{
+		{"q4_z", "unknown method"},
+		{"gptq-int4", "int4-g128"},
+		{"int4-g16", "group size"},
+	} {
+		o := kdOptions()
+		o.Steps, o.QAD = 1, tc.method
+		if err := o.fill(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("qad %s: error %v, want %q", tc.method, err, tc.want)
+		}
+	}
+}
+
+// TestQADBeatsTrainThenQuantize is the short version of issue 13's QAD
+// comparison: a 2-layer stories260K student trained by KD with the same
+// steps, data order and seed, once plainly and once with QAD at Q4_0; the
+// Q4_0 export of the QAD student must lose less perplexity against its own
+// fp32 weights than the plain student's Q4_0 export does.
+func TestQADBeatsTrainThenQuantize(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains two students (about 10 s)")
+	}
+	const steps, B, T = 120, 8, 64
+	tch, train, valid := storiesData(t, 600_000, 60_000)
+	defer tch.Close()
+	b := tch.Model.Backend
+	cfg, layers, err := Resolve(tch.Config, Shape{NLayers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gap := map[string]float64{}
+	for _, qad := range []string{"", "q4_0"} {
+		master, err := Build(b, cfg, tch.Model, layers, InitTeacherLayers, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sampler, err := corpus.NewSampler(train, T, B, 42)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr, err := NewTrainer(b, tch.Model, master, sampler, Options{
+			Loss:  kernels.LossParams{Divergence: kernels.ForwardKL, Temperature: 1, Alpha: 1},
+			Steps: steps, Schedule: Schedule{Kind: ScheduleCosine, LR: 3e-3, Warmup: 10, MinRatio: 0.1},
+			WeightDecay: 0.01, GradClip: 1, QAD: qad,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		for tr.Step < steps {
+			if _, err := tr.TrainStep(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		fp32 := tr.Master.Model(b)
+		pplF, _ := evalVs(fp32, tch.Model, valid, B, T)
+		q4 := exportQ4(t, fp32)
+		pplQ, _ := evalVs(q4, tch.Model, valid, B, T)
+		q4.Free()
+		name := map[string]string{"": "train-then-quantize", "q4_0": "qad q4_0"}[qad]
+		gap[qad] = math.Abs(pplQ - pplF)
+		t.Logf("%-19s: fp32 ppl %.4f, Q4_0 export ppl %.4f (gap %.4f; %d steps of %d x %d tokens, %.0f s)",
+			name, pplF, pplQ, gap[qad], steps, B, T, time.Since(start).Seconds())
+	}
+	if !(gap["q4_0"] < gap[""]) {
+		t.Errorf("the QAD student's Q4_0 export is %.4f perplexity from its fp32 weights, train-then-quantize's %.4f: QAD did not help", gap["q4_0"], gap[""])
+	}
+}
+
+// exportQ4 is m quantized to Q4_0 as distill export writes it.
+func exportQ4(t *testing.T, m *model.Model) *model.Model {
+	t.Helper()
+	meth, _ := quant.ParseMethod("q4_0")
+	_, src, err := quant.Apply(m.Config, quant.SourceOf(m), meth, quant.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := model.New(m.Config, m.Backend, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q
+}
+
+// storiesData loads the stories260K teacher and the first bytes of the
+// generated TinyStories training and validation text, tokenised with BOS
+// before every document (skipping when ../shared/data is absent).
+func storiesData(t *testing.T, trainBytes, validBytes int) (*checkpoint.Loaded, []int32, []int32) {
+	t.Helper()
+	data := formattest.SharedData(t)
+	tch, err := checkpoint.Load(filepath.Join(data, "stories260K", "stories260K.bin"), cpu.New(0), checkpoint.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(name string, limit int) []int32 {
+		raw, err := os.ReadFile(filepath.Join(data, "tinystories-gen", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		prefix := filepath.Join(t.TempDir(), name)
+		if err := os.WriteFile(prefix, raw[:min(limit, len(raw))], 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s, err := corpus.TokenizeFile(prefix, corpus.ReadOptions{}, tch.Tokenizer, corpus.BOSDocument)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.IDs
+	}
+	return tch, read("train.txt", trainBytes), read("valid.txt", validBytes)
+}
