@@ -1,7 +1,6 @@
 package student
 
 import (
-	"github.com/distill-dev/distill/corpus"
 	"math"
 	"os"
 	"testing"
@@ -72,49 +71,22 @@ func TestKDBeatsHardLabels(t *testing.T) {
 	}
 	tch, train, valid := storiesData(t, trainBytes, validBytes)
 	defer tch.Close()
-	b := tch.Model.Backend
-
-	cfg, layers, err := Resolve(tch.Config, Shape{NLayers: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if 2*cfg.NumParams() > tch.Config.NumParams() {
-		t.Fatalf("student has %d parameters, more than half of the teacher's %d", cfg.NumParams(), tch.Config.NumParams())
-	}
-	results := map[string][2]float64{}
+	results, params := map[string][2]float64{}, 0
 	for _, mode := range []struct {
 		name  string
 		alpha float32
 	}{{"kd", 1}, {"hard", 0}} {
-		master, err := Build(b, cfg, tch.Model, layers, InitTeacherLayers, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sampler, err := corpus.NewSampler(train, T, B, 42)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tr, err := NewTrainer(b, tch.Model, master, sampler, Options{
-			Loss:  kernels.LossParams{Divergence: kernels.ForwardKL, Temperature: 1, Alpha: mode.alpha},
-			Steps: steps, Schedule: Schedule{Kind: ScheduleCosine, LR: 3e-3, Warmup: 10, MinRatio: 0.1},
-			WeightDecay: 0.01, GradClip: 1,
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
 		start := time.Now()
-		for tr.Step < steps {
-			if _, err := tr.TrainStep(); err != nil {
-				t.Fatal(err)
-			}
-		}
+		tr := trainStories(t, tch, train, steps, B, T, 42, Options{
+			Loss: kernels.LossParams{Divergence: kernels.ForwardKL, Temperature: 1, Alpha: mode.alpha}})
 		ppl, agree := evalVs(tr.Student, tch.Model, valid, B, T)
+		params = tr.Config.NumParams()
 		results[mode.name] = [2]float64{ppl, agree}
 		t.Logf("%-4s student: validation ppl %.3f, top-1 agreement with the teacher %.4f (%d steps of %d x %d tokens, %.0f s)",
 			mode.name, ppl, agree, steps, B, T, time.Since(start).Seconds())
 	}
 	tppl, _ := evalVs(tch.Model, tch.Model, valid, B, T)
-	t.Logf("teacher: validation ppl %.3f; student %d params, teacher %d", tppl, cfg.NumParams(), tch.Config.NumParams())
+	t.Logf("teacher: validation ppl %.3f; student %d params, teacher %d", tppl, params, tch.Config.NumParams())
 	kd, hard := results["kd"], results["hard"]
 	if !(kd[0] < hard[0]) {
 		t.Errorf("KD student perplexity %.3f not below the hard-label student's %.3f", kd[0], hard[0])

@@ -2,17 +2,11 @@ package student
 
 import (
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/distill-dev/distill/checkpoint"
-	"github.com/distill-dev/distill/corpus"
-	"github.com/distill-dev/distill/internal/formattest"
 	"github.com/distill-dev/distill/kernels"
-	"github.com/distill-dev/distill/kernels/cpu"
 	"github.com/distill-dev/distill/model"
 	"github.com/distill-dev/distill/quant"
 )
@@ -98,36 +92,12 @@ func TestQADBeatsTrainThenQuantize(t *testing.T) {
 	const steps, B, T = 120, 8, 64
 	tch, train, valid := storiesData(t, 600_000, 60_000)
 	defer tch.Close()
-	b := tch.Model.Backend
-	cfg, layers, err := Resolve(tch.Config, Shape{NLayers: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
 	gap := map[string]float64{}
 	for _, qad := range []string{"", "q4_0"} {
-		master, err := Build(b, cfg, tch.Model, layers, InitTeacherLayers, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sampler, err := corpus.NewSampler(train, T, B, 42)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tr, err := NewTrainer(b, tch.Model, master, sampler, Options{
-			Loss:  kernels.LossParams{Divergence: kernels.ForwardKL, Temperature: 1, Alpha: 1},
-			Steps: steps, Schedule: Schedule{Kind: ScheduleCosine, LR: 3e-3, Warmup: 10, MinRatio: 0.1},
-			WeightDecay: 0.01, GradClip: 1, QAD: qad,
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
 		start := time.Now()
-		for tr.Step < steps {
-			if _, err := tr.TrainStep(); err != nil {
-				t.Fatal(err)
-			}
-		}
-		fp32 := tr.Master.Model(b)
+		tr := trainStories(t, tch, train, steps, B, T, 42, Options{
+			Loss: kernels.LossParams{Divergence: kernels.ForwardKL, Temperature: 1, Alpha: 1}, QAD: qad})
+		fp32 := tr.Master.Model(tr.b)
 		pplF, _ := evalVs(fp32, tch.Model, valid, B, T)
 		q4 := exportQ4(t, fp32)
 		pplQ, _ := evalVs(q4, tch.Model, valid, B, T)
@@ -155,32 +125,4 @@ func exportQ4(t *testing.T, m *model.Model) *model.Model {
 		t.Fatal(err)
 	}
 	return q
-}
-
-// storiesData loads the stories260K teacher and the first bytes of the
-// generated TinyStories training and validation text, tokenised with BOS
-// before every document (skipping when ../shared/data is absent).
-func storiesData(t *testing.T, trainBytes, validBytes int) (*checkpoint.Loaded, []int32, []int32) {
-	t.Helper()
-	data := formattest.SharedData(t)
-	tch, err := checkpoint.Load(filepath.Join(data, "stories260K", "stories260K.bin"), cpu.New(0), checkpoint.LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	read := func(name string, limit int) []int32 {
-		raw, err := os.ReadFile(filepath.Join(data, "tinystories-gen", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		prefix := filepath.Join(t.TempDir(), name)
-		if err := os.WriteFile(prefix, raw[:min(limit, len(raw))], 0o644); err != nil {
-			t.Fatal(err)
-		}
-		s, err := corpus.TokenizeFile(prefix, corpus.ReadOptions{}, tch.Tokenizer, corpus.BOSDocument)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s.IDs
-	}
-	return tch, read("train.txt", trainBytes), read("valid.txt", validBytes)
 }
