@@ -225,3 +225,33 @@ extern "C" __global__ void k_attn_bwd_dkdv(void* dk, int dtdk, void* dv, int dtd
         }
     }
 }
+
+// k_attn_softmax: the softmax of attention_gemm.go. One block per row r of
+// one batch entry's scores [H*T, L] (row r is query t = r % T of head
+// r / T): p_j = exp(scale s_j - m) / l over the causal keys j <= pos + t,
+// 0 for the others; lse[r] = m + log l (lse may be null). P gets p in
+// dtype dtp, or, when Plo is given, p's bf16 halves (P + Plo = p to 2^-17).
+extern "C" __global__ void k_attn_softmax(const float* S, void* P, int dtp, void* Plo, float* lse, int T, int L,
+                                          int pos, float scale) {
+    const ll r = blockIdx.x;
+    const int n = pos + (int)(r % T) + 1;
+    const float* s = S + r * L;
+    float m = -INFINITY;
+    for (int j = threadIdx.x; j < n; j += blockDim.x) m = fmaxf(m, scale * s[j]);
+    m = block_max(m);
+    float l = 0.f;
+    for (int j = threadIdx.x; j < n; j += blockDim.x) l += expf(scale * s[j] - m);
+    l = block_sum(l);
+    const float inv = 1.f / l;
+    for (int j = threadIdx.x; j < L; j += blockDim.x) {
+        const float p = j < n ? expf(scale * s[j] - m) * inv : 0.f;
+        if (Plo) {
+            const float h = ld_bf16_rounded(p);
+            st(P, DT_BF16, r * L + j, h);
+            st(Plo, DT_BF16, r * L + j, p - h);
+        } else {
+            st(P, dtp, r * L + j, p);
+        }
+    }
+    if (lse && threadIdx.x == 0) lse[r] = m + logf(l);
+}

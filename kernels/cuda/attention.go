@@ -97,10 +97,14 @@ func keyTile(hd int) int {
 	return kt
 }
 
-// Attention computes causal GQA attention with the fused kernel.
+// Attention computes causal GQA attention: prefill through tensor-core
+// GEMMs (attention_gemm.go), decoding with the fused kernel.
 func (b *Backend) Attention(outT, lseT, qT, kT, vT kernels.Tensor, p kernels.AttentionParams) {
 	o, lse, q, k, v := tns(outT), tns(lseT), tns(qT), tns(kT), tns(vT)
 	d := dims("Attention", kernels.CheckAttention(o, lse, q, k, v, p))
+	if b.attentionGEMM(o, lse, q, k, v, d, p.Scale) {
+		return
+	}
 	kt := keyTile(d.hd)
 	d.chunks(func(nb, qo, kvo, lo int) {
 		b.launch("k_attn_fwd", [3]int{(d.T + attnRows - 1) / attnRows, d.H, nb}, 32*attnRows, 2*kt*d.hd*4,

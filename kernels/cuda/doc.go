@@ -33,8 +33,14 @@
 // and rounded once on store (round to nearest even), as on the CPU.
 // Row reductions (norms, softmax) are float32 block reductions.
 //
-// Attention is FlashAttention-2 style: one warp per query row, key/value
-// tiles staged in shared memory, online softmax
+// Prefill attention (16 or more query rows) runs on tensor cores
+// (attention_gemm.go): S = Q K^T and O = P V as cuBLAS strided-batched
+// GEMMs per batch entry and query head of each kv group, with a masked
+// softmax kernel between them writing P in 16 bits and the lse; float32
+// q, k, v and P are split into bf16 halves (three GEMMs per product), so
+// the result keeps float32 accuracy. Decoding and the backward use the
+// fused kernels of attention.cu, FlashAttention-2 style: one warp per query
+// row, key/value tiles staged in shared memory, online softmax
 //
 //	m' = max(m, max_j s_j), l' = l e^(m-m') + sum_j e^(s_j-m'),
 //	acc' = acc e^(m-m') + sum_j e^(s_j-m') v_j, out = acc/l, lse = m + log l,

@@ -53,7 +53,7 @@ for order in fwd rev "rand:$seed"; do
     echo "emu: suite FAILED in order $order (log $log):"
     grep -E -- '--- FAIL|EMU ERROR|panic|^FAIL' "$log" | head -n 40
   fi
-  skip=AttentionManyBatches
+  skip=CUDAConformance/AttentionManyBatches
 done
 
 # The benchmarks' code (1B Llama on a GPU) once, on a small model.
