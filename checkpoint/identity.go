@@ -2,6 +2,7 @@ package checkpoint
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/distill-dev/distill/tokenizer"
 )
@@ -65,4 +66,61 @@ func tokenizerHashMeta[V any](tok tokenizer.Tokenizer, extra map[string]V) (stri
 		return "", fmt.Errorf("checkpoint: metadata %s = %v is not the hash of the tokenizer written (%s)", MetaTokenizerHash, v, h)
 	}
 	return h, nil
+}
+
+// CompareTokenizers returns nil when tokenizer b (named nameB in errors)
+// is tokenizer a (nameA): the same token at every id, the same BOS and
+// EOS, and the same hash (merges, normalizer, pre-tokenizer). Ids one has
+// beyond the other must be unused padding. Otherwise the error names both
+// tokenizers and the first token that differs. A teacher and its student,
+// and a model and a tokenizer given for it, must pass.
+func CompareTokenizers(nameA string, a tokenizer.Tokenizer, nameB string, b tokenizer.Tokenizer) error {
+	if err := compareTokenizers(nameA, a, nameB, b); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	return nil
+}
+
+func compareTokenizers(nameA string, a tokenizer.Tokenizer, nameB string, b tokenizer.Tokenizer) error {
+	va, vb := tokenizer.VocabOf(a), tokenizer.VocabOf(b)
+	if va == nil || vb == nil {
+		return fmt.Errorf("cannot compare tokenizers %s and %s (one was not made by the tokenizer package)", nameA, nameB)
+	}
+	differ := func(format string, args ...any) error {
+		return fmt.Errorf("tokenizer %s differs from %s: %s; a model needs the tokenizer it was trained with", nameB, nameA, fmt.Sprintf(format, args...))
+	}
+	for i := range min(len(va.Tokens), len(vb.Tokens)) {
+		// Converters spell control tokens differently (llama2.c's
+		// "\n<s>\n", GGUF's "<s>"): their ids are what count.
+		control := va.Types[i] == tokenizer.TokenControl && vb.Types[i] == tokenizer.TokenControl
+		if va.Tokens[i] != vb.Tokens[i] && !control {
+			return differ("token %d is %q in %s, %q in %s", i, vb.Tokens[i], nameB, va.Tokens[i], nameA)
+		}
+	}
+	for _, extra := range []struct {
+		name string
+		v    *tokenizer.Vocab
+		n    int
+	}{{nameA, va, len(vb.Tokens)}, {nameB, vb, len(va.Tokens)}} {
+		for i := extra.n; i < len(extra.v.Tokens); i++ {
+			if extra.v.Types[i] != tokenizer.TokenUnused {
+				return differ("token %d %q of %s is absent from the other (%d tokens against %d)", i, extra.v.Tokens[i], extra.name, len(va.Tokens), len(vb.Tokens))
+			}
+		}
+	}
+	if va.BOS != vb.BOS || va.EOS != vb.EOS {
+		return differ("BOS, EOS ids %d, %d in %s, %d, %d in %s", vb.BOS, vb.EOS, nameB, va.BOS, va.EOS, nameA)
+	}
+	ha, err := tokenizer.HashVocab(va)
+	if err != nil {
+		return err
+	}
+	hb, err := tokenizer.HashVocab(vb)
+	if err != nil {
+		return err
+	}
+	if ha != hb && slices.Equal(va.Tokens, vb.Tokens) {
+		return differ("the same tokens, but other merges or rules (hash %.12s… against %.12s…)", hb, ha)
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package checkpoint
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -111,5 +112,38 @@ func TestTokenizerHashRecorded(t *testing.T) {
 	_, err = Load(gg, b, LoadOptions{Tokenizer: f.Name()})
 	if err == nil || !strings.Contains(err.Error(), "not this model's tokenizer") {
 		t.Errorf("a foreign tokenizer of the same size: err = %v", err)
+	}
+}
+
+// TestCompareTokenizers: a student (or a tokenizer given for a model) must
+// be the teacher's tokenizer; the error names both and the first token
+// that differs, and unused padding ids are allowed.
+func TestCompareTokenizers(t *testing.T) {
+	teacher := tinyTok(t, 300, nil)
+	padded := tinyTok(t, 300, func(v *tokenizer.Vocab) {
+		for i := range 8 {
+			v.Tokens = append(v.Tokens, fmt.Sprintf("<pad%d>", i))
+			v.Types = append(v.Types, tokenizer.TokenUnused)
+			v.Scores = append(v.Scores, 0)
+		}
+	})
+	cases := []struct {
+		name    string
+		student tokenizer.Tokenizer
+		want    string // "" = accepted
+	}{
+		{"the same", tinyTok(t, 300, nil), ""},
+		{"padded with unused ids", padded, ""},
+		{"same size, swapped ids", tinyTok(t, 300, func(v *tokenizer.Vocab) { v.Tokens[270], v.Tokens[271] = v.Tokens[271], v.Tokens[270] }),
+			`tokenizer student.json differs from teacher.bin: token 270 is "r" in student.json, "s" in teacher.bin`},
+		{"more tokens", tinyTok(t, 310, nil), `token 300 "d41" of student.json is absent from the other (300 tokens against 310)`},
+		{"fewer tokens", tinyTok(t, 290, nil), `token 290 "`},
+		{"other EOS", tinyTok(t, 300, func(v *tokenizer.Vocab) { v.EOS = 1 }), "BOS, EOS ids 1, 1 in student.json, 1, 2 in teacher.bin"},
+	}
+	for _, c := range cases {
+		err := CompareTokenizers("teacher.bin", teacher, "student.json", c.student)
+		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("%s: err = %v, want %q", c.name, err, c.want)
+		}
 	}
 }

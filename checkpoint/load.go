@@ -78,17 +78,7 @@ func Load(path string, b kernels.Backend, opts LoadOptions) (*Loaded, error) {
 	}
 	// The tokenizer first: it is cheap, and a bad one should not cost a
 	// weight upload.
-	var tok tokenizer.Tokenizer
-	switch {
-	case opts.Tokenizer != "":
-		tok, err = tokenizer.Load(opts.Tokenizer)
-	case opts.NoTokenizer:
-	case ck.tok != nil:
-		tok, err = ck.tok()
-	}
-	if err == nil && tok != nil {
-		err = checkTokenizer(ck, tok)
-	}
+	tok, err := ck.tokenizer(opts)
 	if err != nil {
 		ck.closeFile()
 		return nil, fmt.Errorf("checkpoint: %s: tokenizer: %w", path, err)
@@ -99,6 +89,51 @@ func Load(path string, b kernels.Backend, opts LoadOptions) (*Loaded, error) {
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
 	return &Loaded{Model: m, Tokenizer: tok, Path: path, Format: ck.format, Config: ck.cfg, EndIDs: ck.end, Metadata: ck.meta, close: ck.closeFile}, nil
+}
+
+// LoadTokenizer returns the tokenizer Load would pair the checkpoint at
+// path with, checked against it the same way, without loading the
+// weights; nil when none is found.
+func LoadTokenizer(path string, opts LoadOptions) (tokenizer.Tokenizer, error) {
+	ck, err := open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer ck.closeFile()
+	tok, err := ck.tokenizer(opts)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: %s: tokenizer: %w", path, err)
+	}
+	return tok, nil
+}
+
+// tokenizer loads the tokenizer opts name or the checkpoint's own and
+// checks that it fits the model; a tokenizer named for a model that has its
+// own must be that one.
+func (ck *checkpoint) tokenizer(opts LoadOptions) (tokenizer.Tokenizer, error) {
+	var tok tokenizer.Tokenizer
+	var err error
+	switch {
+	case opts.Tokenizer != "":
+		tok, err = tokenizer.Load(opts.Tokenizer)
+	case opts.NoTokenizer:
+	case ck.tok != nil:
+		tok, err = ck.tok()
+	}
+	if err != nil || tok == nil {
+		return tok, err
+	}
+	if err := checkTokenizer(ck, tok); err != nil {
+		return nil, err
+	}
+	if opts.Tokenizer != "" && ck.tok != nil {
+		if own, ownErr := ck.tok(); ownErr == nil {
+			if err := compareTokenizers("the model's own", own, opts.Tokenizer, tok); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return tok, nil
 }
 
 // checkpoint is a checkpoint file opened and mapped onto canonical tensor

@@ -17,7 +17,7 @@ func trainJob(r *recipe.Recipe, hashFile func(string) (string, error)) (*student
 	}
 	s := &r.Student
 	j := &student.Job{
-		Teacher: string(r.Teacher.Path), Tokenizer: string(r.Teacher.Tokenizer),
+		Teacher: string(r.Teacher.Path), Tokenizer: string(r.Teacher.Tokenizer), StudentTokenizer: string(s.Tokenizer),
 		Data: r.Data.Split(), SeqLen: r.Data.SeqLen, Batch: r.Training.BatchSize, Seed: uint64(r.Training.Seed),
 		Shape: s.Shape(), WeightImportance: s.Importance == "weights", CalibrationBatches: s.CalibrationBatches,
 		Options: o, MemoryLimit: r.Training.MemoryBudget(), HashFile: hashFile,

@@ -74,6 +74,11 @@ func (r *Recipe) checkFiles(errs *errorList) (teacherOK bool) {
 			teacherOK = false
 		}
 	}
+	if r.Student.Tokenizer != "" {
+		if _, err := os.Stat(string(r.Student.Tokenizer)); err != nil {
+			r.bad(errs, "student.tokenizer", "%s", fileError(err))
+		}
+	}
 	r.checkInput(errs, "data.train", r.Data.Train)
 	r.checkInput(errs, "data.validation", r.Data.Validation)
 	if r.IsSet("evaluation.data") {

@@ -100,6 +100,7 @@ type Student struct {
 	NHeads             int    `json:"n_heads" min:"0" doc:"Query heads. 0: the teacher's."`
 	NKVHeads           int    `json:"n_kv_heads" min:"0" doc:"Key/value heads (grouped-query attention). 0: the teacher's; when n_heads is set, the largest divisor of n_heads not above the teacher's."`
 	HiddenDim          int    `json:"hidden_dim" min:"0" doc:"Feed-forward width. 0: the teacher's."`
+	Tokenizer          Path   `json:"tokenizer" doc:"The tokenizer the student should use (file or folder). Refused before any work unless it is the teacher's tokenizer, naming the first token that differs. Default: the teacher's."`
 	Init               string `json:"init" default:"teacher_layers" enum:"teacher_layers,importance,random" doc:"teacher_layers: copy the chosen layers (widths must match the teacher); importance: also slice heads and FFN channels by importance; random: scaled random init."`
 	Importance         string `json:"importance" default:"activations" enum:"activations,weights" doc:"With init importance: rank heads/channels by activation norms on calibration batches or by weight norms."`
 	CalibrationBatches int    `json:"calibration_batches" default:"8" min:"1" doc:"Batches of training data used to measure activation importance."`

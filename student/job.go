@@ -28,6 +28,9 @@ import (
 type Job struct {
 	Teacher   string // checkpoint: llama2.c .bin, HF folder or .gguf
 	Tokenizer string // tokenizer file or folder; "": the one beside the checkpoint
+	// StudentTokenizer is the tokenizer the student is meant to use, when
+	// one is named: it must be the teacher's (checkStudentTokenizer).
+	StudentTokenizer string
 
 	Data      corpus.Split // the training text (and the validation text, if any)
 	MaxTokens int          // keep only the first MaxTokens training tokens (0: all)
@@ -152,6 +155,9 @@ func (j *Job) Open(b kernels.Backend) (*Session, error) {
 		return nil, err
 	}
 	if err := mem.Check(j.MemoryLimit); err != nil {
+		return nil, err
+	}
+	if err := j.checkStudentTokenizer(); err != nil {
 		return nil, err
 	}
 	t, err := checkpoint.Load(j.Teacher, b, checkpoint.LoadOptions{Tokenizer: j.Tokenizer})

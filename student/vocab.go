@@ -1,6 +1,41 @@
 package student
 
-import "github.com/distill-dev/distill/kernels"
+import (
+	"fmt"
+
+	"github.com/distill-dev/distill/checkpoint"
+	"github.com/distill-dev/distill/kernels"
+	"github.com/distill-dev/distill/tokenizer"
+)
+
+// checkStudentTokenizer refuses, before any weight is loaded, a student
+// tokenizer that is not the teacher's (checkpoint.CompareTokenizers names
+// both and the first token that differs): distillation compares the two
+// models' distributions id by id. Padding rows are CheckVocab's concern.
+func (j *Job) checkStudentTokenizer() error {
+	if j.StudentTokenizer == "" {
+		return nil
+	}
+	teacher, err := checkpoint.LoadTokenizer(j.Teacher, checkpoint.LoadOptions{Tokenizer: j.Tokenizer})
+	if err != nil {
+		return err
+	}
+	if teacher == nil {
+		return fmt.Errorf("student: %s: no tokenizer found beside the teacher to compare the student's %s with; name one", j.Teacher, j.StudentTokenizer)
+	}
+	student, err := tokenizer.Load(j.StudentTokenizer)
+	if err != nil {
+		return fmt.Errorf("student: student tokenizer: %w", err)
+	}
+	teacherName := j.Tokenizer
+	if teacherName == "" {
+		teacherName = "of teacher " + j.Teacher
+	}
+	if err := checkpoint.CompareTokenizers(teacherName, teacher, j.StudentTokenizer, student); err != nil {
+		return fmt.Errorf("student: the student's tokenizer must be the teacher's: %w", err)
+	}
+	return nil
+}
 
 // PadLogit is the teacher logit given to a student's padding row (an id at
 // or beyond the teacher's vocabulary, which the tokenizer never produces):

@@ -26,6 +26,7 @@ func evalCommand(e *env) *cli.Command {
 			&cli.IntFlag{Name: "stride", Usage: "window stride in tokens, 1..context (0 = context: disjoint windows)"},
 			&cli.IntFlag{Name: "batch", Usage: "windows per forward pass (0 = automatic)"},
 			&cli.IntFlag{Name: "limit", Usage: "evaluate only the first N tokens of the stream (0 = all)"},
+			&cli.StringFlag{Name: "tokenizer", Usage: "tokenizer file or folder to use instead of the model's own; refused unless it fits the model (the same tokens as an embedded one)"},
 			&cli.StringFlag{Name: "compare", Usage: "reference model P (e.g. the teacher): adds top-1 agreement and KL(P||MODEL)"},
 			&cli.BoolFlag{Name: "json", Usage: "machine-readable output"},
 		),
@@ -68,7 +69,7 @@ func runEval(e *env, c *cli.Context) error {
 		return fmt.Errorf("--limit %d is negative", c.Int("limit"))
 	}
 	dataPath := c.String("data")
-	m, err := e.models.load(c.Args().First(), e)
+	m, err := e.models.load(c.Args().First(), c.String("tokenizer"), e)
 	if err != nil {
 		return err
 	}
@@ -81,7 +82,7 @@ func runEval(e *env, c *cli.Context) error {
 	rep := evalReport{Model: summarize(m), Data: summarizeData(dataPath, ro, bos, stream)}
 	var ref *loadedModel
 	if p := c.String("compare"); p != "" {
-		if ref, err = e.models.load(p, e); err != nil {
+		if ref, err = e.models.load(p, "", e); err != nil {
 			return err
 		}
 		defer ref.close()

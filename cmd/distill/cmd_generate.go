@@ -22,6 +22,7 @@ func generateCommand(e *env) *cli.Command {
 			&cli.Float64Flag{Name: "temperature", Usage: "sampling temperature (0 = greedy)"},
 			&cli.Float64Flag{Name: "top-p", Value: 1, Usage: "nucleus sampling: sample from the smallest set of tokens with this much probability (1 = all)"},
 			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "random seed for sampling"},
+			&cli.StringFlag{Name: "tokenizer", Usage: "tokenizer file or folder to use instead of the model's own; refused unless it fits the model (the same tokens as an embedded one)"},
 			&cli.BoolFlag{Name: "json", Usage: "print one JSON object at the end instead of streaming text"},
 		},
 		Action: func(c *cli.Context) error {
@@ -57,7 +58,7 @@ func runGenerate(e *env, c *cli.Context) error {
 	case !(o.TopP > 0 && o.TopP <= 1):
 		return fmt.Errorf("--top-p %g outside (0, 1]", o.TopP)
 	}
-	m, err := e.models.load(c.Args().First(), e)
+	m, err := e.models.load(c.Args().First(), c.String("tokenizer"), e)
 	if err != nil {
 		return err
 	}

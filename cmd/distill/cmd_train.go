@@ -40,6 +40,7 @@ func trainCommand(e *env) *cli.Command {
 			&cli.IntFlag{Name: "heads", Usage: "attention heads (0 = the teacher's)"},
 			&cli.IntFlag{Name: "kv-heads", Usage: "key/value heads (0 = the teacher's; with --heads, the most up to the teacher's that group them evenly)"},
 			&cli.IntFlag{Name: "hidden-dim", Usage: "FFN width (0 = the teacher's)"},
+			&cli.StringFlag{Name: "student-tokenizer", Usage: "the tokenizer the student should use: refused before any work unless it is the teacher's (naming the first token that differs)"},
 			&cli.StringFlag{Name: "init", Value: student.InitTeacherLayers, Usage: "initialisation: teacher_layers, importance (slice heads and FFN channels by importance), random"},
 			&cli.StringFlag{Name: "importance", Value: "activations", Usage: "with --init importance: rank by activations (norms on calibration batches) or weights (weight norms)"},
 			&cli.IntFlag{Name: "calibration-batches", Value: student.DefaultCalibrationBatches, Usage: "batches of training data that measure activation importance"},
@@ -222,6 +223,7 @@ func runTrain(e *env, c *cli.Context) error {
 	j.WeightImportance, j.CalibrationBatches = c.String("importance") == "weights", c.Int("calibration-batches")
 	j.Options, j.SoftLabels, j.MemoryLimit = o, c.String("soft-labels"), limit
 	j.Out, j.Metrics, j.Resume = out, c.String("metrics"), c.Bool("resume")
+	j.StudentTokenizer = c.String("student-tokenizer")
 	if j.SoftLabels != "" && !j.UsesCache() {
 		return errors.New("--soft-labels: the cache replaces the teacher's run, so it needs --alpha > 0 and no --hidden-loss")
 	}

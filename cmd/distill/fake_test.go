@@ -54,7 +54,7 @@ func (m flatLM) Logits(dst []float32, ids []int32, B, T int) []float32 {
 // info for "flat"; any other path does not exist.
 func fakeHooks() modelHooks {
 	return modelHooks{
-		load: func(path string, e *env) (*loadedModel, error) {
+		load: func(path, _ string, e *env) (*loadedModel, error) {
 			var lm flatLM
 			switch filepath.Base(path) {
 			case "flat":

@@ -56,7 +56,9 @@ type tensorInfo struct {
 // modelHooks connect the commands to the model packages; tests substitute
 // fakes.
 type modelHooks struct {
-	load    func(path string, e *env) (*loadedModel, error)
+	// load reads the model at path with the tokenizer file or folder
+	// tokenizer ("": the model's own).
+	load    func(path, tokenizer string, e *env) (*loadedModel, error)
 	inspect func(path string) (*inspectInfo, error)
 }
 

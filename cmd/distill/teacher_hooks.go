@@ -12,12 +12,12 @@ func teacherHooks() modelHooks {
 	return modelHooks{load: loadTeacher, inspect: inspectTeacher}
 }
 
-func loadTeacher(path string, e *env) (*loadedModel, error) {
+func loadTeacher(path, tok string, e *env) (*loadedModel, error) {
 	b, err := openBackend(e)
 	if err != nil {
 		return nil, err
 	}
-	t, err := checkpoint.Load(path, b, checkpoint.LoadOptions{})
+	t, err := checkpoint.Load(path, b, checkpoint.LoadOptions{Tokenizer: tok})
 	if err != nil {
 		return nil, err
 	}
