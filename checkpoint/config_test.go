@@ -25,6 +25,17 @@ var configCases = []struct {
 		VocabSize: 23, MaxSeqLen: 12, NormEps: 1e-6, RopeTheta: 500, RopeStyle: kernels.RoPEHalf, BOS: -1, EOS: -1}},
 	{"gpt2", model.Config{Arch: model.ArchGPT2, Dim: 24, HiddenDim: 52, NLayers: 2, NHeads: 3, NKVHeads: 3,
 		VocabSize: 41, MaxSeqLen: 16, NormEps: 1e-5, TiedEmbeddings: true, BOS: 40, EOS: 40}},
+	{"llama3-scaled", model.Config{Arch: model.ArchLlama, Dim: 16, HiddenDim: 40, NLayers: 2, NHeads: 4, NKVHeads: 2, ExplicitHeadDim: 6,
+		VocabSize: 37, MaxSeqLen: 16, NormEps: 1e-5, RopeTheta: 500000, TiedEmbeddings: true, BOS: 1, EOS: 2,
+		RopeScaling: model.RopeScaling{Kind: "llama3", Factor: 32, LowFreqFactor: 1, HighFreqFactor: 4, OriginalMaxSeqLen: 8192}}},
+	{"llama-linear", model.Config{Arch: model.ArchLlama, Dim: 16, HiddenDim: 40, NLayers: 2, NHeads: 4, NKVHeads: 2,
+		VocabSize: 37, MaxSeqLen: 16, NormEps: 1e-5, RopeTheta: 10000, BOS: 1, EOS: 2, RopeScaling: model.RopeScaling{Kind: "linear", Factor: 4}}},
+	{"qwen2", model.Config{Arch: model.ArchQwen2, Dim: 16, HiddenDim: 40, NLayers: 2, NHeads: 4, NKVHeads: 2,
+		VocabSize: 37, MaxSeqLen: 16, NormEps: 1e-6, RopeTheta: 1e6, RopeStyle: kernels.RoPEHalf, BOS: -1, EOS: 2}},
+	{"qwen3", model.Config{Arch: model.ArchQwen3, Dim: 16, HiddenDim: 40, NLayers: 2, NHeads: 4, NKVHeads: 2, ExplicitHeadDim: 8,
+		VocabSize: 37, MaxSeqLen: 16, NormEps: 1e-6, RopeTheta: 1e6, RopeStyle: kernels.RoPEHalf, TiedEmbeddings: true, BOS: -1, EOS: 2}},
+	{"mistral", model.Config{Arch: model.ArchMistral, Dim: 16, HiddenDim: 40, NLayers: 2, NHeads: 4, NKVHeads: 2, SlidingWindow: 8,
+		VocabSize: 37, MaxSeqLen: 16, NormEps: 1e-5, RopeTheta: 10000, BOS: 1, EOS: 2}},
 }
 
 func TestHFConfigRoundTrip(t *testing.T) {
@@ -39,9 +50,7 @@ func TestHFConfigRoundTrip(t *testing.T) {
 				t.Fatalf("%v\n%s", err, js)
 			}
 			want := tc.cfg
-			if want.Arch == model.ArchLlama {
-				want.RopeStyle = kernels.RoPEHalf
-			}
+			want.RopeStyle = want.Family().HF.RopeOrder
 			if got != want {
 				t.Errorf("round trip:\n got %+v\nwant %+v\n%s", got, want, js)
 			}
@@ -78,9 +87,18 @@ func TestParseHFConfig(t *testing.T) {
 	bad := []struct{ json, want string }{
 		{`{"architectures":["BertModel"]}`, "unknown architecture"},
 		{`{"architectures":["LlamaForCausalLM"],"hidden_size":64,"intermediate_size":8,"num_hidden_layers":1,"num_attention_heads":6,"vocab_size":9}`, "not a multiple of n_heads"},
-		{`{"architectures":["LlamaForCausalLM"],"rope_scaling":{"type":"linear"}}`, "rope_scaling:linear is not implemented"},
-		{`{"architectures":["LlamaForCausalLM"],"rope_scaling":{"rope_type":"llama3","factor":8}}`, "rope_scaling:llama3 is not implemented"},
-		{`{"architectures":["LlamaForCausalLM"],"sliding_window":4096}`, "llama does not support sliding_window"},
+		{llamaWith(`"rope_scaling":{"type":"linear"}`), `rope_scaling "linear": factor 0 must be a finite number > 0`},
+		{llamaWith(`"rope_scaling":{"rope_type":"llama3","factor":8}`), "low_freq_factor 0 and high_freq_factor 0 must be finite"},
+		{llamaWith(`"rope_scaling":{"rope_type":"yarn","factor":8}`), "rope_scaling:yarn is not supported by family llama (supported: rope_scaling:llama3, rope_scaling:linear)"},
+		{llamaWith(`"rope_scaling":{"type":"dynamic","factor":2}`), "rope_scaling:dynamic is not implemented yet by family llama"},
+		{llamaWith(`"rope_scaling":{"rope_type":"llama3","factor":8,"low_freq_factor":4,"high_freq_factor":1,"original_max_position_embeddings":8192}`), "0 < low < high"},
+		{llamaWith(`"sliding_window":4096`), "sliding_window is not supported by family llama"},
+		{llamaWith(`"head_dim":7`), "head_dim 7: must be an even number > 0"},
+		{llamaWith(`"head_dim":0`), "head_dim 0"},
+		{`{"architectures":["GPT2LMHeadModel"],"head_dim":64}`, "head_dim is not a key of gpt2 configs"},
+		{`{"architectures":["Qwen2ForCausalLM"],"use_sliding_window":true}`, "use_sliding_window true"},
+		{`{"architectures":["Qwen3ForCausalLM"],"attention_bias":true}`, "attention_bias true is not supported for qwen3"},
+		{`{"architectures":["GemmaForCausalLM"],"model_type":"gemma"}`, "supported: "},
 		{`{"architectures":["LlamaForCausalLM"],"attention_bias":true}`, "attention_bias"},
 		{`{"architectures":["GPT2LMHeadModel"],"tie_word_embeddings":false}`, "tie_word_embeddings false"},
 		{`{"architectures":["GPT2LMHeadModel"],"activation_function":"relu"}`, "activation_function"},
@@ -92,6 +110,12 @@ func TestParseHFConfig(t *testing.T) {
 			t.Errorf("ParseHFConfig(%s) = %v, want error with %q", b.json, err, b.want)
 		}
 	}
+}
+
+// llamaWith is a valid small Llama config.json with extra keys.
+func llamaWith(extra string) string {
+	return `{"architectures":["LlamaForCausalLM"],"hidden_size":64,"intermediate_size":172,"num_hidden_layers":2,` +
+		`"num_attention_heads":8,"num_key_value_heads":4,"vocab_size":512,` + extra + `}`
 }
 
 func TestLlama2CHeader(t *testing.T) {
@@ -124,9 +148,7 @@ func TestGGUFMetadataRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
-		if want.Arch == model.ArchLlama {
-			want.RopeStyle = kernels.RoPEInterleaved
-		}
+		want.RopeStyle = want.Family().RopeOrder
 		if got != want {
 			t.Errorf("%s:\n got %+v\nwant %+v", tc.name, got, want)
 		}
@@ -162,10 +184,13 @@ func TestGGUFHostileValues(t *testing.T) {
 		{"eps +Inf", map[string]any{"llama.attention.layer_norm_rms_epsilon": float32(inf)}, "layer_norm_rms_epsilon = +Inf"},
 		{"context 1e300", map[string]any{"llama.context_length": 1e300}, "llama.context_length = 1e+300 is not a usable number"},
 		{"block_count NaN", map[string]any{"llama.block_count": float32(nan)}, "llama.block_count = NaN"},
-		{"scaling linear 4", map[string]any{"llama.rope.scaling.type": "linear", "llama.rope.scaling.factor": float32(4)}, "rope_scaling:linear is not implemented"},
-		{"scaling yarn", map[string]any{"llama.rope.scaling.type": "yarn", "llama.rope.scaling.factor": float32(4)}, "does not support rope_scaling:yarn"},
-		{"factor without type", map[string]any{"llama.rope.scaling.factor": float32(2)}, "rope_scaling:linear is not implemented"},
-		{"legacy scale_linear", map[string]any{"llama.rope.scale_linear": float32(2)}, "rope_scaling:linear is not implemented"},
+		{"scaling linear 4", map[string]any{"llama.rope.scaling.type": "linear", "llama.rope.scaling.factor": float32(4)}, ""},
+		{"scaling yarn", map[string]any{"llama.rope.scaling.type": "yarn", "llama.rope.scaling.factor": float32(4)}, "rope_scaling:yarn is not supported by family llama"},
+		{"factor without type", map[string]any{"llama.rope.scaling.factor": float32(2)}, ""},
+		{"legacy scale_linear", map[string]any{"llama.rope.scale_linear": float32(2)}, ""},
+		{"llama3 keys incomplete", map[string]any{metaLlama3 + "factor": float32(8)}, "low_freq_factor 0"},
+		{"odd key_length", map[string]any{"llama.attention.key_length": uint32(7), "llama.rope.dimension_count": uint32(7)}, "head dim 7 is odd"},
+		{"value_length differs", map[string]any{"llama.attention.key_length": uint32(16), "llama.attention.value_length": uint32(8)}, "value_length 8 != key_length 16"},
 		{"scaling type not a string", map[string]any{"llama.rope.scaling.type": uint32(1)}, "rope.scaling.type has type uint32"},
 		{"scaling none", map[string]any{"llama.rope.scaling.type": "none"}, ""},
 		{"linear factor 1", map[string]any{"llama.rope.scaling.type": "linear", "llama.rope.scaling.factor": float32(1)}, ""},

@@ -26,6 +26,19 @@ var crossConfigs = []model.Config{
 		VocabSize: 300, MaxSeqLen: 32, NormEps: 1e-5, RopeTheta: 10000, BOS: 1, EOS: 2},
 	{Arch: model.ArchGPT2, Dim: 32, HiddenDim: 128, NLayers: 2, NHeads: 4, NKVHeads: 4,
 		VocabSize: 300, MaxSeqLen: 32, NormEps: 1e-5, TiedEmbeddings: true, BOS: 299, EOS: 299},
+	// Issue 11's families: Llama 3.2 (llama3 RoPE scaling, head_dim
+	// wider than dim/heads, tied), Qwen2 (q/k/v biases), Qwen3 (q/k norms,
+	// explicit head_dim), Mistral (a window shorter than the batch's 9
+	// positions).
+	{Arch: model.ArchLlama, Dim: 32, HiddenDim: 72, NLayers: 2, NHeads: 4, NKVHeads: 2, ExplicitHeadDim: 16,
+		VocabSize: 300, MaxSeqLen: 32, NormEps: 1e-5, RopeTheta: 500000, TiedEmbeddings: true, BOS: 1, EOS: 2,
+		RopeScaling: model.RopeScaling{Kind: "llama3", Factor: 32, LowFreqFactor: 1, HighFreqFactor: 4, OriginalMaxSeqLen: 256}},
+	{Arch: model.ArchQwen2, Dim: 32, HiddenDim: 72, NLayers: 2, NHeads: 4, NKVHeads: 2,
+		VocabSize: 300, MaxSeqLen: 32, NormEps: 1e-6, RopeTheta: 1e6, RopeStyle: kernels.RoPEHalf, TiedEmbeddings: true, BOS: -1, EOS: 2},
+	{Arch: model.ArchQwen3, Dim: 32, HiddenDim: 72, NLayers: 2, NHeads: 4, NKVHeads: 2, ExplicitHeadDim: 16,
+		VocabSize: 300, MaxSeqLen: 32, NormEps: 1e-6, RopeTheta: 1e6, RopeStyle: kernels.RoPEHalf, BOS: -1, EOS: 2},
+	{Arch: model.ArchMistral, Dim: 32, HiddenDim: 72, NLayers: 2, NHeads: 4, NKVHeads: 1, SlidingWindow: 4,
+		VocabSize: 300, MaxSeqLen: 32, NormEps: 1e-5, RopeTheta: 10000, BOS: 1, EOS: 2},
 }
 
 // crossSeed seeds the random weights of every cross-format model.
@@ -100,7 +113,7 @@ func TestCrossFormatSafetensors(t *testing.T) {
 		for _, dt := range crossDTypes {
 			src, want := crossSource(t, b, cfg, dt)
 			for _, shardBytes := range []int64{0, 4096} {
-				t.Run(fmt.Sprintf("%s/%s/shard%d", cfg.Arch, dt, shardBytes), func(t *testing.T) {
+				t.Run(fmt.Sprintf("%s/%s/%s/shard%d", cfg.Arch, cfg.RopeScaling.Kind, dt, shardBytes), func(t *testing.T) {
 					dir := t.TempDir()
 					writeHF(t, dir, cfg, src, shardBytes)
 					if _, err := os.Stat(filepath.Join(dir, safetensors.IndexFileName)); (err == nil) != (shardBytes > 0) {
@@ -275,7 +288,7 @@ func TestCrossFormatGGUF(t *testing.T) {
 	for _, cfg := range crossConfigs {
 		for _, dt := range crossDTypes {
 			src, want := crossSource(t, b, cfg, dt)
-			t.Run(fmt.Sprintf("%s/%s", cfg.Arch, dt), func(t *testing.T) {
+			t.Run(fmt.Sprintf("%s/%s/%s", cfg.Arch, cfg.RopeScaling.Kind, dt), func(t *testing.T) {
 				path := filepath.Join(t.TempDir(), "model.gguf")
 				writeGGUF(t, path, cfg, src)
 				tt, got := loadLogits(t, path, b, cfg)
@@ -396,8 +409,11 @@ func TestGGUFErrors(t *testing.T) {
 		{"missing", dropTensor("blk.1.attn_v.weight"), "missing tensor blk.1.attn_v.weight"},
 		{"no-embedding", dropTensor("token_embd.weight"), "token_embd.weight"},
 		{"extra", func(kv []gguf.KV, ts []gguf.Tensor) ([]gguf.KV, []gguf.Tensor) {
-			return kv, append(ts, gguf.Tensor{Name: "rope_freqs.weight", Type: ts[0].Type, Shape: []int{8}, Data: make([]byte, 32)})
-		}, "unexpected tensor rope_freqs.weight"},
+			return kv, append(ts, gguf.Tensor{Name: "blk.0.attn_q_norm.weight", Type: ts[0].Type, Shape: []int{8}, Data: make([]byte, 32)})
+		}, "unexpected tensor blk.0.attn_q_norm.weight"},
+		{"rope-freqs-without-keys", func(kv []gguf.KV, ts []gguf.Tensor) ([]gguf.KV, []gguf.Tensor) {
+			return kv, append(ts, gguf.Tensor{Name: "rope_freqs.weight", Type: ts[0].Type, Shape: []int{4}, Data: make([]byte, 16)})
+		}, "tensor rope_freqs.weight (Llama 3 RoPE scaling) in a file without distill.rope_scaling.llama3.factor"},
 		{"nan", func(kv []gguf.KV, ts []gguf.Tensor) ([]gguf.KV, []gguf.Tensor) {
 			for i := range ts {
 				if ts[i].Name == "blk.1.ffn_up.weight" {

@@ -17,7 +17,7 @@ import (
 // Numeric values may be any Go integer or float type.
 func ConfigFromGGUF(meta map[string]any, vocabSize int, tied bool) (model.Config, error) {
 	arch, _ := meta["general.architecture"].(string)
-	fam := ggufFamily(arch)
+	fam := ggufFamily(arch, meta)
 	if fam == nil {
 		return model.Config{}, fmt.Errorf("gguf: unknown architecture %q (known: %v)", arch, model.FamilyNames())
 	}
@@ -53,12 +53,21 @@ func ConfigFromGGUF(meta map[string]any, vocabSize int, tied bool) (model.Config
 	}
 	c.NKVHeads = int(num("attention.head_count_kv", float64(c.NHeads), false))
 	c.NormEps = float32(num(ggufNormEpsKey(fam), 1e-5, false))
+	c.SlidingWindow = int(num("attention.sliding_window", 0, false))
+	if kl := int(num("attention.key_length", 0, false)); kl != 0 {
+		if vl := int(num("attention.value_length", float64(kl), false)); vl != kl {
+			errs = append(errs, fmt.Errorf("%s.attention.value_length %d != key_length %d is not supported", arch, vl, kl))
+		}
+		if c.NHeads <= 0 || c.Dim%c.NHeads != 0 || kl != c.Dim/c.NHeads {
+			c.ExplicitHeadDim = kl
+		}
+	}
 	if fam.Pos == model.RoPE {
 		c.RopeTheta = float32(num("rope.freq_base", 10000, false))
 		c.RopeStyle = fam.RopeOrder
-		if c.NHeads > 0 {
-			if rd := int(num("rope.dimension_count", float64(c.Dim/c.NHeads), false)); rd != c.Dim/c.NHeads {
-				errs = append(errs, fmt.Errorf("%s.rope.dimension_count %d != head dim %d (partial RoPE) is not supported", arch, rd, c.Dim/c.NHeads))
+		if c.NHeads > 0 && c.HeadDim() > 0 {
+			if rd := int(num("rope.dimension_count", float64(c.HeadDim()), false)); rd != c.HeadDim() {
+				errs = append(errs, fmt.Errorf("%s.rope.dimension_count %d != head dim %d (partial RoPE) is not supported", arch, rd, c.HeadDim()))
 			}
 		}
 		rs, err := ggufRopeScaling(meta, arch, num)
@@ -97,6 +106,14 @@ func ggufRopeScaling(meta map[string]any, arch string, num func(string, float64,
 	if kind == "" && factor != 0 {
 		kind = "linear"
 	}
+	if f := num(metaLlama3+"factor", 0, false); f != 0 && kind == "" {
+		// distill's record of Llama 3 scaling, whose frequencies
+		// llama.cpp reads from the rope_freqs.weight tensor.
+		return model.RopeScaling{Kind: model.RopeScalingLlama3, Factor: float32(f),
+			LowFreqFactor:     float32(num(metaLlama3+"low_freq_factor", 0, false)),
+			HighFreqFactor:    float32(num(metaLlama3+"high_freq_factor", 0, false)),
+			OriginalMaxSeqLen: int(num(metaLlama3+"original_context_length", 0, false))}, nil
+	}
 	if kind == "" || kind == "none" || kind == "linear" && factor == 1 {
 		return model.RopeScaling{}, nil
 	}
@@ -123,6 +140,26 @@ func ggufConfigMetadata(c model.Config) map[string]any {
 	if fam.Pos == model.RoPE {
 		m[a+".rope.freq_base"] = c.RopeTheta
 		m[a+".rope.dimension_count"] = uint32(c.HeadDim())
+		switch rs := c.RopeScaling; rs.Kind {
+		case model.RopeScalingLinear:
+			m[a+".rope.scaling.type"] = "linear"
+			m[a+".rope.scaling.factor"] = rs.Factor
+		case model.RopeScalingLlama3:
+			// llama.cpp takes Llama 3's frequencies from the rope_freqs
+			// tensor (ggufTensors) and has no keys for its parameters;
+			// distill keeps them to read the config back.
+			m[metaLlama3+"factor"] = rs.Factor
+			m[metaLlama3+"low_freq_factor"] = rs.LowFreqFactor
+			m[metaLlama3+"high_freq_factor"] = rs.HighFreqFactor
+			m[metaLlama3+"original_context_length"] = uint32(rs.OriginalMaxSeqLen)
+		}
+	}
+	if c.ExplicitHeadDim > 0 {
+		m[a+".attention.key_length"] = uint32(c.ExplicitHeadDim)
+		m[a+".attention.value_length"] = uint32(c.ExplicitHeadDim)
+	}
+	if c.SlidingWindow > 0 {
+		m[a+".attention.sliding_window"] = uint32(c.SlidingWindow)
 	}
 	if fam.GGUF.VocabSizeKey {
 		m[a+".vocab_size"] = uint32(c.VocabSize)
@@ -136,14 +173,40 @@ func ggufConfigMetadata(c model.Config) map[string]any {
 	return m
 }
 
-// ggufFamily finds the family whose GGUF architecture is arch.
-func ggufFamily(arch string) *model.Family {
+// metaLlama3 prefixes distill's GGUF keys of Llama 3 RoPE scaling.
+const metaLlama3 = "distill.rope_scaling.llama3."
+
+// ggufRopeFreqs is llama.cpp's tensor of per-pair RoPE frequency divisors
+// (model.Config.RopeFreqFactors), which its Llama 3 files carry.
+const ggufRopeFreqs = "rope_freqs.weight"
+
+// ggufFamily finds the family whose GGUF architecture is arch. Several
+// families may share one (Mistral is stored as llama): the one named arch
+// is taken, unless the file has a sliding window that only another one
+// supports.
+func ggufFamily(arch string, meta map[string]any) *model.Family {
+	var first, named, windowed *model.Family
 	for _, f := range model.Families() {
-		if f.GGUF.Arch == arch {
-			return f
+		if f.GGUF.Arch != arch {
+			continue
+		}
+		if first == nil {
+			first = f
+		}
+		if f.Name == arch {
+			named = f
+		}
+		if windowed == nil && f.CheckFeature(model.FeatureSlidingWindow) == nil {
+			windowed = f
 		}
 	}
-	return nil
+	if _, window := meta[arch+".attention.sliding_window"]; window && windowed != nil {
+		return windowed
+	}
+	if named != nil {
+		return named
+	}
+	return first
 }
 
 // ggufNormEpsKey is llama.cpp's key of the norm epsilon, which names the

@@ -1,7 +1,9 @@
 package checkpoint
 
 import (
+	"encoding/binary"
 	"fmt"
+	"math"
 
 	"github.com/distill-dev/distill/checkpoint/gguf"
 	"github.com/distill-dev/distill/model"
@@ -57,6 +59,12 @@ func ggufCheckpoint(path string, f *gguf.File) (*checkpoint, error) {
 		if dtErr != nil {
 			return nil, fmt.Errorf("checkpoint: %w", dtErr)
 		}
+		if t.Name == ggufRopeFreqs {
+			if err := checkRopeFreqs(cfg, t); err != nil {
+				return nil, fmt.Errorf("checkpoint: %s: %w", path, err)
+			}
+			continue
+		}
 		ht := model.HostTensor{Name: t.Name, DType: dt, Shape: t.Shape, Data: t.Data}
 		if l, part, kind, ok := model.ParseLayerName(t.Name); ok && part == model.AttnQKV {
 			if err := splitQKV(ht, l, kind, cfg, func(st model.HostTensor, canon string) { st.Name = canon; ck.src.Add(st) }); err != nil {
@@ -89,6 +97,29 @@ func (ck *checkpoint) unexpected(path string) error {
 	for _, name := range ck.src.Names() {
 		if !want[name] {
 			return fmt.Errorf("checkpoint: %s: unexpected tensor %s for config %s", path, name, ck.cfg)
+		}
+	}
+	return nil
+}
+
+// checkRopeFreqs checks a file's rope_freqs.weight (llama.cpp's per-pair
+// RoPE frequency divisors) against the ones cfg's RopeScaling gives: the
+// model computes them from the config, so a tensor that disagrees (or one
+// in a file without distill's Llama 3 keys) is refused rather than
+// ignored.
+func checkRopeFreqs(cfg model.Config, t *gguf.Tensor) error {
+	want := cfg.RopeFreqFactors()
+	if cfg.RopeScaling.Kind != model.RopeScalingLlama3 {
+		return fmt.Errorf("tensor %s (Llama 3 RoPE scaling) in a file without %sfactor and the other %s* keys: "+
+			"export the model from its HF checkpoint with distill to record the scaling parameters", ggufRopeFreqs, metaLlama3, metaLlama3)
+	}
+	if t.Type != gguf.TypeF32 || len(t.Shape) != 1 || t.Shape[0] != len(want) || len(t.Data) != 4*len(want) {
+		return fmt.Errorf("tensor %s is %s %v, want F32 [%d]", ggufRopeFreqs, t.Type, t.Shape, len(want))
+	}
+	for i, w := range want {
+		got := math.Float32frombits(binary.LittleEndian.Uint32(t.Data[4*i:]))
+		if math.Abs(float64(got-w)) > 1e-5*math.Abs(float64(w)) {
+			return fmt.Errorf("tensor %s[%d] = %g, but the rope scaling keys give %g", ggufRopeFreqs, i, got, w)
 		}
 	}
 	return nil

@@ -2,8 +2,10 @@ package checkpoint
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"maps"
+	"math"
 	"sort"
 	"strings"
 
@@ -76,6 +78,16 @@ func ggufTensors(cfg model.Config, src model.TensorSource) ([]gguf.Tensor, error
 		if err := add(t, p.Name); err != nil {
 			return nil, err
 		}
+	}
+	if cfg.RopeScaling.Kind == model.RopeScalingLlama3 {
+		// llama.cpp's Llama 3 files carry the frequency divisors as a
+		// tensor (convert_hf_to_gguf.py's rope_freqs).
+		f := cfg.RopeFreqFactors()
+		data := make([]byte, 0, 4*len(f))
+		for _, v := range f {
+			data = binary.LittleEndian.AppendUint32(data, math.Float32bits(v))
+		}
+		out = append(out, gguf.Tensor{Name: ggufRopeFreqs, Type: gguf.TypeF32, Shape: []int{len(f)}, Data: data})
 	}
 	return out, nil
 }

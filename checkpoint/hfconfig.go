@@ -71,8 +71,8 @@ func parseHFConfig(data []byte) (model.Config, error) {
 	if fam.Tied == model.TiedAlways && !c.TiedEmbeddings {
 		return model.Config{}, fmt.Errorf("tie_word_embeddings false is not supported for %s", fam.Name)
 	}
-	if hd := h.int("head_dim", 0); hd != 0 && c.NHeads > 0 && hd != c.Dim/c.NHeads {
-		return model.Config{}, fmt.Errorf("head_dim %d != %s/%s %d is not supported", hd, k.Dim, k.Heads, c.Dim/c.NHeads)
+	if err := hfHeadDim(&h, k, &c); err != nil {
+		return model.Config{}, err
 	}
 	if fam.Pos == model.RoPE {
 		c.RopeTheta = float32(h.float(k.RopeTheta, k.DefaultRopeTheta))
@@ -82,14 +82,23 @@ func parseHFConfig(data []byte) (model.Config, error) {
 		if err := parseRopeScaling(rs, &c.RopeScaling); err != nil {
 			return model.Config{}, err
 		}
-		if err := fam.CheckFeature(model.Feature("rope_scaling:" + c.RopeScaling.Kind)); err != nil {
-			return model.Config{}, fmt.Errorf("rope_scaling %s: %w", rs, err)
+		if c.RopeScaling.Kind != "" {
+			if err := fam.CheckFeature(model.Feature("rope_scaling:" + c.RopeScaling.Kind)); err != nil {
+				return model.Config{}, fmt.Errorf("rope_scaling %s: %w", rs, err)
+			}
 		}
 	}
-	if c.SlidingWindow = h.int("sliding_window", 0); c.SlidingWindow != 0 {
+	// sliding_window counts only where the family has one; Qwen's configs
+	// carry a value with use_sliding_window false, which transformers
+	// ignores (Qwen2Config sets it to None), and so does distill.
+	var useWindow = true
+	h.get("use_sliding_window", &useWindow)
+	if c.SlidingWindow = h.int("sliding_window", 0); c.SlidingWindow != 0 && useWindow {
 		if err := fam.CheckFeature(model.FeatureSlidingWindow); err != nil {
 			return model.Config{}, fmt.Errorf("sliding_window %d: %w", c.SlidingWindow, err)
 		}
+	} else {
+		c.SlidingWindow = 0
 	}
 	if h.err != nil {
 		return model.Config{}, h.err
@@ -139,6 +148,35 @@ func parseRopeScaling(raw json.RawMessage, rs *model.RopeScaling) error {
 	*rs = model.RopeScaling{Kind: v.RopeType, Factor: v.Factor, LowFreqFactor: v.Low, HighFreqFactor: v.High, OriginalMaxSeqLen: v.Orig}
 	if rs.Kind == "" {
 		rs.Kind = v.Type
+	}
+	if rs.Kind == "default" {
+		*rs = model.RopeScaling{} // transformers' name for no scaling
+	}
+	if rs.Kind != model.RopeScalingLlama3 {
+		rs.LowFreqFactor, rs.HighFreqFactor, rs.OriginalMaxSeqLen = 0, 0, 0 // unused by the other kinds
+	}
+	return nil
+}
+
+// hfHeadDim reads the explicit head width (head_dim) into c: kept only
+// when it is not hidden/heads, so a config stating the default equals one
+// that omits it.
+func hfHeadDim(h *hfJSON, k model.HFConfigKeys, c *model.Config) error {
+	hd := h.int(k.HeadDim, 0)
+	if k.HeadDim == "" && h.int("head_dim", 0) != 0 {
+		return fmt.Errorf("head_dim is not a key of %s configs (heads are %s/%s wide)", c.Arch, k.Dim, k.Heads)
+	}
+	if hd == 0 && h.get(k.HeadDim, new(any)) {
+		return fmt.Errorf("head_dim 0: must be an even number > 0")
+	}
+	if hd == 0 {
+		return nil
+	}
+	if hd < 0 || hd%2 != 0 {
+		return fmt.Errorf("head_dim %d: must be an even number > 0 (RoPE rotates pairs)", hd)
+	}
+	if c.NHeads <= 0 || c.Dim%c.NHeads != 0 || hd != c.Dim/c.NHeads {
+		c.ExplicitHeadDim = hd
 	}
 	return nil
 }
@@ -234,6 +272,19 @@ func HFConfigJSON(c model.Config) ([]byte, error) {
 	}
 	if fam.Pos == model.RoPE {
 		set(k.RopeTheta, widen(c.RopeTheta))
+		set(k.HeadDim, c.HeadDim())
+		if rs := c.RopeScaling; rs.Kind != "" {
+			js := map[string]any{"rope_type": rs.Kind, "factor": widen(rs.Factor)}
+			if rs.Kind == model.RopeScalingLlama3 {
+				js["low_freq_factor"] = widen(rs.LowFreqFactor)
+				js["high_freq_factor"] = widen(rs.HighFreqFactor)
+				js["original_max_position_embeddings"] = rs.OriginalMaxSeqLen
+			}
+			h["rope_scaling"] = js
+		}
+	}
+	if c.SlidingWindow > 0 {
+		h["sliding_window"] = c.SlidingWindow
 	}
 	return json.MarshalIndent(h, "", "  ")
 }

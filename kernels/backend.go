@@ -80,6 +80,12 @@ type RoPEParams struct {
 	HeadDim  int     // hd
 	Theta    float32 // base, 10000 for Llama 2
 	PosStart int     // position of t = 0 (non-zero when decoding with a KV cache)
+	// FreqFactors, when not nil, divides the frequency of pair i by
+	// FreqFactors[i] (len HeadDim/2): the angle is
+	// p * Theta^(-2i/HeadDim) / FreqFactors[i]. RoPE scaling (linear,
+	// Llama 3's bands) is expressed this way, as llama.cpp's rope_freqs
+	// tensor does. Factors must be finite and > 0.
+	FreqFactors []float32
 }
 
 // AttentionParams describes causal multi-head attention with grouped-query
@@ -93,6 +99,10 @@ type AttentionParams struct {
 	// key rows 0..PosStart+t inclusive (causal). With a KV cache the key and
 	// value tensors hold at least PosStart+T rows per batch entry.
 	PosStart int
+	// Window, when > 0, is a sliding window (Mistral): the query at
+	// position p attends only to keys j with p-Window < j <= p. 0 is full
+	// causal attention; a window >= the sequence length is the same.
+	Window int
 }
 
 // Backend is a compute device. All tensors passed to a Backend's methods must

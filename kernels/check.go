@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"fmt"
+	"math"
 	"slices"
 )
 
@@ -162,6 +163,16 @@ func CheckRoPE(op string, x Tensor, p RoPEParams) (n, c, T int) {
 	n, c = Rows(x)
 	if p.Style > RoPEHalf || p.HeadDim <= 0 || p.HeadDim%2 != 0 || p.NHeads <= 0 || c != p.NHeads*p.HeadDim || p.PosStart < 0 {
 		panic(fmt.Sprintf("kernels: %s: %s does not fit %+v (head dim must be even)", op, x, p))
+	}
+	if p.FreqFactors != nil {
+		if len(p.FreqFactors) != p.HeadDim/2 {
+			panic(fmt.Sprintf("kernels: %s: %d frequency factors for head dim %d (want %d)", op, len(p.FreqFactors), p.HeadDim, p.HeadDim/2))
+		}
+		for i, f := range p.FreqFactors {
+			if !(f > 0) || math.IsInf(float64(f), 0) {
+				panic(fmt.Sprintf("kernels: %s: frequency factor %d is %g (want finite > 0)", op, i, f))
+			}
+		}
 	}
 	T = n
 	if sh := x.Shape(); len(sh) >= 3 {

@@ -118,6 +118,7 @@ func CheckLayerNormBackward[T TensorRef](dx, dw, db, dout, x, w, mean, rstd T) (
 // k and v [B, S, KVH*HeadDim], queries at positions [Pos, Pos+T).
 type AttentionDims struct {
 	B, T, S, H, KVH, HeadDim, Pos int
+	Window                        int // sliding window (AttentionParams.Window), 0 for none
 }
 
 // attentionDims applies the rules shared by Attention and its backward.
@@ -127,8 +128,8 @@ func attentionDims[T TensorRef](op string, out, q, k, v T, p AttentionParams) At
 	B, Tq, cq := BatchRows(q)
 	bk, S, ck := BatchRows(k)
 	bv, Sv, cv := BatchRows(v)
-	d := AttentionDims{B: B, T: Tq, S: S, H: p.NHeads, KVH: p.NKVHeads, HeadDim: p.HeadDim, Pos: p.PosStart}
-	if d.H <= 0 || d.KVH <= 0 || d.H%d.KVH != 0 || d.HeadDim <= 0 || d.Pos < 0 {
+	d := AttentionDims{B: B, T: Tq, S: S, H: p.NHeads, KVH: p.NKVHeads, HeadDim: p.HeadDim, Pos: p.PosStart, Window: p.Window}
+	if d.H <= 0 || d.KVH <= 0 || d.H%d.KVH != 0 || d.HeadDim <= 0 || d.Pos < 0 || d.Window < 0 {
 		panic(fmt.Sprintf("kernels: %s: bad params %+v", op, p))
 	}
 	if cq != d.H*d.HeadDim || ck != d.KVH*d.HeadDim || cv != ck || bk != B || bv != B || Sv != S || S < d.Pos+Tq {

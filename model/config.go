@@ -26,11 +26,17 @@ type Config struct {
 	RopeTheta float32           `json:"rope_theta,omitempty"`
 	RopeStyle kernels.RoPEStyle `json:"rope_style"`
 	// RopeScaling stretches RoPE for long contexts (HF rope_scaling);
-	// the zero value is none. Not implemented yet: Validate refuses it.
+	// the zero value is none. Its kinds are features (Family.Supports).
 	RopeScaling RopeScaling `json:"rope_scaling,omitzero"`
-	// SlidingWindow, when > 0, limits attention to that many previous
-	// positions (Mistral). Not implemented yet: Validate refuses it.
+	// SlidingWindow, when > 0, limits attention to the last SlidingWindow
+	// positions, the query's own included (Mistral); a window >= the
+	// context is full attention.
 	SlidingWindow int `json:"sliding_window,omitempty"`
+	// ExplicitHeadDim, when > 0, is the width of one attention head when it
+	// is not Dim/NHeads (HF head_dim: Qwen3-0.6B has 16 heads of 128 in a
+	// 1024-wide model); q and the attention output are then NHeads*head_dim
+	// wide. 0 means Dim/NHeads.
+	ExplicitHeadDim int `json:"head_dim,omitempty"`
 	// TiedEmbeddings means the classifier reuses token_embd.weight (no
 	// output.weight). Always true for a family with Tied TiedAlways.
 	TiedEmbeddings bool `json:"tied_embeddings"`
@@ -40,7 +46,8 @@ type Config struct {
 }
 
 // RopeScaling is HF's rope_scaling: Kind "llama3" (Llama 3.1's frequency
-// bands) or "linear" (positions divided by Factor).
+// bands) or "linear" (positions divided by Factor). RopeFreqFactors turns
+// it into per-pair frequency divisors.
 type RopeScaling struct {
 	Kind              string  `json:"rope_type"`
 	Factor            float32 `json:"factor,omitempty"`
@@ -49,8 +56,18 @@ type RopeScaling struct {
 	OriginalMaxSeqLen int     `json:"original_max_position_embeddings,omitempty"`
 }
 
-// HeadDim is the width of one attention head, Dim/NHeads.
-func (c Config) HeadDim() int { return c.Dim / c.NHeads }
+// HeadDim is the width of one attention head: ExplicitHeadDim, or
+// Dim/NHeads.
+func (c Config) HeadDim() int {
+	if c.ExplicitHeadDim > 0 {
+		return c.ExplicitHeadDim
+	}
+	return c.Dim / c.NHeads
+}
+
+// QDim is the width of the query projection and of the attention output,
+// NHeads*HeadDim (Dim unless the head width is explicit).
+func (c Config) QDim() int { return c.NHeads * c.HeadDim() }
 
 // KVDim is the width of the key and value projections, NKVHeads*HeadDim.
 func (c Config) KVDim() int { return c.NKVHeads * c.HeadDim() }
@@ -76,8 +93,10 @@ func (c Config) Validate() error {
 	if len(errs) > 0 {
 		return fmt.Errorf("model: invalid config: %w", errors.Join(errs...))
 	}
-	if c.Dim%c.NHeads != 0 {
-		bad("dim %d is not a multiple of n_heads %d", c.Dim, c.NHeads)
+	if c.ExplicitHeadDim < 0 || c.ExplicitHeadDim > 1<<16 {
+		bad("head_dim %d out of range [0, %d]", c.ExplicitHeadDim, 1<<16)
+	} else if c.ExplicitHeadDim == 0 && c.Dim%c.NHeads != 0 {
+		bad("dim %d is not a multiple of n_heads %d (give head_dim explicitly when heads are not dim/n_heads wide)", c.Dim, c.NHeads)
 	}
 	if c.NHeads%c.NKVHeads != 0 {
 		bad("n_heads %d is not a multiple of n_kv_heads %d", c.NHeads, c.NKVHeads)
@@ -92,7 +111,7 @@ func (c Config) Validate() error {
 		bad("norm eps %g out of range (0, 1)", c.NormEps)
 	}
 	if fam.Pos == RoPE {
-		if c.HeadDim()%2 != 0 {
+		if c.HeadDim() > 0 && c.HeadDim()%2 != 0 {
 			bad("head dim %d is odd (RoPE rotates pairs)", c.HeadDim())
 		}
 		if !(c.RopeTheta > 1) || math.IsInf(float64(c.RopeTheta), 1) {
@@ -105,15 +124,14 @@ func (c Config) Validate() error {
 	if c.RopeScaling != (RopeScaling{}) {
 		if err := fam.CheckFeature(Feature("rope_scaling:" + c.RopeScaling.Kind)); err != nil {
 			bad("rope_scaling %q: %w", c.RopeScaling.Kind, err)
+		} else if err := c.RopeScaling.validate(); err != nil {
+			bad("rope_scaling %q: %w", c.RopeScaling.Kind, err)
 		}
 	}
 	if c.SlidingWindow != 0 {
 		if err := fam.CheckFeature(FeatureSlidingWindow); err != nil {
 			bad("sliding_window %d: %w", c.SlidingWindow, err)
 		}
-	}
-	if fam.QKNorm {
-		bad("%s: q/k norm is not implemented yet", fam.Name)
 	}
 	for _, id := range []struct {
 		name string
@@ -139,6 +157,15 @@ func (c Config) String() string {
 			style = "half"
 		}
 		s += fmt.Sprintf(" rope=%g/%s tied=%v", c.RopeTheta, style, c.TiedEmbeddings)
+		if c.RopeScaling.Kind != "" {
+			s += fmt.Sprintf(" rope_scaling=%s/%g", c.RopeScaling.Kind, c.RopeScaling.Factor)
+		}
+	}
+	if c.ExplicitHeadDim > 0 {
+		s += fmt.Sprintf(" head_dim=%d", c.ExplicitHeadDim)
+	}
+	if c.SlidingWindow > 0 {
+		s += fmt.Sprintf(" window=%d", c.SlidingWindow)
 	}
 	return s
 }

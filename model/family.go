@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/distill-dev/distill/kernels"
 )
@@ -15,10 +16,10 @@ import (
 // (family_llama.go, family_gpt2.go) and registered by name; Config.Arch
 // names it.
 //
-// A trait that a family may declare but distill does not implement yet
-// (QKNorm, and the Config fields RopeScaling and SlidingWindow that
-// Supports lists) is refused by Config.Validate with an error naming it,
-// never silently ignored.
+// An optional Config feature (a RopeScaling kind, SlidingWindow) is
+// accepted only when the family lists it in Supports and distill
+// implements it; Config.Validate refuses the others with an error naming
+// the feature and what the family supports, never silently ignoring it.
 type Family struct {
 	// Name is Config.Arch and GGUF's general.architecture.
 	Name string
@@ -33,8 +34,8 @@ type Family struct {
 	RopeOrder kernels.RoPEStyle
 	// Biases says which tensors carry a bias vector.
 	Biases Biases
-	// QKNorm is a per-head RMSNorm of q and k before RoPE (Qwen3). Not
-	// implemented: Validate refuses a family that declares it.
+	// QKNorm is a per-head RMSNorm of q and k before RoPE (Qwen3): weights
+	// attn_q_norm and attn_k_norm of HeadDim each, the model's norm eps.
 	QKNorm bool
 	// Tied says whether the classifier may be, or must be, the token
 	// embedding.
@@ -101,14 +102,21 @@ type Feature string
 // Features of issue 11's families, declared so a config that asks for one
 // gets a clear refusal until it is implemented.
 const (
-	FeatureRopeScalingLlama3 Feature = "rope_scaling:llama3"
-	FeatureRopeScalingLinear Feature = "rope_scaling:linear"
-	FeatureSlidingWindow     Feature = "sliding_window"
+	FeatureRopeScalingLlama3  Feature = "rope_scaling:" + RopeScalingLlama3
+	FeatureRopeScalingLinear  Feature = "rope_scaling:" + RopeScalingLinear
+	FeatureRopeScalingDynamic Feature = "rope_scaling:dynamic"
+	FeatureSlidingWindow      Feature = "sliding_window"
 )
 
 // implemented lists the features the forward and backward passes handle.
-// (None yet: each family's Supports can name them before they exist.)
-var implemented = map[Feature]bool{}
+// (HF's dynamic NTK scaling changes the frequencies with the sequence
+// length of each call, which a KV cache filled at other lengths cannot
+// reproduce, and llama.cpp has no such mode: declared, not implemented.)
+var implemented = map[Feature]bool{
+	FeatureRopeScalingLlama3: true,
+	FeatureRopeScalingLinear: true,
+	FeatureSlidingWindow:     true,
+}
 
 // HFNames are a family's names in HF transformers checkpoints.
 type HFNames struct {
@@ -152,6 +160,10 @@ type HFConfigKeys struct {
 	Dim, Hidden, Layers, Heads, KVHeads, MaxSeqLen, NormEps, RopeTheta string
 	// MaxSeqLenAlt is read when MaxSeqLen is absent (GPT-2's n_ctx).
 	MaxSeqLenAlt string
+	// HeadDim is the explicit head-width key (Config.ExplicitHeadDim) and
+	// SlidingWindow the window key (Config.SlidingWindow); empty when the
+	// family's config.json has none.
+	HeadDim, SlidingWindow string
 	// Act is the activation key and ActValues the values distill runs.
 	Act       string
 	ActValues []string
@@ -243,11 +255,21 @@ func (c Config) Family() *Family {
 // CheckFeature reports an error unless f declares and distill implements
 // feature x.
 func (f *Family) CheckFeature(x Feature) error {
-	if !slices.Contains(f.Supports, x) {
-		return fmt.Errorf("%s does not support %s", f.Name, x)
-	}
-	if !implemented[x] {
-		return fmt.Errorf("%s is not implemented yet (family %s)", x, f.Name)
+	if !slices.Contains(f.Supports, x) || !implemented[x] {
+		var ok []string
+		for _, s := range f.Supports {
+			if implemented[s] {
+				ok = append(ok, string(s))
+			}
+		}
+		why := "is not supported"
+		if slices.Contains(f.Supports, x) {
+			why = "is not implemented yet"
+		}
+		if len(ok) == 0 {
+			return fmt.Errorf("%s %s by family %s (it supports none of the optional features)", x, why, f.Name)
+		}
+		return fmt.Errorf("%s %s by family %s (supported: %s)", x, why, f.Name, strings.Join(ok, ", "))
 	}
 	return nil
 }
@@ -260,6 +282,8 @@ func (f *Family) HasBias(part string) bool {
 		return f.Biases.Norm
 	case AttnQ, AttnK, AttnV:
 		return f.Biases.QKV
+	case AttnQNorm, AttnKNorm:
+		return false
 	case AttnOutput:
 		return f.Biases.AttnOut
 	case FFNGate, FFNUp, FFNDown:

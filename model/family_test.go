@@ -56,29 +56,30 @@ func TestFamiliesDeclared(t *testing.T) {
 	}
 }
 
-// TestUnimplementedTraitsRefused checks that traits and config features a
-// family may declare before distill implements them are refused by
-// Validate with an error naming them.
-func TestUnimplementedTraitsRefused(t *testing.T) {
+// TestFeaturesRefused checks that config features a family does not
+// support, or distill does not implement, are refused by Validate with an
+// error naming them and what is supported.
+func TestFeaturesRefused(t *testing.T) {
 	base := Config{Arch: ArchLlama, Dim: 8, HiddenDim: 12, NLayers: 1, NHeads: 2, NKVHeads: 1, VocabSize: 5,
 		MaxSeqLen: 4, NormEps: 1e-5, RopeTheta: 10000, BOS: -1, EOS: -1}
-	qk := *Llama
-	qk.Name, qk.QKNorm = "test-qknorm", true
-	Register(&qk)
-	defer Unregister(qk.Name)
 	for _, tc := range []struct {
 		name string
 		edit func(*Config)
 		want string
 	}{
-		{"rope-scaling-llama3", func(c *Config) { c.RopeScaling = RopeScaling{Kind: "llama3", Factor: 8} }, "rope_scaling:llama3 is not implemented"},
-		{"rope-scaling-unknown", func(c *Config) { c.RopeScaling = RopeScaling{Kind: "yarn"} }, "llama does not support rope_scaling:yarn"},
-		{"sliding-window", func(c *Config) { c.SlidingWindow = 4096 }, "llama does not support sliding_window"},
-		{"qk-norm", func(c *Config) { c.Arch = qk.Name }, "q/k norm is not implemented"},
+		{"rope-scaling-dynamic", func(c *Config) { c.RopeScaling = RopeScaling{Kind: "dynamic", Factor: 2} },
+			"rope_scaling:dynamic is not implemented yet by family llama (supported: rope_scaling:llama3, rope_scaling:linear)"},
+		{"rope-scaling-unknown", func(c *Config) { c.RopeScaling = RopeScaling{Kind: "yarn"} }, "rope_scaling:yarn is not supported by family llama"},
+		{"rope-scaling-llama3-incomplete", func(c *Config) { c.RopeScaling = RopeScaling{Kind: "llama3", Factor: 8} }, "low_freq_factor 0 and high_freq_factor 0"},
+		{"rope-scaling-linear-no-factor", func(c *Config) { c.RopeScaling = RopeScaling{Kind: "linear"} }, "factor 0 must be"},
+		{"sliding-window", func(c *Config) { c.SlidingWindow = 4096 }, "sliding_window is not supported by family llama"},
+		{"head-dim-odd", func(c *Config) { c.ExplicitHeadDim = 5 }, "head dim 5 is odd"},
+		{"head-dim-negative", func(c *Config) { c.ExplicitHeadDim = -2 }, "head_dim -2 out of range"},
+		{"dim-not-multiple", func(c *Config) { c.Dim = 9 }, "give head_dim explicitly"},
 		{"gpt2-rope-scaling", func(c *Config) {
 			c.Arch, c.NKVHeads, c.TiedEmbeddings = ArchGPT2, 2, true
 			c.RopeScaling = RopeScaling{Kind: "linear", Factor: 2}
-		}, "gpt2 does not support rope_scaling:linear"},
+		}, "rope_scaling:linear is not supported by family gpt2 (it supports none"},
 		{"gpt2-gqa", func(c *Config) { c.Arch, c.TiedEmbeddings = ArchGPT2, true }, "no grouped-query attention"},
 		{"unknown", func(c *Config) { c.Arch = "falcon" }, `unknown architecture "falcon"`},
 	} {

@@ -22,14 +22,17 @@ type activations struct {
 
 	X      kernels.Tensor // [B*T, C] residual stream
 	XN     kernels.Tensor // [B*T, C] normalised input of a sub-block
-	Q      kernels.Tensor // [B*T, C]
+	Q      kernels.Tensor // [B*T, QD] (QD = NHeads*HeadDim, usually C)
 	K, V   kernels.Tensor // [B*T, KV]
-	Att    kernels.Tensor // [B*T, C] attention output, before attn_output
+	Att    kernels.Tensor // [B*T, QD] attention output, before attn_output
 	Proj   kernels.Tensor // [B*T, C] residual after a block's attention
 	Gate   kernels.Tensor // [B*T, F] ffn_gate (gated FFNs)
 	Up     kernels.Tensor // [B*T, F] ffn_up (+bias)
 	Hid    kernels.Tensor // [B*T, F] swiglu(gate, up) or gelu(up)
 	Logits kernels.Tensor // [B*T, V]
+	// QPre, KPre are q and k before the per-head norm (QKNorm families
+	// only, else nil).
+	QPre, KPre kernels.Tensor
 
 	Q3, K3, V3, Att3 kernels.Tensor // 3-d views [B, T, ·] of Q, K, V, Att
 }
@@ -49,8 +52,11 @@ func (m *Model) activationsFor(B, T int) *activations {
 		return a
 	}
 	b, c := m.Backend, m.Config
-	C, F, KV, V := c.Dim, c.HiddenDim, c.KVDim(), c.VocabSize
-	widths := []int{C, C, C, KV, KV, C, C, F, F, F, V}
+	C, F, KV, V, QD := c.Dim, c.HiddenDim, c.KVDim(), c.VocabSize, c.QDim()
+	widths := []int{C, C, QD, KV, KV, QD, C, F, F, F, V}
+	if m.fam.QKNorm {
+		widths = append(widths, QD, KV)
+	}
 	if a == nil || a.cap < B*T {
 		if a != nil {
 			a.free(b)
@@ -65,10 +71,13 @@ func (m *Model) activationsFor(B, T int) *activations {
 	v := func(i int) kernels.Tensor { return b.View(a.bufs[i], 0, B*T) }
 	a.X, a.XN, a.Q, a.K, a.V, a.Att, a.Proj = v(0), v(1), v(2), v(3), v(4), v(5), v(6)
 	a.Gate, a.Up, a.Hid, a.Logits = v(7), v(8), v(9), v(10)
-	a.Q3 = b.View(a.bufs[2], 0, B*T, B, T, C)
+	if m.fam.QKNorm {
+		a.QPre, a.KPre = v(11), v(12)
+	}
+	a.Q3 = b.View(a.bufs[2], 0, B*T, B, T, QD)
 	a.K3 = b.View(a.bufs[3], 0, B*T, B, T, KV)
 	a.V3 = b.View(a.bufs[4], 0, B*T, B, T, KV)
-	a.Att3 = b.View(a.bufs[5], 0, B*T, B, T, C)
+	a.Att3 = b.View(a.bufs[5], 0, B*T, B, T, QD)
 	return a
 }
 
@@ -111,7 +120,7 @@ func (m *Model) Forward(ids []int32, B, T int, cache *KVCache) kernels.Tensor {
 	// with a.Proj holding it between the two halves of a block.
 	io := blockIO{
 		x: a.X, xmid: a.Proj, out: a.X, xn1: a.XN, xn2: a.XN,
-		q: a.Q, k: a.K, v: a.V, att: a.Att, q3: a.Q3, k3: a.K3, v3: a.V3, att3: a.Att3,
+		q: a.Q, k: a.K, v: a.V, att: a.Att, q3: a.Q3, k3: a.K3, v3: a.V3, att3: a.Att3, qpre: a.QPre, kpre: a.KPre,
 		gate: a.Gate, up: a.Up, hid: a.Hid, cache: cache, pos: pos,
 	}
 	for l := range m.W.Layers {
@@ -136,8 +145,10 @@ type blockIO struct {
 	out  kernels.Tensor // [BT, C] block output; may alias x
 
 	xn1, mean1, rstd1 kernels.Tensor // attention norm output [BT, C]; mean, rstd [BT] or nil
-	q, k, v, att      kernels.Tensor // [BT, C], [BT, KV], [BT, KV], [BT, C]
+	q, k, v, att      kernels.Tensor // [BT, QD], [BT, KV], [BT, KV], [BT, QD]
 	q3, k3, v3, att3  kernels.Tensor // the same viewed [B, T, ·]
+	qpre, kpre        kernels.Tensor // q, k before the per-head norm (QKNorm families), else nil
+	qrstd, krstd      kernels.Tensor // its rstd [BT*H], [BT*KVH], or nil
 	lse               kernels.Tensor // attention log-sum-exp [B, H, T], or nil
 	xn2, mean2, rstd2 kernels.Tensor // FFN norm output and statistics
 	gate, up, hid     kernels.Tensor // [BT, F]; gate nil unless the FFN is gated
@@ -147,13 +158,23 @@ type blockIO struct {
 
 // block runs Transformer block l (per the family's traits):
 //
-//	xmid = x + attn_output(attention(rope(q(norm(x))), rope(k(norm(x))), v(norm(x))))
+//	xmid = x + attn_output(attention(rope(qn(q(norm(x)))), rope(kn(k(norm(x)))), v(norm(x))))
 //	out  = xmid + ffn(norm(xmid))
+//
+// qn and kn are per-head RMSNorms for QKNorm families (Qwen3), else the
+// identity.
 func (m *Model) block(l int, io *blockIO) {
 	b, c, w, fam := m.Backend, m.Config, &m.W.Layers[l], m.fam
 	m.norm(io.xn1, io.mean1, io.rstd1, io.x, w.AttnNorm, w.AttnNormBias)
-	m.linear(io.q, io.xn1, w.Q, w.QBias)
-	m.linear(io.k, io.xn1, w.K, w.KBias)
+	if fam.QKNorm {
+		m.linear(io.qpre, io.xn1, w.Q, w.QBias)
+		m.linear(io.kpre, io.xn1, w.K, w.KBias)
+		b.RMSNorm(m.heads(io.q), io.qrstd, m.heads(io.qpre), w.QNorm, c.NormEps)
+		b.RMSNorm(m.heads(io.k), io.krstd, m.heads(io.kpre), w.KNorm, c.NormEps)
+	} else {
+		m.linear(io.q, io.xn1, w.Q, w.QBias)
+		m.linear(io.k, io.xn1, w.K, w.KBias)
+	}
 	m.linear(io.v, io.xn1, w.V, w.VBias)
 	if fam.Pos == RoPE {
 		b.RoPE(io.q3, m.ropeParams(c.NHeads, io.pos))
@@ -205,15 +226,23 @@ func (m *Model) normBackward(dx, dw, db, dout, x, w, mean, rstd kernels.Tensor) 
 	}
 }
 
+// heads views a [rows, H*hd] projection as [rows*H, hd], one row per
+// head, for the per-head q/k norms.
+func (m *Model) heads(t kernels.Tensor) kernels.Tensor {
+	hd := m.Config.HeadDim()
+	return m.Backend.Reshape(t, kernels.Numel(t)/hd, hd)
+}
+
 func (m *Model) ropeParams(heads, pos int) kernels.RoPEParams {
 	c := m.Config
-	return kernels.RoPEParams{Style: c.RopeStyle, NHeads: heads, HeadDim: c.HeadDim(), Theta: c.RopeTheta, PosStart: pos}
+	return kernels.RoPEParams{Style: c.RopeStyle, NHeads: heads, HeadDim: c.HeadDim(), Theta: c.RopeTheta, PosStart: pos, FreqFactors: m.ropeFactors}
 }
 
 func (m *Model) attnParams(pos int) kernels.AttentionParams {
 	c := m.Config
 	hd := c.HeadDim()
-	return kernels.AttentionParams{NHeads: c.NHeads, NKVHeads: c.NKVHeads, HeadDim: hd, Scale: float32(1 / math.Sqrt(float64(hd))), PosStart: pos}
+	return kernels.AttentionParams{NHeads: c.NHeads, NKVHeads: c.NKVHeads, HeadDim: hd, Scale: float32(1 / math.Sqrt(float64(hd))),
+		PosStart: pos, Window: c.SlidingWindow}
 }
 
 // linear computes out = x W^T (+ bias) for W [out, in].

@@ -12,10 +12,11 @@ import (
 // the family has those biases; FFNGate is nil unless its FFN is gated.
 type Layer struct {
 	AttnNorm, AttnNormBias     kernels.Tensor // [C]
-	Q, QBias                   kernels.Tensor // [C, C], [C]
+	Q, QBias                   kernels.Tensor // [QD, C], [QD] (QD = NHeads*HeadDim, usually C)
 	K, KBias                   kernels.Tensor // [KV, C], [KV]
 	V, VBias                   kernels.Tensor // [KV, C], [KV]
-	AttnOutput, AttnOutputBias kernels.Tensor // [C, C], [C]
+	QNorm, KNorm               kernels.Tensor // [HeadDim] each, families with QKNorm
+	AttnOutput, AttnOutputBias kernels.Tensor // [C, QD], [C]
 	FFNNorm, FFNNormBias       kernels.Tensor // [C]
 	FFNGate, FFNGateBias       kernels.Tensor // [F, C], [F]
 	FFNUp, FFNUpBias           kernels.Tensor // [F, C], [F]
@@ -39,9 +40,12 @@ type Model struct {
 	Backend kernels.Backend
 	W       Weights
 
-	fam    *Family // Config's family
-	byName map[string]kernels.Tensor
-	acts   *activations
+	fam *Family // Config's family
+	// ropeFactors are Config.RopeFreqFactors, computed once (nil
+	// without RoPE scaling).
+	ropeFactors []float32
+	byName      map[string]kernels.Tensor
+	acts        *activations
 }
 
 // New uploads the parameters of a model with config cfg from src to b.
@@ -102,7 +106,7 @@ func NewFromTensors(cfg Config, b kernels.Backend, tensors map[string]kernels.Te
 			return nil, fmt.Errorf("model: tensor %s has unsupported dtype %s", p.Name, t.DType())
 		}
 	}
-	m := &Model{Config: cfg, Backend: b, fam: cfg.Family(), byName: tensors}
+	m := &Model{Config: cfg, Backend: b, fam: cfg.Family(), byName: tensors, ropeFactors: cfg.RopeFreqFactors()}
 	get := func(name string) kernels.Tensor { return tensors[name] } // nil when absent
 	m.W.TokenEmbd = get(NameTokenEmbd)
 	m.W.PosEmbd = get(NamePosEmbd)
@@ -121,6 +125,7 @@ func NewFromTensors(cfg Config, b kernels.Backend, tensors map[string]kernels.Te
 			Q: w(AttnQ), QBias: bias(AttnQ),
 			K: w(AttnK), KBias: bias(AttnK),
 			V: w(AttnV), VBias: bias(AttnV),
+			QNorm: w(AttnQNorm), KNorm: w(AttnKNorm),
 			AttnOutput: w(AttnOutput), AttnOutputBias: bias(AttnOutput),
 			FFNNorm: w(FFNNorm), FFNNormBias: bias(FFNNorm),
 			FFNGate: w(FFNGate), FFNGateBias: bias(FFNGate),

@@ -26,6 +26,24 @@ var testConfigs = []struct {
 		VocabSize: 41, MaxSeqLen: 16, NormEps: 1e-5, TiedEmbeddings: true, BOS: 40, EOS: 40}},
 	{"gpt2-odd", Config{Arch: ArchGPT2, Dim: 15, HiddenDim: 33, NLayers: 1, NHeads: 5, NKVHeads: 5,
 		VocabSize: 19, MaxSeqLen: 9, NormEps: 1e-5, TiedEmbeddings: true, BOS: -1, EOS: -1}},
+	// Issue 11's families, small: Llama 3 (llama3 RoPE scaling with a
+	// short original context so that all three bands occur, explicit
+	// head_dim), linear scaling, Qwen2 (q/k/v biases), Qwen3 (q/k norms,
+	// head_dim wider than dim/heads), Mistral (a window shorter than the
+	// sequence).
+	{"llama3-scaled-headdim", Config{Arch: ArchLlama, Dim: 16, HiddenDim: 24, NLayers: 2, NHeads: 2, NKVHeads: 1,
+		VocabSize: 29, MaxSeqLen: 16, NormEps: 1e-5, RopeTheta: 500000, TiedEmbeddings: true, ExplicitHeadDim: 12,
+		RopeScaling: RopeScaling{Kind: "llama3", Factor: 8, LowFreqFactor: 1, HighFreqFactor: 4, OriginalMaxSeqLen: 64}, BOS: 1, EOS: 2}},
+	{"llama-linear", Config{Arch: ArchLlama, Dim: 16, HiddenDim: 20, NLayers: 1, NHeads: 2, NKVHeads: 2,
+		VocabSize: 21, MaxSeqLen: 12, NormEps: 1e-5, RopeTheta: 10000, RopeStyle: kernels.RoPEHalf,
+		RopeScaling: RopeScaling{Kind: "linear", Factor: 4}, BOS: -1, EOS: -1}},
+	{"qwen2-untied", Config{Arch: ArchQwen2, Dim: 16, HiddenDim: 28, NLayers: 2, NHeads: 4, NKVHeads: 2,
+		VocabSize: 31, MaxSeqLen: 12, NormEps: 1e-6, RopeTheta: 1e6, RopeStyle: kernels.RoPEHalf, BOS: -1, EOS: 3}},
+	{"qwen3-headdim", Config{Arch: ArchQwen3, Dim: 16, HiddenDim: 24, NLayers: 2, NHeads: 4, NKVHeads: 2,
+		VocabSize: 27, MaxSeqLen: 12, NormEps: 1e-6, RopeTheta: 1e6, RopeStyle: kernels.RoPEHalf, TiedEmbeddings: true,
+		ExplicitHeadDim: 8, BOS: -1, EOS: 3}},
+	{"mistral-window", Config{Arch: ArchMistral, Dim: 16, HiddenDim: 24, NLayers: 2, NHeads: 4, NKVHeads: 1,
+		VocabSize: 25, MaxSeqLen: 12, NormEps: 1e-5, RopeTheta: 10000, SlidingWindow: 3, BOS: 1, EOS: 2}},
 }
 
 func testBackend() kernels.Backend { return cpu.New(2) }

@@ -44,6 +44,8 @@ const (
 	AttnQ      = "attn_q"
 	AttnK      = "attn_k"
 	AttnV      = "attn_v"
+	AttnQNorm  = "attn_q_norm" // per-head q norm [HeadDim] (families with QKNorm)
+	AttnKNorm  = "attn_k_norm" // per-head k norm [HeadDim]
 	AttnOutput = "attn_output"
 	FFNNorm    = "ffn_norm"
 	FFNGate    = "ffn_gate" // gated FFNs only
@@ -83,7 +85,7 @@ func ParseLayerName(name string) (l int, part, kind string, ok bool) {
 // (embeddings, then each layer, then the final norm and classifier), with
 // the offsets of a single flat block. c must be valid.
 func (c Config) Params() []ParamSpec {
-	C, F, V, KV := c.Dim, c.HiddenDim, c.VocabSize, c.KVDim()
+	C, F, V, KV, QD := c.Dim, c.HiddenDim, c.VocabSize, c.KVDim(), c.QDim()
 	fam := c.Family()
 	var ps []ParamSpec
 	off := 0
@@ -110,10 +112,14 @@ func (c Config) Params() []ParamSpec {
 	}
 	for l := 0; l < c.NLayers; l++ {
 		layer(l, AttnNorm, C, 0)
-		layer(l, AttnQ, C, C)
+		layer(l, AttnQ, QD, C)
 		layer(l, AttnK, KV, C)
 		layer(l, AttnV, KV, C)
-		layer(l, AttnOutput, C, C)
+		if fam.QKNorm {
+			layer(l, AttnQNorm, c.HeadDim(), 0)
+			layer(l, AttnKNorm, c.HeadDim(), 0)
+		}
+		layer(l, AttnOutput, C, QD)
 		layer(l, FFNNorm, C, 0)
 		if fam.FFN.Gated() {
 			layer(l, FFNGate, F, C)

@@ -53,20 +53,31 @@ func (r *refModel) layer(l int, x [][]float64) [][]float64 {
 		q[t] = r.linear(l, AttnQ, xn)
 		k[t] = r.linear(l, AttnK, xn)
 		v[t] = r.linear(l, AttnV, xn)
+		if c.Family().QKNorm {
+			r.headNorm(q[t], hd, LayerName(l, AttnQNorm, "weight"))
+			r.headNorm(k[t], hd, LayerName(l, AttnKNorm, "weight"))
+		}
 		if c.Family().Pos == RoPE {
-			refRoPE(q[t], H, hd, t, float64(c.RopeTheta), c.RopeStyle == 1)
-			refRoPE(k[t], KVH, hd, t, float64(c.RopeTheta), c.RopeStyle == 1)
+			refRoPE(q[t], H, hd, t, float64(c.RopeTheta), r.ropeFactors(), c.RopeStyle == 1)
+			refRoPE(k[t], KVH, hd, t, float64(c.RopeTheta), r.ropeFactors(), c.RopeStyle == 1)
 		}
 	}
 	scale := 1 / math.Sqrt(float64(hd))
 	y := make([][]float64, T)
 	for t := 0; t < T; t++ {
-		att := make([]float64, c.Dim)
+		att := make([]float64, H*hd)
+		first := 0 // the sliding window's first key
+		if c.SlidingWindow > 0 {
+			first = max(0, t-c.SlidingWindow+1)
+		}
 		for h := 0; h < H; h++ {
 			kh := h / (H / KVH)
 			s := make([]float64, t+1)
 			maxs := math.Inf(-1)
-			for u := 0; u <= t; u++ {
+			for u := range first {
+				s[u] = math.Inf(-1)
+			}
+			for u := first; u <= t; u++ {
 				for i := 0; i < hd; i++ {
 					s[u] += q[t][h*hd+i] * k[u][kh*hd+i]
 				}
@@ -148,9 +159,54 @@ func (r *refModel) norm(x []float64, wname, bname string) []float64 {
 	return y
 }
 
+// headNorm is the per-head RMSNorm of q or k (QKNorm families), in place.
+func (r *refModel) headNorm(x []float64, hd int, wname string) {
+	w := r.w[wname]
+	for h := 0; h < len(x)/hd; h++ {
+		v := x[h*hd : (h+1)*hd]
+		ss := 0.0
+		for _, e := range v {
+			ss += e * e
+		}
+		rs := 1 / math.Sqrt(ss/float64(hd)+float64(r.cfg.NormEps))
+		for i := range v {
+			v[i] *= rs * w[i]
+		}
+	}
+}
+
+// ropeFactors are the RoPE scaling divisors in float64, written out from
+// HF's formulas (modeling_rope_utils) rather than taken from
+// Config.RopeFreqFactors.
+func (r *refModel) ropeFactors() []float64 {
+	c, rs := r.cfg, r.cfg.RopeScaling
+	hd := c.HeadDim()
+	var out []float64
+	for i := 0; i < hd/2 && rs.Kind != ""; i++ {
+		f := math.Pow(float64(c.RopeTheta), -2*float64(i)/float64(hd))
+		d := float64(rs.Factor)
+		if rs.Kind == "llama3" {
+			orig, lo, hi := float64(rs.OriginalMaxSeqLen), float64(rs.LowFreqFactor), float64(rs.HighFreqFactor)
+			wl := 2 * math.Pi / f
+			scaled := f
+			if wl > orig/lo {
+				scaled = f / d
+			}
+			if !(wl < orig/hi) && !(wl > orig/lo) {
+				sm := (orig/wl - lo) / (hi - lo)
+				scaled = (1-sm)*scaled/d + sm*scaled
+			}
+			d = f / scaled
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
 // refRoPE rotates each head of x at position pos: pairs (2i, 2i+1), or
-// (i, i+hd/2) when half, by pos * theta^(-2i/hd).
-func refRoPE(x []float64, nHeads, hd, pos int, theta float64, half bool) {
+// (i, i+hd/2) when half, by pos * theta^(-2i/hd) / factors[i] (factors
+// nil: 1).
+func refRoPE(x []float64, nHeads, hd, pos int, theta float64, factors []float64, half bool) {
 	for h := 0; h < nHeads; h++ {
 		for i := 0; i < hd/2; i++ {
 			a, b := h*hd+2*i, h*hd+2*i+1
@@ -158,6 +214,9 @@ func refRoPE(x []float64, nHeads, hd, pos int, theta float64, half bool) {
 				a, b = h*hd+i, h*hd+i+hd/2
 			}
 			ang := float64(pos) * math.Pow(theta, -2*float64(i)/float64(hd))
+			if factors != nil {
+				ang /= factors[i]
+			}
 			cs, sn := math.Cos(ang), math.Sin(ang)
 			x[a], x[b] = x[a]*cs-x[b]*sn, x[a]*sn+x[b]*cs
 		}

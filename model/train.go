@@ -13,6 +13,7 @@ import (
 //	forward                         backward
 //	xn  = norm(x)                   dx += normBackward(dxn)
 //	y   = xn W^T + b                dxn = dy W; dW += dy^T xn; db += sum dy
+//	q,k = qn(q), kn(k) (QKNorm)     dq, dk = rmsNormBackward(dq), ...
 //	q,k = rope(q), rope(k)          dq, dk = rope^-1(dq), rope^-1(dk)
 //	att = attention(q, k, v)        dq, dk, dv = attentionBackward(datt)
 //	h   = swiglu(g, u) | gelu(u)    dg, du = ...Backward(dh)
@@ -44,8 +45,10 @@ import (
 // layerActs are the saved activations of one block for a [B*T] batch.
 type layerActs struct {
 	XN1, Mean1, Rstd1 kernels.Tensor // attention norm output [BT, C]; mean, rstd [BT]
-	Q, K, V           kernels.Tensor // [BT, C], [BT, KV], [BT, KV]; q, k after RoPE
-	Att, Lse          kernels.Tensor // [BT, C]; [B, H, T]
+	Q, K, V           kernels.Tensor // [BT, QD], [BT, KV], [BT, KV]; q, k after RoPE
+	QPre, KPre        kernels.Tensor // q, k before the per-head norm (QKNorm families)
+	QRstd, KRstd      kernels.Tensor // its rstd [BT*H], [BT*KVH]
+	Att, Lse          kernels.Tensor // [BT, QD]; [B, H, T]
 	XMid              kernels.Tensor // residual after attention [BT, C]
 	XN2, Mean2, Rstd2 kernels.Tensor // FFN norm output and statistics
 	Gate, Up, Hid     kernels.Tensor // [BT, F]
@@ -73,6 +76,7 @@ type TrainState struct {
 
 	// Backward scratch, reused by every layer.
 	dX, dXN, dQ, dK, dV, dAtt kernels.Tensor
+	dQPre, dKPre              kernels.Tensor // QKNorm families
 	dGate, dUp, dHid          kernels.Tensor
 
 	dHidden []kernels.Tensor // per block, nil until HiddenGrad asks
@@ -132,7 +136,7 @@ func (a *TrainState) size(m *Model, B, T int) {
 		a.Free()
 	}
 	b, c := m.Backend, m.Config
-	C, F, KV, V, N := c.Dim, c.HiddenDim, c.KVDim(), c.VocabSize, B*T
+	C, F, KV, V, N, QD := c.Dim, c.HiddenDim, c.KVDim(), c.VocabSize, B*T, c.QDim()
 	*a = TrainState{Act: act, B: B, T: T, backend: b, allocAct: act}
 	alloc := func(dt kernels.DType, shape ...int) kernels.Tensor {
 		t := b.Zeros(dt, shape...)
@@ -155,8 +159,12 @@ func (a *TrainState) size(m *Model, B, T int) {
 	for l := range a.L {
 		la := &a.L[l]
 		la.XN1, la.Mean1, la.Rstd1 = h(N, C), zMean(), z(N)
-		la.Q, la.K, la.V = h(N, C), h(N, KV), h(N, KV)
-		la.Att, la.Lse = h(N, C), z(B, c.NHeads, T)
+		la.Q, la.K, la.V = h(N, QD), h(N, KV), h(N, KV)
+		if fam.QKNorm {
+			la.QPre, la.KPre = h(N, QD), h(N, KV)
+			la.QRstd, la.KRstd = z(N*c.NHeads), z(N*c.NKVHeads)
+		}
+		la.Att, la.Lse = h(N, QD), z(B, c.NHeads, T)
 		la.XMid = z(N, C)
 		la.XN2, la.Mean2, la.Rstd2 = h(N, C), zMean(), z(N)
 		if fam.FFN.Gated() {
@@ -165,7 +173,10 @@ func (a *TrainState) size(m *Model, B, T int) {
 		la.Up, la.Hid = h(N, F), h(N, F)
 	}
 	a.XNF, a.MeanF, a.RstdF, a.Logits = h(N, C), zMean(), z(N), z(N, V)
-	a.dX, a.dXN, a.dQ, a.dK, a.dV, a.dAtt = z(N, C), z(N, C), z(N, C), z(N, KV), z(N, KV), z(N, C)
+	a.dX, a.dXN, a.dQ, a.dK, a.dV, a.dAtt = z(N, C), z(N, C), z(N, QD), z(N, KV), z(N, KV), z(N, QD)
+	if fam.QKNorm {
+		a.dQPre, a.dKPre = z(N, QD), z(N, KV)
+	}
 	if fam.FFN.Gated() {
 		a.dGate = z(N, F)
 	}
@@ -215,6 +226,7 @@ func (m *Model) blockTrain(l int, a *TrainState) blockIO {
 		xn1: la.XN1, mean1: la.Mean1, rstd1: la.Rstd1,
 		q: la.Q, k: la.K, v: la.V, att: la.Att,
 		q3: m.split(a, la.Q), k3: m.split(a, la.K), v3: m.split(a, la.V), att3: m.split(a, la.Att), lse: la.Lse,
+		qpre: la.QPre, kpre: la.KPre, qrstd: la.QRstd, krstd: la.KRstd,
 		xn2: la.XN2, mean2: la.Mean2, rstd2: la.Rstd2,
 		gate: la.Gate, up: la.Up, hid: la.Hid,
 	}
@@ -279,8 +291,17 @@ func (m *Model) layerBackward(l int, a *TrainState, g *Layer) {
 		b.RoPEBackward(dq3, m.ropeParams(c.NHeads, 0))
 		b.RoPEBackward(dk3, m.ropeParams(c.NKVHeads, 0))
 	}
-	m.linearBackward(a.dXN, g.Q, g.QBias, a.dQ, la.XN1, w.Q, false)
-	m.linearBackward(a.dXN, g.K, g.KBias, a.dK, la.XN1, w.K, true)
+	dq, dk := a.dQ, a.dK
+	if m.fam.QKNorm {
+		// q = qn(qpre) per head: dqpre = qn'(dq), dQNorm += ...
+		b.Fill(a.dQPre, 0)
+		b.Fill(a.dKPre, 0)
+		b.RMSNormBackward(m.heads(a.dQPre), g.QNorm, m.heads(a.dQ), m.heads(la.QPre), w.QNorm, la.QRstd)
+		b.RMSNormBackward(m.heads(a.dKPre), g.KNorm, m.heads(a.dK), m.heads(la.KPre), w.KNorm, la.KRstd)
+		dq, dk = a.dQPre, a.dKPre
+	}
+	m.linearBackward(a.dXN, g.Q, g.QBias, dq, la.XN1, w.Q, false)
+	m.linearBackward(a.dXN, g.K, g.KBias, dk, la.XN1, w.K, true)
 	m.linearBackward(a.dXN, g.V, g.VBias, a.dV, la.XN1, w.V, true)
 	m.normBackward(a.dX, g.AttnNorm, g.AttnNormBias, a.dXN, a.Res[l], w.AttnNorm, la.Mean1, la.Rstd1)
 }

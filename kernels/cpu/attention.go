@@ -19,12 +19,28 @@ const (
 // attnDims is an Attention call's shape: q [B, T, H*hd], k/v [B, S, KVH*hd].
 type attnDims struct {
 	B, T, S, H, KVH, hd, pos int
+	window                   int // sliding window, 0 for none
 	scale                    float32
 }
 
 // dims is the checked kernels.AttentionDims with the scale.
 func dims(d kernels.AttentionDims, p kernels.AttentionParams) attnDims {
-	return attnDims{B: d.B, T: d.T, S: d.S, H: d.H, KVH: d.KVH, hd: d.HeadDim, pos: d.Pos, scale: p.Scale}
+	return attnDims{B: d.B, T: d.T, S: d.S, H: d.H, KVH: d.KVH, hd: d.HeadDim, pos: d.Pos, window: d.Window, scale: p.Scale}
+}
+
+// keyRange is the keys [lo, hi) that the query at position P attends to.
+func (d attnDims) keyRange(P int) (lo, hi int) {
+	if d.window > 0 {
+		lo = max(0, P-d.window+1)
+	}
+	return lo, P + 1
+}
+
+// firstTile is the start of the first key tile that a query block whose
+// first position is P may read (0 without a window).
+func (d attnDims) firstTile(P int) int {
+	lo, _ := d.keyRange(P)
+	return lo / attnBK * attnBK
 }
 
 // headMat returns rows [0, rows) of head h of batch entry bi of a
@@ -63,7 +79,8 @@ func storeHead(t *tensor, bi, h, R, rows, nh, hd int, m []float32) {
 // running maximum m, normaliser l and unnormalised output, so only an
 // attnBQ x attnBK logit tile exists at a time:
 //
-//	s = scale q_t . k_j (j <= PosStart+t), m' = max(m, max_j s)
+//	s = scale q_t . k_j (j <= PosStart+t, and j > PosStart+t-Window
+//	    with a sliding window), m' = max(m, max_j s)
 //	l = l e^(m-m') + sum_j e^(s-m'), o = o e^(m-m') + sum_j e^(s-m') v_j
 //	out_t = o/l, lse_t = m + log l
 func (b *Backend) Attention(outT, lseT, qT, kT, vT kernels.Tensor, p kernels.AttentionParams) {
@@ -104,19 +121,21 @@ func (b *Backend) Attention(outT, lseT, qT, kT, vT kernels.Tensor, p kernels.Att
 					clear(O[(q0+r)*ldo : (q0+r)*ldo+hd])
 				}
 				kEnd := d.pos + q1
-				for k0 := 0; k0 < kEnd; k0 += attnBK {
+				for k0 := d.firstTile(d.pos + q0); k0 < kEnd; k0 += attnBK {
 					k1 := min(k0+attnBK, kEnd)
 					bn := k1 - k0
 					gemm.SgemmThreads(1, false, true, bm, bn, hd, d.scale, Q[q0*ldq:], ldq, K[k0*ldk:], ldk, 0, st, bn)
 					for r := 0; r < bm; r++ {
 						srow := st[r*bn : (r+1)*bn]
-						valid := min(k1, d.pos+q0+r+1) - k0
-						if valid <= 0 {
+						lo, hi := d.keyRange(d.pos + q0 + r)
+						start, valid := max(lo-k0, 0), min(k1, hi)-k0
+						if valid <= start {
 							clear(srow)
 							continue
 						}
-						mx := max(mrow[r], maxf(srow[:valid]))
-						sum := float32(expSum(srow[:valid], srow[:valid], mx))
+						mx := max(mrow[r], maxf(srow[start:valid]))
+						sum := float32(expSum(srow[start:valid], srow[start:valid], mx))
+						clear(srow[:start])
 						clear(srow[valid:])
 						if corr := expf(mrow[r] - mx); corr != 1 {
 							orow := O[(q0+r)*ldo : (q0+r)*ldo+hd]
@@ -200,19 +219,23 @@ func (b *Backend) AttentionBackward(dqT, dkT, dvT, doutT, qT, kT, vT, outT, lseT
 					q1 := min(q0+attnBQ, d.T)
 					bm := q1 - q0
 					kEnd := d.pos + q1
-					for k0 := 0; k0 < kEnd; k0 += attnBK {
+					for k0 := d.firstTile(d.pos + q0); k0 < kEnd; k0 += attnBK {
 						k1 := min(k0+attnBK, kEnd)
 						bn := k1 - k0
 						gemm.SgemmThreads(1, false, true, bm, bn, hd, d.scale, Q[q0*ldq:], ldq, K[k0*ldk:], ldk, 0, pt, bn)
 						gemm.SgemmThreads(1, false, true, bm, bn, hd, 1, dO[q0*lddo:], lddo, V[k0*ldv:], ldv, 0, dpt, bn)
 						for r := 0; r < bm; r++ {
 							prow, dprow := pt[r*bn:(r+1)*bn], dpt[r*bn:(r+1)*bn]
-							valid := max(0, min(k1, d.pos+q0+r+1)-k0)
+							lo, hi := d.keyRange(d.pos + q0 + r)
+							start := min(max(lo-k0, 0), bn)
+							valid := max(start, min(k1, hi)-k0)
 							l, dr := lrow[q0+r], drow[q0+r]
-							expSum(prow[:valid], prow[:valid], l)
-							for j, pv := range prow[:valid] {
-								dprow[j] = pv * (dprow[j] - dr)
+							expSum(prow[start:valid], prow[start:valid], l)
+							for j := start; j < valid; j++ {
+								dprow[j] = prow[j] * (dprow[j] - dr)
 							}
+							clear(prow[:start])
+							clear(dprow[:start])
 							clear(prow[valid:])
 							clear(dprow[valid:])
 						}

@@ -1,13 +1,14 @@
 package cpu
 
 import (
+	"encoding/binary"
 	"math"
 	"sync"
 
 	"github.com/distill-dev/distill/kernels"
 )
 
-// ropeTable holds cos and sin of p * theta^(-2i/hd) for positions [0, npos)
+// ropeTable holds cos and sin of p * theta^(-2i/hd) / factor_i for positions [0, npos)
 // and pairs i in [0, hd/2), row-major [npos, hd/2]. Angles are computed in
 // float64 and rounded once.
 type ropeTable struct {
@@ -16,8 +17,9 @@ type ropeTable struct {
 }
 
 type ropeKey struct {
-	theta float32
-	hd    int
+	theta   float32
+	hd      int
+	factors string // the frequency factors' bits, "" for none
 }
 
 // ropeCache shares tables between calls; a table is replaced by a larger one
@@ -27,10 +29,10 @@ type ropeCache struct {
 	tables map[ropeKey]*ropeTable
 }
 
-func (c *ropeCache) get(theta float32, hd, npos int) *ropeTable {
+func (c *ropeCache) get(theta float32, hd, npos int, factors []float32) *ropeTable {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	k := ropeKey{theta, hd}
+	k := ropeKey{theta, hd, factorKey(factors)}
 	if t := c.tables[k]; t != nil && t.npos >= npos {
 		return t
 	}
@@ -46,6 +48,9 @@ func (c *ropeCache) get(theta float32, hd, npos int) *ropeTable {
 	freq := make([]float64, half)
 	for i := range freq {
 		freq[i] = math.Pow(float64(theta), -2*float64(i)/float64(hd))
+		if factors != nil {
+			freq[i] /= float64(factors[i])
+		}
 	}
 	for p := 0; p < n; p++ {
 		for i, f := range freq {
@@ -56,6 +61,18 @@ func (c *ropeCache) get(theta float32, hd, npos int) *ropeTable {
 	}
 	c.tables[k] = t
 	return t
+}
+
+// factorKey encodes frequency factors as a map key.
+func factorKey(f []float32) string {
+	if f == nil {
+		return ""
+	}
+	b := make([]byte, 0, 4*len(f))
+	for _, v := range f {
+		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(v))
+	}
+	return string(b)
 }
 
 // RoPE rotates x [B, T, H*hd] in place. A 2-d x is taken as [T, H*hd] (B = 1).
@@ -71,7 +88,7 @@ func (b *Backend) rope(x *tensor, p kernels.RoPEParams, inverse bool, op string)
 	if n == 0 {
 		return
 	}
-	tab := b.ropes.get(p.Theta, p.HeadDim, p.PosStart+T)
+	tab := b.ropes.get(p.Theta, p.HeadDim, p.PosStart+T, p.FreqFactors)
 	hd, half := p.HeadDim, p.HeadDim/2
 	sign := float32(1)
 	if inverse {

@@ -59,6 +59,9 @@ func (b *Backend) RoPEBackward(dxT kernels.Tensor, p kernels.RoPEParams) {
 
 func (b *Backend) rope(x *tensor, p kernels.RoPEParams, sign float32, op string) {
 	n, _, T := kernels.CheckRoPE(op, x, p)
+	if p.FreqFactors != nil {
+		panic(fmt.Sprintf("kernels: %s: cuda: RoPE frequency factors (RoPE scaling) are not implemented", op))
+	}
 	if n == 0 {
 		return
 	}
@@ -79,8 +82,13 @@ const (
 )
 
 // dims is the checked kernels.AttentionDims, within the kernels' head
-// dimension limit.
+// dimension limit. A sliding window is refused rather than computed as
+// full attention (issue 11's window is implemented on the CPU backend
+// only so far).
 func dims(op string, d kernels.AttentionDims) attnDims {
+	if d.Window > 0 {
+		panic(fmt.Sprintf("kernels: %s: cuda: sliding-window attention (Window %d) is not implemented", op, d.Window))
+	}
 	if d.HeadDim > attnMaxHD {
 		panic(fmt.Sprintf("kernels: %s: head dim %d exceeds the CUDA kernel's %d", op, d.HeadDim, attnMaxHD))
 	}

@@ -125,9 +125,10 @@ func RefLayerNormBackward(dx, dw, db, dout, x, w, mean, rstd []float64, N, C int
 }
 
 // RefRoPE rotates x [B,T,H*hd] in place; row (b,t) has position pos+t and
-// pair i the angle p * theta^(-2i/hd). halfStyle pairs (i, i+hd/2), else
-// (2i, 2i+1). inverse rotates by the negative angle (the backward).
-func RefRoPE(x []float64, B, T, H, hd int, halfStyle bool, theta float64, pos int, inverse bool) {
+// pair i the angle p * theta^(-2i/hd) / factors[i] (factors nil: 1).
+// halfStyle pairs (i, i+hd/2), else (2i, 2i+1). inverse rotates by the
+// negative angle (the backward).
+func RefRoPE(x []float64, B, T, H, hd int, halfStyle bool, theta float64, factors []float64, pos int, inverse bool) {
 	for b := 0; b < B; b++ {
 		for t := 0; t < T; t++ {
 			p := float64(pos + t)
@@ -135,6 +136,9 @@ func RefRoPE(x []float64, B, T, H, hd int, halfStyle bool, theta float64, pos in
 				v := x[((b*T+t)*H+h)*hd:]
 				for i := 0; i < hd/2; i++ {
 					ang := p * math.Pow(theta, -2*float64(i)/float64(hd))
+					if factors != nil {
+						ang /= factors[i]
+					}
 					if inverse {
 						ang = -ang
 					}
@@ -153,14 +157,22 @@ func RefRoPE(x []float64, B, T, H, hd int, halfStyle bool, theta float64, pos in
 }
 
 // refAttnProbs writes into p the attention probabilities of query row t of
-// head h in batch entry b over keys 0..pos+t, and returns their count and
+// head h in batch entry b over keys 0..pos+t (those of the sliding window
+// when window > 0, the others getting 0), and returns their count and
 // the log-sum-exp of the scaled logits. Shapes as RefAttention.
-func refAttnProbs(p, q, k []float64, b, t, h, T, S, H, KVH, hd, pos int, scale float64) (n int, lse float64) {
+func refAttnProbs(p, q, k []float64, b, t, h, T, S, H, KVH, hd, pos, window int, scale float64) (n int, lse float64) {
 	kh := h / (H / KVH)
 	qr := q[((b*T+t)*H+h)*hd:][:hd]
 	n = pos + t + 1
+	lo := 0
+	if window > 0 {
+		lo = max(0, n-window)
+	}
 	mx := math.Inf(-1)
-	for j := 0; j < n; j++ {
+	for j := 0; j < lo; j++ {
+		p[j] = math.Inf(-1)
+	}
+	for j := lo; j < n; j++ {
 		kr := k[((b*S+j)*KVH+kh)*hd:][:hd]
 		var s float64
 		for c := range qr {
@@ -182,14 +194,15 @@ func refAttnProbs(p, q, k []float64, b, t, h, T, S, H, KVH, hd, pos int, scale f
 
 // RefAttention: q [B,T,H*hd], k, v [B,S,KVH*hd], out [B,T,H*hd], lse [B,H,T].
 // Query row t (position pos+t) of head h attends to keys 0..pos+t of kv head
-// h/(H/KVH), with logits scale*q.k.
-func RefAttention(out, lse, q, k, v []float64, B, T, S, H, KVH, hd, pos int, scale float64) {
+// h/(H/KVH) (only the last window of them when window > 0), with logits
+// scale*q.k.
+func RefAttention(out, lse, q, k, v []float64, B, T, S, H, KVH, hd, pos, window int, scale float64) {
 	p := make([]float64, pos+T)
 	for b := 0; b < B; b++ {
 		for h := 0; h < H; h++ {
 			kh := h / (H / KVH)
 			for t := 0; t < T; t++ {
-				n, l := refAttnProbs(p, q, k, b, t, h, T, S, H, KVH, hd, pos, scale)
+				n, l := refAttnProbs(p, q, k, b, t, h, T, S, H, KVH, hd, pos, window, scale)
 				or := out[((b*T+t)*H+h)*hd:][:hd]
 				for c := range or {
 					or[c] = 0
@@ -211,7 +224,7 @@ func RefAttention(out, lse, q, k, v []float64, B, T, S, H, KVH, hd, pos int, sca
 //
 //	dv_j += p_j dout,  dp_j = dout.v_j,  ds_j = p_j (dp_j - sum_i p_i dp_i)
 //	dq += scale sum_j ds_j k_j,  dk_j += scale ds_j q
-func RefAttentionBackward(dq, dk, dv, dout, q, k, v []float64, B, T, S, H, KVH, hd, pos int, scale float64) {
+func RefAttentionBackward(dq, dk, dv, dout, q, k, v []float64, B, T, S, H, KVH, hd, pos, window int, scale float64) {
 	p := make([]float64, pos+T)
 	dp := make([]float64, pos+T)
 	for b := 0; b < B; b++ {
@@ -219,7 +232,7 @@ func RefAttentionBackward(dq, dk, dv, dout, q, k, v []float64, B, T, S, H, KVH, 
 			kh := h / (H / KVH)
 			for t := 0; t < T; t++ {
 				qi := ((b*T+t)*H + h) * hd
-				n, _ := refAttnProbs(p, q, k, b, t, h, T, S, H, KVH, hd, pos, scale)
+				n, _ := refAttnProbs(p, q, k, b, t, h, T, S, H, KVH, hd, pos, window, scale)
 				var dsum float64 // sum_j p_j dp_j
 				for j := 0; j < n; j++ {
 					ki := ((b*S+j)*KVH + kh) * hd

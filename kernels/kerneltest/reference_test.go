@@ -91,28 +91,28 @@ func TestRefRoPEGradient(t *testing.T) {
 		y := make([]float64, len(x))
 		loss := func() float64 {
 			copy(y, x)
-			RefRoPE(y, B, T, H, hd, halfStyle, 10000, 3, false)
+			RefRoPE(y, B, T, H, hd, halfStyle, 10000, nil, 3, false)
 			return dot(y, wo)
 		}
 		dx := append([]float64(nil), wo...)
-		RefRoPE(dx, B, T, H, hd, halfStyle, 10000, 3, true)
+		RefRoPE(dx, B, T, H, hd, halfStyle, 10000, nil, 3, true)
 		gradCheck(t, "RoPE dx", x, dx, loss)
 	}
 }
 
 func TestRefAttentionGradient(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	for _, c := range []attnCase{{1, 4, 4, 2, 2, 3, 0}, {2, 3, 5, 4, 2, 2, 0}, {1, 3, 6, 2, 1, 2, 2}} {
+	for _, c := range []attnCase{{1, 4, 4, 2, 2, 3, 0, 0}, {2, 3, 5, 4, 2, 2, 0, 0}, {1, 3, 6, 2, 1, 2, 2, 0}, {1, 6, 6, 2, 1, 2, 0, 2}} {
 		nq, nk := c.B*c.T*c.H*c.hd, c.B*c.S*c.KVH*c.hd
 		q, k, v, wo := randv(rng, nq, 1), randv(rng, nk, 1), randv(rng, nk, 1), randv(rng, nq, 1)
 		out, lse := make([]float64, nq), make([]float64, c.B*c.H*c.T)
 		scale := 1 / math.Sqrt(float64(c.hd))
 		loss := func() float64 {
-			RefAttention(out, lse, q, k, v, c.B, c.T, c.S, c.H, c.KVH, c.hd, c.pos, scale)
+			RefAttention(out, lse, q, k, v, c.B, c.T, c.S, c.H, c.KVH, c.hd, c.pos, c.window, scale)
 			return dot(out, wo)
 		}
 		dq, dk, dv := make([]float64, nq), make([]float64, nk), make([]float64, nk)
-		RefAttentionBackward(dq, dk, dv, wo, q, k, v, c.B, c.T, c.S, c.H, c.KVH, c.hd, c.pos, scale)
+		RefAttentionBackward(dq, dk, dv, wo, q, k, v, c.B, c.T, c.S, c.H, c.KVH, c.hd, c.pos, c.window, scale)
 		gradCheck(t, "Attention dq", q, dq, loss)
 		gradCheck(t, "Attention dk", k, dk, loss)
 		gradCheck(t, "Attention dv", v, dv, loss)

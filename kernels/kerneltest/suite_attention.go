@@ -7,23 +7,28 @@ import (
 	"github.com/distill-dev/distill/kernels"
 )
 
-// attnCase is q [B, T, H*hd] against k, v [B, S, KVH*hd] from position pos.
-type attnCase struct{ B, T, S, H, KVH, hd, pos int }
+// attnCase is q [B, T, H*hd] against k, v [B, S, KVH*hd] from position pos,
+// with a sliding window when window > 0.
+type attnCase struct{ B, T, S, H, KVH, hd, pos, window int }
 
 var attnCases = []attnCase{
-	{1, 1, 1, 1, 1, 4, 0},
-	{2, 5, 5, 2, 2, 8, 0},      // GQA ratio 1
-	{1, 70, 70, 4, 2, 16, 0},   // ratio 2, two query and key tiles
-	{2, 33, 40, 4, 1, 8, 0},    // ratio 4, S > T
-	{1, 3, 20, 4, 2, 8, 7},     // PosStart > 0
-	{1, 1, 130, 2, 1, 64, 129}, // one decoding step over a long cache
-	{1, 130, 130, 2, 2, 64, 0}, // partial last tile
-	{1, 260, 270, 2, 1, 16, 0}, // several key tiles (the CPU backend's are 256 long)
-	{1, 3, 300, 2, 1, 16, 290}, // decoding across a key-tile boundary
+	{1, 1, 1, 1, 1, 4, 0, 0},
+	{2, 5, 5, 2, 2, 8, 0, 0},       // GQA ratio 1
+	{1, 70, 70, 4, 2, 16, 0, 0},    // ratio 2, two query and key tiles
+	{2, 33, 40, 4, 1, 8, 0, 0},     // ratio 4, S > T
+	{1, 3, 20, 4, 2, 8, 7, 0},      // PosStart > 0
+	{1, 1, 130, 2, 1, 64, 129, 0},  // one decoding step over a long cache
+	{1, 130, 130, 2, 2, 64, 0, 0},  // partial last tile
+	{1, 260, 270, 2, 1, 16, 0, 0},  // several key tiles (the CPU backend's are 256 long)
+	{1, 3, 300, 2, 1, 16, 290, 0},  // decoding across a key-tile boundary
+	{2, 9, 9, 4, 2, 8, 0, 3},       // sliding window (Mistral)
+	{1, 300, 300, 2, 1, 16, 0, 70}, // a window crossing key tiles, whole tiles skipped
+	{1, 3, 300, 2, 1, 16, 290, 5},  // decoding with a window
+	{1, 6, 6, 2, 2, 8, 0, 6},       // window = sequence: full attention
 }
 
 func (c attnCase) params() kernels.AttentionParams {
-	return kernels.AttentionParams{NHeads: c.H, NKVHeads: c.KVH, HeadDim: c.hd, Scale: float32(1 / math.Sqrt(float64(c.hd))), PosStart: c.pos}
+	return kernels.AttentionParams{NHeads: c.H, NKVHeads: c.KVH, HeadDim: c.hd, Scale: float32(1 / math.Sqrt(float64(c.hd))), PosStart: c.pos, Window: c.window}
 }
 
 func testAttention(e *env) {
@@ -38,7 +43,7 @@ func testAttention(e *env) {
 			p := c.params()
 			e.b.Attention(out.T, lse.T, q, k, v, p)
 			want, wl := make([]float64, c.B*c.T*c.H*c.hd), make([]float64, c.B*c.H*c.T)
-			RefAttention(want, wl, qv, kv, vv, c.B, c.T, c.S, c.H, c.KVH, c.hd, c.pos, float64(p.Scale))
+			RefAttention(want, wl, qv, kv, vv, c.B, c.T, c.S, c.H, c.KVH, c.hd, c.pos, c.window, float64(p.Scale))
 			e.check(name, out, want, Tol(dt))
 			e.check(name+" lse", lse, wl, Tol(kernels.F32))
 			out2, _ := e.output(dt, false, c.B, c.T, c.H*c.hd)
@@ -83,7 +88,7 @@ func testAttentionBackward(e *env) {
 			dk, dkv := e.output(dt, true, c.B, c.S, c.KVH*c.hd)
 			dv, dvv := e.output(dt, true, c.B, c.S, c.KVH*c.hd)
 			e.b.AttentionBackward(dq.T, dk.T, dv.T, dout, q, k, v, out, lse, p)
-			RefAttentionBackward(dqv, dkv, dvv, dov, qv, kv, vv, c.B, c.T, c.S, c.H, c.KVH, c.hd, c.pos, float64(p.Scale))
+			RefAttentionBackward(dqv, dkv, dvv, dov, qv, kv, vv, c.B, c.T, c.S, c.H, c.KVH, c.hd, c.pos, c.window, float64(p.Scale))
 			// The backward reads out as stored; for 16-bit dtypes its rounding
 			// enters D = dout.out, hence the wider tolerance.
 			tol := Tol(dt)

@@ -46,7 +46,7 @@ func testAttentionManyBatches(e *env) {
 	lse, _ := e.output(kernels.F32, false, c.B, c.H, c.T)
 	e.b.Attention(out.T, lse.T, q, k, v, p)
 	want, wl := make([]float64, c.B*c.T*c.H*c.hd), make([]float64, c.B*c.H*c.T)
-	RefAttention(want, wl, qv, kv, vv, c.B, c.T, c.S, c.H, c.KVH, c.hd, c.pos, float64(p.Scale))
+	RefAttention(want, wl, qv, kv, vv, c.B, c.T, c.S, c.H, c.KVH, c.hd, c.pos, c.window, float64(p.Scale))
 	e.check(fmt.Sprintf("Attention B=%d", c.B), out, want, Tol(kernels.F32))
 	e.check(fmt.Sprintf("Attention B=%d lse", c.B), lse, wl, Tol(kernels.F32))
 
@@ -55,7 +55,7 @@ func testAttentionManyBatches(e *env) {
 	dk, dkv := e.output(kernels.F32, true, c.B, c.S, c.KVH*c.hd)
 	dv, dvv := e.output(kernels.F32, true, c.B, c.S, c.KVH*c.hd)
 	e.b.AttentionBackward(dq.T, dk.T, dv.T, dout, q, k, v, out.T, lse.T, p)
-	RefAttentionBackward(dqv, dkv, dvv, dov, qv, kv, vv, c.B, c.T, c.S, c.H, c.KVH, c.hd, c.pos, float64(p.Scale))
+	RefAttentionBackward(dqv, dkv, dvv, dov, qv, kv, vv, c.B, c.T, c.S, c.H, c.KVH, c.hd, c.pos, c.window, float64(p.Scale))
 	for _, g := range []struct {
 		name string
 		t    *Guarded

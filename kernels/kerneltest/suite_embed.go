@@ -157,5 +157,11 @@ func testPanics(e *env) {
 	})
 	mustPanic(e.T, "RoPE odd head dim", func() { b.RoPE(x, kernels.RoPEParams{NHeads: 1, HeadDim: 3, Theta: 1e4}) })
 	mustPanic(e.T, "RoPE bad style", func() { b.RoPE(y, kernels.RoPEParams{Style: 7, NHeads: 1, HeadDim: 2, Theta: 1e4}) })
+	mustPanic(e.T, "RoPE factor count", func() {
+		b.RoPE(y, kernels.RoPEParams{NHeads: 1, HeadDim: 2, Theta: 1e4, FreqFactors: []float32{1, 2}})
+	})
+	mustPanic(e.T, "RoPE zero factor", func() {
+		b.RoPE(y, kernels.RoPEParams{NHeads: 1, HeadDim: 2, Theta: 1e4, FreqFactors: []float32{0}})
+	})
 	mustPanic(e.T, "CrossEntropy target out of range", func() { b.CrossEntropy(b.Zeros(kernels.F32, 2), x, []int32{0, 3}) })
 }

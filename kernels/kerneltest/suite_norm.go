@@ -94,23 +94,35 @@ func testRoPE(e *env) {
 		for _, c := range cases {
 			for _, style := range []kernels.RoPEStyle{kernels.RoPEInterleaved, kernels.RoPEHalf} {
 				for _, flat := range []bool{false, true} {
-					if flat && c.B > 1 {
-						continue
+					for _, scaled := range []bool{false, true} {
+						if flat && c.B > 1 {
+							continue
+						}
+						sh := []int{c.B, c.T, c.H * c.hd}
+						if flat {
+							sh = sh[1:] // [T, H*hd] is one batch entry
+						}
+						p := kernels.RoPEParams{Style: style, NHeads: c.H, HeadDim: c.hd, Theta: 10000, PosStart: c.pos}
+						var ff []float64
+						if scaled {
+							// RoPE scaling: each pair's frequency divided by its
+							// own factor (1 to 8, as Llama 3's bands).
+							p.FreqFactors = make([]float32, c.hd/2)
+							for i := range p.FreqFactors {
+								p.FreqFactors[i] = 1 + 7*float32(i)/float32(c.hd/2)
+								ff = append(ff, float64(p.FreqFactors[i]))
+							}
+						}
+						name := fmt.Sprintf("RoPE %s %+v style %d flat %v scaled %v", dt, c, style, flat, scaled)
+						x, xv := e.output(dt, true, sh...)
+						e.b.RoPE(x.T, p)
+						RefRoPE(xv, c.B, c.T, c.H, c.hd, style == kernels.RoPEHalf, 10000, ff, c.pos, false)
+						e.check(name, x, xv, Tol(dt))
+						dx, dxv := e.output(dt, true, sh...)
+						e.b.RoPEBackward(dx.T, p)
+						RefRoPE(dxv, c.B, c.T, c.H, c.hd, style == kernels.RoPEHalf, 10000, ff, c.pos, true)
+						e.check(name+" backward", dx, dxv, Tol(dt))
 					}
-					sh := []int{c.B, c.T, c.H * c.hd}
-					if flat {
-						sh = sh[1:] // [T, H*hd] is one batch entry
-					}
-					p := kernels.RoPEParams{Style: style, NHeads: c.H, HeadDim: c.hd, Theta: 10000, PosStart: c.pos}
-					name := fmt.Sprintf("RoPE %s %+v style %d flat %v", dt, c, style, flat)
-					x, xv := e.output(dt, true, sh...)
-					e.b.RoPE(x.T, p)
-					RefRoPE(xv, c.B, c.T, c.H, c.hd, style == kernels.RoPEHalf, 10000, c.pos, false)
-					e.check(name, x, xv, Tol(dt))
-					dx, dxv := e.output(dt, true, sh...)
-					e.b.RoPEBackward(dx.T, p)
-					RefRoPE(dxv, c.B, c.T, c.H, c.hd, style == kernels.RoPEHalf, 10000, c.pos, true)
-					e.check(name+" backward", dx, dxv, Tol(dt))
 				}
 			}
 		}

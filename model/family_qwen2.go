@@ -1,0 +1,53 @@
+package model
+
+import "github.com/distill-dev/distill/kernels"
+
+// ArchQwen2 is the Qwen2 family (Qwen2, Qwen2.5): the Llama layout with
+// biases on the q, k and v projections, rotate_half RoPE in every format
+// (llama.cpp's NEOX mode: no q/k permutation), tied or untied head,
+// rope_theta 1e6 in the released models.
+const ArchQwen2 = "qwen2"
+
+// Qwen2 is the declaration of ArchQwen2.
+var Qwen2 = Register(&Family{
+	Name:      ArchQwen2,
+	Norm:      RMSNorm,
+	FFN:       SwiGLU,
+	Pos:       RoPE,
+	RopeOrder: kernels.RoPEHalf,
+	Biases:    Biases{QKV: true},
+	Tied:      TiedOptional,
+	GroupedKV: true,
+	HF: HFNames{
+		Architectures: []string{"Qwen2ForCausalLM"},
+		ModelType:     "qwen2",
+		Layer:         "model.layers",
+		Globals:       llamaHFGlobals(),
+		Layers: llamaHFLayers(
+			HFTensor{HF: "self_attn.q_proj.bias", Canon: AttnQ + ".bias"},
+			HFTensor{HF: "self_attn.k_proj.bias", Canon: AttnK + ".bias"},
+			HFTensor{HF: "self_attn.v_proj.bias", Canon: AttnV + ".bias"},
+		),
+		Ignored:   []string{".rotary_emb.inv_freq"},
+		RopeOrder: kernels.RoPEHalf,
+		Config:    qwenHFConfig(),
+	},
+	GGUF: GGUFNames{Arch: "qwen2", VocabSizeKey: true},
+})
+
+// qwenHFConfig is the config.json key set of Qwen2 and Qwen3
+// (transformers' Qwen2Config/Qwen3Config). Their per-layer sliding window
+// (use_sliding_window, off in every released model) is refused when on;
+// sliding_window is then ignored, as transformers does.
+func qwenHFConfig() HFConfigKeys {
+	return HFConfigKeys{
+		Dim: "hidden_size", Hidden: "intermediate_size", Layers: "num_hidden_layers",
+		Heads: "num_attention_heads", KVHeads: "num_key_value_heads",
+		MaxSeqLen: "max_position_embeddings", NormEps: "rms_norm_eps", RopeTheta: "rope_theta",
+		HeadDim: "head_dim", Act: "hidden_act", ActValues: []string{"silu"},
+		DefaultMaxSeqLen: 32768, DefaultNormEps: 1e-6, DefaultRopeTheta: 10000,
+		Refused: []RefusedKey{
+			{"use_sliding_window", "use_sliding_window true (Qwen's per-layer sliding window) is not supported; distill runs full attention only with it false"},
+		},
+	}
+}
