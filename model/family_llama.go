@@ -26,17 +26,7 @@ var Llama = Register(&Family{
 		Layers:        llamaHFLayers(),
 		Ignored:       []string{".rotary_emb.inv_freq"}, // RoPE frequency buffer of older checkpoints
 		RopeOrder:     kernels.RoPEHalf,
-		Config: HFConfigKeys{
-			Dim: "hidden_size", Hidden: "intermediate_size", Layers: "num_hidden_layers",
-			Heads: "num_attention_heads", KVHeads: "num_key_value_heads",
-			MaxSeqLen: "max_position_embeddings", NormEps: "rms_norm_eps", RopeTheta: "rope_theta",
-			HeadDim: "head_dim", Act: "hidden_act", ActValues: []string{"silu"},
-			DefaultMaxSeqLen: 2048, DefaultNormEps: 1e-6, DefaultRopeTheta: 10000,
-			Refused: []RefusedKey{
-				{"attention_bias", "attention_bias is not supported"},
-				{"mlp_bias", "mlp_bias is not supported"},
-			},
-		},
+		Config:        llamaHFConfig(),
 	},
 	GGUF: GGUFNames{Arch: "llama", VocabSizeKey: true},
 })
@@ -63,5 +53,21 @@ func llamaHFGlobals() []HFTensor {
 		{HF: "model.embed_tokens.weight", Canon: NameTokenEmbd},
 		{HF: "model.norm.weight", Canon: NameOutputNorm},
 		{HF: "lm_head.weight", Canon: NameOutput},
+	}
+}
+
+// llamaHFConfig is the config.json key set of LlamaConfig, which
+// MistralConfig and Qwen2Config share with other defaults.
+func llamaHFConfig() HFConfigKeys {
+	return HFConfigKeys{
+		Dim: "hidden_size", Hidden: "intermediate_size", Layers: "num_hidden_layers",
+		Heads: "num_attention_heads", KVHeads: "num_key_value_heads",
+		MaxSeqLen: "max_position_embeddings", NormEps: "rms_norm_eps", RopeTheta: "rope_theta",
+		HeadDim: "head_dim", Act: "hidden_act", ActValues: []string{"silu"},
+		DefaultMaxSeqLen: 2048, DefaultNormEps: 1e-6, DefaultRopeTheta: 10000,
+		Refused: []RefusedKey{
+			{"attention_bias", "attention_bias is not supported"},
+			{"mlp_bias", "mlp_bias is not supported"},
+		},
 	}
 }

@@ -26,13 +26,13 @@ var Mistral = Register(&Family{
 		Layers:        llamaHFLayers(),
 		Ignored:       []string{".rotary_emb.inv_freq"},
 		RopeOrder:     kernels.RoPEHalf,
-		Config: HFConfigKeys{
-			Dim: "hidden_size", Hidden: "intermediate_size", Layers: "num_hidden_layers",
-			Heads: "num_attention_heads", KVHeads: "num_key_value_heads",
-			MaxSeqLen: "max_position_embeddings", NormEps: "rms_norm_eps", RopeTheta: "rope_theta",
-			HeadDim: "head_dim", SlidingWindow: "sliding_window", Act: "hidden_act", ActValues: []string{"silu"},
-			DefaultMaxSeqLen: 4096 * 32, DefaultNormEps: 1e-6, DefaultRopeTheta: 10000,
-		},
+		Config:        mistralHFConfig(),
 	},
 	GGUF: GGUFNames{Arch: "llama", VocabSizeKey: true},
 })
+
+func mistralHFConfig() HFConfigKeys {
+	k := llamaHFConfig()
+	k.DefaultMaxSeqLen, k.Refused = 4096*32, nil
+	return k
+}

@@ -40,14 +40,10 @@ var Qwen2 = Register(&Family{
 // (use_sliding_window, off in every released model) is refused when on;
 // sliding_window is then ignored, as transformers does.
 func qwenHFConfig() HFConfigKeys {
-	return HFConfigKeys{
-		Dim: "hidden_size", Hidden: "intermediate_size", Layers: "num_hidden_layers",
-		Heads: "num_attention_heads", KVHeads: "num_key_value_heads",
-		MaxSeqLen: "max_position_embeddings", NormEps: "rms_norm_eps", RopeTheta: "rope_theta",
-		HeadDim: "head_dim", Act: "hidden_act", ActValues: []string{"silu"},
-		DefaultMaxSeqLen: 32768, DefaultNormEps: 1e-6, DefaultRopeTheta: 10000,
-		Refused: []RefusedKey{
-			{"use_sliding_window", "use_sliding_window true (Qwen's per-layer sliding window) is not supported; distill runs full attention only with it false"},
-		},
+	k := llamaHFConfig()
+	k.DefaultMaxSeqLen = 32768
+	k.Refused = []RefusedKey{
+		{"use_sliding_window", "use_sliding_window true (Qwen's per-layer sliding window) is not supported; distill runs full attention only with it false"},
 	}
+	return k
 }
