@@ -5,7 +5,8 @@
 # committed (or staged). Run it whenever a .cu or .cuh file changes, then commit ptx/.
 # It also checks that compute_90 PTX would differ from the committed
 # compute_80 PTX only in its .target line (else per-target PTX is needed),
-# and that no kernel spills registers.
+# that no kernel spills registers, and (abi-check.sh) that driver.go's
+# hand-written driver and cuBLAS declarations match the toolkit's headers.
 # Exit status: 0 up to date, 1 a difference or failure, 2 the toolkit
 # could not be fetched (0 with KERNELS_CHECK_OPTIONAL=1, as CI runs it).
 set -uo pipefail
@@ -40,5 +41,6 @@ if ! git diff --quiet -- ptx/ || [ -n "$(git ls-files --others --exclude-standar
   echo "kernels-check: ptx/ differs from what nvcc/ptxas produce: commit the regenerated files" >&2
   exit 1
 fi
+./abi-check.sh
 echo "kernels-check: $(ls ptx/*.ptx | wc -l) PTX files up to date; ptxas (sm_80, sm_90):"
 awk '!/^#/ {printf "  %-22s %s %3d regs %5d B smem\n", $1, $2, $3, $4}' ptx/ptxas.txt
