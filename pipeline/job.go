@@ -54,16 +54,17 @@ func trainOptions(r *recipe.Recipe) (student.Options, error) {
 	default:
 		div, alpha = d.Loss, 1
 	}
-	kind, ok := map[string]kernels.Divergence{recipe.LossKL: kernels.ForwardKL, recipe.LossReverseKL: kernels.ReverseKL, recipe.LossJSD: kernels.JSD}[div]
-	if !ok {
-		return o, r.Errorf("distillation.divergence", "divergence %q is not supported by the trainer", div)
+	kind, err := student.ParseDivergence(div)
+	if err != nil {
+		return o, r.Errorf("distillation.divergence", "%v", err)
 	}
 	o.Loss = kernels.LossParams{Divergence: kind, Temperature: float32(d.Temperature), Alpha: float32(alpha), Beta: float32(d.Beta)}
 	if h := d.Hidden; h != nil {
-		o.Hidden = &student.HiddenOptions{Kind: kernels.HiddenMSE, Weight: h.Weight}
-		if h.Loss == "cosine" {
-			o.Hidden.Kind = kernels.HiddenCosine
+		hk, err := student.ParseHiddenLoss(h.Loss)
+		if err != nil {
+			return o, r.Errorf("distillation.hidden.loss", "%v", err)
 		}
+		o.Hidden = &student.HiddenOptions{Kind: hk, Weight: h.Weight}
 		for _, p := range h.LayerMap { // none: each student layer with the teacher layer it came from
 			o.Hidden.Pairs = append(o.Hidden.Pairs, [2]int{p.Student, p.Teacher})
 		}

@@ -135,3 +135,22 @@ func TestHashTree(t *testing.T) {
 		t.Error("changing a file did not change the folder's hash")
 	}
 }
+
+func TestParseNames(t *testing.T) {
+	for s, want := range map[string]kernels.Divergence{"kl": kernels.ForwardKL, "forward_kl": kernels.ForwardKL, "reverse_kl": kernels.ReverseKL, "jsd": kernels.JSD} {
+		if got, err := ParseDivergence(s); err != nil || got != want {
+			t.Errorf("ParseDivergence(%q) = %v, %v", s, got, err)
+		}
+	}
+	for s, want := range map[string]kernels.HiddenKind{"mse": kernels.HiddenMSE, "cosine": kernels.HiddenCosine} {
+		if got, err := ParseHiddenLoss(s); err != nil || got != want {
+			t.Errorf("ParseHiddenLoss(%q) = %v, %v", s, got, err)
+		}
+	}
+	if _, err := ParseDivergence("kld"); err == nil {
+		t.Error("kld accepted")
+	}
+	if _, err := ParseHiddenLoss("l1"); err == nil {
+		t.Error("l1 accepted")
+	}
+}

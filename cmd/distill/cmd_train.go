@@ -58,7 +58,7 @@ func trainCommand(e *env) *cli.Command {
 			// Loss.
 			&cli.Float64Flag{Name: "alpha", Value: 0.5, Usage: "weight of the distillation term; 0 trains on hard labels only (no teacher run)"},
 			&cli.Float64Flag{Name: "temperature", Value: 2, Usage: "distillation temperature"},
-			&cli.StringFlag{Name: "divergence", Value: "forward_kl", Usage: "forward_kl, reverse_kl or jsd"},
+			&cli.StringFlag{Name: "divergence", Value: "kl", Usage: "kl (forward KL, also spelled forward_kl), reverse_kl or jsd, as recipes spell them"},
 			&cli.Float64Flag{Name: "beta", Value: 0.5, Usage: "JSD mixture weight"},
 			&cli.IntFlag{Name: "top-k", Usage: "distil from the teacher's top-k log-probabilities (0 = full distribution)"},
 			&cli.StringFlag{Name: "soft-labels", Usage: "train from a soft-label cache written by distill teach instead of running the teacher"},
@@ -133,15 +133,6 @@ func parseBytes(s string) (int64, error) {
 	return int64(b), err
 }
 
-func parseDivergence(s string) (kernels.Divergence, error) {
-	for _, d := range []kernels.Divergence{kernels.ForwardKL, kernels.ReverseKL, kernels.JSD} {
-		if d.String() == s {
-			return d, nil
-		}
-	}
-	return 0, fmt.Errorf("--divergence %q: want forward_kl, reverse_kl or jsd", s)
-}
-
 func parseLayers(s string) ([]int, error) {
 	if s == "" {
 		return nil, nil
@@ -159,9 +150,9 @@ func parseLayers(s string) ([]int, error) {
 
 // trainOptions builds the trainer options from the flags.
 func trainOptions(c *cli.Context) (student.Options, error) {
-	div, err := parseDivergence(c.String("divergence"))
+	div, err := student.ParseDivergence(c.String("divergence"))
 	if err != nil {
-		return student.Options{}, err
+		return student.Options{}, fmt.Errorf("--divergence: %w", err)
 	}
 	if a := c.Float64("alpha"); a < 0 || a > 1 {
 		return student.Options{}, fmt.Errorf("--alpha %g outside [0, 1]", a)
@@ -300,12 +291,12 @@ type trainReport struct {
 // hiddenOptions reads the hidden-state loss flags; without --hidden-pairs
 // the job pairs each student layer with the teacher layer it came from.
 func hiddenOptions(c *cli.Context) (*student.HiddenOptions, error) {
-	kind, ok := map[string]kernels.HiddenKind{"mse": kernels.HiddenMSE, "cosine": kernels.HiddenCosine}[c.String("hidden-loss")]
-	if !ok {
-		if c.String("hidden-loss") == "none" {
-			return nil, nil
-		}
-		return nil, fmt.Errorf("--hidden-loss %q: want none, mse or cosine", c.String("hidden-loss"))
+	if c.String("hidden-loss") == "none" {
+		return nil, nil
+	}
+	kind, err := student.ParseHiddenLoss(c.String("hidden-loss"))
+	if err != nil {
+		return nil, fmt.Errorf("--hidden-loss: %w (or none)", err)
 	}
 	h := &student.HiddenOptions{Kind: kind, Weight: c.Float64("hidden-weight")}
 	if s := c.String("hidden-pairs"); s != "" {
