@@ -144,12 +144,14 @@
 // k-quant versions are 10x slower than DotRow's assembly. So nothing in the
 // model path calls IntDot yet: MatMul still decodes to float32.
 //
-// Q5_K rows decode in one assembly call like Q4_K's (q5kRowAVX2 adds the
-// 5th bits; about 0.4 ns per element against Q4_K's 0.3, same run, shared
-// machine); its DotRow is Go. Q5_0, Q5_1, Q2_K and Q3_K have no whole-row
-// kernels: their levels are unpacked to bytes in Go and converted per
-// (sub-)block by the vectorised int8s and levels loops (levels.go), about
-// 1.2-2.5 ns per element decoded.
+// Q5_K, Q3_K and Q2_K rows decode in one assembly call too (q5kRowAVX2
+// adds the 5th bits to Q4_K's kernel; q3kRowAVX2 and q2kRowAVX2 extract 2
+// bits per element with a variable shift): best of 3, 4096-element rows,
+// one run on the shared machine, Q4_K 0.62 us, Q5_K 0.83, Q3_K 1.5, Q2_K
+// 0.81 (Q3_K and Q2_K took 9-14 and 5-7 us in Go). Their DotRow is Go.
+// Q5_0 and Q5_1 have no whole-row kernels: their levels are unpacked to
+// bytes in Go and converted per block by the vectorised int8s and levels
+// loops (levels.go), about 2 ns per element.
 //
 // Measured on this repository's AVX-512 Xeon (2 shared cores), 4096-element
 // rows, ns per element, decode / DotRow: Q8_0 0.055 / 0.069, Q4_0 0.075 /

@@ -33,6 +33,12 @@ func q6kRowAVX2(y *float32, b *byte, nblocks int, s *float32)
 func q5kRowAVX2(y *float32, b *byte, nblocks int, c *float32)
 
 //go:noescape
+func q3kRowAVX2(y *float32, b *byte, nblocks int, c *float32)
+
+//go:noescape
+func q2kRowAVX2(y *float32, b *byte, nblocks int, c *float32)
+
+//go:noescape
 func q6kDotFMA(x *float32, b *byte, nblocks int, s *float32) float32
 
 var useRow4 = useAVX2 && cpu.X86.HasF16C
@@ -54,6 +60,10 @@ func row4Layout(dt kernels.DType) (hdr int, off int32, ok bool) {
 func decodeRowArch(dt kernels.DType, y []float32, b []byte) bool {
 	if (dt == kernels.Q4_K || dt == kernels.Q6_K || dt == kernels.Q5_K) && useRow4 && len(y) > 0 {
 		kquantRow(dt, y, b, false)
+		return true
+	}
+	if (dt == kernels.Q3_K || dt == kernels.Q2_K) && useRow4 && len(y) > 0 {
+		lowBitRow(dt, y, b)
 		return true
 	}
 	if dt == kernels.Q8_0 && useRow4 && len(y) > 0 {
@@ -114,6 +124,39 @@ func kquantRow(dt kernels.DType, v []float32, b []byte, dot bool) float32 {
 		}
 	}
 	return sum
+}
+
+// lowBitRow decodes the Q3_K or Q2_K row b into v, q4kChunk super-blocks
+// per assembly call, with the per-sub-block constants computed here exactly
+// as dequantize_row_q{3,2}_K do: d*(s_j-32) for Q3_K, {d*sc_j,
+// -(dmin*m_j)} for Q2_K.
+func lowBitRow(dt kernels.DType, v []float32, b []byte) {
+	bb := formats[dt].blockBytes
+	var c [q4kChunk * 32]float32
+	for i := 0; i < len(v); i += q4kChunk * qkK {
+		nb := min(q4kChunk, (len(v)-i)/qkK)
+		blk := b[i/qkK*bb:]
+		for k := range nb {
+			x := blk[bb*k : bb*(k+1)]
+			if dt == kernels.Q3_K {
+				d := f16(x[108:])
+				for j := range 16 {
+					c[16*k+j] = d * float32(q3Scale(x[96:108], j))
+				}
+				continue
+			}
+			d, dmin := f16(x[80:]), f16(x[82:])
+			for j := range 16 {
+				c[32*k+2*j] = d * float32(x[j]&15)
+				c[32*k+2*j+1] = -(dmin * float32(x[j]>>4))
+			}
+		}
+		if dt == kernels.Q3_K {
+			q3kRowAVX2(&v[i], &blk[0], nb, &c[0])
+		} else {
+			q2kRowAVX2(&v[i], &blk[0], nb, &c[0])
+		}
+	}
 }
 
 // q4kChunk is how many Q4_K or Q6_K blocks one assembly call handles (the

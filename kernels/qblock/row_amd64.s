@@ -556,3 +556,155 @@ q5loop:
 
 	VZEROUPPER
 	RET
+
+// func q3kRowAVX2(y *float32, b *byte, nblocks int, c *float32)
+// Q3_K rows: c holds d*(s_j-32) for the 16 sub-blocks of each block. The
+// element 128h + 32k + l has the level ((qs[32h+l] >> 2k) & 3) +
+// 4*((hmask[l] >> (4h+k)) & 1) - 4 and y = c[8h + 2k + l/16] * level:
+// bit-identical to dequantize_row_q3_K.
+TEXT ·q3kRowAVX2(SB), NOSPLIT, $0-32
+	MOVQ y+0(FP), DI
+	MOVQ b+8(FP), SI
+	MOVQ nblocks+16(FP), R9
+	MOVQ c+24(FP), BX
+
+	MOVL         $3, DX
+	VMOVD        DX, X15
+	VPBROADCASTD X15, Y15 // 2-bit mask
+	MOVL         $1, DX
+	VMOVD        DX, X9
+	VPBROADCASTD X9, Y9   // bit mask
+	MOVL         $4, DX
+	VMOVD        DX, X8
+	VPBROADCASTD X8, Y8   // level offset
+
+q3block:
+	LEAQ 32(SI), AX // qs of this half
+	MOVQ $0, R12    // hmask shift 4h+k
+	MOVQ $2, R10
+
+q3half:
+	MOVQ $0, R11 // qs shift 2k
+	MOVQ $4, R14
+
+q3group:
+	VMOVQ R11, X13
+	VMOVQ R12, X14
+	MOVQ  AX, R13
+	MOVQ  SI, DX
+	MOVQ  $2, CX
+
+q3sub:
+	VBROADCASTSS (BX), Y10
+	VPMOVZXBD    (R13), Y0
+	VPMOVZXBD    8(R13), Y2
+	VPSRLD       X13, Y0, Y0
+	VPSRLD       X13, Y2, Y2
+	VPAND        Y15, Y0, Y0
+	VPAND        Y15, Y2, Y2
+	VPMOVZXBD    (DX), Y1
+	VPMOVZXBD    8(DX), Y3
+	VPSRLD       X14, Y1, Y1
+	VPSRLD       X14, Y3, Y3
+	VPAND        Y9, Y1, Y1
+	VPAND        Y9, Y3, Y3
+	VPSLLD       $2, Y1, Y1
+	VPSLLD       $2, Y3, Y3
+	VPOR         Y1, Y0, Y0
+	VPOR         Y3, Y2, Y2
+	VPSUBD       Y8, Y0, Y0
+	VPSUBD       Y8, Y2, Y2
+	VCVTDQ2PS    Y0, Y0
+	VCVTDQ2PS    Y2, Y2
+	VMULPS       Y10, Y0, Y0
+	VMULPS       Y10, Y2, Y2
+	VMOVUPS      Y0, (DI)
+	VMOVUPS      Y2, 32(DI)
+	ADDQ         $16, R13
+	ADDQ         $16, DX
+	ADDQ         $64, DI
+	ADDQ         $4, BX
+	DECQ         CX
+	JNZ          q3sub
+
+	ADDQ $2, R11
+	INCQ R12
+	DECQ R14
+	JNZ  q3group
+
+	ADDQ $32, AX
+	DECQ R10
+	JNZ  q3half
+
+	ADDQ $110, SI
+	DECQ R9
+	JNZ  q3block
+
+	VZEROUPPER
+	RET
+
+// func q2kRowAVX2(y *float32, b *byte, nblocks int, c *float32)
+// Q2_K rows: c holds {d*sc_j, -(dmin*m_j)} for the 16 sub-blocks of each
+// block (32 per block). The element 128h + 32k + l has the level
+// (qs[32h+l] >> 2k) & 3 and y = c0*level + c1 of sub-block 8h + 2k + l/16:
+// bit-identical to dequantize_row_q2_K.
+TEXT ·q2kRowAVX2(SB), NOSPLIT, $0-32
+	MOVQ y+0(FP), DI
+	MOVQ b+8(FP), SI
+	MOVQ nblocks+16(FP), R9
+	MOVQ c+24(FP), BX
+
+	MOVL         $3, DX
+	VMOVD        DX, X15
+	VPBROADCASTD X15, Y15 // 2-bit mask
+
+q2block:
+	LEAQ 16(SI), AX // qs of this half
+	MOVQ $2, R10
+
+q2half:
+	MOVQ $0, R11 // qs shift 2k
+	MOVQ $4, R14
+
+q2group:
+	VMOVQ R11, X13
+	MOVQ  AX, R13
+	MOVQ  $2, CX
+
+q2sub:
+	VBROADCASTSS (BX), Y10
+	VBROADCASTSS 4(BX), Y11
+	VPMOVZXBD    (R13), Y0
+	VPMOVZXBD    8(R13), Y2
+	VPSRLD       X13, Y0, Y0
+	VPSRLD       X13, Y2, Y2
+	VPAND        Y15, Y0, Y0
+	VPAND        Y15, Y2, Y2
+	VCVTDQ2PS    Y0, Y0
+	VCVTDQ2PS    Y2, Y2
+	VMULPS       Y10, Y0, Y0
+	VMULPS       Y10, Y2, Y2
+	VADDPS       Y11, Y0, Y0
+	VADDPS       Y11, Y2, Y2
+	VMOVUPS      Y0, (DI)
+	VMOVUPS      Y2, 32(DI)
+	ADDQ         $16, R13
+	ADDQ         $64, DI
+	ADDQ         $8, BX
+	DECQ         CX
+	JNZ          q2sub
+
+	ADDQ $2, R11
+	DECQ R14
+	JNZ  q2group
+
+	ADDQ $32, AX
+	DECQ R10
+	JNZ  q2half
+
+	ADDQ $84, SI
+	DECQ R9
+	JNZ  q2block
+
+	VZEROUPPER
+	RET
