@@ -1,6 +1,12 @@
 package checkpoint
 
 import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/distill-dev/distill/checkpoint/safetensors"
 	"github.com/distill-dev/distill/kernels"
 	"github.com/distill-dev/distill/model"
 )
@@ -45,7 +51,15 @@ type Info struct {
 // Inspect reads the header and tensor table of the checkpoint at path (the
 // same detection as Load) and checks every tensor against the config,
 // without uploading weights to a backend.
+//
+// An HF config.json (or its folder) without weights beside it is
+// inspected alone (Format FormatConfig): the tensors are the ones the
+// config implies, under their HF names, sized by its torch_dtype, so
+// parameter counts and memory estimates need no download.
 func Inspect(path string) (*Info, error) {
+	if dir, ok := configOnly(path); ok {
+		return inspectConfig(dir)
+	}
 	ck, err := open(path)
 	if err != nil {
 		return nil, err
@@ -54,6 +68,55 @@ func Inspect(path string) (*Info, error) {
 	info := &Info{Path: path, Format: ck.format, Config: ck.cfg, NumParams: ck.cfg.NumParams(), Tensors: ck.tensors, Metadata: ck.meta}
 	for _, t := range ck.tensors {
 		info.TotalBytes += t.Bytes
+	}
+	return info, nil
+}
+
+// configOnly reports whether path is an HF config.json, or a folder
+// holding one, with no safetensors weights beside it, and returns the
+// folder.
+func configOnly(path string) (string, bool) {
+	dir := path
+	if filepath.Base(path) == "config.json" {
+		dir = filepath.Dir(path)
+	} else if st, err := os.Stat(path); err != nil || !st.IsDir() {
+		return "", false
+	}
+	if st, err := os.Stat(filepath.Join(dir, "config.json")); err != nil || st.IsDir() {
+		return "", false
+	}
+	weights, _ := filepath.Glob(filepath.Join(dir, "*.safetensors"))
+	if _, err := os.Stat(filepath.Join(dir, safetensors.IndexFileName)); err == nil || len(weights) > 0 {
+		return "", false
+	}
+	return dir, true
+}
+
+// inspectConfig describes the model a config.json declares.
+func inspectConfig(dir string) (*Info, error) {
+	path := filepath.Join(dir, "config.json")
+	js, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	cfg, err := ParseHFConfig(js)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: %s: %w", path, err)
+	}
+	var td struct {
+		DType string `json:"torch_dtype"`
+	}
+	_ = json.Unmarshal(js, &td) // ParseHFConfig has read the file as JSON
+	dt, ok := map[string]kernels.DType{"": kernels.F32, "float32": kernels.F32, "float16": kernels.F16, "bfloat16": kernels.BF16}[td.DType]
+	if !ok {
+		return nil, fmt.Errorf("checkpoint: %s: torch_dtype %q is not one distill stores (float32, float16, bfloat16)", path, td.DType)
+	}
+	info := &Info{Path: path, Format: FormatConfig, Config: cfg, NumParams: cfg.NumParams()}
+	for _, p := range cfg.Params() {
+		b, _ := dt.RowBytes(p.Numel())
+		info.Tensors = append(info.Tensors, TensorInfo{Name: hfName(cfg, p.Name), FileType: dt.String(), DType: dt,
+			Supported: true, Shape: p.Shape, Bytes: int64(b)})
+		info.TotalBytes += int64(b)
 	}
 	return info, nil
 }

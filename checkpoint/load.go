@@ -16,6 +16,9 @@ const (
 	FormatLlama2C     = "llama2c"
 	FormatSafetensors = "safetensors"
 	FormatGGUF        = "gguf"
+	// FormatConfig is Info.Format of an HF config.json inspected without
+	// weights beside it (Inspect only: shapes and counts, no data).
+	FormatConfig = "config.json"
 )
 
 // Loaded is a model read from a checkpoint (a teacher, a trained student,

@@ -67,7 +67,8 @@ func EstimateMemory(t *model.Config, teacherBytes float64, s model.Config, o Opt
 	if t != nil {
 		m.Teacher = int64(teacherBytes * float64(t.NumParams()))
 		tC, tF, tKV := int64(t.Dim), int64(t.HiddenDim), int64(t.KVDim())
-		m.TeacherActivations = f32 * N * (6*tC + 2*tKV + 3*tF + int64(t.VocabSize))
+		tQD := int64(t.QDim())
+		m.TeacherActivations = f32 * N * (4*tC + 2*tQD + 2*tKV + 3*tF + int64(t.VocabSize))
 		if o.Hidden != nil { // the teacher runs ForwardTrain to expose its block outputs
 			m.TeacherActivations = trainActivations(*t, N, f32)
 			if t.Dim != s.Dim { // projections: weights, gradient, moments, out and dOut
@@ -89,8 +90,14 @@ func EstimateMemory(t *model.Config, teacherBytes float64, s model.Config, o Opt
 func trainActivations(c model.Config, N, act int64) int64 {
 	const f32 = 4
 	C, F, KV, V, H, L := int64(c.Dim), int64(c.HiddenDim), int64(c.KVDim()), int64(c.VocabSize), int64(c.NHeads), int64(c.NLayers)
-	halfPerLayer := 4*C + 2*KV + 3*F
+	QD := int64(c.QDim()) // q and the attention output (C unless head_dim is explicit)
+	halfPerLayer := 2*C + 2*QD + 2*KV + 3*F
 	f32PerLayer := 2*C + H + 4
-	scratch := 4*C + 2*KV + 3*F
+	scratch := 2*C + 2*QD + 2*KV + 3*F
+	if c.Family().QKNorm { // q and k before their norms, the norms' rstd, their gradients
+		halfPerLayer += QD + KV
+		f32PerLayer += H + int64(c.NKVHeads)
+		scratch += QD + KV
+	}
 	return act*N*(L*halfPerLayer+C) + f32*N*(L*f32PerLayer+(L+1)*C+2+V+scratch)
 }
