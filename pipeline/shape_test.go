@@ -27,6 +27,8 @@ func TestValidatedShapeIsBuilt(t *testing.T) {
 			VocabSize: 512, MaxSeqLen: 16, NormEps: 1e-5, RopeTheta: 10000, TiedEmbeddings: true, BOS: 1, EOS: 2}
 	}
 	gqa, mqa, mha := llama(4, 48, 12, 4, 96), llama(3, 32, 8, 1, 64), llama(2, 32, 4, 4, 64)
+	explicit := llama(2, 36, 8, 4, 64) // heads of 8 in a 36-wide model (HF head_dim)
+	explicit.ExplicitHeadDim = 8
 	gpt2 := model.Config{Arch: model.ArchGPT2, Dim: 32, HiddenDim: 128, NLayers: 3, NHeads: 4, NKVHeads: 4,
 		VocabSize: 512, MaxSeqLen: 16, NormEps: 1e-5, TiedEmbeddings: true, BOS: -1, EOS: -1}
 	for _, tc := range []struct {
@@ -56,6 +58,9 @@ func TestValidatedShapeIsBuilt(t *testing.T) {
 		{"mha 2 heads", mha, "{n_heads: 2, dim: 16, init: importance}", [2]int{2, 2}, ""},
 		{"mha group wider than teacher's", mha, "{n_kv_heads: 2, init: importance}", [2]int{}, "n_kv_heads"},
 		{"mha wider", mha, "{dim: 64, init: random}", [2]int{}, "dim"},
+		{"explicit head_dim copy", explicit, "{every_k: 2}", [2]int{8, 4}, ""},
+		{"explicit head_dim 4 heads", explicit, "{n_heads: 4, init: importance}", [2]int{4, 4}, ""},
+		{"explicit head_dim narrower", explicit, "{dim: 24, hidden_dim: 32, init: importance}", [2]int{8, 4}, ""},
 		{"gpt2 2 heads", gpt2, "{n_heads: 2, dim: 16, hidden_dim: 64, init: importance}", [2]int{2, 2}, ""},
 		{"gpt2 grouped", gpt2, "{n_kv_heads: 2, init: random}", [2]int{}, "n_kv_heads"},
 	} {

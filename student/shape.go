@@ -117,8 +117,12 @@ func Resolve(teacher model.Config, s Shape) (model.Config, []int, error) {
 	if s.NKVHeads > 0 {
 		groupAt = "n_kv_heads"
 	}
+	dim := c.Dim
+	if c.ExplicitHeadDim > 0 {
+		dim = 0 // heads of an explicit width need not divide the model width
+	}
 	switch {
-	case !checkHeads(c.Dim, c.NHeads, c.NKVHeads, headsAt, bad):
+	case !checkHeads(dim, c.NHeads, c.NKVHeads, headsAt, bad):
 	case s.Init == InitImportance && c.HeadDim() != teacher.HeadDim():
 		bad(headsAt, "dim %d / n_heads %d gives heads of width %d: init importance keeps whole teacher heads of width %d",
 			c.Dim, c.NHeads, c.HeadDim(), teacher.HeadDim())
