@@ -36,6 +36,9 @@ func q5kRowAVX2(y *float32, b *byte, nblocks int, c *float32)
 func q3kRowAVX2(y *float32, b *byte, nblocks int, c *float32)
 
 //go:noescape
+func row5DecodeAVX2(y *float32, b *byte, nblocks, hdr int, off int32)
+
+//go:noescape
 func q2kRowAVX2(y *float32, b *byte, nblocks int, c *float32)
 
 //go:noescape
@@ -60,6 +63,14 @@ func row4Layout(dt kernels.DType) (hdr int, off int32, ok bool) {
 func decodeRowArch(dt kernels.DType, y []float32, b []byte) bool {
 	if (dt == kernels.Q4_K || dt == kernels.Q6_K || dt == kernels.Q5_K) && useRow4 && len(y) > 0 {
 		kquantRow(dt, y, b, false)
+		return true
+	}
+	if (dt == kernels.Q5_0 || dt == kernels.Q5_1) && useRow4 && len(y) > 0 {
+		if dt == kernels.Q5_0 {
+			row5DecodeAVX2(&y[0], &b[0], len(y)/32, 2, -16)
+		} else {
+			row5DecodeAVX2(&y[0], &b[0], len(y)/32, 4, 0)
+		}
 		return true
 	}
 	if (dt == kernels.Q3_K || dt == kernels.Q2_K) && useRow4 && len(y) > 0 {

@@ -708,3 +708,135 @@ q2sub:
 
 	VZEROUPPER
 	RET
+
+// The bit index of each element's 5th bit in a Q5_0/Q5_1 qh word:
+// elements 0-7, 8-15 (low nibbles) and 16-23, 24-31 (high nibbles).
+DATA q5bits<>+0(SB)/4, $0
+DATA q5bits<>+4(SB)/4, $1
+DATA q5bits<>+8(SB)/4, $2
+DATA q5bits<>+12(SB)/4, $3
+DATA q5bits<>+16(SB)/4, $4
+DATA q5bits<>+20(SB)/4, $5
+DATA q5bits<>+24(SB)/4, $6
+DATA q5bits<>+28(SB)/4, $7
+DATA q5bits<>+32(SB)/4, $8
+DATA q5bits<>+36(SB)/4, $9
+DATA q5bits<>+40(SB)/4, $10
+DATA q5bits<>+44(SB)/4, $11
+DATA q5bits<>+48(SB)/4, $12
+DATA q5bits<>+52(SB)/4, $13
+DATA q5bits<>+56(SB)/4, $14
+DATA q5bits<>+60(SB)/4, $15
+DATA q5bits<>+64(SB)/4, $16
+DATA q5bits<>+68(SB)/4, $17
+DATA q5bits<>+72(SB)/4, $18
+DATA q5bits<>+76(SB)/4, $19
+DATA q5bits<>+80(SB)/4, $20
+DATA q5bits<>+84(SB)/4, $21
+DATA q5bits<>+88(SB)/4, $22
+DATA q5bits<>+92(SB)/4, $23
+DATA q5bits<>+96(SB)/4, $24
+DATA q5bits<>+100(SB)/4, $25
+DATA q5bits<>+104(SB)/4, $26
+DATA q5bits<>+108(SB)/4, $27
+DATA q5bits<>+112(SB)/4, $28
+DATA q5bits<>+116(SB)/4, $29
+DATA q5bits<>+120(SB)/4, $30
+DATA q5bits<>+124(SB)/4, $31
+GLOBL q5bits<>(SB), RODATA|NOPTR, $128
+
+// func row5DecodeAVX2(y *float32, b *byte, nblocks, hdr int, off int32)
+// Q5_0 (hdr 2, off -16) and Q5_1 (hdr 4, off 0) rows: the level of
+// element j is its nibble plus 16 times bit j of qh, and y = d*(level+off)
+// + c with c = -0 (Q5_0) or m (Q5_1): bit-identical to dequantize_row_q5_*.
+TEXT ·row5DecodeAVX2(SB), NOSPLIT, $0-36
+	MOVQ y+0(FP), DI
+	MOVQ b+8(FP), SI
+	MOVQ nblocks+16(FP), R9
+	MOVQ hdr+24(FP), R11
+	MOVL off+32(FP), DX
+
+	VMOVD        DX, X14
+	VPBROADCASTD X14, Y14 // off
+	MOVL         $15, DX
+	VMOVD        DX, X15
+	VPBROADCASTD X15, Y15 // nibble mask
+	MOVL         $1, DX
+	VMOVD        DX, X12
+	VPBROADCASTD X12, Y12 // bit mask
+	MOVL         $0x80000000, DX
+	VMOVD        DX, X13
+	VPBROADCASTD X13, Y13 // -0.0
+	VMOVDQU      q5bits<>+0(SB), Y4
+	VMOVDQU      q5bits<>+32(SB), Y5
+	VMOVDQU      q5bits<>+64(SB), Y6
+	VMOVDQU      q5bits<>+96(SB), Y7
+
+block5:
+	MOVWLZX      0(SI), DX
+	VMOVD        DX, X0
+	VCVTPH2PS    X0, X0
+	VBROADCASTSS X0, Y10 // d
+	VMOVAPS      Y13, Y11 // -0 ...
+	CMPQ         R11, $4
+	JNE          body5
+	MOVWLZX      2(SI), DX // ... or m
+	VMOVD        DX, X0
+	VCVTPH2PS    X0, X0
+	VBROADCASTSS X0, Y11
+
+body5:
+	VPBROADCASTD (SI)(R11*1), Y3 // qh
+	LEAQ         4(SI)(R11*1), AX // qs
+
+	VPMOVZXBD (AX), Y0 // elements 0-7 and 16-23
+	VPSRLVD   Y4, Y3, Y8
+	VPSRLVD   Y6, Y3, Y9
+	VPAND     Y12, Y8, Y8
+	VPAND     Y12, Y9, Y9
+	VPSLLD    $4, Y8, Y8
+	VPSLLD    $4, Y9, Y9
+	VPAND     Y15, Y0, Y1
+	VPSRLD    $4, Y0, Y2
+	VPOR      Y8, Y1, Y1
+	VPOR      Y9, Y2, Y2
+	VPADDD    Y14, Y1, Y1
+	VPADDD    Y14, Y2, Y2
+	VCVTDQ2PS Y1, Y1
+	VCVTDQ2PS Y2, Y2
+	VMULPS    Y10, Y1, Y1
+	VMULPS    Y10, Y2, Y2
+	VADDPS    Y11, Y1, Y1
+	VADDPS    Y11, Y2, Y2
+	VMOVUPS   Y1, (DI)
+	VMOVUPS   Y2, 64(DI)
+
+	VPMOVZXBD 8(AX), Y0 // elements 8-15 and 24-31
+	VPSRLVD   Y5, Y3, Y8
+	VPSRLVD   Y7, Y3, Y9
+	VPAND     Y12, Y8, Y8
+	VPAND     Y12, Y9, Y9
+	VPSLLD    $4, Y8, Y8
+	VPSLLD    $4, Y9, Y9
+	VPAND     Y15, Y0, Y1
+	VPSRLD    $4, Y0, Y2
+	VPOR      Y8, Y1, Y1
+	VPOR      Y9, Y2, Y2
+	VPADDD    Y14, Y1, Y1
+	VPADDD    Y14, Y2, Y2
+	VCVTDQ2PS Y1, Y1
+	VCVTDQ2PS Y2, Y2
+	VMULPS    Y10, Y1, Y1
+	VMULPS    Y10, Y2, Y2
+	VADDPS    Y11, Y1, Y1
+	VADDPS    Y11, Y2, Y2
+	VMOVUPS   Y1, 32(DI)
+	VMOVUPS   Y2, 96(DI)
+
+	ADDQ $128, DI
+	LEAQ 20(SI)(R11*1), SI
+	DECQ R9
+	JNZ  block5
+
+	VZEROUPPER
+	RET
