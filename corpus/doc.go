@@ -33,6 +33,15 @@
 // Inserted BOS tokens are never scored by evaluation (Stream.Target), and
 // position 0 is never scored (nothing predicts it).
 //
+// A file larger than SpillBytes (256 MiB) is tokenised into scratch files
+// instead of memory, a document at a time, and the finished stream's
+// slices are memory-mapped from them: training, teaching and evaluation
+// index the same values, while the process's anonymous memory stays that
+// of one document and the per-window bookkeeping (the sampler's
+// permutation, the evaluation plan), not of the corpus. The mapped pages
+// are page cache the kernel reclaims. (Whole and custom-Separator text
+// files are still read whole to be cut.)
+//
 // # Windows
 //
 // Three consumers cut the stream into windows:

@@ -1,5 +1,10 @@
 package corpus
 
+import (
+	"errors"
+	"os"
+)
+
 // Encoder is what tokenising a corpus needs of a tokenizer.
 type Encoder interface {
 	Encode(text string, addBOS, addEOS bool) []int32
@@ -44,9 +49,10 @@ func (s Stream) Targets() int {
 
 // Builder tokenises documents one at a time into a Stream.
 type Builder struct {
-	enc Encoder
-	bos BOS
-	s   Stream
+	enc  Encoder
+	bos  BOS
+	s    Stream
+	disk *diskStream // non-nil: the stream goes to scratch files (SpillBytes)
 }
 
 // NewBuilder starts an empty stream.
@@ -57,6 +63,10 @@ func NewBuilder(enc Encoder, bos BOS) *Builder {
 // Add appends one document: BOS as the placement says (not scored), then
 // its tokens without BOS/EOS (scored).
 func (b *Builder) Add(doc string) {
+	if b.disk != nil {
+		b.disk.add(b.enc, b.bos, doc)
+		return
+	}
 	b.s.Starts = append(b.s.Starts, len(b.s.IDs))
 	if b.bos == BOSDocument || (b.bos == BOSStream && len(b.s.IDs) == 0) {
 		b.s.IDs = append(b.s.IDs, b.enc.BOS())
@@ -82,16 +92,29 @@ func Tokenize(enc Encoder, docs []string, bos BOS) Stream {
 }
 
 // TokenizeFile reads the file at path a document at a time (see Each) and
-// builds its stream. A file with no document is an error.
+// builds its stream, on disk when the file is larger than SpillBytes. A
+// file with no document is an error.
 func TokenizeFile(path string, o ReadOptions, enc Encoder, bos BOS) (Stream, error) {
 	b := NewBuilder(enc, bos)
-	if err := Each(path, o, func(d string) error { b.Add(d); return nil }); err != nil {
+	if st, err := os.Stat(path); err == nil && st.Size() > SpillBytes {
+		if b.disk, err = newDiskStream(); err != nil {
+			return Stream{}, err
+		}
+	}
+	err := Each(path, o, func(d string) error { b.Add(d); return nil })
+	s := b.s
+	if b.disk != nil {
+		var ferr error
+		s, ferr = b.disk.finish()
+		err = errors.Join(err, ferr)
+	}
+	if err != nil {
 		return Stream{}, err
 	}
-	if b.s.Docs() == 0 {
+	if s.Docs() == 0 {
 		return Stream{}, errNoText(path)
 	}
-	return b.Stream(), nil
+	return s, nil
 }
 
 // Limit keeps the first n positions of s; n <= 0 or n >= s.Len() keeps

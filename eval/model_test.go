@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"github.com/distill-dev/distill/checkpoint"
@@ -93,6 +94,19 @@ func TestStories260KPerplexity(t *testing.T) {
 	if s.Len() != 393019 {
 		t.Errorf("stream of %d tokens, want 393019", s.Len())
 	}
+	// The stream a corpus too big for memory gets (on disk, mapped) is the
+	// same stream: the reference NLL is measured on it.
+	old := corpus.SpillBytes
+	corpus.SpillBytes = 0
+	disk, err := corpus.TokenizeFile(sharedData(t, "tinystories/valid-head.txt"), corpus.ReadOptions{Whole: true}, tc.Tokenizer, corpus.BOSStream)
+	corpus.SpillBytes = old
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(disk, s) {
+		t.Fatal("the stream built on disk differs from the one built in memory")
+	}
+	s = disk
 	want, tol := 1.61912, 1e-4
 	if testing.Short() { // the first 64 windows only (easier text): a plausibility check
 		s = s.Limit(64*512 + 1)

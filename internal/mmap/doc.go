@@ -11,6 +11,9 @@
 // mapping is unavailable (other OSes, an empty file) Open reads the file
 // into an ordinary slice; callers see the same []byte either way.
 //
+// OpenOwned, for scratch files the process itself created and unlinked (a
+// tokenised corpus), maps the file itself: nobody else can truncate it.
+//
 // (This package sits under internal/atomicfile only because of who owned
 // which directory when it was written; it is independent of atomicfile.)
 package mmap

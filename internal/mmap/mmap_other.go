@@ -10,3 +10,7 @@ import (
 func mapFile(*os.File, int) ([]byte, func() error, error) {
 	return nil, nil, errors.New("mmap not supported on this OS")
 }
+
+func mapOwned(*os.File, int) ([]byte, func() error, error) {
+	return nil, nil, errors.New("mmap not supported on this OS")
+}

@@ -36,3 +36,14 @@ func mapFile(f *os.File, size int) ([]byte, func() error, error) {
 	}
 	return data, unmap, nil
 }
+
+// mapOwned maps f itself, shared and writable: its pages are the file's
+// page cache, which the kernel writes back and drops under pressure, not
+// anonymous memory.
+func mapOwned(f *os.File, size int) ([]byte, func() error, error) {
+	data, err := unix.Mmap(int(f.Fd()), 0, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	if err != nil {
+		return nil, nil, err
+	}
+	return data, func() error { return unix.Munmap(data) }, nil
+}
