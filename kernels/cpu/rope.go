@@ -1,8 +1,6 @@
 package cpu
 
 import (
-	"encoding/binary"
-	"math"
 	"sync"
 
 	"github.com/distill-dev/distill/kernels"
@@ -32,7 +30,7 @@ type ropeCache struct {
 func (c *ropeCache) get(theta float32, hd, npos int, factors []float32) *ropeTable {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	k := ropeKey{theta, hd, factorKey(factors)}
+	k := ropeKey{theta, hd, kernels.RoPEFactorKey(factors)}
 	if t := c.tables[k]; t != nil && t.npos >= npos {
 		return t
 	}
@@ -43,36 +41,10 @@ func (c *ropeCache) get(theta float32, hd, npos int, factors []float32) *ropeTab
 	if old := c.tables[k]; old != nil {
 		n = max(n, 2*old.npos)
 	}
-	half := hd / 2
-	t := &ropeTable{npos: n, cos: make([]float32, n*half), sin: make([]float32, n*half)}
-	freq := make([]float64, half)
-	for i := range freq {
-		freq[i] = math.Pow(float64(theta), -2*float64(i)/float64(hd))
-		if factors != nil {
-			freq[i] /= float64(factors[i])
-		}
-	}
-	for p := 0; p < n; p++ {
-		for i, f := range freq {
-			s, co := math.Sincos(float64(p) * f)
-			t.cos[p*half+i] = float32(co)
-			t.sin[p*half+i] = float32(s)
-		}
-	}
+	t := &ropeTable{npos: n}
+	t.cos, t.sin = kernels.RoPETable(theta, hd, n, factors)
 	c.tables[k] = t
 	return t
-}
-
-// factorKey encodes frequency factors as a map key.
-func factorKey(f []float32) string {
-	if f == nil {
-		return ""
-	}
-	b := make([]byte, 0, 4*len(f))
-	for _, v := range f {
-		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(v))
-	}
-	return string(b)
 }
 
 // RoPE rotates x [B, T, H*hd] in place. A 2-d x is taken as [T, H*hd] (B = 1).

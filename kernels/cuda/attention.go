@@ -4,45 +4,40 @@ package cuda
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/distill-dev/distill/kernels"
 )
 
 type ropeKey struct {
-	theta float32
-	hd    int
+	theta   float32
+	hd      int
+	factors string // kernels.RoPEFactorKey
 }
 
-// ropeTable holds cos and sin [npos, hd/2] on the device, computed on the
-// host in float64 exactly as the CPU backend does.
+// ropeTable holds cos and sin [npos, hd/2] on the device, kernels.RoPETable's
+// values (as the CPU backend's).
 type ropeTable struct {
 	npos     int
 	cos, sin *tensor
 }
 
-func (b *Backend) ropeTable(theta float32, hd, npos int) *ropeTable {
+func (b *Backend) ropeTable(p kernels.RoPEParams, npos int) *ropeTable {
+	k := ropeKey{p.Theta, p.HeadDim, kernels.RoPEFactorKey(p.FreqFactors)}
 	b.mu.Lock()
-	k := ropeKey{theta, hd}
-	t := b.ropes[k]
+	old := b.ropes[k]
 	b.mu.Unlock()
-	if t != nil && t.npos >= npos {
-		return t
+	if old != nil && old.npos >= npos {
+		return old
 	}
 	n := max(npos, 1024)
-	if t != nil {
-		n = max(n, 2*t.npos)
+	if old != nil {
+		n = max(n, 2*old.npos)
+		b.Free(old.cos)
+		b.Free(old.sin)
 	}
-	half := hd / 2
-	cs, sn := make([]float32, n*half), make([]float32, n*half)
-	for i := 0; i < half; i++ {
-		f := math.Pow(float64(theta), -2*float64(i)/float64(hd))
-		for p := 0; p < n; p++ {
-			s, c := math.Sincos(float64(p) * f)
-			cs[p*half+i], sn[p*half+i] = float32(c), float32(s)
-		}
-	}
-	t = &ropeTable{npos: n, cos: tns(b.FromFloat32(kernels.F32, cs, n, half)), sin: tns(b.FromFloat32(kernels.F32, sn, n, half))}
+	half := p.HeadDim / 2
+	cs, sn := kernels.RoPETable(p.Theta, p.HeadDim, n, p.FreqFactors)
+	t := &ropeTable{npos: n, cos: tns(b.FromFloat32(kernels.F32, cs, n, half)), sin: tns(b.FromFloat32(kernels.F32, sn, n, half))}
 	b.mu.Lock()
 	b.ropes[k] = t
 	b.mu.Unlock()
@@ -59,13 +54,10 @@ func (b *Backend) RoPEBackward(dxT kernels.Tensor, p kernels.RoPEParams) {
 
 func (b *Backend) rope(x *tensor, p kernels.RoPEParams, sign float32, op string) {
 	n, _, T := kernels.CheckRoPE(op, x, p)
-	if p.FreqFactors != nil {
-		panic(fmt.Sprintf("kernels: %s: cuda: RoPE frequency factors (RoPE scaling) are not implemented", op))
-	}
 	if n == 0 {
 		return
 	}
-	tab := b.ropeTable(p.Theta, p.HeadDim, p.PosStart+T)
+	tab := b.ropeTable(p, p.PosStart+T)
 	b.launch1("k_rope", n*p.NHeads*p.HeadDim/2, aPtr(x), aDT(x), aPtr(tab.cos), aPtr(tab.sin), aLL(n), aInt(T),
 		aInt(p.NHeads), aInt(p.HeadDim), aInt(int(p.Style)), aInt(p.PosStart), aF32(sign))
 }
