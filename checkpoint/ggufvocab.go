@@ -21,6 +21,11 @@ func vocabFromGGUF(f *gguf.File) (*tokenizer.Vocab, error) {
 	n := len(toks)
 	v := &tokenizer.Vocab{Tokens: toks}
 	v.Model, _ = f.String("tokenizer.ggml.model")
+	if v.Model == tokenizer.ModelGPT2 {
+		// llama.cpp's name of the pre-tokenizer ("gpt-2", "llama-bpe",
+		// "qwen2", ...); FromVocab refuses the ones it does not implement.
+		v.Pre, _ = f.String("tokenizer.ggml.pre")
+	}
 	if _, ok := f.Get("tokenizer.ggml.scores"); ok {
 		if v.Scores, err = f.Float32s("tokenizer.ggml.scores"); err != nil {
 			return nil, err
@@ -90,7 +95,10 @@ func ggufVocabMetadata(v *tokenizer.Vocab) map[string]any {
 	}
 	pre := "default"
 	if v.Model == tokenizer.ModelGPT2 {
-		pre = "gpt-2"
+		pre = tokenizer.PreGPT2
+		if v.Pre != "" {
+			pre = v.Pre
+		}
 	}
 	meta["tokenizer.ggml.pre"] = pre
 	return meta

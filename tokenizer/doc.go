@@ -90,7 +90,11 @@
 //	(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}|
 //	 ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
 //
-// is written out by hand as GPT-2's is (splitLlama3).
+// is written out by hand as GPT-2's is (splitLlama3). A byte-level Vocab
+// names its pre-tokenizer in Pre as GGUF's tokenizer.ggml.pre does
+// ("gpt-2", "llama-bpe", "qwen2"), so a GGUF export carries it and
+// llama.cpp tokenizes as distill does (checked in checkpoint's
+// TestLlamaCppTokenizesAsDistill; llama.cpp skips Qwen's NFC normalizer).
 //
 // The real tokenizers of Llama 3.1, Llama 3, Qwen3 and Gemma 3 are checked
 // against the JavaScript implementation of HF tokenizers on a corpus of

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // gpt2EndOfText is GPT-2's only special token, its BOS and EOS.
@@ -106,8 +108,34 @@ func newGPT2FromVocab(name string, v *Vocab) (Tokenizer, error) {
 	if t.pairs, err = pairsFromMerges(m, t.ids); err != nil {
 		return nil, fmt.Errorf("tokenizer: %s: %w", name, err)
 	}
-	t.pre = func(s string, _ bool, yield func(string)) { splitGPT2(s, yield) }
+	pre, ok := byteLevelPres[v.Pre]
+	switch {
+	case v.Pre == "":
+		pre = byteLevelPres[PreGPT2]
+	case !ok:
+		return nil, fmt.Errorf("tokenizer: %s: unknown pre-tokenizer %q (want %q, %q or %q)", name, v.Pre, PreGPT2, PreLlama3, PreQwen2)
+	}
+	t.pre = func(s string, _ bool, yield func(string)) { pre.split(s, yield) }
+	if pre.nfc {
+		t.norm = append(t.norm, norm.NFC.String)
+	}
+	t.ignoreMerges = pre.ignoreMerges
 	t.buildDecoded(func(p string, _ bool) string { return byteLevelDecode(p) })
+	if v.Pre != "" && v.Pre != PreGPT2 {
+		// These families' special and added tokens are matched in the
+		// text, as their tokenizer.json does (GPT-2's encoder.py never
+		// matches <|endoftext|>), and added tokens decode verbatim.
+		var added []addedToken
+		for id, typ := range v.Types {
+			if typ == TokenControl || typ == TokenUserDefined {
+				added = append(added, addedToken{v.Tokens[id], int32(id)})
+			}
+			if typ == TokenUserDefined {
+				t.decoded[id], t.decodedFirst[id] = v.Tokens[id], v.Tokens[id]
+			}
+		}
+		t.added = newAddedMatcher(added)
+	}
 	return t, nil
 }
 

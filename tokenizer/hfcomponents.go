@@ -88,7 +88,7 @@ func (b *hfBuilder) preTokenizer(raw json.RawMessage) error {
 			}
 		}
 	case "Split":
-		if step = splitStep(c); step == nil {
+		if step = b.splitStep(c); step == nil {
 			return fmt.Errorf("unsupported pre_tokenizer Split (behavior %q, invert %v): supported are the GPT-2, Llama 3 and Qwen2 regexes with behavior Isolated, and string patterns", c.Behavior, c.Invert)
 		}
 	case "Metaspace":
@@ -116,7 +116,7 @@ func (b *hfBuilder) preTokenizer(raw json.RawMessage) error {
 // implement, nil for others: the GPT-2, Llama 3 and Qwen2 regexes
 // (Isolated: each match is a piece, and these patterns match everywhere),
 // and any string pattern.
-func splitStep(c *hfComponent) func(string, bool, func(string)) {
+func (b *hfBuilder) splitStep(c *hfComponent) func(string, bool, func(string)) {
 	if c.Invert {
 		return nil
 	}
@@ -130,15 +130,13 @@ func splitStep(c *hfComponent) func(string, bool, func(string)) {
 	if c.Pattern.Regex == nil || c.Behavior != "Isolated" {
 		return nil
 	}
-	switch *c.Pattern.Regex {
-	case gpt2Pattern:
-		return func(s string, _ bool, yield func(string)) { splitGPT2(s, yield) }
-	case llama3Pattern:
-		return func(s string, _ bool, yield func(string)) { splitLlama3(s, 3, yield) }
-	case qwen2Pattern:
-		return func(s string, _ bool, yield func(string)) { splitLlama3(s, 1, yield) }
+	name := preOfPattern(*c.Pattern.Regex)
+	if name == "" {
+		return nil
 	}
-	return nil
+	b.t.v.Pre = name
+	split := byteLevelPres[name].split
+	return func(s string, _ bool, yield func(string)) { split(s, yield) }
 }
 
 // metaspace is HF's Metaspace pre-tokenizer: spaces become the replacement

@@ -10,12 +10,36 @@ import (
 	"unicode/utf8"
 )
 
+// bosTemplate is the TemplateProcessing post-processor that prepends BOS,
+// nil when v does not add one.
+func bosTemplate(tokens []string, v *Vocab) map[string]any {
+	if !v.AddBOS || v.BOS < 0 {
+		return nil
+	}
+	bos := tokens[v.BOS]
+	sp := func(id string) map[string]any {
+		return map[string]any{"SpecialToken": map[string]any{"id": id, "type_id": 0}}
+	}
+	seq := func(id string, typ int) map[string]any {
+		return map[string]any{"Sequence": map[string]any{"id": id, "type_id": typ}}
+	}
+	return map[string]any{
+		"type":   "TemplateProcessing",
+		"single": []any{sp(bos), seq("A", 0)},
+		"pair":   []any{sp(bos), seq("A", 0), sp(bos), seq("B", 1)},
+		"special_tokens": map[string]any{bos: map[string]any{
+			"id": bos, "ids": []int32{v.BOS}, "tokens": []string{bos}}},
+	}
+}
+
 // WriteHFTokenizerJSON writes v as an HF tokenizers tokenizer.json that
 // LoadHF (and HF tokenizers) read back to the same encodings: for
 // ModelLlama the Llama 2 pipeline (Prepend "▁" + Replace " " -> "▁", BPE
 // with byte fallback, the Replace/ByteFallback/Fuse/Strip decoder, BOS by
 // TemplateProcessing when v.AddBOS); for ModelGPT2 GPT-2's (ByteLevel
-// pre-tokenizer, post-processor and decoder). Control, unknown and
+// pre-tokenizer, post-processor and decoder), with Pre's Split regex
+// (and NFC, ignore_merges) for Llama 3 and Qwen2 vocabularies, and BOS
+// when v.AddBOS. Control, unknown and
 // user-defined tokens become added_tokens, matched verbatim in the input.
 // A llama vocabulary without Merges gets them from its scores: every split
 // of a token into two tokens, best score first.
@@ -85,21 +109,8 @@ func WriteHFTokenizerJSON(w io.Writer, v *Vocab) error {
 		}})
 		f.PreTokenizer = null
 		f.PostProcessor = null
-		if v.AddBOS && v.BOS >= 0 {
-			bos := tokens[v.BOS]
-			sp := func(id string) map[string]any {
-				return map[string]any{"SpecialToken": map[string]any{"id": id, "type_id": 0}}
-			}
-			seq := func(id string, typ int) map[string]any {
-				return map[string]any{"Sequence": map[string]any{"id": id, "type_id": typ}}
-			}
-			f.PostProcessor = mustJSON(map[string]any{
-				"type":   "TemplateProcessing",
-				"single": []any{sp(bos), seq("A", 0)},
-				"pair":   []any{sp(bos), seq("A", 0), sp(bos), seq("B", 1)},
-				"special_tokens": map[string]any{bos: map[string]any{
-					"id": bos, "ids": []int32{v.BOS}, "tokens": []string{bos}}},
-			})
+		if bos := bosTemplate(tokens, v); bos != nil {
+			f.PostProcessor = mustJSON(bos)
 		}
 		f.Decoder = mustJSON(map[string]any{"type": "Sequence", "decoders": []any{
 			map[string]any{"type": "Replace", "pattern": map[string]string{"String": spmSpace}, "content": " "},
@@ -111,8 +122,24 @@ func WriteHFTokenizerJSON(w io.Writer, v *Vocab) error {
 		empty := ""
 		model.ContinuingSubwordPrefix, model.EndOfWordSuffix = &empty, &empty
 		f.Normalizer = null
-		f.PreTokenizer = mustJSON(map[string]any{"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true})
-		f.PostProcessor = mustJSON(map[string]any{"type": "ByteLevel", "add_prefix_space": true, "trim_offsets": false, "use_regex": true})
+		byteLevel := map[string]any{"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true}
+		f.PreTokenizer = mustJSON(byteLevel)
+		if pre, ok := byteLevelPres[v.Pre]; ok && v.Pre != PreGPT2 {
+			byteLevel["use_regex"] = false
+			f.PreTokenizer = mustJSON(map[string]any{"type": "Sequence", "pretokenizers": []any{
+				map[string]any{"type": "Split", "pattern": map[string]string{"Regex": pre.pattern}, "behavior": "Isolated", "invert": false},
+				byteLevel,
+			}})
+			if pre.nfc {
+				f.Normalizer = mustJSON(map[string]any{"type": "NFC"})
+			}
+			model.IgnoreMerges = pre.ignoreMerges
+		}
+		postByteLevel := map[string]any{"type": "ByteLevel", "add_prefix_space": true, "trim_offsets": false, "use_regex": true}
+		f.PostProcessor = mustJSON(postByteLevel)
+		if bos := bosTemplate(tokens, v); bos != nil {
+			f.PostProcessor = mustJSON(map[string]any{"type": "Sequence", "processors": []any{postByteLevel, bos}})
+		}
 		f.Decoder = mustJSON(map[string]any{"type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true, "use_regex": true})
 	}
 	f.Model = model

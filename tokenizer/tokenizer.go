@@ -91,6 +91,9 @@ type Vocab struct {
 	// AddBOS says whether the format prepends BOS by default (llama2.c and
 	// Llama 2 do, GPT-2 does not).
 	AddBOS bool
+	// Pre names the pre-tokenizer of a ModelGPT2 vocabulary (PreGPT2,
+	// PreLlama3, PreQwen2; "" is PreGPT2), as GGUF's tokenizer.ggml.pre.
+	Pre string
 }
 
 // vocabProvider is implemented by every tokenizer of this package.
@@ -113,8 +116,8 @@ func VocabOf(t Tokenizer) *Vocab {
 //
 // ModelLlama encodes as llama.cpp's SentencePiece BPE: "▁" dummy prefix and
 // spaces, codepoints or byte fallback, then merges by Merges rank when given,
-// else by Scores. ModelGPT2 encodes as GPT-2: regex pre-split, byte-level
-// alphabet, Merges ranks.
+// else by Scores. ModelGPT2 encodes as GPT-2: regex pre-split (Pre's),
+// byte-level alphabet, Merges ranks.
 func FromVocab(name string, v *Vocab) (Tokenizer, error) {
 	if err := v.check(); err != nil {
 		return nil, fmt.Errorf("tokenizer: %s: %w", name, err)
