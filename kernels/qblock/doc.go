@@ -137,12 +137,13 @@
 // 16-element sums for Q4_K/Q5_K/Q6_K), integer products summed in int32 and
 // scaled once per (sub-)block; AVX2 assembly for Q8_0 and Q4_0
 // (VPMADDUBSW/VPMADDWD), Go for the k-quants. Measured side by side in one
-// run each on the shared 2-core machine (load average ~14, so only rough):
-// one 4096-element row, IntDot vs DotRow, Q8_0 1.0-1.5 vs 2.5-2.9 us and
-// Q4_0 1.4-2.8 vs 2.8-4.3 us; but BenchmarkGEMV (64 rows, the activation
-// quantization included) did not show the integer path ahead, and the Go
-// k-quant versions are 10x slower than DotRow's assembly. So nothing in the
-// model path calls IntDot yet: MatMul still decodes to float32.
+// run on the shared 2-core machine (load average 17-18, so only the ratios
+// mean anything), 4096-element rows: IntDot 150-240 ns against DotRow's
+// 620-3000 for Q8_0 and Q4_0 (about 4x); but in BenchmarkGEMV (64 rows)
+// QuantizeAct, still plain Go (~50 us of the ~75), eats the gain, and the
+// Go k-quant dots are 10x slower than DotRow's assembly. So nothing in the
+// model path calls IntDot yet: MatMul still decodes to float32; a
+// vectorised QuantizeAct and k-quant assembly come first.
 //
 // Q5_K, Q3_K and Q2_K rows decode in one assembly call too (q5kRowAVX2
 // adds the 5th bits to Q4_K's kernel; q3kRowAVX2 and q2kRowAVX2 extract 2

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/distill-dev/distill/kernels"
+	"github.com/distill-dev/distill/kernels/half"
 )
 
 // Integer dot products in llama.cpp's vec_dot manner: the activations are
@@ -24,7 +25,7 @@ import (
 type Act struct {
 	kind  kernels.DType // Q8_0 (32-blocks) or Q6_K (stands for Q8_K: 256-blocks)
 	d     []float32     // one scale per block
-	q     []int8        // the levels, len = row length
+	q     []byte        // the levels (int8 bit patterns), len = row length
 	bsums []int32       // Q8_K: sums of every 16 levels
 }
 
@@ -59,13 +60,10 @@ func QuantizeAct(a *Act, dt kernels.DType, x []float32) {
 	a.d = grow(a.d, len(x)/bs)
 	a.q = grow(a.q, len(x))
 	if kind == kernels.Q8_0 {
-		var blk [34]byte
 		for i := range a.d {
-			encodeQ8_0(blk[:], x[32*i:32*i+32])
-			a.d[i] = f16(blk[:])
-			for j := range 32 {
-				a.q[32*i+j] = int8(blk[2+j])
-			}
+			// quantize_row_q8_0: the levels against the unrounded d, the
+			// stored (and multiplied) scale rounded to f16.
+			a.d[i] = half.WidenF16(half.RoundF16(quantInt8(a.q[32*i:32*i+32], x[32*i:32*i+32])))
 		}
 		return
 	}
@@ -81,12 +79,12 @@ func QuantizeAct(a *Act, dt kernels.DType, x []float32) {
 		}
 		iscale := -127 / max
 		for j, v := range xs {
-			qs[j] = int8(min32(127, nearestInt(float32(iscale*v))))
+			qs[j] = byte(int8(min32(127, nearestInt(float32(iscale*v)))))
 		}
 		for j := range 16 {
 			var s int32
 			for _, v := range qs[16*j : 16*j+16] {
-				s += int32(v)
+				s += int32(int8(v))
 			}
 			a.bsums[16*i+j] = s
 		}
@@ -165,32 +163,32 @@ func intDotGeneric(dt kernels.DType, src []byte, a *Act) float32 {
 	return sum
 }
 
-// dotI8 is sum int8(w[i]) * a[i] in int32.
-func dotI8(w []byte, a []int8) int32 {
+// dotI8 is sum int8(w[i]) * int8(a[i]) in int32.
+func dotI8(w, a []byte) int32 {
 	a = a[:len(w)]
 	var s int32
 	for i, v := range w {
-		s += int32(int8(v)) * int32(a[i])
+		s += int32(int8(v)) * int32(int8(a[i]))
 	}
 	return s
 }
 
-// dotU8I8 is sum w[i] * a[i] in int32 for unsigned levels w.
-func dotU8I8(w []uint8, a []int8) int32 {
+// dotU8I8 is sum w[i] * int8(a[i]) in int32 for unsigned levels w.
+func dotU8I8(w []uint8, a []byte) int32 {
 	a = a[:len(w)]
 	var s int32
 	for i, v := range w {
-		s += int32(v) * int32(a[i])
+		s += int32(v) * int32(int8(a[i]))
 	}
 	return s
 }
 
-// dotQ4I8 is sum (q-8) * a over a Q4_0 block's 16 nibble bytes.
-func dotQ4I8(qs []byte, a []int8) int32 {
+// dotQ4I8 is sum (q-8) * int8(a) over a Q4_0 block's 16 nibble bytes.
+func dotQ4I8(qs, a []byte) int32 {
 	a = a[:32]
 	var s int32
 	for j, v := range qs[:16] {
-		s += (int32(v&15)-8)*int32(a[j]) + (int32(v>>4)-8)*int32(a[j+16])
+		s += (int32(v&15)-8)*int32(int8(a[j])) + (int32(v>>4)-8)*int32(int8(a[j+16]))
 	}
 	return s
 }

@@ -5,10 +5,10 @@ package qblock
 import "github.com/distill-dev/distill/kernels"
 
 //go:noescape
-func q8q8DotAVX2(w *byte, a *int8, d *float32, nblocks int) float32
+func q8q8DotAVX2(w *byte, a *byte, d *float32, nblocks int) float32
 
 //go:noescape
-func q4q8DotAVX2(w *byte, a *int8, d *float32, nblocks int) float32
+func q4q8DotAVX2(w *byte, a *byte, d *float32, nblocks int) float32
 
 // intDotArch is IntDot's Q8_0 and Q4_0 cases in AVX2 assembly.
 func intDotArch(dt kernels.DType, src []byte, a *Act) (float32, bool) {

@@ -27,7 +27,7 @@
 // converted and scaled per block by d_w * d_a (d_w widened from f16 by
 // VCVTPH2PS, exact) with FMA.
 
-// func q8q8DotAVX2(w *byte, a *int8, d *float32, nblocks int) float32
+// func q8q8DotAVX2(w *byte, a *byte, d *float32, nblocks int) float32
 // w: nblocks Q8_0 blocks (34 bytes), a: 32*nblocks levels, d: their
 // nblocks scales.
 TEXT ·q8q8DotAVX2(SB), NOSPLIT, $0-36
@@ -59,7 +59,7 @@ q8done:
 	VZEROUPPER
 	RET
 
-// func q4q8DotAVX2(w *byte, a *int8, d *float32, nblocks int) float32
+// func q4q8DotAVX2(w *byte, a *byte, d *float32, nblocks int) float32
 // w: nblocks Q4_0 blocks (18 bytes: d, 16 bytes of nibbles, element j in
 // the low nibble of byte j and element j+16 in its high nibble).
 TEXT ·q4q8DotAVX2(SB), NOSPLIT, $0-36

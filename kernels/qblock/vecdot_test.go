@@ -24,7 +24,7 @@ func TestIntDot(t *testing.T) {
 		bs := len(a.q) / len(a.d)
 		var want, mag float64
 		for i := range x {
-			xa := float64(a.d[i/bs]) * float64(a.q[i])
+			xa := float64(a.d[i/bs]) * float64(int8(a.q[i]))
 			want += float64(wd[i]) * xa
 			mag += math.Abs(float64(wd[i]) * xa)
 		}
@@ -54,7 +54,7 @@ func TestQuantizeAct(t *testing.T) {
 	QuantizeAct(&a, kernels.Q4_0, x)
 	b := encode(kernels.Q8_0, x)
 	for i := range x {
-		if int8(b[34*(i/32)+2+i%32]) != a.q[i] || a.d[i/32] != f16(b[34*(i/32):]) {
+		if b[34*(i/32)+2+i%32] != a.q[i] || a.d[i/32] != f16(b[34*(i/32):]) {
 			t.Fatalf("Q8_0 activations differ from EncodeRow at %d", i)
 		}
 	}
@@ -62,8 +62,8 @@ func TestQuantizeAct(t *testing.T) {
 	k := make([]float32, 256)
 	k[0], k[1], k[17] = -254, 100, 3
 	QuantizeAct(&a, kernels.Q6_K, k)
-	if a.d[0] != 2 || a.q[0] != -127 || a.q[1] != 50 || a.q[17] != 2 || a.bsums[0] != -77 || a.bsums[1] != 2 {
-		t.Errorf("Q8_K activations: d %v q %v %v %v bsums %v", a.d[0], a.q[0], a.q[1], a.q[17], a.bsums[:2])
+	if a.d[0] != 2 || int8(a.q[0]) != -127 || a.q[1] != 50 || a.q[17] != 2 || a.bsums[0] != -77 || a.bsums[1] != 2 {
+		t.Errorf("Q8_K activations: d %v q %v %v %v bsums %v", a.d[0], int8(a.q[0]), a.q[1], a.q[17], a.bsums[:2])
 	}
 }
 
@@ -107,6 +107,18 @@ func BenchmarkGEMV(b *testing.B) {
 				for _, src := range w {
 					IntDot(dt, src, &a)
 				}
+			}
+		})
+	}
+}
+
+func BenchmarkQuantizeAct(b *testing.B) {
+	x := testRow(65, benchN)
+	for _, dt := range []kernels.DType{kernels.Q8_0, kernels.Q4_K} {
+		b.Run(dt.String(), func(b *testing.B) {
+			var a Act
+			for b.Loop() {
+				QuantizeAct(&a, dt, x)
 			}
 		})
 	}
