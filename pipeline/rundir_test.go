@@ -5,10 +5,12 @@ import (
 	"errors"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/distill-dev/distill/recipe"
 )
@@ -163,5 +165,57 @@ func TestCheckTeacherPPL(t *testing.T) {
 	}
 	if err := checkTeacherPPL(env, math.NaN(), 512); err == nil {
 		t.Error("a NaN teacher perplexity passed")
+	}
+}
+
+// TestConcurrentRunsInTwoProcesses: while one process runs a pipeline, a
+// second run into the same directory fails at once naming the first's pid
+// and leaves it undisturbed (it completes and exits 0); once a holder is
+// SIGKILLed, the lock is free and the next run resumes.
+func TestConcurrentRunsInTwoProcesses(t *testing.T) {
+	dir := t.TempDir()
+	state := filepath.Join(dir, StageTrain, "state")
+	started := func() bool {
+		b, _ := os.ReadFile(state)
+		n, _ := strconv.Atoi(string(b))
+		return n >= 2
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), helperEnv+"=fake "+dir)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for !started() {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("the first run never started training\n%s", stderr.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	fs := fakePipeline()
+	err := Run(context.Background(), testRecipe(t, dir, ""), Options{Stages: asStages(fs)})
+	if !errors.Is(err, ErrRunLocked) || !strings.Contains(err.Error(), "process "+strconv.Itoa(cmd.Process.Pid)) {
+		t.Errorf("second run: %v, want ErrRunLocked naming pid %d", err, cmd.Process.Pid)
+	}
+	if got := runs(fs); got != "000000" {
+		t.Errorf("the second run ran stages %s", got)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("the first run was disturbed: %v\n%s", err, stderr.String())
+	}
+
+	// A SIGKILLed holder releases its lock with its life.
+	dir2 := t.TempDir()
+	state = filepath.Join(dir2, StageTrain, "state")
+	killWhen(t, "fake "+dir2, started)
+	fs = slowPipeline(0)
+	if err := Run(context.Background(), testRecipe(t, dir2, ""), Options{Stages: asStages(fs)}); err != nil {
+		t.Fatalf("after the holder was killed: %v", err)
+	}
+	if fs[1].resumed != 1 {
+		t.Errorf("train resumed %d times, want 1", fs[1].resumed)
 	}
 }
