@@ -68,7 +68,7 @@ func TestLargeCorpusMemory(t *testing.T) {
 		for range 100 {
 			sampler.Next(ids, targets)
 		}
-		plan, err := corpus.Plan(s.Len(), 512, 512)
+		plan, err := corpus.NewWindows(s.Len(), 512, 512)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -76,7 +76,7 @@ func TestLargeCorpusMemory(t *testing.T) {
 		st := status(t)
 		peaks[i] = peak - start
 		t.Logf("%d MB corpus: %d tokens, %d documents, %d eval windows in %v; anonymous RSS peak +%d MB (in memory the stream alone: %d MB); at the end RssAnon %d MB, RssFile %d MB (mapped page cache), VmHWM %d MB",
-			n>>20, s.Len(), s.Docs(), len(plan), time.Since(began).Round(time.Second), peaks[i]>>20, int64(s.Len())*5>>20,
+			n>>20, s.Len(), s.Docs(), plan.Len(), time.Since(began).Round(time.Second), peaks[i]>>20, int64(s.Len())*5>>20,
 			st["RssAnon"]>>20, st["RssFile"]>>20, st["VmHWM"]>>20)
 		runtime.KeepAlive(sum)
 	}

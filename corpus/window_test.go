@@ -38,6 +38,27 @@ func TestPlanScoresEveryTargetOnce(t *testing.T) {
 	}
 }
 
+// TestPlanIsTheLoop: the windows computed on demand are those of the
+// definition's loop.
+func TestPlanIsTheLoop(t *testing.T) {
+	for n := 0; n <= 40; n++ {
+		for c := 1; c <= 12; c++ {
+			for s := 1; s <= c; s++ {
+				var want []Window
+				for b, prevEnd := 0, 0; prevEnd < n-1; b += s {
+					e := min(b+c, n-1)
+					want = append(want, Window{Start: b, End: e, First: prevEnd + 1})
+					prevEnd = e
+				}
+				got, err := Plan(n, c, s)
+				if err != nil || !slices.Equal(got, want) {
+					t.Fatalf("Plan(%d, %d, %d) = %v, %v; want %v", n, c, s, got, err, want)
+				}
+			}
+		}
+	}
+}
+
 func TestPlanRejectsBadSettings(t *testing.T) {
 	for _, cs := range [][2]int{{0, 1}, {4, 0}, {4, 5}, {-1, -1}} {
 		if _, err := Plan(10, cs[0], cs[1]); err == nil {

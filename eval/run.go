@@ -36,7 +36,7 @@ func evaluate(lms []LM, s corpus.Stream, o Options) (totals, error) {
 	if s.Target != nil && len(s.Target) != len(s.IDs) {
 		panic(fmt.Sprintf("eval: stream has %d ids but %d target flags", len(s.IDs), len(s.Target)))
 	}
-	windows, err := corpus.Plan(len(s.IDs), o.Context, o.Stride)
+	windows, err := corpus.NewWindows(len(s.IDs), o.Context, o.Stride) // on demand: no memory per window
 	if err != nil {
 		return tot, err
 	}
@@ -48,17 +48,18 @@ func evaluate(lms []LM, s corpus.Stream, o Options) (totals, error) {
 	var ids []int32
 	var jobs []job
 	var stats []rowStats
-	for i := 0; i < len(windows); {
+	for i := 0; i < windows.Len(); {
 		// A batch is up to o.Batch windows of equal length (only the last
 		// window of a stream can be shorter).
-		T := windows[i].Len()
+		T := windows.At(i).Len()
 		j := i
-		for j < len(windows) && j-i < o.Batch && windows[j].Len() == T {
+		for j < windows.Len() && j-i < o.Batch && windows.At(j).Len() == T {
 			j++
 		}
 		B := j - i
 		ids, jobs = ids[:0], jobs[:0]
-		for b, w := range windows[i:j] {
+		for b := range B {
+			w := windows.At(i + b)
 			ids = append(ids, s.IDs[w.Start:w.End]...)
 			for t := w.First; t <= w.End; t++ {
 				if s.Scored(t) {
