@@ -44,7 +44,7 @@ func checkTokenizer(ck *checkpoint, tok tokenizer.Tokenizer) error {
 			return err
 		}
 		if got != want {
-			return fmt.Errorf("its hash %.12s… differs from the %.12s… the model was written with: not this model's tokenizer", got, want)
+			return fmt.Errorf("its hash %.12s… differs from the %.12s… the model was written with: not this model's tokenizer (use the tokenizer it was trained with)", got, want)
 		}
 	}
 	return nil
