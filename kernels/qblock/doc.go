@@ -136,14 +136,16 @@
 // (QuantizeAct: Q8_0 blocks for Q8_0/Q4_0 weights, Q8_K super-blocks with
 // 16-element sums for Q4_K/Q5_K/Q6_K), integer products summed in int32 and
 // scaled once per (sub-)block; AVX2 assembly for Q8_0 and Q4_0
-// (VPMADDUBSW/VPMADDWD), Go for the k-quants. Measured side by side in one
-// run on the shared 2-core machine (load average 17-18, so only the ratios
-// mean anything), 4096-element rows: IntDot 150-240 ns against DotRow's
-// 620-3000 for Q8_0 and Q4_0 (about 4x); but in BenchmarkGEMV (64 rows)
-// QuantizeAct, still plain Go (~50 us of the ~75), eats the gain, and the
-// Go k-quant dots are 10x slower than DotRow's assembly. So nothing in the
-// model path calls IntDot yet: MatMul still decodes to float32; a
-// vectorised QuantizeAct and k-quant assembly come first.
+// (VPMADDUBSW/VPMADDWD) and for QuantizeAct's Q8_0 layout, Go for the
+// k-quants. Measured side by side in one run on the shared 2-core machine
+// (load average 16-18, so only the ratios mean anything), 4096-element
+// rows: IntDot 150-240 ns against DotRow's 620-3000 for Q8_0 and Q4_0;
+// BenchmarkGEMV (64 rows, the activation quantization included, 1.4-8.5
+// us) Q8_0 31-51 us integer vs 35-65 float, Q4_0 38-62 vs 88-457. The Go
+// k-quant dots are 10x slower than DotRow's assembly. Nothing in the model
+// path calls IntDot yet: MatMul still decodes to float32 (wiring it in,
+// behind an option since the activations' rounding changes the numbers,
+// and k-quant assembly are the next steps).
 //
 // Q5_K, Q3_K and Q2_K rows decode in one assembly call too (q5kRowAVX2
 // adds the 5th bits to Q4_K's kernel; q3kRowAVX2 and q2kRowAVX2 extract 2

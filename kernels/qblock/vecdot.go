@@ -2,6 +2,7 @@ package qblock
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/distill-dev/distill/kernels"
 	"github.com/distill-dev/distill/kernels/half"
@@ -15,8 +16,9 @@ import (
 //
 // Two activation layouts, as in llama.cpp:
 //
-//	Q8_0 weights, Q4_0: blocks of 32, d = f16(max|x|/127), q = roundf(x/d)
-//	    (quantize_row_q8_0: the weights' partner type, vec_dot_type Q8_0)
+//	Q8_0 weights, Q4_0: blocks of 32, d = f16(m/127) with m = max|x|,
+//	    q = round_half_even(x * 127/m) (llama.cpp's SIMD quantize_row_q8_0,
+//	    which vec_dot_type Q8_0 runs; its _ref rounds ties away from zero)
 //	Q4_K, Q5_K, Q6_K: blocks of 256 (Q8_K), d = 1/(-127/m) with m the
 //	    element of largest magnitude, q = min(127, nearest_int(-127/m * x)),
 //	    and the sum of every 16 q (bsums) for the k-quants' min terms.
@@ -60,10 +62,11 @@ func QuantizeAct(a *Act, dt kernels.DType, x []float32) {
 	a.d = grow(a.d, len(x)/bs)
 	a.q = grow(a.q, len(x))
 	if kind == kernels.Q8_0 {
-		for i := range a.d {
-			// quantize_row_q8_0: the levels against the unrounded d, the
-			// stored (and multiplied) scale rounded to f16.
-			a.d[i] = half.WidenF16(half.RoundF16(quantInt8(a.q[32*i:32*i+32], x[32*i:32*i+32])))
+		if !quantQ8Arch(a.q, a.d, x) {
+			quantQ8Generic(a.q, a.d, x)
+		}
+		for i, d := range a.d {
+			a.d[i] = half.WidenF16(half.RoundF16(d)) // the stored block scale
 		}
 		return
 	}
@@ -89,6 +92,27 @@ func QuantizeAct(a *Act, dt kernels.DType, x []float32) {
 			a.bsums[16*i+j] = s
 		}
 		a.d[i] = 1 / iscale
+	}
+}
+
+// quantQ8Generic is llama.cpp's SIMD quantize_row_q8_0 (not the _ref, whose
+// roundf rounds ties away from zero and divides by d): per block of 32,
+// m = max|x|, d[i] = m/127 (unrounded), q = round_half_even(x * (127/m)).
+func quantQ8Generic(q []byte, d, x []float32) {
+	for i := range d {
+		xs := x[32*i : 32*i+32]
+		var m float32
+		for _, v := range xs {
+			m = cmax(m, abs32(v))
+		}
+		d[i] = m / 127
+		var id float32
+		if m != 0 {
+			id = 127 / m
+		}
+		for j, v := range xs {
+			q[32*i+j] = byte(int8(math.RoundToEven(float64(float32(v * id)))))
+		}
 	}
 }
 

@@ -8,6 +8,18 @@ import "github.com/distill-dev/distill/kernels"
 func q8q8DotAVX2(w *byte, a *byte, d *float32, nblocks int) float32
 
 //go:noescape
+func quantQ8AVX2(x *float32, q *byte, d *float32, nblocks int)
+
+// quantQ8Arch is quantQ8's loop in AVX2 assembly.
+func quantQ8Arch(q []byte, d, x []float32) bool {
+	if !useAVX2 || len(d) == 0 {
+		return false
+	}
+	quantQ8AVX2(&x[0], &q[0], &d[0], len(d))
+	return true
+}
+
+//go:noescape
 func q4q8DotAVX2(w *byte, a *byte, d *float32, nblocks int) float32
 
 // intDotArch is IntDot's Q8_0 and Q4_0 cases in AVX2 assembly.

@@ -100,3 +100,82 @@ q4done:
 	VMOVSS       X0, ret+32(FP)
 	VZEROUPPER
 	RET
+
+// The lane order VPACKSSDW/VPACKSSWB leave, undone (llama.cpp's perm).
+DATA q8perm<>+0(SB)/4, $0
+DATA q8perm<>+4(SB)/4, $4
+DATA q8perm<>+8(SB)/4, $1
+DATA q8perm<>+12(SB)/4, $5
+DATA q8perm<>+16(SB)/4, $2
+DATA q8perm<>+20(SB)/4, $6
+DATA q8perm<>+24(SB)/4, $3
+DATA q8perm<>+28(SB)/4, $7
+GLOBL q8perm<>(SB), RODATA|NOPTR, $32
+
+// func quantQ8AVX2(x *float32, q *byte, d *float32, nblocks int)
+// Per block of 32: m = max|x|, d = m/127, q = round_half_even(x * (127/m))
+// (0 when m = 0), as llama.cpp's AVX2 quantize_row_q8_0; d is stored
+// unrounded (the caller rounds it to f16).
+TEXT ·quantQ8AVX2(SB), NOSPLIT, $0-32
+	MOVQ         x+0(FP), SI
+	MOVQ         q+8(FP), DI
+	MOVQ         d+16(FP), DX
+	MOVQ         nblocks+24(FP), CX
+	MOVL         $0x7fffffff, AX
+	VMOVD        AX, X15
+	VPBROADCASTD X15, Y15 // abs mask
+	MOVL         $0x42fe0000, AX
+	VMOVD        AX, X14  // 127.0
+	VMOVDQU      q8perm<>(SB), Y13
+
+qq:
+	VMOVUPS      (SI), Y0
+	VMOVUPS      32(SI), Y1
+	VMOVUPS      64(SI), Y2
+	VMOVUPS      96(SI), Y3
+	VANDPS       Y15, Y0, Y4
+	VANDPS       Y15, Y1, Y5
+	VMAXPS       Y5, Y4, Y4
+	VANDPS       Y15, Y2, Y5
+	VMAXPS       Y5, Y4, Y4
+	VANDPS       Y15, Y3, Y5
+	VMAXPS       Y5, Y4, Y4
+	VEXTRACTF128 $1, Y4, X5
+	VMAXPS       X5, X4, X4
+	VMOVHLPS     X4, X4, X5
+	VMAXPS       X5, X4, X4
+	VMOVSHDUP    X4, X5
+	VMAXSS       X5, X4, X4 // m
+	VDIVSS       X14, X4, X6
+	VMOVSS       X6, (DX)   // d = m/127
+	VXORPS       X7, X7, X7
+	VUCOMISS     X7, X4
+	JEQ          scaled
+	VDIVSS       X4, X14, X7 // 127/m
+
+scaled:
+	VBROADCASTSS X7, Y7
+	VMULPS       Y7, Y0, Y0
+	VMULPS       Y7, Y1, Y1
+	VMULPS       Y7, Y2, Y2
+	VMULPS       Y7, Y3, Y3
+	VROUNDPS     $0, Y0, Y0
+	VROUNDPS     $0, Y1, Y1
+	VROUNDPS     $0, Y2, Y2
+	VROUNDPS     $0, Y3, Y3
+	VCVTPS2DQ    Y0, Y0
+	VCVTPS2DQ    Y1, Y1
+	VCVTPS2DQ    Y2, Y2
+	VCVTPS2DQ    Y3, Y3
+	VPACKSSDW    Y1, Y0, Y0
+	VPACKSSDW    Y3, Y2, Y2
+	VPACKSSWB    Y2, Y0, Y0
+	VPERMD       Y0, Y13, Y0
+	VMOVDQU      Y0, (DI)
+	ADDQ         $128, SI
+	ADDQ         $32, DI
+	ADDQ         $4, DX
+	DECQ         CX
+	JNZ          qq
+	VZEROUPPER
+	RET

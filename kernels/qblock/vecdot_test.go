@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/distill-dev/distill/kernels"
+	"github.com/distill-dev/distill/kernels/half"
 )
 
 var intDotTypes = []kernels.DType{kernels.Q8_0, kernels.Q4_0, kernels.Q4_K, kernels.Q5_K, kernels.Q6_K}
@@ -46,17 +47,25 @@ func TestIntDot(t *testing.T) {
 	}
 }
 
-// TestQuantizeAct checks the activation layouts on a hand block and
-// Q8_0's against EncodeRow.
+// TestQuantizeAct checks the activation layouts: Q8_0's assembly against
+// its Go loop bit for bit and a hand block; Q8_K on a hand block.
 func TestQuantizeAct(t *testing.T) {
 	x := testRow(72, 512)
 	var a Act
 	QuantizeAct(&a, kernels.Q4_0, x)
-	b := encode(kernels.Q8_0, x)
+	q, d := make([]byte, len(x)), make([]float32, len(x)/32)
+	quantQ8Generic(q, d, x)
 	for i := range x {
-		if b[34*(i/32)+2+i%32] != a.q[i] || a.d[i/32] != f16(b[34*(i/32):]) {
-			t.Fatalf("Q8_0 activations differ from EncodeRow at %d", i)
+		if q[i] != a.q[i] || a.d[i/32] != f16Round(d[i/32]) {
+			t.Fatalf("Q8_0 activations at %d: level %d, Go %d; scale %v, Go %v", i, int8(a.q[i]), int8(q[i]), a.d[i/32], f16Round(d[i/32]))
 		}
+	}
+	// m = 254: 127/m = 0.5, ties to even: 2.5 -> 2 (x = 5), -1.5 -> -2 (x = -3).
+	h := make([]float32, 32)
+	h[0], h[1], h[2], h[31] = 254, 5, -3, -254
+	QuantizeAct(&a, kernels.Q8_0, h)
+	if a.d[0] != 2 || a.q[0] != 127 || a.q[1] != 2 || int8(a.q[2]) != -2 || int8(a.q[31]) != -127 {
+		t.Errorf("Q8_0 hand block: d %v q %v %v %v %v", a.d[0], a.q[0], a.q[1], int8(a.q[2]), int8(a.q[31]))
 	}
 	// Q8_K: m = -254 (largest magnitude, negative): iscale = 0.5, q = x/2.
 	k := make([]float32, 256)
@@ -66,6 +75,8 @@ func TestQuantizeAct(t *testing.T) {
 		t.Errorf("Q8_K activations: d %v q %v %v %v bsums %v", a.d[0], int8(a.q[0]), a.q[1], a.q[17], a.bsums[:2])
 	}
 }
+
+func f16Round(v float32) float32 { return half.WidenF16(half.RoundF16(v)) }
 
 func BenchmarkIntDot(b *testing.B) {
 	x := testRow(61, benchN)
