@@ -3,10 +3,8 @@ package checkpoint
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -30,10 +28,6 @@ func TestLlamaCppTokenizesAsDistill(t *testing.T) {
 	toks, llamaCpp := os.Getenv("DISTILL_TOKENIZERS"), os.Getenv("DISTILL_LLAMA_CPP")
 	if toks == "" || llamaCpp == "" {
 		t.Skip("DISTILL_TOKENIZERS and DISTILL_LLAMA_CPP must both be set: `make test-tokenizers` checks GGUF vocabularies in llama.cpp")
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("node is not installed")
 	}
 	dir := t.TempDir()
 	texts := llamaCppPrompts(t)
@@ -75,28 +69,7 @@ func TestLlamaCppTokenizesAsDistill(t *testing.T) {
 		wants[p] = w
 		paths = append(paths, p)
 	}
-	script, err := os.ReadFile(filepath.Join("testdata", "llamacpp_tokenize.mjs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	runner := filepath.Join(llamaCpp, "llamacpp_tokenize.mjs") // beside node_modules, for its import
-	if err := os.WriteFile(runner, script, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, append([]string{runner, textsPath}, paths...)...)
-	cmd.Dir = llamaCpp
-	cmd.WaitDelay = 10 * time.Second
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if ctx.Err() != nil {
-		t.Fatalf("llama.cpp did not finish within 5 minutes (machine overloaded?): %v\n%s", err, stderr.String())
-	}
-	if err != nil {
-		t.Fatalf("llama.cpp: %v\n%s", err, stderr.String())
-	}
+	out := formattest.RunNodeScript(t, llamaCpp, filepath.Join("testdata", "llamacpp_tokenize.mjs"), 5*time.Minute, append([]string{textsPath}, paths...)...)
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	sc.Buffer(nil, 1<<26)
 	seen := 0
@@ -134,7 +107,7 @@ func TestLlamaCppTokenizesAsDistill(t *testing.T) {
 		t.Logf("%s: %d of %d prompts tokenized identically by llama.cpp and distill (tokenizer.json and GGUF); %d not in NFC left out (llama.cpp does not normalize them)", w.name, same, len(texts)-unnormalized, unnormalized)
 	}
 	if seen != len(paths) {
-		t.Fatalf("llama.cpp printed %d results for %d models\n%s", seen, len(paths), stderr.String())
+		t.Fatalf("llama.cpp printed %d results for %d models", seen, len(paths))
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/distill-dev/distill/internal/formattest"
 	"github.com/distill-dev/distill/kernels"
 	"github.com/distill-dev/distill/kernels/cpu"
 	"github.com/distill-dev/distill/model"
@@ -145,5 +146,39 @@ func TestCompareTokenizers(t *testing.T) {
 		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
 			t.Errorf("%s: err = %v, want %q", c.name, err, c.want)
 		}
+	}
+}
+
+// TestExplicitTokenizerMustMatch: a tokenizer named for a GGUF file that
+// embeds one must be that one (llama2.c's tok512.bin for stories260K.gguf
+// is, though it spells <s> differently); a same-size tokenizer with two
+// ids swapped is refused with the first differing token.
+func TestExplicitTokenizerMustMatch(t *testing.T) {
+	dir := filepath.Join(formattest.SharedData(t), "stories260K")
+	gg, tokPath := filepath.Join(dir, "stories260K.gguf"), filepath.Join(dir, "tok512.bin")
+	if _, err := os.Stat(gg); err != nil {
+		t.Skipf("stories260K.gguf not in ../shared/data: %v", err)
+	}
+	if _, err := LoadTokenizer(gg, LoadOptions{Tokenizer: tokPath}); err != nil {
+		t.Errorf("stories260K.gguf with tok512.bin: %v", err)
+	}
+	tok, err := tokenizer.LoadLlama2C(tokPath, 512)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := tokenizer.VocabOf(tok)
+	v.Tokens[300], v.Tokens[301] = v.Tokens[301], v.Tokens[300]
+	swapped := filepath.Join(t.TempDir(), "tokenizer.json")
+	f, err := os.Create(swapped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tokenizer.WriteHFTokenizerJSON(f, v); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	_, err = LoadTokenizer(gg, LoadOptions{Tokenizer: swapped})
+	if want := "differs from the model's own: token 300 is"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("stories260K.gguf with a swapped tokenizer: err = %v, want %q", err, want)
 	}
 }

@@ -3,15 +3,15 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/distill-dev/distill/internal/formattest"
 )
 
 // llamaCppBudget is how long llama.cpp may run: 5 minutes, less when go
@@ -44,25 +44,8 @@ func TestLlamaCppLoadsExports(t *testing.T) {
 	if root == "" {
 		t.Skip("DISTILL_LLAMA_CPP is not set: run `make test-llamacpp` to check GGUF exports in llama.cpp")
 	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("node is not installed")
-	}
 	bin, _ := stories(t)
-	script, err := filepath.Abs("testdata/llamacpp_generate.mjs")
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
-	// The script must sit beside node_modules for its import to resolve.
-	runner := filepath.Join(root, "llamacpp_generate.mjs")
-	src, err := os.ReadFile(script)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(runner, src, 0o644); err != nil {
-		t.Fatal(err)
-	}
 	const prompt, n = "Once upon a time", 40
 	// Exact agreement is expected where llama.cpp computes as distill does;
 	// its quantized matmuls quantize the activations to 8 bits, so there
@@ -86,20 +69,7 @@ func TestLlamaCppLoadsExports(t *testing.T) {
 	// llama.cpp gets a deadline well inside go test's, so a machine under
 	// load fails this test with a message instead of killing the package's
 	// whole test binary at -timeout.
-	ctx, cancel := context.WithTimeout(context.Background(), llamaCppBudget(t))
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, append([]string{runner, prompt, "40"}, paths...)...)
-	cmd.Dir = root
-	cmd.WaitDelay = 10 * time.Second
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if ctx.Err() != nil {
-		t.Fatalf("llama.cpp did not finish within %v (machine overloaded?): %v\n%s", llamaCppBudget(t), err, stderr.String())
-	}
-	if err != nil {
-		t.Fatalf("llama.cpp: %v\n%s", err, stderr.String())
-	}
+	out := formattest.RunNodeScript(t, root, filepath.Join("testdata", "llamacpp_generate.mjs"), llamaCppBudget(t), append([]string{prompt, "40"}, paths...)...)
 	got := map[string]llamaCppResult{}
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {

@@ -1,21 +1,26 @@
 // Package formattest holds the test helpers the checkpoint format packages
 // (checkpoint/safetensors, checkpoint/gguf, checkpoint/llama2c) share: finding the
 // real data in ../shared/data, running a table of malformed inputs through
-// a reader, and regenerating committed fuzz seed corpora. Only tests import
-// it.
+// a reader, regenerating committed fuzz seed corpora, and running the node
+// scripts that check files in external implementations (llama.cpp). Only
+// tests import it.
 //
 // (It sits under internal/atomicfile only because of who owned which
 // directory when it was written.)
 package formattest
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // SharedData returns the ../shared/data directory beside the module root
@@ -123,6 +128,44 @@ func Seeds[C Case](valid map[string][]byte, bad []C) map[string][]byte {
 	for _, c := range bad {
 		tc := BadInput(c)
 		out["bad-"+tc.Name] = tc.Data
+	}
+	return out
+}
+
+// RunNodeScript runs the node script at script (a file in the calling
+// test's testdata) from a copy written into root, the folder whose
+// node_modules its imports resolve from (node-llama-cpp for the llama.cpp
+// checks), with args, and returns its standard output. It skips the test
+// when node is not installed and fails it with the script's stderr when
+// the script fails or runs past budget (a machine under load then fails
+// with a message instead of go test killing the whole test binary).
+func RunNodeScript(t testing.TB, root, script string, budget time.Duration, args ...string) []byte {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not installed")
+	}
+	src, err := os.ReadFile(script)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runner := filepath.Join(root, filepath.Base(script))
+	if err := os.WriteFile(runner, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), budget)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, append([]string{runner}, args...)...)
+	cmd.Dir = root
+	cmd.WaitDelay = 10 * time.Second
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if ctx.Err() != nil {
+		t.Fatalf("%s did not finish within %v (machine overloaded?): %v\n%s", filepath.Base(script), budget, err, stderr.String())
+	}
+	if err != nil {
+		t.Fatalf("node %s: %v\n%s", filepath.Base(script), err, stderr.String())
 	}
 	return out
 }
