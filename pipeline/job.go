@@ -72,6 +72,9 @@ func trainOptions(r *recipe.Recipe) (student.Options, error) {
 	if q := d.QAD; q != nil {
 		o.QAD = q.Type
 	}
+	if op := d.OnPolicy; op != nil {
+		o.OnPolicy = &student.OnPolicyOptions{Lambda: op.Lambda, MaxNewTokens: op.MaxNewTokens, Temperature: op.Temperature}
+	}
 	o.Steps = r.Steps()
 	o.GradAccum = t.GradAccum
 	o.Schedule = student.Schedule{Kind: t.Schedule.Kind, LR: t.Optimizer.LR, Warmup: t.Schedule.WarmupSteps, Total: o.Steps, MinRatio: t.Schedule.MinLRRatio}

@@ -41,3 +41,26 @@ func (r *Recipe) warn(field, msg string) {
 	}
 	r.warnings = append(r.warnings, w)
 }
+
+// checkOnPolicy refuses on-policy settings the run cannot honour: a sample
+// longer than the training windows, a cached teacher (it cannot score new
+// samples) and hard labels only (no teacher runs).
+func (r *Recipe) checkOnPolicy(errs *errorList) {
+	d := &r.Distillation
+	op := d.OnPolicy
+	if op == nil {
+		return
+	}
+	if op.MaxNewTokens > r.Data.SeqLen {
+		r.bad(errs, "distillation.on_policy.max_new_tokens", "%d is beyond the training context data.seq_len %d (samples continue prompts cut from its windows)", op.MaxNewTokens, r.Data.SeqLen)
+	}
+	if sl := d.SoftLabels; sl != nil && sl.Mode == SoftCached {
+		r.bad(errs, "distillation.on_policy", "needs the online teacher: cached soft labels cannot score the student's new samples (use soft_labels mode online)")
+	}
+	switch {
+	case d.Loss == LossCE:
+		r.bad(errs, "distillation.on_policy", "needs the teacher's distribution, which loss ce does not run")
+	case d.Loss == LossMix && d.Alpha == 0:
+		r.bad(errs, "distillation.on_policy", "needs the teacher's distribution, which loss mix with alpha 0 does not run")
+	}
+}

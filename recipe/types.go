@@ -128,6 +128,17 @@ type Distillation struct {
 	Hidden      *Hidden     `json:"hidden" doc:"Hidden-state matching loss. Absent: none."`
 	SoftLabels  *SoftLabels `json:"soft_labels" doc:"Where the teacher's distributions come from. Default: online."`
 	QAD         *QAD        `json:"qad" doc:"Quantization-aware distillation: the student trains on its weights fake-quantized as an export type. Absent: off."`
+	OnPolicy    *OnPolicy   `json:"on_policy" doc:"On-policy distillation (GKD): a fraction of batches is sampled from the student and scored by the teacher. Needs the online teacher. Absent: off."`
+}
+
+// OnPolicy samples continuations from the current student for a fraction
+// lambda of the batches and trains on them against the teacher's
+// distribution at the sampled positions (the divergence of the loss, at
+// full weight), as GKD does.
+type OnPolicy struct {
+	Lambda       float64 `json:"lambda" default:"0.5" min:"0" max:"1" doc:"Fraction of batches sampled from the student (chosen by the seeded generator, so runs repeat)."`
+	MaxNewTokens int     `json:"max_new_tokens" default:"64" min:"1" doc:"Tokens the student samples per window, at most data.seq_len; the window's first seq_len + 1 - max_new_tokens tokens are the prompt."`
+	Temperature  float64 `json:"temperature" default:"1" min:"0" doc:"Sampling temperature; 0: greedy."`
 }
 
 // QAD trains the student on its weights fake-quantized to an export type

@@ -40,6 +40,7 @@ func (r *Recipe) Validate(ctx ValidateContext) error {
 	r.checkCalibration(errs)
 	r.checkExport(errs)
 	r.checkQAD(errs)
+	r.checkOnPolicy(errs)
 	r.checkGates(errs)
 	filesOK := true
 	if !ctx.SkipFiles {

@@ -32,15 +32,18 @@ const (
 
 // trainerState is trainer_state.json.
 type trainerState struct {
-	Step      int          `json:"step"`
-	Epoch     int          `json:"data_epoch"`
-	Pos       int          `json:"data_pos"`
-	Seed      uint64       `json:"data_seed"`
-	Scale     float64      `json:"loss_scale"`
-	GoodSteps int          `json:"good_steps"`
-	Skipped   int          `json:"skipped"`
-	Tokens    int64        `json:"tokens"`
-	Config    model.Config `json:"config"`
+	Step      int     `json:"step"`
+	Epoch     int     `json:"data_epoch"`
+	Pos       int     `json:"data_pos"`
+	Seed      uint64  `json:"data_seed"`
+	Scale     float64 `json:"loss_scale"`
+	GoodSteps int     `json:"good_steps"`
+	Skipped   int     `json:"skipped"`
+	Tokens    int64   `json:"tokens"`
+	// Batches keys the on-policy generators (see onpolicy.go).
+	Batches         int64        `json:"batches"`
+	OnPolicyBatches int64        `json:"on_policy_batches"`
+	Config          model.Config `json:"config"`
 }
 
 // Save writes a checkpoint of the trainer to dir, each file atomically.
@@ -61,7 +64,8 @@ func (t *Trainer) Save(dir string) error {
 		return fmt.Errorf("student: checkpoint %s: %w", dir, err)
 	}
 	st := trainerState{Step: t.Step, Epoch: t.Data.Epoch, Pos: t.Data.Pos, Seed: t.Data.Seed, Scale: t.Scale,
-		GoodSteps: t.GoodSteps, Skipped: t.Skipped, Tokens: t.Tokens, Config: cfg}
+		GoodSteps: t.GoodSteps, Skipped: t.Skipped, Tokens: t.Tokens,
+		Batches: t.Batches, OnPolicyBatches: t.OnPolicyBatches, Config: cfg}
 	js, err := json.MarshalIndent(st, "", "  ")
 	if err != nil {
 		return fmt.Errorf("student: checkpoint %s: %w", dir, err)
@@ -157,6 +161,7 @@ func Resume(dir string, b kernels.Backend, teacherModel *model.Model, data *corp
 	}
 	t.syncRun()
 	t.Step, t.Scale, t.GoodSteps, t.Skipped, t.Tokens = st.Step, st.Scale, st.GoodSteps, st.Skipped, st.Tokens
+	t.Batches, t.OnPolicyBatches = st.Batches, st.OnPolicyBatches
 	data.Epoch, data.Pos = st.Epoch, st.Pos
 	return t, nil
 }

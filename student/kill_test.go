@@ -22,12 +22,16 @@ func killOptions() Options {
 	o := kdOptions()
 	o.Schedule = Schedule{Kind: ScheduleCosine, LR: 3e-3, Warmup: 2, Total: killSteps, MinRatio: 0.1}
 	o.CheckpointEvery = 1
+	// Half the micro-batches sampled from the student (on-policy KD): its
+	// generators' state must survive the kill too.
+	o.OnPolicy = &OnPolicyOptions{Lambda: 0.5, MaxNewTokens: 6, Temperature: 1}
 	return o
 }
 
-// TestKillResume runs training in a child process that checkpoints every
-// step, kills it with SIGKILL mid-run, resumes from its checkpoint and
-// checks that the final weights equal those of a run never stopped. It also
+// TestKillResume runs training (on-policy for some batches) in a child
+// process that checkpoints every step, kills it with SIGKILL mid-run,
+// resumes from its checkpoint and checks that the final weights equal
+// those of a run never stopped. It also
 // checks that the checkpoint's model.safetensors loads with checkpoint.Load.
 func TestKillResume(t *testing.T) {
 	if dir := os.Getenv("STUDENT_KILL_CHILD"); dir != "" {

@@ -38,6 +38,8 @@ func (st *trainerState) check(path string, f *safetensors.File, data *corpus.Sam
 		return bad("loss_scale %g must be a finite number > 0", st.Scale)
 	case st.GoodSteps < 0 || st.Skipped < 0 || st.Tokens < 0:
 		return bad("good_steps %d, skipped %d and tokens %d must be >= 0", st.GoodSteps, st.Skipped, st.Tokens)
+	case st.Batches < 0 || st.OnPolicyBatches < 0 || st.OnPolicyBatches > st.Batches:
+		return bad("batches %d and on_policy_batches %d must be >= 0, the second at most the first", st.Batches, st.OnPolicyBatches)
 	}
 	return nil
 }

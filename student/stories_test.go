@@ -41,7 +41,7 @@ func storiesData(t *testing.T, trainBytes, validBytes int) (*checkpoint.Loaded, 
 
 // trainStories trains a 2-layer student of the stories260K teacher tch
 // (teacher layers 0 and 4, under half its parameters, initialised from
-// them) for steps of B x T tokens of train, in the data order of seed, with
+// them) for steps (0: none) of B x T tokens of train, in the data order of seed, with
 // the demonstration's optimizer (AdamW, cosine lr 3e-3 with 10 warmup
 // steps, weight decay 0.01, clip 1) and o's loss and methods.
 func trainStories(t *testing.T, tch *checkpoint.Loaded, train []int32, steps, B, T int, seed uint64, o Options) *Trainer {
@@ -62,7 +62,7 @@ func trainStories(t *testing.T, tch *checkpoint.Loaded, train []int32, steps, B,
 	if err != nil {
 		t.Fatal(err)
 	}
-	o.Steps, o.Schedule = steps, Schedule{Kind: ScheduleCosine, LR: 3e-3, Warmup: 10, MinRatio: 0.1}
+	o.Steps, o.Schedule = max(steps, 1), Schedule{Kind: ScheduleCosine, LR: 3e-3, Warmup: 10, MinRatio: 0.1}
 	o.WeightDecay, o.GradClip = 0.01, 1
 	tr, err := NewTrainer(b, tch.Model, master, sampler, o)
 	if err != nil {

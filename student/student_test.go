@@ -165,6 +165,22 @@ func newRun(t *testing.T, o Options) *Trainer {
 // newRunShape is newRun with a student of shape s.
 func newRunShape(t *testing.T, o Options, s Shape) *Trainer {
 	t.Helper()
+	tr, err := newRunShapeErr(t, o, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
+// newRunErr is newRun returning NewTrainer's error.
+func newRunErr(t *testing.T, o Options) error {
+	t.Helper()
+	_, err := newRunShapeErr(t, o, Shape{EveryK: 2, Init: InitTeacherLayers})
+	return err
+}
+
+func newRunShapeErr(t *testing.T, o Options, s Shape) (*Trainer, error) {
+	t.Helper()
 	b := cpu.New(2)
 	teacher := newTeacher(t, b, tinyTeacher)
 	cfg, layers, err := Resolve(tinyTeacher, s)
@@ -179,11 +195,7 @@ func newRunShape(t *testing.T, o Options, s Shape) *Trainer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := NewTrainer(b, teacher, master, data, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tr
+	return NewTrainer(b, teacher, master, data, o)
 }
 
 // run trains newRun's student for steps and returns the per-step losses.

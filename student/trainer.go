@@ -76,6 +76,10 @@ type Options struct {
 	// q4_k_m, int4-g32, ...) whose export the student trains as:
 	// quantization-aware distillation (see qad.go).
 	QAD string
+	// OnPolicy, when set, samples a fraction of the micro-batches from the
+	// student and distils on them (GKD; see onpolicy.go). It needs the
+	// online teacher.
+	OnPolicy *OnPolicyOptions
 
 	// Metrics receives one JSON object per optimizer step (JSONL); nil: none.
 	Metrics io.Writer
@@ -98,6 +102,8 @@ type Metrics struct {
 	SkippedAll int     `json:"skipped_total"`
 	Tokens     int64   `json:"tokens"`
 	TokPerSec  float64 `json:"tokens_per_s"`
+	// OnPolicy counts the step's micro-batches sampled from the student.
+	OnPolicy int `json:"on_policy,omitempty"`
 }
 
 // Trainer distils a teacher into a student: online KD, AdamW on float32
@@ -119,6 +125,10 @@ type Trainer struct {
 	GoodSteps int     // fp16 steps since the last overflow or growth
 	Skipped   int
 	Tokens    int64
+	// Batches counts the micro-batches drawn (the on-policy generators'
+	// key); OnPolicyBatches those sampled from the student.
+	Batches         int64
+	OnPolicyBatches int64
 
 	b       kernels.Backend
 	ops     kernels.TrainOps
@@ -218,6 +228,9 @@ func NewTrainer(b kernels.Backend, teacher *model.Model, master *model.ParamBloc
 	if err := t.initQAD(); err != nil {
 		return nil, err
 	}
+	if err := t.checkOnPolicy(); err != nil {
+		return nil, err
+	}
 	t.syncRun()
 	t.Student = t.runBlock().Model(b)
 	if t.Half != nil {
@@ -307,10 +320,21 @@ func (t *Trainer) TrainStep() (Metrics, error) {
 		b.Fill(pj.G, 0)
 	}
 	var lossSum float64
+	onPolicy := 0
 	for range o.GradAccum {
 		t.Data.Next(t.ids, t.targets)
+		rows, err := t.onPolicyBatch()
+		if err != nil {
+			return Metrics{}, err
+		}
 		p := o.Loss
 		p.Scale = float32(t.Scale / float64(len(t.ids)*o.GradAccum))
+		hiddenScale := p.Scale
+		if rows < len(t.ids) { // sampled from the student: the divergence alone, per sampled token
+			onPolicy++
+			p.Alpha = 1
+			p.Scale = float32(t.Scale / float64(max(rows, 1)*o.GradAccum))
+		}
 		var soft kernels.SoftLabels
 		if c := o.Cache; c != nil {
 			var err error
@@ -343,15 +367,20 @@ func (t *Trainer) TrainStep() (Metrics, error) {
 			b.Free(soft.LogProbs)
 		}
 		t.hostL = b.ToFloat32(t.losses, t.hostL)
+		var sum float64
 		for _, l := range t.hostL {
-			lossSum += float64(l)
+			sum += float64(l)
 		}
-		lossSum += t.hiddenLoss(p.Scale)
+		if rows < len(t.ids) {
+			sum *= float64(len(t.ids)) / float64(max(rows, 1))
+		}
+		lossSum += sum
+		lossSum += t.hiddenLoss(hiddenScale)
 		t.Student.Backward(&t.st, logits, &t.Grads.W)
 	}
 	t.Tokens += int64(o.GradAccum * B * T)
 	t.Step++
-	m := Metrics{Step: t.Step, Loss: lossSum / float64(o.GradAccum*B*T), LR: o.Schedule.At(t.Step), LossScale: t.Scale, Tokens: t.Tokens}
+	m := Metrics{Step: t.Step, Loss: lossSum / float64(o.GradAccum*B*T), LR: o.Schedule.At(t.Step), LossScale: t.Scale, Tokens: t.Tokens, OnPolicy: onPolicy}
 	// An inf or NaN gradient makes the sum of squares inf or NaN (squares
 	// are >= 0, so infinities cannot cancel): one pass finds both the norm
 	// and an overflow, without a separate NonFinite scan.

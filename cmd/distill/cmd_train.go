@@ -64,6 +64,9 @@ func trainCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "soft-labels", Usage: "train from a soft-label cache written by distill teach instead of running the teacher"},
 			&cli.StringFlag{Name: "hidden-loss", Value: "none", Usage: "hidden-state loss between paired block outputs: none, mse, cosine (a learned projection when widths differ)"},
 			&cli.Float64Flag{Name: "hidden-weight", Value: 1, Usage: "weight of the hidden-state loss"},
+			&cli.Float64Flag{Name: "on-policy", Usage: "on-policy KD (GKD): the fraction lambda in [0, 1] of batches whose continuations the student samples and the teacher scores (0 = off)"},
+			&cli.IntFlag{Name: "on-policy-tokens", Value: 64, Usage: "with --on-policy: tokens sampled per window (at most --seq-len; the rest of the window is the prompt)"},
+			&cli.Float64Flag{Name: "on-policy-temperature", Value: 1, Usage: "with --on-policy: sampling temperature (0 = greedy)"},
 			&cli.StringFlag{Name: "qad", Usage: "quantization-aware distillation: train on the weights fake-quantized as this export type (q4_0, q4_k_m, int4-g32, ...) and export the same type"},
 			&cli.StringFlag{Name: "hidden-pairs", Usage: "student:teacher layer pairs, e.g. 0:1,1:3 (default: each student layer with the teacher layer it came from)"},
 			// Outputs and limits.
@@ -157,6 +160,10 @@ func trainOptions(c *cli.Context) (student.Options, error) {
 	if a := c.Float64("alpha"); a < 0 || a > 1 {
 		return student.Options{}, fmt.Errorf("--alpha %g outside [0, 1]", a)
 	}
+	op, err := onPolicyFlags(c)
+	if err != nil {
+		return student.Options{}, err
+	}
 	if q := c.String("qad"); q != "" {
 		if _, err := student.QADMethod(q); err != nil {
 			return student.Options{}, fmt.Errorf("--qad: %w", err)
@@ -171,8 +178,24 @@ func trainOptions(c *cli.Context) (student.Options, error) {
 			Total: c.Int("steps"), MinRatio: c.Float64("min-lr-ratio")},
 		WeightDecay: c.Float64("weight-decay"), GradClip: c.Float64("grad-clip"),
 		Precision: c.String("precision"), CheckpointEvery: c.Int("checkpoint-every"),
-		QAD: c.String("qad"),
+		QAD: c.String("qad"), OnPolicy: op,
 	}, nil
+}
+
+// onPolicyFlags reads --on-policy and its settings (nil: off).
+func onPolicyFlags(c *cli.Context) (*student.OnPolicyOptions, error) {
+	if !c.IsSet("on-policy") {
+		return nil, nil
+	}
+	op := &student.OnPolicyOptions{Lambda: c.Float64("on-policy"), MaxNewTokens: c.Int("on-policy-tokens"), Temperature: c.Float64("on-policy-temperature")}
+	// checkFlags has checked the ranges that need no other flag.
+	switch seqLen := c.Int("seq-len"); {
+	case op.MaxNewTokens > seqLen:
+		return nil, fmt.Errorf("--on-policy-tokens %d is beyond --seq-len %d: samples continue prompts cut from the training windows", op.MaxNewTokens, seqLen)
+	case c.String("soft-labels") != "":
+		return nil, errors.New("--on-policy needs the online teacher: a soft-label cache cannot score the student's new samples; drop --soft-labels")
+	}
+	return op, nil
 }
 
 func runTrain(e *env, c *cli.Context) error {

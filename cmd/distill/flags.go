@@ -72,17 +72,20 @@ var flagRanges = map[string]flagRange{
 	"kv-heads":            {lo: 0, hi: maxSize},
 	"hidden-dim":          {lo: 0, hi: maxSize},
 
-	"lr":                   {lo: 0, hi: math.Inf(1), openLo: true},
-	"alpha":                {lo: 0, hi: 1},
-	"beta":                 {lo: 0, hi: 1, openLo: true, openHi: true},
-	"temperature":          {lo: 0, hi: 1e3, openLo: true},
-	"generate.temperature": {lo: 0, hi: 1e3}, // 0 = greedy
-	"top-p":                {lo: 0, hi: 1, openLo: true},
-	"grad-clip":            {lo: 0, hi: math.Inf(1)},
-	"weight-decay":         {lo: 0, hi: math.Inf(1)},
-	"min-lr-ratio":         {lo: 0, hi: 1},
-	"percdamp":             {lo: 0, hi: 1, openLo: true},
-	"hidden-weight":        {lo: 0, hi: math.Inf(1), openLo: true},
+	"lr":                    {lo: 0, hi: math.Inf(1), openLo: true},
+	"alpha":                 {lo: 0, hi: 1},
+	"beta":                  {lo: 0, hi: 1, openLo: true, openHi: true},
+	"temperature":           {lo: 0, hi: 1e3, openLo: true},
+	"generate.temperature":  {lo: 0, hi: 1e3}, // 0 = greedy
+	"top-p":                 {lo: 0, hi: 1, openLo: true},
+	"grad-clip":             {lo: 0, hi: math.Inf(1)},
+	"weight-decay":          {lo: 0, hi: math.Inf(1)},
+	"min-lr-ratio":          {lo: 0, hi: 1},
+	"percdamp":              {lo: 0, hi: 1, openLo: true},
+	"hidden-weight":         {lo: 0, hi: math.Inf(1), openLo: true},
+	"on-policy":             {lo: 0, hi: 1},
+	"on-policy-tokens":      {lo: 1, hi: maxSize},
+	"on-policy-temperature": {lo: 0, hi: 1e3}, // 0 = greedy
 }
 
 // checkFlags is every command's Before: each numeric flag finite and in its

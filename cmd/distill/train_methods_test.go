@@ -10,8 +10,8 @@ import (
 )
 
 // TestRealTrainMethods trains stories260K students briefly with QAD (whose
-// rows of 172 fall back, which the run says) and checks that bad settings
-// are refused before training with the flag named.
+// rows of 172 fall back, which the run says) and on-policy KD, and checks
+// that bad settings are refused before training with the flag named.
 func TestRealTrainMethods(t *testing.T) {
 	bin, _ := stories(t)
 	data := filepath.Join(formattest.SharedData(t), "tinystories-gen/train.txt")
@@ -25,7 +25,15 @@ func TestRealTrainMethods(t *testing.T) {
 	if code, stderr := train("qad", "--qad", "q4_0"); code != 0 || !strings.Contains(stderr, "blk.0.ffn_down.weight [64 172]: fallback Q4_0->F16: row 172") {
 		t.Errorf("--qad q4_0: exit %d, stderr %q", code, stderr)
 	}
+	if code, stderr := train("onpolicy", "--on-policy", "1", "--on-policy-tokens", "8"); code != 0 {
+		t.Errorf("--on-policy 1: exit %d, stderr %q", code, stderr)
+	}
 	for _, tc := range []struct{ args, want string }{
+		{"--on-policy 1.5", "--on-policy 1.5: out of range, want a value in [0, 1]"},
+		{"--on-policy -0.5", "--on-policy -0.5: out of range, want a value in [0, 1]"},
+		{"--on-policy 0.5 --on-policy-tokens 33", "--on-policy-tokens 33 is beyond --seq-len 32"},
+		{"--on-policy 0.5 --on-policy-tokens 8 --soft-labels x", "--on-policy needs the online teacher"},
+		{"--on-policy 0.5 --on-policy-tokens 8 --alpha 0", "on-policy distillation needs alpha > 0"},
 		{"--qad q4_z", `--qad: student: qad: quant: unknown method "q4_z"`},
 		{"--qad gptq-int4", "--qad: student: qad gptq-int4: GPTQ weights are calibrated at export"},
 	} {
