@@ -36,9 +36,10 @@ func randomModel(tb testing.TB, cfg model.Config, b kernels.Backend, seed uint64
 
 // forwardFLOPs counts 2 flops per parameter per token (the peer's
 // definition, embedding tables included) plus causal attention: q k^T and
-// att v, 2 B C T(T+1) per layer.
+// att v, 2 B QD T(T+1) per layer (QD = heads x head_dim, the model width
+// unless head_dim is explicit).
 func forwardFLOPs(cfg model.Config, B, T int) float64 {
-	return 2*float64(cfg.NumParams())*float64(B*T) + 2*float64(B*cfg.Dim*T*(T+1)*cfg.NLayers)
+	return 2*float64(cfg.NumParams())*float64(B*T) + 2*float64(B*cfg.QDim()*T*(T+1)*cfg.NLayers)
 }
 
 func benchForward(b *testing.B, m *model.Model, B, T int) {
@@ -65,6 +66,39 @@ func BenchmarkTeacherForward(b *testing.B) {
 	be := cpu.New(runtime.GOMAXPROCS(0))
 	m := randomModel(b, benchConfig, be, 1)
 	benchForward(b, m, 4, 256)
+}
+
+// familyBenchConfigs are benchConfig's Llama beside a Llama-3.2-shaped
+// model (4 key/value heads of 12, tied head, llama3 RoPE scaling) and a
+// Qwen3-shaped one (12 heads of 128 over a 768-wide model, 4 key/value
+// heads, q/k norms, tied head), their FFN widths chosen so that all three
+// have the same parameter count (134.1M, within 0.1%).
+var familyBenchConfigs = []struct {
+	name string
+	cfg  model.Config
+}{
+	{"llama", benchConfig},
+	{"llama3.2-shaped", model.Config{Arch: model.ArchLlama, Dim: 768, HiddenDim: 3280, NLayers: 12, NHeads: 12, NKVHeads: 4,
+		VocabSize: 32000, MaxSeqLen: 256, NormEps: 1e-5, RopeTheta: 500000, TiedEmbeddings: true, BOS: 1, EOS: 2,
+		RopeScaling: model.RopeScaling{Kind: "llama3", Factor: 32, LowFreqFactor: 1, HighFreqFactor: 4, OriginalMaxSeqLen: 8192}}},
+	{"qwen3-shaped", model.Config{Arch: model.ArchQwen3, Dim: 768, HiddenDim: 2600, NLayers: 12, NHeads: 12, NKVHeads: 4,
+		ExplicitHeadDim: 128, VocabSize: 32000, MaxSeqLen: 256, NormEps: 1e-6, RopeTheta: 1e6, RopeStyle: kernels.RoPEHalf,
+		TiedEmbeddings: true, BOS: 1, EOS: 2}},
+}
+
+// BenchmarkFamilyForward is BenchmarkTeacherForward (batch 4 x 256, F32
+// weights) for each family at the Llama benchmark's parameter count;
+// GFLOP/s compares them at equal FLOPs (the Qwen3 shape's attention is
+// twice as wide).
+func BenchmarkFamilyForward(b *testing.B) {
+	for _, fc := range familyBenchConfigs {
+		b.Run(fc.name, func(b *testing.B) {
+			be := cpu.New(runtime.GOMAXPROCS(0))
+			m := randomModel(b, fc.cfg, be, 1)
+			defer m.Free()
+			benchForward(b, m, 4, 256)
+		})
+	}
 }
 
 // BenchmarkTeacherDecode measures KV-cached generation of the benchmark
