@@ -32,7 +32,8 @@ test:
 test-short:
 	$(GO) test -short $(PKGS)
 
-# GGUF exports checked in llama.cpp itself: the npm package node-llama-cpp
+# GGUF exports (and each model family, converted from HF) checked in
+# llama.cpp itself: the npm package node-llama-cpp
 # ships llama.cpp's prebuilt CPU binaries (needs node and npm).
 # Its own go test timeout (the test gives llama.cpp a deadline inside it)
 # and a thread cap, so it fails with a message rather than hanging CI.

@@ -32,7 +32,7 @@ var crossConfigs = []model.Config{
 	// positions).
 	{Arch: model.ArchLlama, Dim: 32, HiddenDim: 72, NLayers: 2, NHeads: 4, NKVHeads: 2, ExplicitHeadDim: 16,
 		VocabSize: 300, MaxSeqLen: 32, NormEps: 1e-5, RopeTheta: 500000, TiedEmbeddings: true, BOS: 1, EOS: 2,
-		RopeScaling: model.RopeScaling{Kind: "llama3", Factor: 32, LowFreqFactor: 1, HighFreqFactor: 4, OriginalMaxSeqLen: 256}},
+		RopeScaling: model.RopeScaling{Kind: "llama3", Factor: 32, LowFreqFactor: 1, HighFreqFactor: 4, OriginalMaxSeqLen: 8192}},
 	{Arch: model.ArchQwen2, Dim: 32, HiddenDim: 72, NLayers: 2, NHeads: 4, NKVHeads: 2,
 		VocabSize: 300, MaxSeqLen: 32, NormEps: 1e-6, RopeTheta: 1e6, RopeStyle: kernels.RoPEHalf, TiedEmbeddings: true, BOS: -1, EOS: 2},
 	{Arch: model.ArchQwen3, Dim: 32, HiddenDim: 72, NLayers: 2, NHeads: 4, NKVHeads: 2, ExplicitHeadDim: 16,
@@ -413,7 +413,7 @@ func TestGGUFErrors(t *testing.T) {
 		}, "unexpected tensor blk.0.attn_q_norm.weight"},
 		{"rope-freqs-without-keys", func(kv []gguf.KV, ts []gguf.Tensor) ([]gguf.KV, []gguf.Tensor) {
 			return kv, append(ts, gguf.Tensor{Name: "rope_freqs.weight", Type: ts[0].Type, Shape: []int{4}, Data: make([]byte, 16)})
-		}, "tensor rope_freqs.weight (Llama 3 RoPE scaling) in a file without distill.rope_scaling.llama3.factor"},
+		}, "tensor rope_freqs.weight (Llama 3 RoPE scaling): model: invalid config: rope_scaling \"llama3\": factor 0 must be"},
 		{"nan", func(kv []gguf.KV, ts []gguf.Tensor) ([]gguf.KV, []gguf.Tensor) {
 			for i := range ts {
 				if ts[i].Name == "blk.1.ffn_up.weight" {

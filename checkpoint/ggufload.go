@@ -60,9 +60,10 @@ func ggufCheckpoint(path string, f *gguf.File) (*checkpoint, error) {
 			return nil, fmt.Errorf("checkpoint: %w", dtErr)
 		}
 		if t.Name == ggufRopeFreqs {
-			if err := checkRopeFreqs(cfg, t); err != nil {
+			if cfg, err = ropeFreqsConfig(cfg, t); err != nil {
 				return nil, fmt.Errorf("checkpoint: %s: %w", path, err)
 			}
+			ck.cfg = cfg
 			continue
 		}
 		ht := model.HostTensor{Name: t.Name, DType: dt, Shape: t.Shape, Data: t.Data}
@@ -102,25 +103,41 @@ func (ck *checkpoint) unexpected(path string) error {
 	return nil
 }
 
-// checkRopeFreqs checks a file's rope_freqs.weight (llama.cpp's per-pair
-// RoPE frequency divisors) against the ones cfg's RopeScaling gives: the
-// model computes them from the config, so a tensor that disagrees (or one
-// in a file without distill's Llama 3 keys) is refused rather than
-// ignored.
-func checkRopeFreqs(cfg model.Config, t *gguf.Tensor) error {
-	want := cfg.RopeFreqFactors()
-	if cfg.RopeScaling.Kind != model.RopeScalingLlama3 {
-		return fmt.Errorf("tensor %s (Llama 3 RoPE scaling) in a file without %sfactor and the other %s* keys: "+
-			"export the model from its HF checkpoint with distill to record the scaling parameters", ggufRopeFreqs, metaLlama3, metaLlama3)
+// ropeFreqsConfig checks a file's rope_freqs.weight (llama.cpp's per-pair
+// RoPE frequency divisors) against the ones cfg's RopeScaling gives, and
+// returns cfg: the model computes the divisors from the config, so a
+// tensor that disagrees is refused rather than ignored. A file without
+// distill's Llama 3 keys (llama.cpp's converter writes none) gets
+// Llama 3.x's published parameters (low 1, high 4, original context 8192,
+// the factor the tensor's lowest frequency has) when they reproduce the
+// tensor.
+func ropeFreqsConfig(cfg model.Config, t *gguf.Tensor) (model.Config, error) {
+	n := cfg.HeadDim() / 2
+	if t.Type != gguf.TypeF32 || len(t.Shape) != 1 || t.Shape[0] != n || len(t.Data) != 4*n {
+		return cfg, fmt.Errorf("tensor %s is %s %v, want F32 [%d]", ggufRopeFreqs, t.Type, t.Shape, n)
 	}
-	if t.Type != gguf.TypeF32 || len(t.Shape) != 1 || t.Shape[0] != len(want) || len(t.Data) != 4*len(want) {
-		return fmt.Errorf("tensor %s is %s %v, want F32 [%d]", ggufRopeFreqs, t.Type, t.Shape, len(want))
+	got := make([]float32, n)
+	for i := range got {
+		got[i] = math.Float32frombits(binary.LittleEndian.Uint32(t.Data[4*i:]))
 	}
-	for i, w := range want {
-		got := math.Float32frombits(binary.LittleEndian.Uint32(t.Data[4*i:]))
-		if math.Abs(float64(got-w)) > 1e-5*math.Abs(float64(w)) {
-			return fmt.Errorf("tensor %s[%d] = %g, but the rope scaling keys give %g", ggufRopeFreqs, i, got, w)
+	inferred := cfg.RopeScaling.Kind == ""
+	if inferred {
+		cfg.RopeScaling = model.RopeScaling{Kind: model.RopeScalingLlama3, Factor: got[n-1], LowFreqFactor: 1, HighFreqFactor: 4, OriginalMaxSeqLen: 8192}
+		if err := cfg.Validate(); err != nil {
+			return cfg, fmt.Errorf("tensor %s (Llama 3 RoPE scaling): %w", ggufRopeFreqs, err)
 		}
 	}
-	return nil
+	if cfg.RopeScaling.Kind != model.RopeScalingLlama3 {
+		return cfg, fmt.Errorf("tensor %s (Llama 3 RoPE scaling) beside rope_scaling %q: supported is llama3 alone", ggufRopeFreqs, cfg.RopeScaling.Kind)
+	}
+	for i, w := range cfg.RopeFreqFactors() {
+		if math.Abs(float64(got[i]-w)) > 1e-5*math.Abs(float64(w)) {
+			why := "the rope scaling keys give"
+			if inferred {
+				why = "Llama 3's published scaling (low_freq_factor 1, high_freq_factor 4, original context 8192) gives"
+			}
+			return cfg, fmt.Errorf("tensor %s[%d] = %g, but %s %g: its RoPE scaling is not supported", ggufRopeFreqs, i, got[i], why, w)
+		}
+	}
+	return cfg, nil
 }

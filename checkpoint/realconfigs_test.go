@@ -1,10 +1,17 @@
 package checkpoint
 
 import (
+	"encoding/json"
+	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
+	"github.com/distill-dev/distill/checkpoint/gguf"
+	"github.com/distill-dev/distill/checkpoint/safetensors"
 	"github.com/distill-dev/distill/kernels"
+	"github.com/distill-dev/distill/kernels/cpu"
 	"github.com/distill-dev/distill/model"
 )
 
@@ -79,5 +86,102 @@ func TestLlama32RopeFactors(t *testing.T) {
 	// s = (8192/4442.883 - 1)/3 = 0.281283; 1/((1-s)/32 + s) = 3.292262.
 	if d := f[16] - 3.292262; d > 1e-5 || d < -1e-5 {
 		t.Errorf("pair 16: divisor %.7g, want 3.292262", f[16])
+	}
+}
+
+// TestFamilyBadInput: HF checkpoints of issue 11's families that distill
+// cannot run give one error naming the file, the field or tensor, and what
+// is supported.
+func TestFamilyBadInput(t *testing.T) {
+	b := cpu.New(2)
+	var qwen2 model.Config
+	for _, c := range crossConfigs {
+		if c.Arch == model.ArchQwen2 {
+			qwen2 = c
+		}
+	}
+	src, _ := crossSource(t, b, qwen2, kernels.F32)
+	setConfig := func(edit func(map[string]any)) func(t *testing.T, dir string) {
+		return func(t *testing.T, dir string) {
+			p := filepath.Join(dir, "config.json")
+			js, _ := os.ReadFile(p)
+			var m map[string]any
+			if err := json.Unmarshal(js, &m); err != nil {
+				t.Fatal(err)
+			}
+			edit(m)
+			js, _ = json.Marshal(m)
+			os.WriteFile(p, js, 0o644)
+		}
+	}
+	cases := []struct {
+		name string
+		edit func(t *testing.T, dir string)
+		want []string
+	}{
+		{"missing-bias", func(t *testing.T, dir string) {
+			rewriteST(t, dir, func(ts []safetensors.Tensor) []safetensors.Tensor {
+				return slices.DeleteFunc(ts, func(x safetensors.Tensor) bool { return x.Name == "model.layers.1.self_attn.k_proj.bias" })
+			})
+		}, []string{"model.safetensors", "missing tensor model.layers.1.self_attn.k_proj.bias", "qwen2"}},
+		{"rope-scaling-yarn", setConfig(func(m map[string]any) { m["rope_scaling"] = map[string]any{"rope_type": "yarn", "factor": 4} }),
+			[]string{"config.json", "rope_scaling", "rope_scaling:yarn is not supported by family qwen2"}},
+		{"head-dim-odd", setConfig(func(m map[string]any) { m["head_dim"] = 9 }), []string{"config.json", "head_dim 9", "even"}},
+		{"sliding-window-on", setConfig(func(m map[string]any) { m["use_sliding_window"] = true }), []string{"config.json", "use_sliding_window true"}},
+		{"unknown-family", setConfig(func(m map[string]any) { m["architectures"] = []string{"Gemma3ForCausalLM"} }),
+			[]string{"config.json", "unknown architecture [Gemma3ForCausalLM]", "supported: ", "Qwen3ForCausalLM"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			d := t.TempDir()
+			writeHF(t, d, qwen2, src, 0)
+			tc.edit(t, d)
+			_, err := Load(d, b, LoadOptions{})
+			for _, w := range tc.want {
+				if err == nil || !strings.Contains(err.Error(), w) {
+					t.Fatalf("err = %v, want it to mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+// TestGGUFLlama3WithoutDistillKeys: a Llama 3 GGUF as llama.cpp's
+// converter writes it (rope_freqs.weight, no distill.rope_scaling.* keys)
+// loads with Llama 3's published scaling parameters and the logits of the
+// in-memory model; a rope_freqs tensor those parameters do not reproduce
+// is refused.
+func TestGGUFLlama3WithoutDistillKeys(t *testing.T) {
+	b := cpu.New(2)
+	var cfg model.Config
+	for _, c := range crossConfigs {
+		if c.RopeScaling.Kind == model.RopeScalingLlama3 {
+			cfg = c
+		}
+	}
+	src, want := crossSource(t, b, cfg, kernels.F32)
+	kv, ts := ggufParts(t, cfg, src)
+	kv = slices.DeleteFunc(kv, func(p gguf.KV) bool { return strings.HasPrefix(p.Key, metaLlama3) })
+	path := filepath.Join(t.TempDir(), "llama3.gguf")
+	if err := gguf.Write(path, kv, ts); err != nil {
+		t.Fatal(err)
+	}
+	tt, got := loadLogits(t, path, b, cfg)
+	sameBits(t, "GGUF without distill's keys", got, want)
+	if tt.Config.RopeScaling != cfg.RopeScaling {
+		t.Errorf("scaling read as %+v, want %+v", tt.Config.RopeScaling, cfg.RopeScaling)
+	}
+	for i := range ts {
+		if ts[i].Name == ggufRopeFreqs {
+			d := slices.Clone(ts[i].Data)
+			d[4*4+3] ^= 0x01 // the blended pair's divisor, changed in its exponent
+			ts[i].Data = d
+		}
+	}
+	if err := gguf.Write(path, kv, ts); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(path, b, LoadOptions{}); err == nil || !strings.Contains(err.Error(), "rope_freqs.weight[4]") || !strings.Contains(err.Error(), "published scaling") {
+		t.Errorf("altered rope_freqs: err = %v", err)
 	}
 }
