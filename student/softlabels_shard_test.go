@@ -173,3 +173,42 @@ func TestParsePart(t *testing.T) {
 		}
 	}
 }
+
+// TestPartCacheMismatch: a part may write beside the other parts of its
+// cache (even mid-write), and nowhere else without --force.
+func TestPartCacheMismatch(t *testing.T) {
+	b := cpu.New(1)
+	teacher := newTeacher(t, b, tinyTeacher)
+	tokens := randomTokens(600, tinyTeacher.VocabSize, 5)
+	spec := Manifest{TeacherHash: "t", TokenizerHash: "tok", K: 4, SeqLen: 16, Temperature: 2, ShardWindows: 10}
+	dir := t.TempDir()
+	p0 := spec
+	p0.Part = &Part{0, 2}
+	if _, err := Teach(context.Background(), dir, teacher, tokens, 8, p0); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, ".soft-00003.safetensors.tmp-1"), nil, 0o644) // another part mid-write
+	want := spec
+	want.Part = &Part{1, 2}
+	if err := CacheMismatch(dir, want); err != nil {
+		t.Errorf("part 1/2 beside part 0/2: %v", err)
+	}
+	for _, tc := range []struct {
+		name string
+		edit func(*Manifest)
+		say  string
+	}{
+		{"other teacher", func(m *Manifest) { m.TeacherHash = "u" }, "teacher_sha256 t, want u"},
+		{"other part count", func(m *Manifest) { m.Part = &Part{1, 3} }, "part 0/2, want one of 3 parts"},
+	} {
+		w := want
+		tc.edit(&w)
+		if err := CacheMismatch(dir, w); err == nil || !strings.Contains(err.Error(), tc.say) || !strings.Contains(err.Error(), "manifest.part-00000-of-00002.json") {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+	}
+	os.WriteFile(filepath.Join(dir, "notes.txt"), nil, 0o644)
+	if err := CacheMismatch(dir, want); err == nil || !strings.Contains(err.Error(), "notes.txt is not part of a soft-label cache") {
+		t.Errorf("foreign file: %v", err)
+	}
+}
