@@ -13,7 +13,7 @@
 // whole file as one document, byte for byte. JSONL holds one JSON object per
 // line with the document under "text" (ReadOptions.TextField). Documents cut
 // from a file are trimmed of surrounding white space; empty ones are
-// dropped. Blank-line text and JSONL are read a line at a time (Each), so
+// dropped. Text (but for Whole) and JSONL are read a line at a time (Each), so
 // reading costs the memory of one document, not of the file.
 //
 // # Token stream
@@ -39,8 +39,8 @@
 // index the same values, while the process's anonymous memory stays that
 // of one document and the per-window bookkeeping (the sampler's
 // permutation, the evaluation plan), not of the corpus. The mapped pages
-// are page cache the kernel reclaims. (Whole and custom-Separator text
-// files are still read whole to be cut.)
+// are page cache the kernel reclaims. (A Whole file is one document, read
+// whole.)
 //
 // # Windows
 //

@@ -95,18 +95,7 @@ func Each(path string, o ReadOptions, fn func(doc string) error) error {
 		case o.Separator == "" || o.Separator == BlankLine:
 			return eachBlock(r, path, fn)
 		default:
-			b, err := io.ReadAll(r)
-			if err != nil {
-				return fmt.Errorf("corpus: reading %s: %w", path, err)
-			}
-			for _, d := range strings.Split(strings.ReplaceAll(string(b), "\r\n", "\n"), o.Separator) {
-				if d = strings.TrimSpace(d); d != "" {
-					if err := fn(d); err != nil {
-						return err
-					}
-				}
-			}
-			return nil
+			return eachSeparated(r, path, o.Separator, fn)
 		}
 	}
 	return fmt.Errorf("corpus: %s: unknown format %q (want text or jsonl)", path, o.Format)
@@ -159,6 +148,49 @@ func eachBlock(r *bufio.Reader, path string, fn func(string) error) error {
 		}
 		if err != nil { // io.EOF
 			return flush()
+		}
+	}
+}
+
+// eachSeparated cuts text at every sep, a line at a time: the documents
+// of strings.Split(text with CRLF as LF, sep), trimmed, empty ones
+// dropped. ("\r\n" only ends lines, so replacing it line by line is
+// replacing it in the whole text.)
+func eachSeparated(r *bufio.Reader, path, sep string, fn func(string) error) error {
+	var cur strings.Builder
+	searched := 0 // cur[:searched] holds no separator start
+	emit := func(d string) error {
+		if d = strings.TrimSpace(d); d != "" {
+			return fn(d)
+		}
+		return nil
+	}
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("corpus: reading %s: %w", path, err)
+		}
+		if rest, ok := strings.CutSuffix(line, "\r\n"); ok {
+			line = rest + "\n"
+		}
+		cur.WriteString(line)
+		for {
+			text := cur.String()
+			i := strings.Index(text[searched:], sep)
+			if i < 0 {
+				searched = max(0, len(text)-len(sep)+1)
+				break
+			}
+			i += searched
+			if ferr := emit(text[:i]); ferr != nil {
+				return ferr
+			}
+			cur.Reset()
+			cur.WriteString(text[i+len(sep):])
+			searched = 0
+		}
+		if err != nil { // io.EOF
+			return emit(cur.String())
 		}
 	}
 }

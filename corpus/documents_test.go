@@ -1,9 +1,12 @@
 package corpus
 
 import (
+	"bufio"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -78,5 +81,35 @@ func TestParseFormat(t *testing.T) {
 	}
 	if FormatOf("x/y.JSONL", FormatAuto) != FormatJSONL || FormatOf("y.txt", FormatAuto) != FormatText || FormatOf("y.txt", FormatJSONL) != FormatJSONL {
 		t.Error("FormatOf")
+	}
+}
+
+// TestSeparatorStreamsLikeSplit: cutting at a custom separator a line at a
+// time gives the documents of splitting the whole text, on random texts
+// made of the separator's pieces, CR, LF and words.
+func TestSeparatorStreamsLikeSplit(t *testing.T) {
+	pieces := []string{"<|end|>", "<|", "end", "|>", "\r\n", "\n", "\r", " ", "a", "bb", "\n\n"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, sep := range []string{"<|end|>", "\n", "\n\n\n", "end|>\n<|"} {
+		for range 300 {
+			var b strings.Builder
+			for range rng.IntN(40) {
+				b.WriteString(pieces[rng.IntN(len(pieces))])
+			}
+			text := b.String()
+			var want []string
+			for _, d := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), sep) {
+				if d = strings.TrimSpace(d); d != "" {
+					want = append(want, d)
+				}
+			}
+			var got []string
+			if err := eachSeparated(bufio.NewReaderSize(strings.NewReader(text), 16), "x", sep, func(d string) error { got = append(got, d); return nil }); err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("separator %q, text %q: got %q, want %q", sep, text, got, want)
+			}
+		}
 	}
 }
