@@ -1,6 +1,9 @@
 // Package pipeline runs a recipe: the stages teach -> train -> eval ->
 // quantize -> export -> report in a run directory, the CI gates on the
-// metrics they produce, and the report.
+// metrics they produce, and the report. The teach and train stages fill
+// the student.Job that distill teach and train fill from flags (trainJob)
+// and add only the run directory's bookkeeping: validation lines,
+// TensorBoard events, manifest outputs.
 //
 // # Run directory
 //
@@ -8,7 +11,8 @@
 //	teach/teacher.json            teacher format, config, parameters, bytes
 //	soft_labels/                  top-k cache (soft_labels.mode cached; cache_dir)
 //	train/checkpoint/             student (model.safetensors + config.json, an
-//	                              HF checkpoint), optimizer state, trainer_state.json
+//	                              HF checkpoint, tokenizer.json), optimizer state,
+//	                              trainer_state.json
 //	train/metrics.jsonl           one line per step, plus {step, val_ppl, teacher_ppl}
 //	train/tensorboard/            events.out.tfevents.* written while training
 //	eval/metrics.json             teacher and student: ppl, KL, agreement, tokens/s
