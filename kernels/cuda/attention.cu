@@ -62,10 +62,12 @@ __device__ __forceinline__ void stage(float* A, const void* a, int dta, float* B
 }
 
 // k_attn_fwd: grid (ceil(T/ROWS), H, B), block 32*ROWS, dynamic shared
-// 2*KT*hd floats. q, out [B, T, H*hd]; k, v [B, S, KVH*hd]; lse [B, H, T].
+// 2*KT*hd floats. window > 0: row t sees keys (posStart+t-window,
+// posStart+t] only (a sliding window), as in the backward kernels.
+// q, out [B, T, H*hd]; k, v [B, S, KVH*hd]; lse [B, H, T].
 extern "C" __global__ void k_attn_fwd(void* o, int dto, float* lse, const void* q, int dtq, const void* k, int dtk,
                                       const void* v, int dtv, int T, int S, int H, int KVH, int hd, float scale,
-                                      int posStart, int KT) {
+                                      int posStart, int KT, int window) {
     extern __shared__ float sm[];
     float* Ks = sm;
     float* Vs = sm + KT * hd;
@@ -84,15 +86,16 @@ extern "C" __global__ void k_attn_fwd(void* o, int dto, float* lse, const void* 
     float m = -INFINITY, l = 0.f;
     const int kend = posStart + min(t0 + ROWS, T); // keys [0, kend) serve the block
     const int last = posStart + t;                 // this row's last key
+    const int first = window > 0 ? max(0, last - window + 1) : 0; // and first
     for (int s0 = 0; s0 < kend; s0 += KT) {
         const int ns = min(KT, kend - s0);
         __syncthreads();
         stage(Ks, k, dtk, Vs, v, dtv, b, S, KVH, g, hd, s0, ns);
         __syncthreads();
-        if (!active || s0 > last) continue;
-        const int nv = min(ns, last - s0 + 1);
+        if (!active || s0 > last || s0 + ns <= first) continue;
+        const int nv = min(ns, last - s0 + 1), jlo = max(0, first - s0);
         float sc = -INFINITY; // lane j keeps the score of key s0+j
-        for (int j = 0; j < nv; j++) {
+        for (int j = jlo; j < nv; j++) {
             float p = warp_sum(lane_dot(qr, Ks + j * hd, lane, hd));
             if (lane == j) sc = p;
         }
@@ -102,7 +105,7 @@ extern "C" __global__ void k_attn_fwd(void* o, int dto, float* lse, const void* 
         l = l * corr + warp_sum(pe);
 #pragma unroll
         for (int jj = 0; jj < MAXJ; jj++) a[jj] *= corr;
-        for (int j = 0; j < nv; j++) axpy_row(a, __shfl_sync(0xffffffffu, pe, j), Vs + j * hd, lane, hd);
+        for (int j = jlo; j < nv; j++) axpy_row(a, __shfl_sync(0xffffffffu, pe, j), Vs + j * hd, lane, hd);
         m = mn;
     }
     if (!active) return;
@@ -136,7 +139,8 @@ extern "C" __global__ void k_attn_bwd_D(float* D, const void* dout, int dtdo, co
 // query row; PosStart is 0.
 extern "C" __global__ void k_attn_bwd_dq(void* dq, int dtdq, const void* dout, int dtdo, const void* q, int dtq,
                                          const void* k, int dtk, const void* v, int dtv, const float* lse,
-                                         const float* D, int T, int S, int H, int KVH, int hd, float scale, int KT) {
+                                         const float* D, int T, int S, int H, int KVH, int hd, float scale, int KT,
+                                         int window) {
     extern __shared__ float sm[];
     float* Ks = sm;
     float* Vs = sm + KT * hd;
@@ -156,9 +160,10 @@ extern "C" __global__ void k_attn_bwd_dq(void* dq, int dtdq, const void* dout, i
         __syncthreads();
         stage(Ks, k, dtk, Vs, v, dtv, b, S, KVH, g, hd, s0, ns);
         __syncthreads();
+        const int first = window > 0 ? max(0, t - window + 1) : 0;
         if (!active || s0 > t) continue;
         const int nv = min(ns, t - s0 + 1);
-        for (int j = 0; j < nv; j++) {
+        for (int j = max(0, first - s0); j < nv; j++) {
             const float sd = warp_sum(lane_dot(qr, Ks + j * hd, lane, hd));
             const float dp = warp_sum(lane_dot(dor, Vs + j * hd, lane, hd));
             const float p = expf(sd * scale - L);
@@ -179,7 +184,7 @@ extern "C" __global__ void k_attn_bwd_dq(void* dq, int dtdq, const void* dout, i
 extern "C" __global__ void k_attn_bwd_dkdv(void* dk, int dtdk, void* dv, int dtdv, const void* dout, int dtdo,
                                            const void* q, int dtq, const void* k, int dtk, const void* v, int dtv,
                                            const float* lse, const float* D, int T, int S, int H, int KVH, int hd,
-                                           float scale, int KT) {
+                                           float scale, int KT, int window) {
     extern __shared__ float sm[];
     float* Qs = sm;
     float* Os = sm + KT * hd;
@@ -206,7 +211,8 @@ extern "C" __global__ void k_attn_bwd_dkdv(void* dk, int dtdk, void* dv, int dtd
             }
             __syncthreads();
             if (!active) continue;
-            for (int j = max(0, s - t0); j < nt; j++) {
+            const int jend = window > 0 ? min(nt, s + window - t0) : nt; // queries t < s + window
+            for (int j = max(0, s - t0); j < jend; j++) {
                 const float sd = warp_sum(lane_dot(kr, Qs + j * hd, lane, hd));
                 const float dp = warp_sum(lane_dot(vr, Os + j * hd, lane, hd));
                 const float p = expf(sd * scale - Ls[j]);
@@ -228,23 +234,25 @@ extern "C" __global__ void k_attn_bwd_dkdv(void* dk, int dtdk, void* dv, int dtd
 
 // k_attn_softmax: the softmax of attention_gemm.go. One block per row r of
 // one batch entry's scores [H*T, L] (row r is query t = r % T of head
-// r / T): p_j = exp(scale s_j - m) / l over the causal keys j <= pos + t,
-// 0 for the others; lse[r] = m + log l (lse may be null). P gets p in
+// r / T): p_j = exp(scale s_j - m) / l over the causal keys j <= pos + t
+// (and j > pos + t - window when window > 0), 0 for the others;
+// lse[r] = m + log l (lse may be null). P gets p in
 // dtype dtp, or, when Plo is given, p's bf16 halves (P + Plo = p to 2^-17).
 extern "C" __global__ void k_attn_softmax(const float* S, void* P, int dtp, void* Plo, float* lse, int T, int L,
-                                          int pos, float scale) {
+                                          int pos, float scale, int window) {
     const ll r = blockIdx.x;
     const int n = pos + (int)(r % T) + 1;
+    const int lo = window > 0 ? max(0, n - window) : 0; // keys [lo, n)
     const float* s = S + r * L;
     float m = -INFINITY;
-    for (int j = threadIdx.x; j < n; j += blockDim.x) m = fmaxf(m, scale * s[j]);
+    for (int j = lo + threadIdx.x; j < n; j += blockDim.x) m = fmaxf(m, scale * s[j]);
     m = block_max(m);
     float l = 0.f;
-    for (int j = threadIdx.x; j < n; j += blockDim.x) l += expf(scale * s[j] - m);
+    for (int j = lo + threadIdx.x; j < n; j += blockDim.x) l += expf(scale * s[j] - m);
     l = block_sum(l);
     const float inv = 1.f / l;
     for (int j = threadIdx.x; j < L; j += blockDim.x) {
-        const float p = j < n ? expf(scale * s[j] - m) * inv : 0.f;
+        const float p = j >= lo && j < n ? expf(scale * s[j] - m) * inv : 0.f;
         if (Plo) {
             const float h = ld_bf16_rounded(p);
             st(P, DT_BF16, r * L + j, h);

@@ -65,6 +65,7 @@ func (b *Backend) rope(x *tensor, p kernels.RoPEParams, sign float32, op string)
 // attnDims is an Attention call's shape: q [B, T, H*hd], k/v [B, S, KVH*hd].
 type attnDims struct {
 	B, T, S, H, KVH, hd, pos int
+	window                   int // 0: full causal attention
 }
 
 const (
@@ -74,17 +75,12 @@ const (
 )
 
 // dims is the checked kernels.AttentionDims, within the kernels' head
-// dimension limit. A sliding window is refused rather than computed as
-// full attention (issue 11's window is implemented on the CPU backend
-// only so far).
+// dimension limit.
 func dims(op string, d kernels.AttentionDims) attnDims {
-	if d.Window > 0 {
-		panic(fmt.Sprintf("kernels: %s: cuda: sliding-window attention (Window %d) is not implemented", op, d.Window))
-	}
 	if d.HeadDim > attnMaxHD {
 		panic(fmt.Sprintf("kernels: %s: head dim %d exceeds the CUDA kernel's %d", op, d.HeadDim, attnMaxHD))
 	}
-	return attnDims{B: d.B, T: d.T, S: d.S, H: d.H, KVH: d.KVH, hd: d.HeadDim, pos: d.Pos}
+	return attnDims{B: d.B, T: d.T, S: d.S, H: d.H, KVH: d.KVH, hd: d.HeadDim, pos: d.Pos, window: d.Window}
 }
 
 // keyTile is KT, the rows staged in shared memory per tile: at most 32
@@ -109,7 +105,7 @@ func (b *Backend) Attention(outT, lseT, qT, kT, vT kernels.Tensor, p kernels.Att
 	d.chunks(func(nb, qo, kvo, lo int) {
 		b.launch("k_attn_fwd", [3]int{(d.T + attnRows - 1) / attnRows, d.H, nb}, 32*attnRows, 2*kt*d.hd*4,
 			aPtrAt(o, qo), aDT(o), aPtrAt(lse, lo), aPtrAt(q, qo), aDT(q), aPtrAt(k, kvo), aDT(k), aPtrAt(v, kvo), aDT(v),
-			aInt(d.T), aInt(d.S), aInt(d.H), aInt(d.KVH), aInt(d.hd), aF32(p.Scale), aInt(d.pos), aInt(kt))
+			aInt(d.T), aInt(d.S), aInt(d.H), aInt(d.KVH), aInt(d.hd), aF32(p.Scale), aInt(d.pos), aInt(kt), aInt(d.window))
 	})
 }
 
@@ -149,7 +145,7 @@ func (b *Backend) AttentionBackward(dqT, dkT, dvT, doutT, qT, kT, vT, outT, lseT
 		aPtr(o), aDT(o), aInt(d.B), aInt(d.T), aInt(d.H), aInt(d.hd))
 	kt := keyTile(d.hd)
 	d.chunks(func(nb, qo, kvo, lo int) {
-		common := []uint64{aPtrAt(lse, lo), aPtrAt(D, lo), aInt(d.T), aInt(d.S), aInt(d.H), aInt(d.KVH), aInt(d.hd), aF32(p.Scale), aInt(kt)}
+		common := []uint64{aPtrAt(lse, lo), aPtrAt(D, lo), aInt(d.T), aInt(d.S), aInt(d.H), aInt(d.KVH), aInt(d.hd), aF32(p.Scale), aInt(kt), aInt(d.window)}
 		b.launch("k_attn_bwd_dq", [3]int{(d.T + attnRows - 1) / attnRows, d.H, nb}, 32*attnRows, 2*kt*d.hd*4,
 			append([]uint64{aPtrAt(dq, qo), aDT(dq), aPtrAt(do, qo), aDT(do), aPtrAt(q, qo), aDT(q), aPtrAt(k, kvo), aDT(k), aPtrAt(v, kvo), aDT(v)}, common...)...)
 		b.launch("k_attn_bwd_dkdv", [3]int{(d.T + attnRows - 1) / attnRows, d.KVH, nb}, 32*attnRows, (2*kt*d.hd+2*kt)*4,

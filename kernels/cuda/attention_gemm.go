@@ -95,7 +95,7 @@ func (b *Backend) attentionGEMM(o, lse, q, k, v *tensor, d attnDims, scale float
 			}
 		}
 		b.launch("k_attn_softmax", [3]int{d.H * d.T, 1, 1}, normThreads(L), 0, aPtr(scores), aPtr(ps.hi), aDT(ps.hi),
-			aPtr(ps.lo), aPtrAt(lse, bi*d.H*d.T), aInt(d.T), aInt(L), aInt(d.pos), aF32(scale))
+			aPtr(ps.lo), aPtrAt(lse, bi*d.H*d.T), aInt(d.T), aInt(L), aInt(d.pos), aF32(scale), aInt(d.window))
 		for r := 0; r < ratio; r++ {
 			// O_h (row-major [T, hd], rows H*hd apart) = P_h V_g: column-major
 			// O_h^T = V_g^T P_h^T, batched over g.

@@ -45,7 +45,10 @@
 //	m' = max(m, max_j s_j), l' = l e^(m-m') + sum_j e^(s_j-m'),
 //	acc' = acc e^(m-m') + sum_j e^(s_j-m') v_j, out = acc/l, lse = m + log l,
 //
-// and the backward recomputes p = exp(s - lse) from the saved lse.
+// and the backward recomputes p = exp(s - lse) from the saved lse. A
+// sliding window (AttentionParams.Window) is masked in every attention
+// kernel; RoPE frequency factors enter the host-computed rotation table
+// (kernels.RoPETable, shared with the CPU backend).
 //
 // MatMul runs cublasGemmStridedBatchedEx with float32 accumulation
 // (CUBLAS_COMPUTE_32F): bf16/fp16 operands of the same type go to tensor
