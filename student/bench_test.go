@@ -18,14 +18,27 @@ import (
 // ../shared/tools/torch_peer_bench.py's student_kd_step does (student
 // forward + KL at T=2 + backward + AdamW, no teacher forward); compare
 // those with its student_kd_step_tok_s.
+//
+// "onpolicy" samples every batch's last 64 tokens from the student first
+// (lambda 1: the cost of a sampled batch beside the online figure); "qad"
+// fake-quantizes the student to Q4_0 after every update.
 func BenchmarkKDStep(b *testing.B) {
 	for _, run := range []struct {
-		prec   string
-		cached bool
-	}{{FP32, false}, {BF16, false}, {FP32, true}, {BF16, true}} {
+		prec     string
+		cached   bool
+		onPolicy bool
+		qad      string
+	}{{FP32, false, false, ""}, {BF16, false, false, ""}, {FP32, true, false, ""}, {BF16, true, false, ""},
+		{FP32, false, true, ""}, {FP32, false, false, "q4_0"}} {
 		name := run.prec
 		if run.cached {
 			name += "-cached"
+		}
+		if run.onPolicy {
+			name += "-onpolicy"
+		}
+		if run.qad != "" {
+			name += "-qad-" + run.qad
 		}
 		prec := run.prec
 		b.Run(name, func(b *testing.B) {
@@ -52,10 +65,15 @@ func BenchmarkKDStep(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			tr, err := NewTrainer(be, tp.Model(be), master, data, Options{
+			o := Options{
 				Loss:  kernels.LossParams{Divergence: kernels.ForwardKL, Temperature: 2, Alpha: 0.5},
 				Steps: 1 << 30, Schedule: Schedule{Kind: ScheduleConstant, LR: 1e-4}, GradClip: 1, Precision: prec,
-			})
+				QAD: run.qad,
+			}
+			if run.onPolicy {
+				o.OnPolicy = &OnPolicyOptions{Lambda: 1, MaxNewTokens: 64, Temperature: 1}
+			}
+			tr, err := NewTrainer(be, tp.Model(be), master, data, o)
 			if err != nil {
 				b.Fatal(err)
 			}
