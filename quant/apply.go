@@ -15,6 +15,10 @@ type Options struct {
 	Calib [][]int32
 	// Backend runs the calibration forward passes (GPTQ only).
 	Backend kernels.Backend
+	// Imatrix, when set, weights round-to-nearest encoding into the GGML
+	// types that take one (see QuantizeWeighted); Apply checks it against
+	// the model.
+	Imatrix Imatrix
 }
 
 // Apply plans and quantizes the parameters of src (a model with config
@@ -25,8 +29,13 @@ func Apply(cfg model.Config, src model.TensorSource, m Method, o Options) (*Plan
 	if err != nil {
 		return nil, nil, err
 	}
+	if o.Imatrix != nil {
+		if err := o.Imatrix.Check(cfg); err != nil {
+			return nil, nil, err
+		}
+	}
 	if !m.GPTQ {
-		out, err := Quantize(src, p)
+		out, err := QuantizeWeighted(src, p, o.Imatrix)
 		return p, out, err
 	}
 	if o.Backend == nil {

@@ -9,10 +9,12 @@ import (
 )
 
 // hessian accumulates H = 2/M sum_m x_m x_m^T over the rows x_m [k] that
-// reach one linear layer's input.
+// reach one linear layer's input, or with diag only its diagonal (the
+// importance matrix).
 type hessian struct {
 	k    int
-	sum  []float64 // lower triangle of sum x x^T
+	diag bool      // accumulate sum x_i^2 only, in sum[:k]
+	sum  []float64 // lower triangle of sum x x^T, or its diagonal
 	rows int
 	buf  []float32
 }
@@ -21,6 +23,13 @@ func (h *hessian) add(x []float32) {
 	k := h.k
 	for r := 0; r+k <= len(x); r += k {
 		xr := x[r : r+k]
+		if h.diag {
+			for i, xi := range xr {
+				h.sum[i] += float64(xi) * float64(xi)
+			}
+			h.rows++
+			continue
+		}
 		for i, xi := range xr {
 			if xi == 0 {
 				continue
@@ -106,14 +115,8 @@ func (c *captureBackend) Attention(out, lse, q, k, v kernels.Tensor, p kernels.A
 // it already quantized, on calib (windows of equal length, each at most
 // MaxSeqLen tokens) on backend b.
 func GPTQ(src model.TensorSource, p *Plan, b kernels.Backend, calib [][]int32, o GPTQOptions) (*model.MapSource, error) {
-	if len(calib) == 0 {
-		return nil, fmt.Errorf("quant: GPTQ: no calibration windows")
-	}
-	T := len(calib[0])
-	for i, w := range calib {
-		if len(w) != T || T == 0 || T > p.Config.MaxSeqLen {
-			return nil, fmt.Errorf("quant: GPTQ: calibration window %d has %d tokens (want %d, at most %d)", i, len(w), T, p.Config.MaxSeqLen)
-		}
+	if err := checkWindows(calib, p.Config.MaxSeqLen); err != nil {
+		return nil, fmt.Errorf("quant: GPTQ: %w", err)
 	}
 	cfg := p.Config
 	cur := &model.MapSource{Name: src.Where() + " (" + p.Method.Name + ")"}
@@ -151,7 +154,7 @@ func GPTQ(src model.TensorSource, p *Plan, b kernels.Backend, calib [][]int32, o
 					}
 				}
 			}
-			hs, err := capture(cfg, cb, cur, targets, calib)
+			hs, err := capture(cfg, cb, cur, targets, calib, false)
 			if err != nil {
 				return nil, err
 			}
@@ -199,9 +202,23 @@ func isI4S(dt kernels.DType) bool {
 	return dt == kernels.I4S_G32 || dt == kernels.I4S_G64 || dt == kernels.I4S_G128
 }
 
+// checkWindows checks that calib holds equal windows of 1..maxLen tokens.
+func checkWindows(calib [][]int32, maxLen int) error {
+	if len(calib) == 0 {
+		return fmt.Errorf("no calibration windows")
+	}
+	T := len(calib[0])
+	for i, w := range calib {
+		if len(w) != T || T == 0 || T > maxLen {
+			return fmt.Errorf("calibration window %d has %d tokens (want %d, at most %d)", i, len(w), T, maxLen)
+		}
+	}
+	return nil
+}
+
 // capture runs the model built from src on the calibration windows and
-// returns the Hessian of each target's input.
-func capture(cfg model.Config, cb *captureBackend, src *model.MapSource, targets []TensorPlan, calib [][]int32) (map[string]*hessian, error) {
+// returns the Hessian of each target's input (its diagonal only with diag).
+func capture(cfg model.Config, cb *captureBackend, src model.TensorSource, targets []TensorPlan, calib [][]int32, diag bool) (map[string]*hessian, error) {
 	if len(targets) == 0 {
 		return nil, nil
 	}
@@ -214,7 +231,11 @@ func capture(cfg model.Config, cb *captureBackend, src *model.MapSource, targets
 	hs := map[string]*hessian{}
 	for _, tp := range targets {
 		k := tp.Shape[len(tp.Shape)-1]
-		h := &hessian{k: k, sum: make([]float64, k*k)}
+		size := k * k
+		if diag {
+			size = k
+		}
+		h := &hessian{k: k, diag: diag, sum: make([]float64, size)}
 		cb.watched[m.Param(tp.Name)] = h
 		hs[tp.Name] = h
 	}

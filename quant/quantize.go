@@ -16,13 +16,21 @@ import (
 // already in their planned type are passed through without a copy. The
 // result is a source model.New and the exporters accept.
 func Quantize(src model.TensorSource, p *Plan) (*model.MapSource, error) {
+	return QuantizeWeighted(src, p, nil)
+}
+
+// QuantizeWeighted is Quantize with an importance matrix: the matrices im
+// has an entry for, planned in a type with an importance-weighted encoder
+// (Q4_0, Q4_1 and the k-quants), are encoded as llama-quantize --imatrix
+// does; the others by round to nearest. Check im against the model first.
+func QuantizeWeighted(src model.TensorSource, p *Plan, im Imatrix) (*model.MapSource, error) {
 	out := &model.MapSource{Name: src.Where() + " (" + p.Method.Name + ")"}
 	for _, tp := range p.Tensors {
 		t, ok := src.Lookup(tp.Name)
 		if !ok {
 			return nil, fmt.Errorf("quant: %s: missing tensor %s", src.Where(), tp.Name)
 		}
-		enc, err := Convert(t, tp.DType)
+		enc, err := ConvertWeighted(t, tp.DType, im[tp.Name])
 		if err != nil {
 			return nil, fmt.Errorf("quant: %s: %w", src.Where(), err)
 		}
@@ -35,6 +43,13 @@ func Quantize(src model.TensorSource, p *Plan) (*model.MapSource, error) {
 // encoded again (rows in parallel). A tensor already of type dt is
 // returned as is.
 func Convert(t model.HostTensor, dt kernels.DType) (model.HostTensor, error) {
+	return ConvertWeighted(t, dt, nil)
+}
+
+// ConvertWeighted is Convert with importance weights per column (an
+// Imatrix entry, len = row length): used when dt has an importance-weighted
+// encoder, ignored otherwise (and when nil).
+func ConvertWeighted(t model.HostTensor, dt kernels.DType, importance []float32) (model.HostTensor, error) {
 	if t.DType == dt {
 		return t, nil
 	}
@@ -50,10 +65,18 @@ func Convert(t model.HostTensor, dt kernels.DType) (model.HostTensor, error) {
 	if len(t.Data) != rows*inRow {
 		return t, fmt.Errorf("tensor %s: %d bytes of %s for shape %v, want %d", t.Name, len(t.Data), t.DType, t.Shape, rows*inRow)
 	}
+	if importance != nil && len(importance) != k {
+		return t, fmt.Errorf("tensor %s %v: %d importance weights for rows of %d", t.Name, t.Shape, len(importance), k)
+	}
+	weighted := importance != nil && qblock.HasWeighted(dt)
 	data := make([]byte, rows*outRow)
 	parallelRows(rows, k, func(r int, buf []float32) {
 		qblock.DecodeRow(t.DType, buf, t.Data[r*inRow:(r+1)*inRow])
-		qblock.EncodeRow(dt, data[r*outRow:(r+1)*outRow], buf)
+		if weighted {
+			qblock.EncodeRowWeighted(dt, data[r*outRow:(r+1)*outRow], buf, importance)
+		} else {
+			qblock.EncodeRow(dt, data[r*outRow:(r+1)*outRow], buf)
+		}
 	})
 	return model.HostTensor{Name: t.Name, DType: dt, Shape: t.Shape, Data: data}, nil
 }

@@ -27,6 +27,7 @@ func exportCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "dtype", Value: "f32", Usage: "storage type (see above)"},
 			&cli.StringFlag{Name: "out", Required: true, Usage: "output file (gguf) or directory (safetensors)"},
 			&cli.StringFlag{Name: "name", Usage: "general.name of a GGUF file (default: the model file's name)"},
+			&cli.StringFlag{Name: "imatrix", Usage: "gguf: importance matrix (llama.cpp's imatrix.dat or GGUF) weighting Q4_0/Q4_1/k-quant encoding; `distill quantize --imatrix-calib --out` computes one from text"},
 			&cli.BoolFlag{Name: "force", Usage: "replace an existing --out"},
 			&cli.BoolFlag{Name: "json", Usage: "machine-readable output"},
 		},
@@ -68,10 +69,17 @@ func runExport(e *env, c *cli.Context) error {
 	if tc.Tokenizer == nil {
 		fmt.Fprintf(e.stderr, "distill: warning: %s has no tokenizer; the export will have none\n", tc.Path)
 	}
+	if c.String("imatrix") != "" && format != "gguf" {
+		return fmt.Errorf("--imatrix applies to --format gguf only")
+	}
+	im, err := readImatrixFlag(c, tc)
+	if err != nil {
+		return err
+	}
 	src := quant.SourceOf(tc.Model)
 	var rt quant.RoundTrip
 	if format == "gguf" {
-		_, qs, err := quant.Apply(tc.Config, src, m, quant.Options{})
+		_, qs, err := quant.Apply(tc.Config, src, m, quant.Options{Imatrix: im})
 		if err != nil {
 			return err
 		}

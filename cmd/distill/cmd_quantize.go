@@ -39,6 +39,8 @@ func quantizeCommand(e *env) *cli.Command {
 			&cli.IntFlag{Name: "calib-len", Value: 256, Usage: "tokens per calibration window (at most the model's maximum sequence length)"},
 			&cli.Float64Flag{Name: "percdamp", Value: 0.01, Usage: "GPTQ damping, a fraction of mean(diag H)"},
 			&cli.BoolFlag{Name: "act-order", Usage: "GPTQ: visit columns by decreasing Hessian diagonal"},
+			&cli.StringFlag{Name: "imatrix", Usage: "importance matrix written by llama.cpp's llama-imatrix (imatrix.dat or GGUF): weights Q4_0/Q4_1/k-quant encoding as llama-quantize --imatrix does"},
+			&cli.BoolFlag{Name: "imatrix-calib", Usage: "compute the importance matrix from the calibration text (--calib, or held out of --data) and weight the encoding with it"},
 			&cli.StringSliceFlag{Name: "keep", Usage: "tensor name patterns kept in F32 (path.Match, e.g. 'token_embd.weight'); 'none' keeps only 1-D tensors (default: the method's)"},
 			&cli.StringSliceFlag{Name: "override", Usage: "PATTERN=TYPE: store the matching tensors as TYPE (F32 F16 BF16 Q8_0 Q4_0 Q4_1 Q5_0 Q5_1 Q2_K Q3_K Q4_K Q5_K Q6_K I8CH I4S_G32 ...)"},
 			&cli.StringFlag{Name: "out", Usage: "write the quantized model (one GGML method) to this GGUF file"},
@@ -117,10 +119,21 @@ func runQuantize(e *env, c *cli.Context) error {
 		return err
 	}
 	o := quant.Options{Plan: po, Backend: b, GPTQ: quant.GPTQOptions{PercDamp: c.Float64("percdamp"), ActOrder: c.Bool("act-order")}}
+	if o.Imatrix, err = readImatrixFlag(c, tc); err != nil {
+		return err
+	}
 	var calib *calibrationSummary
-	if slices.ContainsFunc(methods, func(m quant.Method) bool { return m.GPTQ }) {
+	if c.Bool("imatrix-calib") || slices.ContainsFunc(methods, func(m quant.Method) bool { return m.GPTQ }) {
 		if stream, calib, o.Calib, err = calibrate(e, c, ro, bos, tc, stream); err != nil {
 			return err
+		}
+	}
+	if c.Bool("imatrix-calib") {
+		if o.Imatrix != nil {
+			return fmt.Errorf("--imatrix and --imatrix-calib both give an importance matrix: pick one")
+		}
+		if o.Imatrix, err = quant.CollectImatrix(tc.Config, quant.SourceOf(tc.Model), b, o.Calib); err != nil {
+			return fmt.Errorf("--imatrix-calib: %w", err)
 		}
 	}
 	stream = stream.Limit(c.Int("limit"))
@@ -207,6 +220,23 @@ func calibrate(e *env, c *cli.Context, ro corpus.ReadOptions, bos corpus.BOS, tc
 	}
 	sum.Documents, sum.Tokens, sum.Windows = cs.Docs(), cs.Len(), len(windows)
 	return stream, sum, windows, nil
+}
+
+// readImatrixFlag reads --imatrix (nil when not given) and checks it
+// against the model before anything is written.
+func readImatrixFlag(c *cli.Context, tc *checkpoint.Loaded) (quant.Imatrix, error) {
+	path := c.String("imatrix")
+	if path == "" {
+		return nil, nil
+	}
+	im, err := quant.ReadImatrix(path)
+	if err == nil {
+		err = im.Check(tc.Config)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("--imatrix %s: %w", path, err)
+	}
+	return im, nil
 }
 
 // planOptions parses --keep and --override.

@@ -70,13 +70,18 @@ func EncodeRow(dt kernels.DType, dst []byte, src []float32) {
 // (llama.cpp's imatrix: typically the mean squared activation seen by each
 // input channel), minimising sum_i w_i (x_i - q_i)^2 instead of the
 // unweighted error. It is bit-exact with llama.cpp's quantize_row_*_impl for
-// Q4_K and Q6_K. For types without a weighted encoder it panics.
+// Q4_0, Q4_1 and the k-quants. For types without a weighted encoder
+// (HasWeighted false) it panics.
 func EncodeRowWeighted(dt kernels.DType, dst []byte, src, weights []float32) {
 	checkSizes("EncodeRowWeighted", dt, len(src), len(dst))
 	if len(weights) != len(src) {
 		panic(fmt.Sprintf("qblock: EncodeRowWeighted: %d weights for %d elements", len(weights), len(src)))
 	}
 	f := formats[dt]
+	if dt.IsQuantized() && f.encodeWeightedRow != nil {
+		f.encodeWeightedRow(dst, src, weights)
+		return
+	}
 	if !dt.IsQuantized() || f.encodeWeighted == nil {
 		panic("qblock: EncodeRowWeighted: no weighted encoder for " + dt.String())
 	}
@@ -85,6 +90,16 @@ func EncodeRowWeighted(dt kernels.DType, dst []byte, src, weights []float32) {
 	for i := 0; i < len(src); i += bs {
 		f.encodeWeighted(dst[i/bs*bb:(i/bs+1)*bb:(i/bs+1)*bb], src[i:i+bs:i+bs], weights[i:i+bs:i+bs])
 	}
+}
+
+// HasWeighted reports whether EncodeRowWeighted encodes dt (llama.cpp
+// ignores an imatrix for the other types, Q8_0 among them).
+func HasWeighted(dt kernels.DType) bool {
+	if dt >= kernels.NumDTypes || !dt.IsQuantized() {
+		return false
+	}
+	f := formats[dt]
+	return f.encodeWeighted != nil || f.encodeWeightedRow != nil
 }
 
 // DotRow returns sum_i x[i] * v[i] where v is the row of len(x) elements of
@@ -129,6 +144,9 @@ type format struct {
 	decode         func(y []float32, b []byte)
 	encode         func(b []byte, x []float32)
 	encodeWeighted func(b []byte, x, w []float32)
+	// encodeWeightedRow replaces encodeWeighted for types whose weighted
+	// encoder needs statistics of the whole row (Q4_0, Q4_1).
+	encodeWeightedRow func(dst []byte, x, w []float32)
 	dot            func(x []float32, b []byte) float32
 }
 
