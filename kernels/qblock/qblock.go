@@ -147,7 +147,7 @@ type format struct {
 	// encodeWeightedRow replaces encodeWeighted for types whose weighted
 	// encoder needs statistics of the whole row (Q4_0, Q4_1).
 	encodeWeightedRow func(dst []byte, x, w []float32)
-	dot            func(x []float32, b []byte) float32
+	dot               func(x []float32, b []byte) float32
 }
 
 var formats [kernels.NumDTypes]format
