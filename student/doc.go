@@ -72,12 +72,22 @@
 // Options.Hidden adds a hidden-state loss (MSE or cosine) between mapped
 // student and teacher block outputs of equal width.
 //
+// # On-policy and quantization-aware distillation
+//
+// Options.OnPolicy (GKD, onpolicy.go) replaces a seeded fraction lambda of
+// the micro-batches by the student's own continuations of prompts cut from
+// them (package generate), scored by the online teacher at the sampled
+// positions only. Options.QAD (qad.go) runs the student on its weights
+// fake-quantized by an export plan (quant.Plan.FakeQuantize), the
+// straight-through gradient updating the float32 master weights, so the
+// export of that type is the model that was trained.
+//
 // # Checkpoints
 //
 // Save writes an HF checkpoint (model.safetensors + config.json, loadable
 // by checkpoint.Load) and optimizer.safetensors: master weights, moments and,
 // in its metadata, the trainer state (step, loss scale, data epoch and
-// position), written atomically last, so a run killed at any moment
+// position, the on-policy batch counter), written atomically last, so a run killed at any moment
 // resumes (Resume) from a consistent checkpoint and continues
 // bit-identically (TestKillResume kills a child process with SIGKILL).
 //
