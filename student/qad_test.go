@@ -53,6 +53,23 @@ func TestQADTrainsTheExportedModel(t *testing.T) {
 	if !strings.Contains(tr.QADNote(), "q4_0") {
 		t.Errorf("QADNote %q", tr.QADNote())
 	}
+
+	// bf16 runs fake-quantize into their half copy: the student's weights
+	// are the export's values rounded to bf16.
+	o.Precision = BF16
+	_, half := run(t, o, 2, nil)
+	name := "blk.0.attn_q.weight"
+	plan, _ = QADPlan(half.Config, "q4_0")
+	want := half.b.ToFloat32(half.Master.Views[name], nil)
+	if err := plan.FakeQuantize(name, want); err != nil {
+		t.Fatal(err)
+	}
+	got := half.b.ToFloat32(half.Student.Param(name), nil)
+	for i := range want {
+		if d := math.Abs(float64(got[i] - want[i])); d > 1e-2*math.Abs(float64(want[i]))+1e-6 {
+			t.Fatalf("bf16 QAD: %s[%d] = %v, fake-quantized %v", name, i, got[i], want[i])
+		}
+	}
 }
 
 func equalF32(a, b []float32) bool {
