@@ -21,6 +21,11 @@ func vocabFromGGUF(f *gguf.File) (*tokenizer.Vocab, error) {
 	n := len(toks)
 	v := &tokenizer.Vocab{Tokens: toks}
 	v.Model, _ = f.String("tokenizer.ggml.model")
+	if v.Model == tokenizer.ModelLlama {
+		if b, err := f.Bool("tokenizer.ggml.add_space_prefix"); err == nil {
+			v.NoSpacePrefix = !b
+		}
+	}
 	if v.Model == tokenizer.ModelGPT2 {
 		// llama.cpp's name of the pre-tokenizer ("gpt-2", "llama-bpe",
 		// "qwen2", ...); FromVocab refuses the ones it does not implement.
@@ -92,6 +97,9 @@ func ggufVocabMetadata(v *tokenizer.Vocab) map[string]any {
 		if id >= 0 {
 			meta["tokenizer.ggml."+key] = uint32(id)
 		}
+	}
+	if v.Model == tokenizer.ModelLlama {
+		meta["tokenizer.ggml.add_space_prefix"] = !v.NoSpacePrefix
 	}
 	pre := "default"
 	if v.Model == tokenizer.ModelGPT2 {

@@ -156,6 +156,9 @@ type hfBuilder struct {
 	fused     bool
 	// byteLevelDecoder is set by a ByteLevel decoder.
 	byteLevelDecoder bool
+	// spacePrefix is set by a Prepend normalizer or a prepending
+	// Metaspace pre-tokenizer (the SentencePiece dummy prefix).
+	spacePrefix bool
 	// special lists the added tokens marked special.
 	special []int32
 	bosName string
@@ -383,6 +386,7 @@ func (b *hfBuilder) finishVocab(m *hfModel) {
 		return
 	}
 	v.Model = ModelLlama
+	v.NoSpacePrefix = !b.spacePrefix
 	v.Scores = scoresFromMerges(t.pieces, t.pairs)
 }
 

@@ -41,6 +41,7 @@ func (b *hfBuilder) normalizer(raw json.RawMessage) error {
 		}
 	case "Prepend":
 		t.norm = append(t.norm, prepend(c.Prepend))
+		b.spacePrefix = true
 	case "Replace":
 		if c.Pattern.String == nil || *c.Pattern.String == "" {
 			return fmt.Errorf("unsupported normalizer Replace with a non-string pattern")
@@ -92,6 +93,7 @@ func (b *hfBuilder) preTokenizer(raw json.RawMessage) error {
 			return fmt.Errorf("unsupported pre_tokenizer Split (behavior %q, invert %v): supported are the GPT-2, Llama 3 and Qwen2 regexes with behavior Isolated, and string patterns", c.Behavior, c.Invert)
 		}
 	case "Metaspace":
+		b.spacePrefix = c.PrependScheme != "never" && !(c.PrependScheme == "" && c.AddPrefixSpace != nil && !*c.AddPrefixSpace)
 		step, err = metaspace(c)
 		if err != nil {
 			return err

@@ -103,21 +103,25 @@ func WriteHFTokenizerJSON(w io.Writer, v *Vocab) error {
 			model.UnkToken = &unk
 		}
 		model.FuseUnk, model.ByteFallback = true, true
-		f.Normalizer = mustJSON(map[string]any{"type": "Sequence", "normalizers": []any{
-			map[string]any{"type": "Prepend", "prepend": spmSpace},
-			map[string]any{"type": "Replace", "pattern": map[string]string{"String": " "}, "content": spmSpace},
-		}})
+		normalizers := []any{map[string]any{"type": "Replace", "pattern": map[string]string{"String": " "}, "content": spmSpace}}
+		if !v.NoSpacePrefix {
+			normalizers = append([]any{map[string]any{"type": "Prepend", "prepend": spmSpace}}, normalizers...)
+		}
+		f.Normalizer = mustJSON(map[string]any{"type": "Sequence", "normalizers": normalizers})
 		f.PreTokenizer = null
 		f.PostProcessor = null
 		if bos := bosTemplate(tokens, v); bos != nil {
 			f.PostProcessor = mustJSON(bos)
 		}
-		f.Decoder = mustJSON(map[string]any{"type": "Sequence", "decoders": []any{
+		decoders := []any{
 			map[string]any{"type": "Replace", "pattern": map[string]string{"String": spmSpace}, "content": " "},
 			map[string]any{"type": "ByteFallback"},
 			map[string]any{"type": "Fuse"},
-			map[string]any{"type": "Strip", "content": " ", "start": 1, "stop": 0},
-		}})
+		}
+		if !v.NoSpacePrefix {
+			decoders = append(decoders, map[string]any{"type": "Strip", "content": " ", "start": 1, "stop": 0})
+		}
+		f.Decoder = mustJSON(map[string]any{"type": "Sequence", "decoders": decoders})
 	case ModelGPT2:
 		empty := ""
 		model.ContinuingSubwordPrefix, model.EndOfWordSuffix = &empty, &empty

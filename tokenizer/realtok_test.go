@@ -1,6 +1,7 @@
 package tokenizer
 
 import (
+	"bytes"
 	"encoding/json"
 	"math/rand/v2"
 	"os"
@@ -41,7 +42,9 @@ func realTokenizerDir(t testing.TB, pkg string) string {
 // tokenizers of Llama 3.1, Llama 3, Qwen3 and Gemma 3 through LoadHF and
 // through the JavaScript implementation of HF tokenizers, and requires
 // identical ids (with and without the post-processor's special tokens)
-// and identical decoding.
+// and identical decoding; the vocabulary rebuilt by FromVocab (as from a
+// GGUF file) and rewritten by WriteHFTokenizerJSON (as beside a student)
+// must encode alike too.
 func TestRealTokenizers(t *testing.T) {
 	root := os.Getenv("DISTILL_TOKENIZERS")
 	dirs := map[string]string{}
@@ -80,6 +83,21 @@ func TestRealTokenizers(t *testing.T) {
 				t.Fatal(err)
 			}
 			addBOS := VocabOf(tok).AddBOS
+			// The same vocabulary rebuilt as a GGUF file stores it, and
+			// rewritten as the tokenizer.json a student is saved with.
+			v := VocabOf(tok)
+			fromVocab, err := FromVocab(rt.name+" vocab", v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var buf bytes.Buffer
+			if err := WriteHFTokenizerJSON(&buf, v); err != nil {
+				t.Fatal(err)
+			}
+			rewritten, err := ParseHF(buf.Bytes(), rt.name+" rewritten")
+			if err != nil {
+				t.Fatal(err)
+			}
 			same, shown := 0, 0
 			for i, s := range texts {
 				r := ref[rt.name][i]
@@ -100,6 +118,14 @@ func TestRealTokenizers(t *testing.T) {
 					ok = false
 					if shown++; shown <= 10 {
 						t.Errorf("text %d %.80q: with special tokens distill %v, HF %v", i, s, window(withBOS, 0), window(r.BOSIDs, 0))
+					}
+				}
+				for _, other := range []Tokenizer{fromVocab, rewritten} {
+					if o := other.Encode(s, false, false); ok && !slices.Equal(o, ids) {
+						ok = false
+						if shown++; shown <= 10 {
+							t.Errorf("text %d %.80q: %s gives %v, tokenizer.json %v", i, s, other.(*bpeTokenizer).name, window(o, 0), window(ids, 0))
+						}
 					}
 				}
 				if ok {

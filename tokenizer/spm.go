@@ -48,24 +48,40 @@ func newSPMFromVocab(name string, v *Vocab) (Tokenizer, error) {
 		return nil, fmt.Errorf("tokenizer: %s: llama vocabulary has neither scores nor merges", name)
 	}
 	t.byteSym = byteTokenIDs(t.ids)
-	t.norm = []func(string) string{prepend(space)}
+	if !v.NoSpacePrefix {
+		t.norm = []func(string) string{prepend(space)}
+	}
 	if space != " " {
 		t.norm = append(t.norm, replaceAll(" ", space))
 	}
 	t.splitAt = t.safeSplit(space)
-	t.buildDecoded(spmDecode(space))
+	t.buildDecoded(spmDecode(space, !v.NoSpacePrefix))
+	// User-defined tokens are matched in the text, as llama.cpp and
+	// tokenizer.json do (Gemma's "\n\n", "<table>"). Control tokens too
+	// for vocabularies without the dummy prefix (Gemma's tokenizer.json
+	// matches "<start_of_turn>"); Llama 2 vocabularies keep llama2.c's and
+	// llama.cpp's default of reading "<s>" in text as text.
+	var added []addedToken
+	for id, typ := range v.Types {
+		control := typ == TokenControl || typ == TokenUnknown
+		if typ == TokenUserDefined || control && v.NoSpacePrefix {
+			added = append(added, addedToken{v.Tokens[id], int32(id)})
+		}
+	}
+	t.added = newAddedMatcher(added)
 	return t, nil
 }
 
 // spmDecode is the Llama 2 decoder chain: "▁" -> " ", byte fallback, and
-// one leading space stripped at the start of the text.
-func spmDecode(space string) func(p string, first bool) string {
+// one leading space stripped at the start of the text when strip is set
+// (the dummy prefix's).
+func spmDecode(space string, strip bool) func(p string, first bool) string {
 	return func(p string, first bool) string {
 		p = strings.ReplaceAll(p, space, " ")
 		if b, ok := parseByteToken(p); ok {
 			return string([]byte{b})
 		}
-		if first {
+		if first && strip {
 			p = strings.TrimPrefix(p, " ")
 		}
 		return p

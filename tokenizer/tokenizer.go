@@ -91,6 +91,9 @@ type Vocab struct {
 	// AddBOS says whether the format prepends BOS by default (llama2.c and
 	// Llama 2 do, GPT-2 does not).
 	AddBOS bool
+	// NoSpacePrefix says that a ModelLlama vocabulary's text gets no "▁"
+	// dummy prefix (Gemma; GGUF tokenizer.ggml.add_space_prefix false).
+	NoSpacePrefix bool
 	// Pre names the pre-tokenizer of a ModelGPT2 vocabulary (PreGPT2,
 	// PreLlama3, PreQwen2; "" is PreGPT2), as GGUF's tokenizer.ggml.pre.
 	Pre string
