@@ -35,7 +35,8 @@ func teachCommand(e *env) *cli.Command {
 				"beside the other parts in the shared --out; then distill teach merge --out (training also reads unmerged parts)"},
 			&cli.BoolFlag{Name: "json", Usage: "print the cache manifest as JSON"},
 		),
-		Subcommands: []*cli.Command{teachMergeCommand(e)},
+		Subcommands:     []*cli.Command{teachMergeCommand(e)},
+		HideHelpCommand: true,
 	}
 	// The merge subcommand needs none of teach's required flags, which
 	// urfave/cli checks before choosing a subcommand: teach checks them.
