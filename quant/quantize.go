@@ -21,7 +21,7 @@ func Quantize(src model.TensorSource, p *Plan) (*model.MapSource, error) {
 
 // QuantizeWeighted is Quantize with an importance matrix: the matrices im
 // has an entry for, planned in a type with an importance-weighted encoder
-// (Q4_0, Q4_1 and the k-quants), are encoded as llama-quantize --imatrix
+// (Q4_0, Q4_1, Q5_0, Q5_1 and the k-quants), are encoded as llama-quantize --imatrix
 // does; the others by round to nearest. Check im against the model first.
 func QuantizeWeighted(src model.TensorSource, p *Plan, im Imatrix) (*model.MapSource, error) {
 	out := &model.MapSource{Name: src.Where() + " (" + p.Method.Name + ")"}

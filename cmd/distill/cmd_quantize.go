@@ -39,7 +39,7 @@ func quantizeCommand(e *env) *cli.Command {
 			&cli.IntFlag{Name: "calib-len", Value: 256, Usage: "tokens per calibration window (at most the model's maximum sequence length)"},
 			&cli.Float64Flag{Name: "percdamp", Value: 0.01, Usage: "GPTQ damping, a fraction of mean(diag H)"},
 			&cli.BoolFlag{Name: "act-order", Usage: "GPTQ: visit columns by decreasing Hessian diagonal"},
-			&cli.StringFlag{Name: "imatrix", Usage: "importance matrix written by llama.cpp's llama-imatrix (imatrix.dat or GGUF): weights Q4_0/Q4_1/k-quant encoding as llama-quantize --imatrix does"},
+			&cli.StringFlag{Name: "imatrix", Usage: "importance matrix written by llama.cpp's llama-imatrix (imatrix.dat or GGUF): weights Q4_0/Q4_1/Q5_0/Q5_1/k-quant encoding as llama-quantize --imatrix does"},
 			&cli.BoolFlag{Name: "imatrix-calib", Usage: "compute the importance matrix from the calibration text (--calib, or held out of --data) and weight the encoding with it"},
 			&cli.StringSliceFlag{Name: "keep", Usage: "tensor name patterns kept in F32 (path.Match, e.g. 'token_embd.weight'); 'none' keeps only 1-D tensors (default: the method's)"},
 			&cli.StringSliceFlag{Name: "override", Usage: "PATTERN=TYPE: store the matching tensors as TYPE (F32 F16 BF16 Q8_0 Q4_0 Q4_1 Q5_0 Q5_1 Q2_K Q3_K Q4_K Q5_K Q6_K I8CH I4S_G32 ...)"},

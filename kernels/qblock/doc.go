@@ -113,7 +113,7 @@
 // # Calibrated and weighted encoding
 //
 // EncodeRowWeighted takes per-element importance weights (llama.cpp's
-// imatrix) for the k-quants Q2_K, Q3_K, Q4_K, Q5_K and Q6_K, bit-exact
+// imatrix) for Q4_0, Q4_1, Q5_0, Q5_1 and the k-quants Q2_K ... Q6_K, bit-exact
 // with quantize_row_<type>_impl. For the int4 group formats, Grid exposes the
 // per-group grid: NewGrid (EncodeRow's choice), Grid.Quantize,
 // Grid.Value and EncodeGroup let GPTQ/AWQ-style quantizers round weights one

@@ -12,7 +12,7 @@ import (
 // make those columns' error smaller than round to nearest leaves it, and
 // the weighted total error no larger.
 func TestEncodeRowWeightedLowersWeightedError(t *testing.T) {
-	for _, dt := range []kernels.DType{kernels.Q4_0, kernels.Q4_1, kernels.Q4_K, kernels.Q5_K, kernels.Q6_K} {
+	for _, dt := range []kernels.DType{kernels.Q4_0, kernels.Q4_1, kernels.Q5_0, kernels.Q5_1, kernels.Q4_K, kernels.Q5_K, kernels.Q6_K} {
 		t.Run(dt.String(), func(t *testing.T) {
 			if !HasWeighted(dt) {
 				t.Fatalf("HasWeighted(%s) = false", dt)

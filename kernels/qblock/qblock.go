@@ -70,7 +70,7 @@ func EncodeRow(dt kernels.DType, dst []byte, src []float32) {
 // (llama.cpp's imatrix: typically the mean squared activation seen by each
 // input channel), minimising sum_i w_i (x_i - q_i)^2 instead of the
 // unweighted error. It is bit-exact with llama.cpp's quantize_row_*_impl for
-// Q4_0, Q4_1 and the k-quants. For types without a weighted encoder
+// Q4_0, Q4_1, Q5_0, Q5_1 and the k-quants. For types without a weighted encoder
 // (HasWeighted false) it panics.
 func EncodeRowWeighted(dt kernels.DType, dst []byte, src, weights []float32) {
 	checkSizes("EncodeRowWeighted", dt, len(src), len(dst))
@@ -145,7 +145,7 @@ type format struct {
 	encode         func(b []byte, x []float32)
 	encodeWeighted func(b []byte, x, w []float32)
 	// encodeWeightedRow replaces encodeWeighted for types whose weighted
-	// encoder needs statistics of the whole row (Q4_0, Q4_1).
+	// encoder needs statistics of the whole row (Q4_0, Q4_1, Q5_0, Q5_1).
 	encodeWeightedRow func(dst []byte, x, w []float32)
 	dot               func(x []float32, b []byte) float32
 }
