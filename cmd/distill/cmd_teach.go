@@ -160,7 +160,9 @@ func checkRequired(c *cli.Context, names []string) error {
 	case 0:
 		return nil
 	case 1:
+		//lint:ignore ST1005 the same words as urfave/cli's own missing-flag error
 		return fmt.Errorf("Required flag %s not set", missing[0])
 	}
+	//lint:ignore ST1005 the same words as urfave/cli's own missing-flag error
 	return fmt.Errorf("Required flags %s not set", strings.Join(missing, ", "))
 }

@@ -306,7 +306,6 @@ func (r *distillRow) topK(h, q []float32, lseS, invT float32) (kd, c float64, rh
 // TopKLogProbs implements kernels.TrainOps with a size-k min-heap per row.
 func (b *Backend) TopKLogProbs(idsT, lpsT, logitsT kernels.Tensor, k int, temperature float32) {
 	ids, lps, x := tns(idsT), tns(lpsT), tns(logitsT)
-	const op = "TopKLogProbs"
 	n, v := kernels.CheckTopK(ids, lps, x, k, temperature)
 	invT := 1 / temperature
 	b.parallelFor(n, max(1, rowGrain(v)), func(lo, hi int) {
@@ -436,7 +435,6 @@ func (b *Backend) NonFinite(xT kernels.Tensor) bool {
 // AdamW implements kernels.TrainOps.
 func (b *Backend) AdamW(paramT, gradT, mT, vT kernels.Tensor, p kernels.AdamWParams) {
 	pa, g, m, v := tns(paramT), tns(gradT), tns(mT), tns(vT)
-	const op = "AdamW"
 	kernels.CheckAdamW(pa, g, m, v, p)
 	gs := p.GradScale
 	if gs == 0 {
