@@ -108,7 +108,7 @@ func (c *captureBackend) Attention(out, lse, q, k, v kernels.Tensor, p kernels.A
 }
 
 // GPTQ quantizes src per plan, encoding with GPTQ every matrix the plan
-// stores in an I4S type and the others by round to nearest (Convert).
+// stores in an I4S type or Q4_0 and the others by round to nearest (Convert).
 // Layers are processed in order, and within a layer the groups of
 // matrices that share an input (q/k/v, attn_output, gate/up, down): the
 // Hessians of a group come from running the model, with everything before
@@ -149,7 +149,7 @@ func GPTQ(src model.TensorSource, p *Plan, b kernels.Backend, calib [][]int32, o
 			for _, tp := range p.Tensors {
 				if ll, ok := layerOf[tp.Name]; ok && ll == l && stageOf(tp.Name) == stage {
 					todo = append(todo, tp)
-					if isI4S(tp.DType) {
+					if gptqGroup(tp.DType) > 0 {
 						targets = append(targets, tp)
 					}
 				}
@@ -198,8 +198,14 @@ func stageOf(name string) int {
 	return 0
 }
 
-func isI4S(dt kernels.DType) bool {
-	return dt == kernels.I4S_G32 || dt == kernels.I4S_G64 || dt == kernels.I4S_G128
+// gptqGroup returns the group size GPTQMatrix encodes dt with, 0 when it
+// cannot: the I4S types, and Q4_0 whose blocks are I4S_G32's bytes.
+func gptqGroup(dt kernels.DType) int {
+	switch dt {
+	case kernels.I4S_G32, kernels.I4S_G64, kernels.I4S_G128, kernels.Q4_0:
+		return dt.BlockSize()
+	}
+	return 0
 }
 
 // checkWindows checks that calib holds equal windows of 1..maxLen tokens.
@@ -254,7 +260,7 @@ func capture(cfg model.Config, cb *captureBackend, src model.TensorSource, targe
 	return hs, nil
 }
 
-// gptqTensor encodes t [n, k] as dt (an I4S type) with GPTQ.
+// gptqTensor encodes t [n, k] as dt (gptqGroup(dt) > 0) with GPTQ.
 func gptqTensor(t model.HostTensor, dt kernels.DType, h *hessian, o GPTQOptions) (model.HostTensor, error) {
 	w, err := Float32(t)
 	if err != nil {

@@ -150,3 +150,33 @@ func TestCollectImatrixIsHessianDiagonal(t *testing.T) {
 		t.Errorf("Apply with a wrong-width imatrix: no error")
 	}
 }
+
+// gptq-q4_0 is GPTQ onto llama.cpp's Q4_0 grid: an ordinary GGUF type whose
+// blocks decode exactly as the I4S_G32 blocks GPTQMatrix writes.
+func TestGPTQOntoQ4_0(t *testing.T) {
+	m, err := ParseMethod("gptq-q4_0")
+	if err != nil || !m.GPTQ || m.Base != kernels.Q4_0 || m.Family != FamilyGGUF || m.FileType() != "q4_0" {
+		t.Fatalf("ParseMethod(gptq-q4_0) = %+v, %v", m, err)
+	}
+	b := cpu.New(0)
+	cfg := llamaConfig(64, 128, 2, false)
+	src := model.EncodeParams("random", cfg, b, model.RandomParams(cfg, 5), kernels.F32)
+	calib := [][]int32{{1, 5, 9, 40, 7, 3, 2, 8}, {1, 100, 200, 6, 5, 4, 3, 2}}
+	_, qs, err := Apply(cfg, src, m, Options{Backend: b, Calib: calib})
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := "blk.1.attn_q.weight"
+	q, _ := qs.Lookup(name)
+	if q.DType != kernels.Q4_0 {
+		t.Fatalf("%s stored as %s, want Q4_0", name, q.DType)
+	}
+	asQ4, _ := Float32(q)
+	q.DType = kernels.I4S_G32
+	asI4S, _ := Float32(q)
+	for i := range asQ4 {
+		if asQ4[i] != asI4S[i] {
+			t.Fatalf("element %d: Q4_0 decodes %g, I4S_G32 %g", i, asQ4[i], asI4S[i])
+		}
+	}
+}

@@ -39,12 +39,13 @@ var MethodNames = []string{
 	"q2_k", "q3_k_m", "q4_k_s", "q4_k_m", "q5_k_s", "q5_k_m",
 	"int8", "int4-g32", "int4-g64", "int4-g128", "int4a-g32", "int4a-g64", "int4a-g128",
 	"gptq-int4", "gptq-int4-g32", "gptq-int4-g64", "gptq-int4-g128", "gptq-int4-g128-act",
+	"gptq-q4_0", "gptq-q4_0-act",
 }
 
 // ParseMethod parses a method name: f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1
 // q3_k q4_k q5_k q6_k (one type), the llama.cpp mixes q2_k q3_k_m q4_k_s
 // q4_k_m q5_k_s q5_k_m, int8 int4-gG int4a-gG gptq-int4[-gG][-act],
-// G in {32, 64, 128}.
+// G in {32, 64, 128}, and gptq-q4_0[-act] (GPTQ stored as GGUF Q4_0).
 func ParseMethod(name string) (Method, error) {
 	s := strings.ToLower(strings.TrimSpace(name))
 	m := Method{Name: s}
@@ -75,6 +76,12 @@ func ParseMethod(name string) (Method, error) {
 		}
 		if rest == "int4" {
 			rest = "int4-g128"
+		}
+		if rest == "q4_0" {
+			// Q4_0 is the I4S_G32 layout (f16 d, nibbles, (q-8)*d):
+			// GPTQ onto llama.cpp's grid, an ordinary GGUF type.
+			m.Base, m.Family = kernels.Q4_0, FamilyGGUF
+			return m, nil
 		}
 	}
 	asym := false
@@ -132,6 +139,15 @@ func FileMethods() string {
 // GroupSize is the number of inputs that share one scale in the method's
 // base type (the whole row, 0, for int8; 1 for float types).
 func (m Method) GroupSize() int { return m.Base.BlockSize() }
+
+// FileType is the llama.cpp file type name (general.file_type) of files
+// the method writes: its name, or for GPTQ onto a GGUF grid that grid's.
+func (m Method) FileType() string {
+	if m.GPTQ && m.Family == FamilyGGUF {
+		return strings.ToLower(m.Base.String())
+	}
+	return m.Name
+}
 
 // String returns the method's name.
 func (m Method) String() string { return m.Name }

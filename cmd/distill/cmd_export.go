@@ -51,6 +51,9 @@ func runExport(e *env, c *cli.Context) error {
 		if m.Family == quant.FamilyDistill {
 			return fmt.Errorf("--dtype %s: GGUF holds %s", dtype, quant.FileMethods())
 		}
+		if m.GPTQ {
+			return fmt.Errorf("--dtype %s calibrates on text: use distill quantize --method %s --data FILE --out PATH", dtype, dtype)
+		}
 	case "safetensors":
 		if m.Family != quant.FamilyFloat {
 			return fmt.Errorf("--dtype %s: safetensors export holds f32, f16 or bf16", dtype)

@@ -165,7 +165,7 @@ func runQuantize(e *env, c *cli.Context) error {
 		if name == "" {
 			name = strings.TrimSuffix(filepath.Base(tc.Path), filepath.Ext(tc.Path))
 		}
-		rt, err := quant.ExportGGUF(out, tc.Config, qs, tc.Tokenizer, b, checkpoint.GGUFOptions{Name: name, FileType: methods[0].Name})
+		rt, err := quant.ExportGGUF(out, tc.Config, qs, tc.Tokenizer, b, checkpoint.GGUFOptions{Name: name, FileType: methods[0].FileType()})
 		if err != nil {
 			return err
 		}
