@@ -100,7 +100,7 @@ func (Quantize) Run(ctx context.Context, env *Env) ([]string, error) {
 		mm.SizeBytes = quant.WeightBytes(st.Config, qsrc)
 		if m.Family == "gguf" {
 			rel := filepath.ToSlash(filepath.Join(StageQuantize, rm.Label()+".gguf"))
-			rt, err := quant.ExportGGUF(env.Path(rel), st.Config, qsrc, es.teacher.Tokenizer, es.b, checkpoint.GGUFOptions{Name: r.Name, FileType: m.Name})
+			rt, err := quant.ExportGGUF(env.Path(rel), st.Config, qsrc, es.teacher.Tokenizer, es.b, checkpoint.GGUFOptions{Name: r.Name, FileType: m.FileType()})
 			if err != nil {
 				return nil, fmt.Errorf("pipeline: quantize %s: %w", rm.Label(), err)
 			}
