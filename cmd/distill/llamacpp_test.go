@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -52,15 +53,27 @@ func TestLlamaCppLoadsExports(t *testing.T) {
 	// only most tokens must agree. (stories260K's rows, 64 and 172 wide,
 	// fit no 256-element k-quant block: the 32-element types are the ones
 	// this model can check.)
+	// The calibrated files (GPTQ onto Q4_0, imatrix-weighted Q5_0) come
+	// from `quantize --out`, calibrated on a little of the shared text.
+	text := filepath.Join(formattest.SharedData(t), "tinystories-gen")
+	calibrated := []string{"--data", filepath.Join(text, "valid.txt"), "--limit", "512",
+		"--calib", filepath.Join(text, "train.txt"), "--calib-windows", "8", "--calib-len", "128"}
 	types := []struct {
 		dtype string
 		exact bool
-	}{{"f32", true}, {"f16", true}, {"q8_0", false}, {"q4_0", false}, {"q5_0", false}, {"q5_1", false}}
+		quant []string // quantize flags besides --method: a calibrated file
+	}{{"f32", true, nil}, {"f16", true, nil}, {"q8_0", false, nil}, {"q4_0", false, nil}, {"q5_0", false, nil}, {"q5_1", false, nil},
+		{"gptq-q4_0", false, calibrated}, {"q5_0+imatrix", false, append([]string{"--imatrix-calib"}, calibrated...)}}
 	var paths []string
 	want := map[string]generateReport{}
-	for _, ty := range types {
-		p := filepath.Join(dir, "stories-"+ty.dtype+".gguf")
-		runReal(t, "export", bin, "--format", "gguf", "--dtype", ty.dtype, "--out", p)
+	for i, ty := range types {
+		p := filepath.Join(dir, fmt.Sprintf("stories-%d.gguf", i))
+		if ty.quant != nil {
+			method, _, _ := strings.Cut(ty.dtype, "+")
+			runReal(t, append([]string{"quantize", bin, "--method", method, "--out", p}, ty.quant...)...)
+		} else {
+			runReal(t, "export", bin, "--format", "gguf", "--dtype", ty.dtype, "--out", p)
+		}
 		var r generateReport
 		decodeJSON(t, runReal(t, "generate", p, "--prompt", prompt, "--max-tokens", "40", "--json"), &r)
 		want[p] = r
