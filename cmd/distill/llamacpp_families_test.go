@@ -51,13 +51,16 @@ var parityPrompts = [][]int32{{1, 300, 17, 42}, {1, 5}, {1, 260, 261, 262, 263, 
 
 const parityTokens = 24
 
-// nearTie is the top-2 logit gap (logits of magnitude ~3) below which
-// llama.cpp may pick the other token. Both engines compute in float32
-// (the script asks for an F32 KV cache), but in other summation orders,
-// and these random models, whose blocks are scaled up, amplify that
-// noise from layer to layer: a divergence at a gap of 2.3e-3 was
-// measured (Qwen3, after 17 identical tokens). Divergences are rare:
-// every prompt must agree on most of its tokens (minAgree).
+// nearTie is the top-2 logit gap (logits of magnitude ~3 to 10) below
+// which a divergence from llama.cpp is accepted, with minAgree bounding how
+// many there may be. Both engines compute in float32 (the script asks for
+// an F32 KV cache); perturbing these models' weights by 1e-7 moves their
+// logits by at most 8e-6, so summation order alone explains only gaps of
+// about 1e-5. Measured: every family agrees on all 24 tokens of every
+// prompt except Qwen3 on one prompt, which diverges after 17 tokens at a
+// gap of 2.3e-3 — a small systematic difference in the q/k-norm path that
+// is not explained yet (issue 11 report); the bound keeps it visible in
+// the log without failing.
 const nearTie = 1e-2
 
 // minAgree is the fraction of all continuations' tokens that must agree.
