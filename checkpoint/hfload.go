@@ -1,11 +1,14 @@
 package checkpoint
 
 import (
+	"encoding/json"
 	"fmt"
+	"strings"
 	"os"
 	"path/filepath"
 
 	"github.com/distill-dev/distill/checkpoint/safetensors"
+	"github.com/distill-dev/distill/kernels"
 	"github.com/distill-dev/distill/model"
 	"github.com/distill-dev/distill/tokenizer"
 )
@@ -31,9 +34,22 @@ func openHF(dir string) (*checkpoint, error) {
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
 	ck := &checkpoint{format: FormatSafetensors, file: f.Path(), cfg: cfg, end: end, meta: f.Metadata(), close: f.Close}
+	gptqGroup, err := hfGPTQGroup(js)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("checkpoint: %s: %w", cfgPath, err)
+	}
 	var hts []model.HostTensor
+	gptq := map[string]map[string]model.HostTensor{} // base name -> suffix -> tensor
 	for i := range f.Tensors() {
 		t := &f.Tensors()[i]
+		if base, suffix, ok := gptqPart(t.Name); ok && gptqGroup > 0 {
+			if gptq[base] == nil {
+				gptq[base] = map[string]model.HostTensor{}
+			}
+			gptq[base][suffix] = model.HostTensor{Name: t.Name, Shape: t.Shape, Data: t.Data}
+			continue
+		}
 		dt, err := ck.record(t.Name, t.Shape, t.DType, t)
 		if hfIgnored(cfg, t.Name) {
 			continue
@@ -43,6 +59,14 @@ func openHF(dir string) (*checkpoint, error) {
 			return nil, fmt.Errorf("checkpoint: %w", err)
 		}
 		hts = append(hts, model.HostTensor{Name: t.Name, DType: dt, Shape: t.Shape, Data: t.Data})
+	}
+	for base, parts := range gptq {
+		t, err := fromGPTQ(base, parts, gptqGroup)
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("checkpoint: %s: %w", f.Path(), err)
+		}
+		hts = append(hts, t)
 	}
 	ck.src, ck.origin, err = fromHF(cfg, f.Path(), hts)
 	if err != nil {
@@ -57,6 +81,39 @@ func openHF(dir string) (*checkpoint, error) {
 		ck.tok = func() (tokenizer.Tokenizer, error) { return tokenizer.Load(dir) }
 	}
 	return ck, nil
+}
+
+// hfGPTQGroup returns the group size of config.json's GPTQ
+// quantization_config, 0 when it has none; a quantization distill cannot
+// read is an error.
+func hfGPTQGroup(js []byte) (int, error) {
+	var c struct {
+		Q *struct {
+			Method    string `json:"quant_method"`
+			Bits      int    `json:"bits"`
+			GroupSize int    `json:"group_size"`
+			DescAct   bool   `json:"desc_act"`
+			Sym       *bool  `json:"sym"`
+		} `json:"quantization_config"`
+	}
+	if err := json.Unmarshal(js, &c); err != nil || c.Q == nil {
+		return 0, nil
+	}
+	q := c.Q
+	if q.Method != "gptq" || q.Bits != 4 || q.DescAct || (q.Sym != nil && !*q.Sym) || gptqGroupSize(map[int]kernels.DType{32: kernels.I4S_G32, 64: kernels.I4S_G64, 128: kernels.I4S_G128}[q.GroupSize]) == 0 {
+		return 0, fmt.Errorf("quantization_config %+v: distill reads GPTQ with bits 4, sym true, desc_act false and group_size 32, 64 or 128", *q)
+	}
+	return q.GroupSize, nil
+}
+
+// gptqPart splits a GPTQ tensor name into its matrix base and suffix.
+func gptqPart(name string) (base, suffix string, ok bool) {
+	for _, s := range gptqSuffixes {
+		if b, found := strings.CutSuffix(name, s); found {
+			return b, s, true
+		}
+	}
+	return "", "", false
 }
 
 // reorderSourceQK moves the q/k rows of src from cfg's RoPE pairing to

@@ -34,20 +34,35 @@ type HFOptions struct {
 // where the family's table says so), config.json, generation_config.json and,
 // when tok is not nil, tokenizer.json, tokenizer_config.json and
 // special_tokens_map.json. Every tensor must be stored as F32, F16 or BF16
-// (quant.Convert changes the storage type). Each file is written
+// (quant.Convert changes the storage type), or for matrices as I4S_G* (one
+// group size), written in the GPTQ layout (hfgptq.go) with its
+// quantization_config. Each file is written
 // atomically; Load reads the directory back.
 func WriteHF(dir string, cfg model.Config, src model.TensorSource, tok tokenizer.Tokenizer, o HFOptions) error {
 	hts, err := hfTensors(cfg, src)
 	if err != nil {
 		return err
 	}
-	sts := make([]safetensors.Tensor, len(hts))
-	for i, t := range hts {
+	var sts []safetensors.Tensor
+	groupSize := 0 // of the GPTQ matrices, one per checkpoint
+	for _, t := range hts {
+		if gs := gptqGroupSize(t.DType); gs > 0 {
+			if groupSize != 0 && gs != groupSize {
+				return fmt.Errorf("checkpoint: %s: tensor %s has int4 groups of %d, others %d; the GPTQ layout has one group_size", src.Where(), t.Name, gs, groupSize)
+			}
+			groupSize = gs
+			g, err := toGPTQ(t)
+			if err != nil {
+				return fmt.Errorf("checkpoint: %s: %w", src.Where(), err)
+			}
+			sts = append(sts, g...)
+			continue
+		}
 		name, ok := safetensors.DTypeName(t.DType)
 		if !ok || !t.DType.IsFloat() {
-			return fmt.Errorf("checkpoint: %s: tensor %s is %s; safetensors checkpoints hold f32, f16 or bf16 (convert it first)", src.Where(), t.Name, t.DType)
+			return fmt.Errorf("checkpoint: %s: tensor %s is %s; safetensors checkpoints hold f32, f16, bf16 or GPTQ int4 (I4S_G32/64/128, from gptq-int4 methods); convert it first", src.Where(), t.Name, t.DType)
 		}
-		sts[i] = safetensors.Tensor{Name: t.Name, DType: name, Shape: t.Shape, Data: t.Data}
+		sts = append(sts, safetensors.Tensor{Name: t.Name, DType: name, Shape: t.Shape, Data: t.Data})
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
@@ -65,7 +80,7 @@ func WriteHF(dir string, cfg model.Config, src model.TensorSource, tok tokenizer
 		return err
 	}
 	embd, _ := src.Lookup(model.NameTokenEmbd)
-	files, err := hfSideFiles(cfg, tok, embd.DType)
+	files, err := hfSideFiles(cfg, tok, embd.DType, groupSize)
 	if err != nil {
 		return err
 	}
@@ -136,9 +151,10 @@ func jsonFile(name string, v any) sideFile {
 	}}
 }
 
-// hfSideFiles returns config.json (torch_dtype from dt),
-// generation_config.json and the tokenizer files of an HF checkpoint.
-func hfSideFiles(cfg model.Config, tok tokenizer.Tokenizer, dt kernels.DType) ([]sideFile, error) {
+// hfSideFiles returns config.json (torch_dtype from dt, a GPTQ
+// quantization_config when gptqGroup > 0), generation_config.json and the
+// tokenizer files of an HF checkpoint.
+func hfSideFiles(cfg model.Config, tok tokenizer.Tokenizer, dt kernels.DType, gptqGroup int) ([]sideFile, error) {
 	raw, err := HFConfigJSON(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint: config.json: %w", err)
@@ -149,6 +165,9 @@ func hfSideFiles(cfg model.Config, tok tokenizer.Tokenizer, dt kernels.DType) ([
 	}
 	if name, ok := map[kernels.DType]string{kernels.F32: "float32", kernels.F16: "float16", kernels.BF16: "bfloat16"}[dt]; ok {
 		conf["torch_dtype"] = name
+	}
+	if gptqGroup > 0 {
+		conf["quantization_config"] = gptqQuantizationConfig(gptqGroup)
 	}
 	gen := map[string]any{"_from_model_config": true}
 	if cfg.BOS >= 0 {

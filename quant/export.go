@@ -27,7 +27,8 @@ func ExportGGUF(path string, cfg model.Config, src model.TensorSource, tok token
 }
 
 // ExportHF stores every tensor of src as dt (F32, F16 or BF16; block types
-// are decoded first), writes an HF checkpoint in dir with
+// are decoded first) except GPTQ's int4 matrices (I4S_G*, written in the
+// GPTQ layout transformers and vLLM load), writes an HF checkpoint in dir with
 // checkpoint.WriteHF, then reloads it on b and compares its logits with
 // those of the model built from src: the difference is what storing the
 // weights as dt costs (0 for F32 of an F32 model).
@@ -40,6 +41,10 @@ func ExportHF(dir string, cfg model.Config, src model.TensorSource, tok tokenize
 		t, ok := src.Lookup(p.Name)
 		if !ok {
 			return RoundTrip{}, fmt.Errorf("quant: %s: missing tensor %s", src.Where(), p.Name)
+		}
+		if t.DType == kernels.I4S_G32 || t.DType == kernels.I4S_G64 || t.DType == kernels.I4S_G128 {
+			conv.Add(t) // GPTQ matrices: written in the GPTQ layout as they are
+			continue
 		}
 		c, err := Convert(t, dt)
 		if err != nil {

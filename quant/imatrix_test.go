@@ -180,3 +180,53 @@ func TestGPTQOntoQ4_0(t *testing.T) {
 		}
 	}
 }
+
+// A GPTQ model exported as safetensors is written in the GPTQ layout
+// (qweight, scales, qzeros, g_idx, quantization_config) and reads back with
+// logits identical to the in-memory model's; a type the layout cannot hold
+// is an error that writes nothing.
+func TestGPTQSafetensorsRoundTrip(t *testing.T) {
+	b := cpu.New(0)
+	cfg := llamaConfig(64, 128, 2, false)
+	src := model.EncodeParams("random", cfg, b, model.RandomParams(cfg, 9), kernels.F32)
+	calib := [][]int32{{1, 5, 9, 40, 7, 3, 2, 8}, {1, 100, 200, 6, 5, 4, 3, 2}}
+	m, _ := ParseMethod("gptq-int4-g32")
+	_, qs, err := Apply(cfg, src, m, Options{Backend: b, Calib: calib})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "hf")
+	rt, err := ExportHF(dir, cfg, qs, nil, kernels.F32, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rt.MaxLogitDiff != 0 {
+		t.Errorf("reloaded GPTQ model: max |logit difference| %g, want 0", rt.MaxLogitDiff)
+	}
+	js, _ := os.ReadFile(filepath.Join(dir, "config.json"))
+	for _, want := range []string{`"quant_method": "gptq"`, `"group_size": 32`, `"desc_act": false`, `"sym": true`, `"bits": 4`} {
+		if !strings.Contains(string(js), want) {
+			t.Errorf("config.json lacks %s:\n%s", want, js)
+		}
+	}
+	st, _ := os.ReadFile(filepath.Join(dir, "model.safetensors"))
+	for _, want := range []string{"model.layers.0.self_attn.q_proj.qweight", "q_proj.scales", "q_proj.qzeros", "q_proj.g_idx"} {
+		if !bytes.Contains(st, []byte(want)) {
+			t.Errorf("model.safetensors lacks %s", want)
+		}
+	}
+	// Two group sizes do not fit one quantization_config: an error, and
+	// no directory.
+	po := PlanOptions{Overrides: []Override{{Pattern: "blk.0.ffn_up.weight", DType: kernels.I4S_G64}}}
+	_, mixed, err := Apply(cfg, src, m, Options{Backend: b, Calib: calib, Plan: po})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(t.TempDir(), "bad")
+	if _, err := ExportHF(bad, cfg, mixed, nil, kernels.F32, b); err == nil || !strings.Contains(err.Error(), "one group_size") {
+		t.Errorf("mixed group sizes: error %v", err)
+	}
+	if _, err := os.Stat(bad); err == nil {
+		t.Errorf("a failed GPTQ export left %s behind", bad)
+	}
+}

@@ -43,7 +43,7 @@ func quantizeCommand(e *env) *cli.Command {
 			&cli.BoolFlag{Name: "imatrix-calib", Usage: "compute the importance matrix from the calibration text (--calib, or held out of --data) and weight the encoding with it"},
 			&cli.StringSliceFlag{Name: "keep", Usage: "tensor name patterns kept in F32 (path.Match, e.g. 'token_embd.weight'); 'none' keeps only 1-D tensors (default: the method's)"},
 			&cli.StringSliceFlag{Name: "override", Usage: "PATTERN=TYPE: store the matching tensors as TYPE (F32 F16 BF16 Q8_0 Q4_0 Q4_1 Q5_0 Q5_1 Q2_K Q3_K Q4_K Q5_K Q6_K I8CH I4S_G32 ...)"},
-			&cli.StringFlag{Name: "out", Usage: "write the quantized model (one GGML method) to this GGUF file"},
+			&cli.StringFlag{Name: "out", Usage: "write the quantized model (one method) to this GGUF file, or for gptq-int4* to this directory in the GPTQ safetensors layout (transformers, vLLM)"},
 			&cli.StringFlag{Name: "name", Value: "", Usage: "general.name of the written GGUF (default: the model file's name)"},
 			&cli.BoolFlag{Name: "force", Usage: "replace an existing --out"},
 			&cli.BoolFlag{Name: "show-plan", Usage: "print each method's per-tensor type choices before the report"},
@@ -89,8 +89,11 @@ func runQuantize(e *env, c *cli.Context) error {
 		}
 	}
 	out := c.String("out")
-	if out != "" && (len(methods) != 1 || methods[0].Family == quant.FamilyDistill) {
-		return fmt.Errorf("--out writes GGUF and needs exactly one GGML or float method (%s), got %v", quant.FileMethods(), c.StringSlice("method"))
+	// A gptq-int4 method writes the GPTQ safetensors layout (a directory
+	// transformers and vLLM load); the GGML and float methods write GGUF.
+	hfGPTQ := len(methods) == 1 && methods[0].GPTQ && methods[0].Family == quant.FamilyDistill
+	if out != "" && (len(methods) != 1 || methods[0].Family == quant.FamilyDistill && !hfGPTQ) {
+		return fmt.Errorf("--out writes GGUF (one GGML or float method: %s) or GPTQ safetensors (one gptq-int4 method), got %v", quant.FileMethods(), c.StringSlice("method"))
 	}
 	if out != "" {
 		if err := guardOutput("--out", out, c.Bool("force"), c.Args().First(), c.String("data"), c.String("calib")); err != nil {
@@ -165,7 +168,12 @@ func runQuantize(e *env, c *cli.Context) error {
 		if name == "" {
 			name = strings.TrimSuffix(filepath.Base(tc.Path), filepath.Ext(tc.Path))
 		}
-		rt, err := quant.ExportGGUF(out, tc.Config, qs, tc.Tokenizer, b, checkpoint.GGUFOptions{Name: name, FileType: methods[0].FileType()})
+		var rt quant.RoundTrip
+		if hfGPTQ {
+			rt, err = quant.ExportHF(out, tc.Config, qs, tc.Tokenizer, kernels.F16, b)
+		} else {
+			rt, err = quant.ExportGGUF(out, tc.Config, qs, tc.Tokenizer, b, checkpoint.GGUFOptions{Name: name, FileType: methods[0].FileType()})
+		}
 		if err != nil {
 			return err
 		}
