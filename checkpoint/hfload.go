@@ -3,9 +3,9 @@ package checkpoint
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/distill-dev/distill/checkpoint/safetensors"
 	"github.com/distill-dev/distill/kernels"
