@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/distill-dev/distill/checkpoint/safetensors"
-	"github.com/distill-dev/distill/kernels"
 	"github.com/distill-dev/distill/model"
 	"github.com/distill-dev/distill/tokenizer"
 )
@@ -100,7 +99,7 @@ func hfGPTQGroup(js []byte) (int, error) {
 		return 0, nil
 	}
 	q := c.Q
-	if q.Method != "gptq" || q.Bits != 4 || q.DescAct || (q.Sym != nil && !*q.Sym) || gptqGroupSize(map[int]kernels.DType{32: kernels.I4S_G32, 64: kernels.I4S_G64, 128: kernels.I4S_G128}[q.GroupSize]) == 0 {
+	if q.Method != "gptq" || q.Bits != 4 || q.DescAct || (q.Sym != nil && !*q.Sym) || q.GroupSize != 32 && q.GroupSize != 64 && q.GroupSize != 128 {
 		return 0, fmt.Errorf("quantization_config %+v: distill reads GPTQ with bits 4, sym true, desc_act false and group_size 32, 64 or 128", *q)
 	}
 	return q.GroupSize, nil
