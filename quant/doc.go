@@ -32,7 +32,12 @@
 //	            and the bytes written are checked against llama.cpp's own
 //	            llama_model_quantize (llamacpp_test.go).
 //	gptq-int4[-gG][-act]
-//	            GPTQ into the I4S_GG layout (G = 128 unless given).
+//	            GPTQ into the I4S_GG layout (G = 128 unless given);
+//	            checkpoint.WriteHF stores it in the GPTQ safetensors
+//	            layout transformers and vLLM load.
+//	gptq-q4_0[-act]
+//	            GPTQ onto llama.cpp's Q4_0 grid (the I4S_G32 bytes): an
+//	            ordinary GGUF.
 //
 // Rows whose length is not a multiple of a type's block fall back as
 // llama.cpp's tensor_type_fallback does: Q2_K and Q3_K to Q4_0, Q4_K to
@@ -70,6 +75,16 @@
 // so groups keep the stored layout). Columns never seen (diag H = 0) are
 // zeroed. With H = I the procedure reduces exactly to round to nearest,
 // which the tests check byte for byte.
+//
+// # Importance matrix
+//
+// An Imatrix (llama.cpp's imatrix: per matrix, the mean squared activation
+// of each input column over calibration text) comes from CollectImatrix
+// (the GPTQ capture, diagonal only) or ReadImatrix (llama-imatrix's legacy
+// .dat or GGUF file), is checked against the model (Imatrix.Check), and
+// makes round to nearest use llama.cpp's importance-weighted encoders
+// (quantize_row_*_impl: Q4_0, Q4_1, Q5_0, Q5_1 and the k-quants), as
+// llama-quantize --imatrix does; Q8_0 and float types ignore it.
 //
 // # Reporting
 //
