@@ -174,6 +174,12 @@ func GGUFMetadata(cfg model.Config, v *tokenizer.Vocab, name string, fileType ui
 // atomically, then reads it back and checks every tensor's type, shape and
 // bytes and every metadata key. Every tensor must have a GGML type.
 func WriteGGUF(path string, cfg model.Config, src model.TensorSource, tok tokenizer.Tokenizer, o GGUFOptions) error {
+	if cfg.RopeScaling.Kind == model.RopeScalingDynamic {
+		// A file without the scaling would run differently past the
+		// original context, and llama.cpp has no dynamic NTK mode.
+		return fmt.Errorf("checkpoint: GGUF export of %s: rope_scaling type %q (dynamic NTK) has no llama.cpp equivalent; export to HF safetensors instead",
+			path, cfg.RopeScaling.Kind)
+	}
 	var v *tokenizer.Vocab
 	if tok != nil {
 		if v = tokenizer.VocabOf(tok); v == nil {

@@ -87,6 +87,12 @@ func parseHFConfig(data []byte) (model.Config, error) {
 				return model.Config{}, fmt.Errorf("rope_scaling %s: %w", rs, err)
 			}
 		}
+		if c.RopeScaling.Kind == model.RopeScalingDynamic {
+			// HF scales past max_position_embeddings, with no limit;
+			// distill's context is the one the factor stretches it to.
+			c.RopeScaling.OriginalMaxSeqLen = c.MaxSeqLen
+			c.MaxSeqLen = max(c.MaxSeqLen, int(float64(c.RopeScaling.Factor)*float64(c.MaxSeqLen)))
+		}
 	}
 	// sliding_window counts only where the family has one; Qwen's configs
 	// carry a value with use_sliding_window false, which transformers
@@ -264,8 +270,12 @@ func HFConfigJSON(c model.Config) ([]byte, error) {
 	set(k.Layers, c.NLayers)
 	set(k.Heads, c.NHeads)
 	set(k.KVHeads, c.NKVHeads)
-	set(k.MaxSeqLen, c.MaxSeqLen)
-	set(k.MaxSeqLenAlt, c.MaxSeqLen)
+	maxPos := c.MaxSeqLen
+	if c.RopeScaling.Kind == model.RopeScalingDynamic {
+		maxPos = c.RopeScaling.OriginalMaxSeqLen // HF's threshold (parseHFConfig)
+	}
+	set(k.MaxSeqLen, maxPos)
+	set(k.MaxSeqLenAlt, maxPos)
 	set(k.NormEps, widen(c.NormEps))
 	if k.Act != "" {
 		set(k.Act, k.ActValues[0])

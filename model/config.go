@@ -46,8 +46,10 @@ type Config struct {
 }
 
 // RopeScaling is HF's rope_scaling: Kind "llama3" (Llama 3.1's frequency
-// bands) or "linear" (positions divided by Factor). RopeFreqFactors turns
-// it into per-pair frequency divisors.
+// bands), "linear" (positions divided by Factor) or "dynamic" (NTK base
+// growing with the length past OriginalMaxSeqLen, HF's
+// max_position_embeddings). RopeFreqFactors(At) turn it into per-pair
+// frequency divisors (rope.go).
 type RopeScaling struct {
 	Kind              string  `json:"rope_type"`
 	Factor            float32 `json:"factor,omitempty"`

@@ -104,18 +104,16 @@ type Feature string
 const (
 	FeatureRopeScalingLlama3  Feature = "rope_scaling:" + RopeScalingLlama3
 	FeatureRopeScalingLinear  Feature = "rope_scaling:" + RopeScalingLinear
-	FeatureRopeScalingDynamic Feature = "rope_scaling:dynamic"
+	FeatureRopeScalingDynamic Feature = "rope_scaling:" + RopeScalingDynamic
 	FeatureSlidingWindow      Feature = "sliding_window"
 )
 
 // implemented lists the features the forward and backward passes handle.
-// (HF's dynamic NTK scaling changes the frequencies with the sequence
-// length of each call, which a KV cache filled at other lengths cannot
-// reproduce, and llama.cpp has no such mode: declared, not implemented.)
 var implemented = map[Feature]bool{
-	FeatureRopeScalingLlama3: true,
-	FeatureRopeScalingLinear: true,
-	FeatureSlidingWindow:     true,
+	FeatureRopeScalingLlama3:  true,
+	FeatureRopeScalingLinear:  true,
+	FeatureRopeScalingDynamic: true,
+	FeatureSlidingWindow:      true,
 }
 
 // HFNames are a family's names in HF transformers checkpoints.

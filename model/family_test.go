@@ -67,8 +67,8 @@ func TestFeaturesRefused(t *testing.T) {
 		edit func(*Config)
 		want string
 	}{
-		{"rope-scaling-dynamic", func(c *Config) { c.RopeScaling = RopeScaling{Kind: "dynamic", Factor: 2} },
-			"rope_scaling:dynamic is not implemented yet by family llama (supported: rope_scaling:llama3, rope_scaling:linear)"},
+		{"rope-scaling-dynamic-no-original", func(c *Config) { c.RopeScaling = RopeScaling{Kind: "dynamic", Factor: 2} },
+			"original max_position_embeddings 0 must be > 0"},
 		{"rope-scaling-unknown", func(c *Config) { c.RopeScaling = RopeScaling{Kind: "yarn"} }, "rope_scaling:yarn is not supported by family llama"},
 		{"rope-scaling-llama3-incomplete", func(c *Config) { c.RopeScaling = RopeScaling{Kind: "llama3", Factor: 8} }, "low_freq_factor 0 and high_freq_factor 0"},
 		{"rope-scaling-linear-no-factor", func(c *Config) { c.RopeScaling = RopeScaling{Kind: "linear"} }, "factor 0 must be"},

@@ -177,8 +177,8 @@ func (m *Model) block(l int, io *blockIO) {
 	}
 	m.linear(io.v, io.xn1, w.V, w.VBias)
 	if fam.Pos == RoPE {
-		b.RoPE(io.q3, m.ropeParams(c.NHeads, io.pos))
-		b.RoPE(io.k3, m.ropeParams(c.NKVHeads, io.pos))
+		b.RoPE(io.q3, m.ropeParams(io.q3, c.NHeads, io.pos))
+		b.RoPE(io.k3, m.ropeParams(io.k3, c.NKVHeads, io.pos))
 	}
 	k, v := io.k3, io.v3
 	if io.cache != nil {
@@ -233,9 +233,17 @@ func (m *Model) heads(t kernels.Tensor) kernels.Tensor {
 	return m.Backend.Reshape(t, kernels.Numel(t)/hd, hd)
 }
 
-func (m *Model) ropeParams(heads, pos int) kernels.RoPEParams {
+// ropeParams rotates x [B, T, heads*hd] at positions pos..pos+T-1. Dynamic
+// NTK scaling takes its frequencies from the call's total length pos+T
+// (HF's dynamic_rope_update: keys already cached keep their rotation).
+func (m *Model) ropeParams(x kernels.Tensor, heads, pos int) kernels.RoPEParams {
 	c := m.Config
-	return kernels.RoPEParams{Style: c.RopeStyle, NHeads: heads, HeadDim: c.HeadDim(), Theta: c.RopeTheta, PosStart: pos, FreqFactors: m.ropeFactors}
+	factors := m.ropeFactors
+	if c.RopeScaling.Kind == RopeScalingDynamic {
+		s := x.Shape()
+		factors = c.RopeFreqFactorsAt(pos + s[len(s)-2])
+	}
+	return kernels.RoPEParams{Style: c.RopeStyle, NHeads: heads, HeadDim: c.HeadDim(), Theta: c.RopeTheta, PosStart: pos, FreqFactors: factors}
 }
 
 func (m *Model) attnParams(pos int) kernels.AttentionParams {

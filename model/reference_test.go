@@ -9,6 +9,10 @@ import "math"
 type refModel struct {
 	cfg Config
 	w   map[string][]float64
+	// callLen, when not nil, is the total length of the forward call that
+	// first saw position t of a T-token sequence (KV-cache generation);
+	// nil: T, one full forward. Dynamic RoPE scaling depends on it.
+	callLen func(t, T int) int
 }
 
 // logits returns [B*T][V] for ids [B*T] (positions 0..T-1 in each row).
@@ -58,8 +62,12 @@ func (r *refModel) layer(l int, x [][]float64) [][]float64 {
 			r.headNorm(k[t], hd, LayerName(l, AttnKNorm, "weight"))
 		}
 		if c.Family().Pos == RoPE {
-			refRoPE(q[t], H, hd, t, float64(c.RopeTheta), r.ropeFactors(), c.RopeStyle == 1)
-			refRoPE(k[t], KVH, hd, t, float64(c.RopeTheta), r.ropeFactors(), c.RopeStyle == 1)
+			L := T
+			if r.callLen != nil {
+				L = r.callLen(t, T)
+			}
+			refRoPE(q[t], H, hd, t, float64(c.RopeTheta), r.ropeFactors(L), c.RopeStyle == 1)
+			refRoPE(k[t], KVH, hd, t, float64(c.RopeTheta), r.ropeFactors(L), c.RopeStyle == 1)
 		}
 	}
 	scale := 1 / math.Sqrt(float64(hd))
@@ -175,17 +183,25 @@ func (r *refModel) headNorm(x []float64, hd int, wname string) {
 	}
 }
 
-// ropeFactors are the RoPE scaling divisors in float64, written out from
-// HF's formulas (modeling_rope_utils) rather than taken from
-// Config.RopeFreqFactors.
-func (r *refModel) ropeFactors() []float64 {
+// ropeFactors are the RoPE scaling divisors in float64 of a call of total
+// length L, written out from HF's formulas (modeling_rope_utils) rather
+// than taken from Config.RopeFreqFactors.
+func (r *refModel) ropeFactors(L int) []float64 {
 	c, rs := r.cfg, r.cfg.RopeScaling
 	hd := c.HeadDim()
 	var out []float64
 	for i := 0; i < hd/2 && rs.Kind != ""; i++ {
 		f := math.Pow(float64(c.RopeTheta), -2*float64(i)/float64(hd))
 		d := float64(rs.Factor)
-		if rs.Kind == "llama3" {
+		switch rs.Kind {
+		case "dynamic":
+			// _compute_dynamic_ntk_parameters: seq_len is at least
+			// max_position_embeddings, base grows past it.
+			maxPos, factor := float64(rs.OriginalMaxSeqLen), float64(rs.Factor)
+			seqLen := math.Max(float64(L), maxPos)
+			base := float64(c.RopeTheta) * math.Pow(factor*seqLen/maxPos-(factor-1), float64(hd)/float64(hd-2))
+			d = f / math.Pow(base, -2*float64(i)/float64(hd))
+		case "llama3":
 			orig, lo, hi := float64(rs.OriginalMaxSeqLen), float64(rs.LowFreqFactor), float64(rs.HighFreqFactor)
 			wl := 2 * math.Pi / f
 			scaled := f

@@ -21,11 +21,20 @@ import (
 //     w_i > lowW: Factor (low frequencies stretched);
 //     otherwise, with s = (O/w_i - Low)/(High - Low), the blend
 //     1 / ((1-s)/Factor + s).
+//   - dynamic (HF _compute_dynamic_ntk_parameters with
+//     dynamic_rope_update): the divisors depend on the length L of the
+//     call (positions 0..L-1, the KV cache included). Up to O =
+//     OriginalMaxSeqLen (HF's max_position_embeddings) there is no
+//     scaling; past it the base becomes theta * s^(hd/(hd-2)) with s =
+//     Factor*L/O - (Factor-1), i.e. factor_i = s^(2i/(hd-2)). Keys
+//     already in a KV cache keep the rotation of their own call, as in
+//     HF generation. llama.cpp has no such mode (no GGUF export).
 
 // Rope scaling kinds (HF rope_type values distill implements).
 const (
-	RopeScalingLinear = "linear"
-	RopeScalingLlama3 = "llama3"
+	RopeScalingLinear  = "linear"
+	RopeScalingLlama3  = "llama3"
+	RopeScalingDynamic = "dynamic"
 )
 
 // validate checks the parameters a scaling kind needs.
@@ -34,7 +43,14 @@ func (r RopeScaling) validate() error {
 	if !finitePos(r.Factor) {
 		return fmt.Errorf("factor %g must be a finite number > 0", r.Factor)
 	}
-	if r.Kind != RopeScalingLlama3 {
+	switch r.Kind {
+	case RopeScalingDynamic:
+		if r.OriginalMaxSeqLen <= 0 {
+			return fmt.Errorf("original max_position_embeddings %d must be > 0", r.OriginalMaxSeqLen)
+		}
+		return nil
+	case RopeScalingLlama3:
+	default:
 		return nil
 	}
 	var errs []error
@@ -49,11 +65,12 @@ func (r RopeScaling) validate() error {
 }
 
 // RopeFreqFactors returns the divisor of each RoPE pair's frequency
-// (HeadDim/2 values) for c's RopeScaling, or nil when there is none. c
-// must be valid.
+// (HeadDim/2 values) for c's RopeScaling, or nil when there is none or
+// it depends on the length (dynamic: RopeFreqFactorsAt). c must be
+// valid.
 func (c Config) RopeFreqFactors() []float32 {
 	r := c.RopeScaling
-	if r.Kind == "" {
+	if r.Kind == "" || r.Kind == RopeScalingDynamic {
 		return nil
 	}
 	hd := c.HeadDim()
@@ -84,4 +101,25 @@ func llama3Factor(f, factor, low, high, orig float64) float64 {
 	}
 	s := (orig/wavelen - low) / (high - low)
 	return 1 / ((1-s)/factor + s)
+}
+
+// RopeFreqFactorsAt returns the frequency divisors of a call covering
+// positions 0..seqLen-1: RopeFreqFactors, but for dynamic scaling those
+// of seqLen (nil up to OriginalMaxSeqLen). c must be valid.
+func (c Config) RopeFreqFactorsAt(seqLen int) []float32 {
+	r := c.RopeScaling
+	if r.Kind != RopeScalingDynamic {
+		return c.RopeFreqFactors()
+	}
+	if seqLen <= r.OriginalMaxSeqLen {
+		return nil
+	}
+	hd := float64(c.HeadDim())
+	s := float64(r.Factor)*float64(seqLen)/float64(r.OriginalMaxSeqLen) - (float64(r.Factor) - 1)
+	out := make([]float32, c.HeadDim()/2)
+	out[0] = 1 // pair 0 turns at theta^0 whatever the base (and hd may be 2)
+	for i := 1; i < len(out); i++ {
+		out[i] = float32(math.Pow(s, 2*float64(i)/(hd-2)))
+	}
+	return out
 }

@@ -288,8 +288,8 @@ func (m *Model) layerBackward(l int, a *TrainState, g *Layer) {
 	b.AttentionBackward(dq3, dk3, m.split(a, a.dV), m.split(a, a.dAtt),
 		m.split(a, la.Q), m.split(a, la.K), m.split(a, la.V), m.split(a, la.Att), la.Lse, m.attnParams(0))
 	if m.fam.Pos == RoPE {
-		b.RoPEBackward(dq3, m.ropeParams(c.NHeads, 0))
-		b.RoPEBackward(dk3, m.ropeParams(c.NKVHeads, 0))
+		b.RoPEBackward(dq3, m.ropeParams(dq3, c.NHeads, 0))
+		b.RoPEBackward(dk3, m.ropeParams(dk3, c.NKVHeads, 0))
 	}
 	dq, dk := a.dQ, a.dK
 	if m.fam.QKNorm {

@@ -83,9 +83,15 @@ func (f *trainFixture) backward() []float32 {
 // TestBackwardFiniteDifferences checks every parameter tensor's gradient
 // (several random elements each) against central differences of the loss.
 // float32 forward: with step 1e-2 the difference quotient carries about
-// 1e-4 absolute noise, hence the tolerance 1e-3 + 3% relative.
+// 1e-4 absolute noise, hence the tolerance 1e-3 + 3% relative. Dynamic
+// RoPE scaling joins with an original context shorter than the
+// fixture's 5 positions.
 func TestBackwardFiniteDifferences(t *testing.T) {
-	for _, tc := range testConfigs {
+	dynamic := dynamicConfig
+	dynamic.RopeScaling.OriginalMaxSeqLen = 3
+	cfgs := append(testConfigs[:len(testConfigs):len(testConfigs)], testConfigs[0])
+	cfgs[len(cfgs)-1].name, cfgs[len(cfgs)-1].cfg = "llama-dynamic", dynamic
+	for _, tc := range cfgs {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newTrainFixture(t, tc.cfg, kernels.F32)
 			grad := f.backward()

@@ -20,6 +20,9 @@ type ropeKey struct {
 	factors string // the frequency factors' bits, "" for none
 }
 
+// maxRopeTables bounds the tables a cache keeps.
+const maxRopeTables = 16
+
 // ropeCache shares tables between calls; a table is replaced by a larger one
 // when a call needs more positions (callers keep using the one they got).
 type ropeCache struct {
@@ -34,7 +37,9 @@ func (c *ropeCache) get(theta float32, hd, npos int, factors []float32) *ropeTab
 	if t := c.tables[k]; t != nil && t.npos >= npos {
 		return t
 	}
-	if c.tables == nil {
+	if c.tables == nil || (c.tables[k] == nil && len(c.tables) >= maxRopeTables) {
+		// Dynamic RoPE scaling has new factors at every length past the
+		// original context: start over rather than keep them all.
 		c.tables = map[ropeKey]*ropeTable{}
 	}
 	n := max(npos, 1024)

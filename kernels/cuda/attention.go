@@ -8,6 +8,9 @@ import (
 	"github.com/distill-dev/distill/kernels"
 )
 
+// maxRopeTables bounds the tables a backend keeps on the device.
+const maxRopeTables = 16
+
 type ropeKey struct {
 	theta   float32
 	hd      int
@@ -38,9 +41,22 @@ func (b *Backend) ropeTable(p kernels.RoPEParams, npos int) *ropeTable {
 	half := p.HeadDim / 2
 	cs, sn := kernels.RoPETable(p.Theta, p.HeadDim, n, p.FreqFactors)
 	t := &ropeTable{npos: n, cos: tns(b.FromFloat32(kernels.F32, cs, n, half)), sin: tns(b.FromFloat32(kernels.F32, sn, n, half))}
+	var stale []*ropeTable
 	b.mu.Lock()
+	if old == nil && len(b.ropes) >= maxRopeTables {
+		// Dynamic RoPE scaling has new factors at every length past the
+		// original context: drop the others rather than keep them all.
+		for k, o := range b.ropes {
+			stale = append(stale, o)
+			delete(b.ropes, k)
+		}
+	}
 	b.ropes[k] = t
 	b.mu.Unlock()
+	for _, o := range stale {
+		b.Free(o.cos)
+		b.Free(o.sin)
+	}
 	return t
 }
 
