@@ -65,15 +65,27 @@ test-tokenizers:
 	  $(GO) test -count 1 -timeout $(TOKENIZERS_TIMEOUT) -run LlamaCppTokenizes -v ./checkpoint/
 
 # Each fuzz target runs for FUZZTIME on its own (go test allows one -fuzz
-# target per invocation).
+# target per invocation); every target runs even when one fails. A run that
+# ends in "context deadline exceeded" without writing a failing input under
+# testdata/fuzz is Go's fuzz-coordinator shutdown race (golang/go#75804,
+# fixed in Go 1.27), not a finding: it is reported and not counted.
 fuzz:
-	@set -e; for pkg in $$($(GO) list ./...); do \
+	@failed=""; for pkg in $$($(GO) list ./...); do \
 	  dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
 	  for t in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/^func //'); do \
 	    echo "fuzz $$pkg $$t"; \
-	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
+	    before=$$(ls $$dir/testdata/fuzz/$$t 2>/dev/null | wc -l); \
+	    out=$$($(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg 2>&1); rc=$$?; \
+	    echo "$$out" | grep -v '^fuzz: elapsed'; \
+	    after=$$(ls $$dir/testdata/fuzz/$$t 2>/dev/null | wc -l); \
+	    if [ $$rc -ne 0 ]; then \
+	      if [ "$$after" = "$$before" ] && echo "$$out" | grep -q 'context deadline exceeded'; then \
+	        echo "fuzz $$t: deadline race of Go's fuzz coordinator (golang/go#75804), no failing input: not counted"; \
+	      else failed="$$failed $$pkg.$$t"; fi; \
+	    fi; \
 	  done; \
-	done
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz failures:$$failed"; exit 1; fi
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -count $(BENCHCOUNT) ./kernels/... ./model/... ./checkpoint/...
