@@ -54,17 +54,18 @@ const parityTokens = 24
 // nearTie is the top-2 logit gap (logits of magnitude ~3 to 10) below
 // which a divergence from llama.cpp is accepted, with minAgree bounding how
 // many there may be. Both engines compute in float32 (the script asks for
-// an F32 KV cache); perturbing these models' weights by 1e-7 moves their
-// logits by at most 8e-6, so summation order alone explains only gaps of
-// about 1e-5. Measured: every family agrees on all 24 tokens of every
-// prompt except Qwen3 on one prompt, which diverges after 17 tokens at a
-// gap of 2.3e-3 — a small systematic difference in the q/k-norm path that
-// is not explained yet (issue 11 report); the bound keeps it visible in
-// the log without failing.
-const nearTie = 1e-2
+// an F32 KV cache and no flash attention); perturbing these models'
+// weights by 1e-7 moves their logits by at most 8e-6, so summation order
+// alone explains only gaps of about 1e-5. llama.cpp's probabilities then
+// give top-2 gaps within 3e-6 of distill's (Qwen3's 2.3e-3 near tie
+// after 17 tokens: 1e-6). With flash attention on
+// (node-llama-cpp's "auto") llama.cpp's CPU kernel rounds to F16 whatever
+// the cache type: gaps moved by ~1e-3 in every family and Qwen3 broke
+// that tie the other way. Measured: all 574 tokens agree.
+const nearTie = 1e-4
 
 // minAgree is the fraction of all continuations' tokens that must agree.
-const minAgree = 0.9
+const minAgree = 0.98
 
 // TestLlamaCppFamilies writes a random model of each family as an HF
 // checkpoint, converts it with `distill export --format gguf`, checks that
