@@ -64,6 +64,10 @@ const parityTokens = 24
 // that tie the other way. Measured: all 574 tokens agree.
 const nearTie = 1e-4
 
+// maxProbDiff bounds |p(llama.cpp) - p(distill)| for the most probable
+// tokens of every step both engines agree on: both compute in float32.
+const maxProbDiff = 1e-5
+
 // minAgree is the fraction of all continuations' tokens that must agree.
 const minAgree = 0.98
 
@@ -88,6 +92,7 @@ func TestLlamaCppFamilies(t *testing.T) {
 	var spec []specEntry
 	want := map[string][][]int32{}
 	gaps := map[string][][]float32{}
+	probs := map[string][][][]float64{} // [model][prompt][step][token]
 	for i, fm := range familyParityModels {
 		cfg := fm.cfg
 		tok, err := dtok.FromVocab("tiny", tokenizertest.Tiny(cfg.VocabSize))
@@ -125,9 +130,10 @@ func TestLlamaCppFamilies(t *testing.T) {
 			}
 		}
 		for _, p := range parityPrompts {
-			ids, gap := greedyIDs(fromGGUF.Model, p, parityTokens, cfg.EOS)
+			ids, gap, prob := greedyIDs(fromGGUF.Model, p, parityTokens, cfg.EOS)
 			want[gg] = append(want[gg], ids)
 			gaps[gg] = append(gaps[gg], gap)
+			probs[gg] = append(probs[gg], prob)
 		}
 		spec = append(spec, specEntry{Path: gg, Prompts: parityPrompts, N: parityTokens})
 	}
@@ -138,13 +144,15 @@ func TestLlamaCppFamilies(t *testing.T) {
 	}
 	out := formattest.RunNodeScript(t, root, filepath.Join("testdata", "llamacpp_tokens.mjs"), llamaCppBudget(t), specPath)
 	seen, agreed, total := 0, 0, 0
+	maxDP, compared := 0.0, 0
 	distinct := map[string][]int32{}
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
 		var r struct {
-			Path   string  `json:"path"`
-			Prompt int     `json:"prompt"`
-			IDs    []int32 `json:"ids"`
+			Path   string         `json:"path"`
+			Prompt int            `json:"prompt"`
+			IDs    []int32        `json:"ids"`
+			Probs  [][][2]float64 `json:"probs"` // per step: [id, probability] pairs
 		}
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
 			t.Fatalf("llama.cpp output %q: %v", sc.Text(), err)
@@ -174,10 +182,27 @@ func TestLlamaCppFamilies(t *testing.T) {
 			}
 			t.Errorf("%s: llama.cpp continues with %v, distill with %v (first difference at %d, distill's top-2 logit gap there %.2g)", name, r.IDs, w, same, g)
 		}
+		// Where both engines took the same path, llama.cpp's probabilities
+		// of its most probable tokens are distill's.
+		for step := 0; step < same && step < len(r.Probs); step++ {
+			row := probs[r.Path][r.Prompt][step]
+			for _, pair := range r.Probs[step] {
+				id := int(pair[0])
+				if id < 0 || id >= len(row) {
+					t.Fatalf("%s: llama.cpp reports token %d, vocabulary %d", name, id, len(row))
+				}
+				maxDP = max(maxDP, math.Abs(pair[1]-row[id]))
+				compared++
+			}
+		}
 		distinct[r.Path] = append(distinct[r.Path], w[:same]...)
 		agreed, total = agreed+same, total+len(w)
 	}
 	t.Logf("%d of %d greedy tokens identical before any divergence", agreed, total)
+	t.Logf("max |p(llama.cpp) - p(distill)| over %d top-token probabilities: %.3g", compared, maxDP)
+	if compared == 0 || maxDP > maxProbDiff {
+		t.Errorf("llama.cpp's probabilities differ from distill's by up to %.3g over %d values (limit %g)", maxDP, compared, maxProbDiff)
+	}
 	if float64(agreed) < minAgree*float64(total) {
 		t.Errorf("only %d of %d greedy tokens agree before the first difference", agreed, total)
 	}
@@ -206,8 +231,8 @@ func loadForParity(t *testing.T, path string, b kernels.Backend) *checkpoint.Loa
 // greedyIDs continues prompt with the argmax token n times through the KV
 // cache, stopping after eos (llama.cpp's evaluate stops at end of
 // generation too), and returns each step's gap between the two largest
-// logits.
-func greedyIDs(m *model.Model, prompt []int32, n int, eos int32) (ids []int32, gaps []float32) {
+// logits and its softmax (computed in float64).
+func greedyIDs(m *model.Model, prompt []int32, n int, eos int32) (ids []int32, gaps []float32, probs [][]float64) {
 	cache := m.NewKVCache(1, len(prompt)+n)
 	logits := m.Backend.ToFloat32(m.Forward(prompt, 1, len(prompt), cache), nil)
 	V := m.VocabSize()
@@ -222,10 +247,25 @@ func greedyIDs(m *model.Model, prompt []int32, n int, eos int32) (ids []int32, g
 				second = v
 			}
 		}
-		ids, gaps = append(ids, next), append(gaps, row[next]-second)
+		ids, gaps, probs = append(ids, next), append(gaps, row[next]-second), append(probs, softmax64(row))
 		if len(ids) == n || next == eos {
-			return ids, gaps
+			return ids, gaps, probs
 		}
 		logits = m.Backend.ToFloat32(m.Forward([]int32{next}, 1, 1, cache), logits)
 	}
+}
+
+// softmax64 is the softmax of a row of logits in float64.
+func softmax64(row []float32) []float64 {
+	top := float64(slices.Max(row))
+	p := make([]float64, len(row))
+	sum := 0.0
+	for i, v := range row {
+		p[i] = math.Exp(float64(v) - top)
+		sum += p[i]
+	}
+	for i := range p {
+		p[i] /= sum
+	}
+	return p
 }

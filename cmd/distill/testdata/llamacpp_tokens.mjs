@@ -7,7 +7,8 @@
 //
 // SPEC.json: [{"path": "m.gguf", "prompts": [[1, 5, 9], ...], "n": 24}, ...]
 // (prompt ids include BOS). Prints one JSON object per model and prompt:
-// {"path", "prompt", "ids"}; generation stops after n tokens or at an
+// {"path", "prompt", "ids", "probs"} (probs: per step the 4 most probable
+// [id, probability] pairs); generation stops after n tokens or at an
 // end-of-generation token. DISTILL_LLAMA_THREADS caps the threads (2).
 import {readFileSync} from "node:fs";
 import {getLlama} from "node-llama-cpp";
@@ -25,12 +26,15 @@ for (const m of spec) {
     const ctx = await model.createContext({contextSize: 256, threads, flashAttention: false,
       experimentalKvCacheKeyType: "F32", experimentalKvCacheValueType: "F32"});
     const seq = ctx.getSequence();
-    const ids = [];
-    for await (const t of seq.evaluate(m.prompts[p], {temperature: 0})) {
-      ids.push(t);
+    const ids = [], probs = [];
+    for await (const out of seq.evaluateWithMetadata(m.prompts[p], {probabilities: true}, {temperature: 0})) {
+      ids.push(out.token);
+      // The step's most probable tokens with llama.cpp's probabilities.
+      const top = [...out.probabilities.entries()].sort((a, b) => b[1] - a[1]).slice(0, 4);
+      probs.push(top);
       if (ids.length >= m.n) break;
     }
-    console.log(JSON.stringify({path: m.path, prompt: p, ids}));
+    console.log(JSON.stringify({path: m.path, prompt: p, ids, probs}));
     await ctx.dispose();
   }
   await model.dispose();
