@@ -16,7 +16,7 @@ BENCHTIME ?= 1s
 BENCHCOUNT ?= 1
 
 .PHONY: kernels-check cuda-emu-test
-.PHONY: all build test test-short fuzz bench bench-openblas bench-peer demo-kd test-llamacpp test-tokenizers lint kernels gpu-test cuda-vet clean
+.PHONY: all build test test-short fuzz bench bench-openblas bench-peer demo-kd study test-llamacpp test-tokenizers lint kernels gpu-test cuda-vet clean
 
 all: build
 
@@ -100,6 +100,12 @@ bench-openblas:
 # seed); prints validation perplexity and top-1 agreement of both.
 demo-kd:
 	DISTILL_DEMO_FULL=1 $(GO) test ./student -run TestKDBeatsHardLabels -v -count=1 -timeout 60m
+
+# The issue-13 distillation study (scripts/study.sh): two student sizes x
+# hard labels, KL variants, hidden loss, init, on-policy, QAD; evaluated on
+# held-out text against the teacher. STEPS sets the budget per student.
+study: build
+	STEPS=$${STEPS:-150} scripts/study.sh
 
 STATICCHECK := $(shell $(GO) env GOPATH)/bin/staticcheck
 $(STATICCHECK):
