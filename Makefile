@@ -105,7 +105,7 @@ demo-kd:
 # hard labels, KL variants, hidden loss, init, on-policy, QAD; evaluated on
 # held-out text against the teacher. STEPS sets the budget per student.
 study: build
-	STEPS=$${STEPS:-150} scripts/study.sh
+	STEPS=$${STEPS:-250} scripts/study.sh
 
 STATICCHECK := $(shell $(GO) env GOPATH)/bin/staticcheck
 $(STATICCHECK):

@@ -5,7 +5,7 @@
 # budget), then evaluate on HELD-OUT text (tinystories-gen/valid.txt; training
 # reads only train.txt) against the teacher. Prints one markdown table.
 #
-#   STEPS=150 EVAL_TOKENS=20000 scripts/study.sh     (what `make study` runs)
+#   STEPS=250 EVAL_TOKENS=20000 scripts/study.sh     (what `make study` runs)
 #
 # Runs one training at a time (the sizes in sequence). Needs bin/distill and
 # ../shared/data; exits with a message when the data is absent.
@@ -16,6 +16,9 @@ BATCH=${BATCH:-8}
 SEQ=${SEQ:-256}
 SEED=${SEED:-1}
 EVAL_TOKENS=${EVAL_TOKENS:-20000}
+# the distillation loss of every KD row (make demo-kd's: the teacher's
+# distribution alone, at temperature 1)
+KD=${KD:---alpha 1 --temperature 1}
 OUT=${OUT:-/tmp/distill-study}
 DATA=${DATA:-../shared/data}
 DISTILL=${DISTILL:-bin/distill}
@@ -53,7 +56,8 @@ evalrow() {
 			jq -r '.report.methods[0].ppl')
 		qppl=$(printf '%.3f' "$qppl")
 	fi
-	tps=$(jq -r '.last_step.tokens_per_s // empty' "$dir/result.json" 2>/dev/null || true)
+	# training speed over the whole run: steps / sum of seconds per step
+	tps=$(jq -s 'length / (map(1 / .tokens_per_s) | add) * 1' "$dir/metrics.jsonl")
 	printf '| %s | %s | %s | %.3f | %.2fx | %.3f | %.3f | %s | %s |\n' "$size%" "$name" \
 		"$(jq -r .model.params <<<"$j")" "$ppl" "$(jq -rn "$ppl / $TPPL")" \
 		"$(jq -r .comparison.agreement <<<"$j")" "$(jq -r .comparison.kl <<<"$j")" "$qppl" "${tps%.*}"
@@ -72,21 +76,22 @@ train() {
 
 TPPL=$("$DISTILL" eval "$TEACHER" --data "$VALID" --limit "$EVAL_TOKENS" --json 2>/dev/null | jq -r .result.ppl)
 echo "teacher (stories260K, 260,032 params): validation PPL $(printf '%.3f' "$TPPL") on the first $EVAL_TOKENS tokens of $VALID"
-echo "$STEPS steps x $BATCH windows x $SEQ tokens = $((STEPS * BATCH * SEQ)) training tokens per student, seed $SEED"
+echo "$STEPS steps x $BATCH windows x $SEQ tokens = $((STEPS * BATCH * SEQ)) training tokens per student, seed $SEED; KD rows: $KD"
 echo
 echo "| size | method | params | val PPL | / teacher | top-1 agree | KL(T‖S) | Q4_0 PPL | train tok/s |"
 echo "|---|---|---|---|---|---|---|---|---|"
 for size in 50 25; do
 	read -ra shape <<<"${SHAPE[$size]}"
 	read -ra pruned <<<"${PRUNED[$size]}"
+	read -ra kd <<<"$KD"
 	train hard "${shape[@]}" --alpha 0
-	train fkl "${shape[@]}" --divergence kl
-	train rkl "${shape[@]}" --divergence reverse_kl
-	train jsd "${shape[@]}" --divergence jsd
-	train fkl-hidden "${shape[@]}" --divergence kl --hidden-loss cosine
-	train fkl-init "${pruned[@]}" --divergence kl
-	train rkl-onpolicy "${shape[@]}" --divergence reverse_kl --on-policy 0.5
-	train fkl-qad "${shape[@]}" --divergence kl --qad q4_0
+	train fkl "${shape[@]}" "${kd[@]}" --divergence kl
+	train rkl "${shape[@]}" "${kd[@]}" --divergence reverse_kl
+	train jsd "${shape[@]}" "${kd[@]}" --divergence jsd
+	train fkl-hidden "${shape[@]}" "${kd[@]}" --divergence kl --hidden-loss cosine
+	train fkl-init "${pruned[@]}" "${kd[@]}" --divergence kl
+	train rkl-onpolicy "${shape[@]}" "${kd[@]}" --divergence reverse_kl --on-policy 0.5
+	train fkl-qad "${shape[@]}" "${kd[@]}" --divergence kl --qad q4_0
 	evalrow "hard labels" "$OUT/$size-hard"
 	evalrow "forward KL (train-then-quantize)" "$OUT/$size-fkl" q
 	evalrow "reverse KL" "$OUT/$size-rkl"
