@@ -3,11 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/distill-dev/distill/corpus"
 	"io"
 	"time"
 
+	"github.com/distill-dev/distill/checkpoint"
 	"github.com/distill-dev/distill/checkpoint/llama2c"
+	"github.com/distill-dev/distill/corpus"
 	"github.com/distill-dev/distill/eval"
 	"github.com/distill-dev/distill/kernels/cpu"
 	"github.com/distill-dev/distill/student"
@@ -90,8 +91,10 @@ func Train(c *Config, log io.Writer) (Result, error) {
 	for _, s := range cfg.Params() {
 		weights[s.Name] = b.ToFloat32(master.Views[s.Name], nil)
 	}
-	h := llama2c.Header{Dim: cfg.Dim, HiddenDim: cfg.HiddenDim, NLayers: cfg.NLayers, NHeads: cfg.NHeads,
-		NKVHeads: cfg.NKVHeads, VocabSize: cfg.VocabSize, SeqLen: cfg.MaxSeqLen, SharedClassifier: true}
+	h, err := checkpoint.Llama2CHeader(cfg)
+	if err != nil {
+		return res, fmt.Errorf("quickstartteacher: %w", err)
+	}
 	if err := llama2c.Write(c.Path(c.Output), h, weights); err != nil {
 		return res, fmt.Errorf("quickstartteacher: %w", err)
 	}
