@@ -114,10 +114,12 @@
 //
 // EncodeRowWeighted takes per-element importance weights (llama.cpp's
 // imatrix) for Q4_0, Q4_1, Q5_0, Q5_1 and the k-quants Q2_K ... Q6_K, bit-exact
-// with quantize_row_<type>_impl. For the int4 group formats, Grid exposes the
-// per-group grid: NewGrid (EncodeRow's choice), Grid.Quantize,
-// Grid.Value and EncodeGroup let GPTQ/AWQ-style quantizers round weights one
-// at a time against the grid they will be stored with.
+// with quantize_row_<type>_impl. Grid exposes one block's grid once its
+// scales are fixed (Q8_0, the 4- and 5-bit legacy types, Q4_K, Q5_K, Q6_K
+// and the int4 group formats): NewGrid (the encoder's choice, weighted or
+// not), Grid.Quantize, Grid.Value (bit-identical to DecodeRow) and
+// Grid.Encode let GPTQ-style quantizers round weights one at a time against
+// the grid they will be stored with.
 //
 // # Speed
 //

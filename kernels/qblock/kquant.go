@@ -268,16 +268,26 @@ func encodeQ6KImpl(b []byte, x, qw []float32) {
 			L[16*j+ii] = int8(l + 32)
 		}
 	}
+	var q [qkK]uint8
+	for i, l := range L {
+		q[i] = uint8(l)
+	}
+	packQ6K(b, &q)
+}
+
+// packQ6K stores the 6-bit levels L (0..63) into ql (b[0:128]) and qh
+// (b[128:192]) in the layout described above.
+func packQ6K(b []byte, L *[qkK]uint8) {
 	ql, qh := b[0:128], b[128:192]
 	for j := 0; j < qkK; j += 128 {
 		for l := range 32 {
-			q1 := uint8(L[j+l]) & 0xF
-			q2 := uint8(L[j+l+32]) & 0xF
-			q3 := uint8(L[j+l+64]) & 0xF
-			q4 := uint8(L[j+l+96]) & 0xF
+			q1 := L[j+l] & 0xF
+			q2 := L[j+l+32] & 0xF
+			q3 := L[j+l+64] & 0xF
+			q4 := L[j+l+96] & 0xF
 			ql[j/2+l] = q1 | q3<<4
 			ql[j/2+l+32] = q2 | q4<<4
-			qh[j/4+l] = uint8(L[j+l])>>4 | (uint8(L[j+l+32])>>4)<<2 | (uint8(L[j+l+64])>>4)<<4 | (uint8(L[j+l+96])>>4)<<6
+			qh[j/4+l] = L[j+l]>>4 | (L[j+l+32]>>4)<<2 | (L[j+l+64]>>4)<<4 | (L[j+l+96]>>4)<<6
 		}
 	}
 }

@@ -28,7 +28,11 @@ func encodeQ5_0(b []byte, x []float32) {
 		id = 1 / d
 	}
 	putF16(b[0:], d)
-	pack5(b[2:6], b[6:22], x, func(v float32) uint8 { return min(31, truncU8(float32(v*id)+16.5)) })
+	var q [32]uint8
+	for j, v := range x[:32] {
+		q[j] = min(31, truncU8(float32(v*id)+16.5))
+	}
+	pack5(b[2:6], b[6:22], &q)
 }
 
 // encodeQ5_1 is quantize_row_q5_1_ref for one block: d = (max-min)/31,
@@ -43,14 +47,18 @@ func encodeQ5_1(b []byte, x []float32) {
 	}
 	putF16(b[0:], d)
 	putF16(b[2:], mn)
-	pack5(b[4:8], b[8:24], x, func(v float32) uint8 { return truncU8(float32((v-mn)*id) + 0.5) })
+	var q [32]uint8
+	for j, v := range x[:32] {
+		q[j] = truncU8(float32((v-mn)*id) + 0.5)
+	}
+	pack5(b[4:8], b[8:24], &q)
 }
 
-// pack5 stores quant(x[j]) for the 32 elements of a Q5_0/Q5_1 block.
-func pack5(qh, qs []byte, x []float32, quant func(float32) uint8) {
+// pack5 stores the 32 levels q (0..31) of a Q5_0/Q5_1 block.
+func pack5(qh, qs []byte, q *[32]uint8) {
 	var h uint32
 	for j := range 16 {
-		x0, x1 := quant(x[j]), quant(x[j+16])
+		x0, x1 := q[j], q[j+16]
 		qs[j] = x0&15 | (x1&15)<<4
 		h |= uint32(x0>>4&1)<<j | uint32(x1>>4&1)<<(j+16)
 	}

@@ -45,12 +45,6 @@ func encodeRowLegacyWeighted(dst []byte, x, qw []float32, bb, nmax int, asym boo
 			}
 			continue
 		}
-		// 5-bit: pack5 stores quant(v) per element; the levels are already
-		// chosen, so pass them as values.
-		var lv [32]float32
-		for j, l := range L {
-			lv[j] = float32(l)
-		}
-		pack5(b[hdr:hdr+4], b[hdr+4:hdr+20], lv[:], func(v float32) uint8 { return uint8(v) })
+		pack5(b[hdr:hdr+4], b[hdr+4:hdr+20], &L)
 	}
 }
