@@ -43,6 +43,9 @@ func Apply(cfg model.Config, src model.TensorSource, m Method, o Options) (*Plan
 	}
 	g := o.GPTQ
 	g.ActOrder = g.ActOrder || m.ActOrder
+	if g.Imatrix == nil {
+		g.Imatrix = o.Imatrix
+	}
 	out, err := GPTQ(src, p, o.Backend, o.Calib, g)
 	return p, out, err
 }

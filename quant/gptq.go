@@ -2,15 +2,25 @@ package quant
 
 import (
 	"fmt"
+	"slices"
 	"sort"
+
+	"github.com/distill-dev/distill/kernels"
+	"github.com/distill-dev/distill/kernels/qblock"
 )
 
 // GPTQOptions are GPTQ's settings; the zero value means the paper's
 // defaults.
 type GPTQOptions struct {
 	PercDamp  float64 // damping as a fraction of mean(diag H); 0 = 0.01
-	BlockSize int     // columns per lazy batch update; 0 = 128 (rounded up to a multiple of the group)
+	BlockSize int     // columns per lazy batch update; 0 = 128 (rounded up to a multiple of the block)
 	ActOrder  bool    // visit columns by decreasing diag H
+	// Imatrix weights the choice of each block's scales (the importance
+	// weighted encoders of kernels/qblock, as llama-quantize --imatrix);
+	// nil uses the diagonal of each layer's own H, the importance matrix of
+	// the inputs it sees with everything before it quantized. Types without
+	// a weighted encoder (Q8_0, the int4 groups) ignore it.
+	Imatrix Imatrix
 }
 
 func (o GPTQOptions) withDefaults(gs int) GPTQOptions {
@@ -24,17 +34,37 @@ func (o GPTQOptions) withDefaults(gs int) GPTQOptions {
 	return o
 }
 
-// GPTQMatrix quantizes w [n, k] (row-major, y = w x) into the I4S layout
-// of group size gs (32, 64 or 128; k a multiple of gs) minimising the
-// output error on inputs whose second moment is h [k, k] (H = 2 X^T X / M,
-// any positive scale). It returns the encoded rows, n * RowBytes(k) bytes.
-// h is not modified.
-func GPTQMatrix(w []float32, n, k int, h []float64, gs int, o GPTQOptions) ([]byte, error) {
-	if len(w) != n*k || len(h) != k*k {
-		panic(fmt.Sprintf("quant: GPTQMatrix: %d weights and %d Hessian entries for [%d, %d]", len(w), len(h), n, k))
+// GPTQTypes lists the storage types GPTQ can write (those with a
+// qblock.Grid): the GGML Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K and Q6_K
+// blocks, and the symmetric int4 groups of the GPTQ safetensors layout.
+func GPTQTypes() []kernels.DType {
+	return []kernels.DType{kernels.Q8_0, kernels.Q4_0, kernels.Q4_1, kernels.Q5_0, kernels.Q5_1, kernels.Q4_K, kernels.Q5_K, kernels.Q6_K,
+		kernels.I4S_G32, kernels.I4S_G64, kernels.I4S_G128}
+}
+
+// canGPTQ reports whether GPTQ can write dt (GPTQTypes).
+func canGPTQ(dt kernels.DType) bool { return slices.Contains(GPTQTypes(), dt) }
+
+// GPTQMatrix quantizes w [n, k] (row-major, y = w x) into dt (one of
+// GPTQTypes; k a multiple of its block) minimising the output error on
+// inputs whose second moment is h [k, k] (H = 2 X^T X / M, any positive
+// scale). Each block's scales are those dt's encoder chooses for the
+// block's weights as updated when the column loop enters it (with
+// act-order: for the original weights), weighted by importance (len k, or
+// nil for the unweighted encoder); every column is then rounded to the
+// nearest level of that grid and its error fed forward. It returns the
+// encoded rows, n * RowBytes(k) bytes. h is not modified.
+func GPTQMatrix(w []float32, n, k int, h []float64, dt kernels.DType, importance []float32, o GPTQOptions) ([]byte, error) {
+	if len(w) != n*k || len(h) != k*k || importance != nil && len(importance) != k {
+		panic(fmt.Sprintf("quant: GPTQMatrix: %d weights, %d Hessian entries and %d importances for [%d, %d]", len(w), len(h), len(importance), n, k))
 	}
-	if gs <= 0 || k%gs != 0 || gs%2 != 0 {
-		panic(fmt.Sprintf("quant: GPTQMatrix: row %d is not a multiple of the group size %d", k, gs))
+	if !canGPTQ(dt) {
+		panic("quant: GPTQMatrix: GPTQ cannot write " + dt.String())
+	}
+	gs := dt.BlockSize()
+	rowBytes, err := dt.RowBytes(k)
+	if err != nil {
+		panic(fmt.Sprintf("quant: GPTQMatrix: %v", err))
 	}
 	o = o.withDefaults(gs)
 	h = append([]float64(nil), h...)
@@ -62,7 +92,6 @@ func GPTQMatrix(w []float32, n, k int, h []float64, gs int, o GPTQOptions) ([]by
 		}
 	}
 	var u []float64
-	var err error
 	for damp := o.PercDamp; ; damp *= 10 {
 		hd := append([]float64(nil), hp...)
 		for i := 0; i < k; i++ {
@@ -76,7 +105,6 @@ func GPTQMatrix(w []float32, n, k int, h []float64, gs int, o GPTQOptions) ([]by
 		}
 	}
 
-	rowBytes := k / gs * (2 + gs/2)
 	out := make([]byte, n*rowBytes)
 	parallelRows(n, 0, func(r int, _ []float32) {
 		row := make([]float64, k)
@@ -85,22 +113,34 @@ func GPTQMatrix(w []float32, n, k int, h []float64, gs int, o GPTQOptions) ([]by
 				row[c] = float64(v)
 			}
 		}
-		gptqRow(out[r*rowBytes:(r+1)*rowBytes], row, u, perm, gs, o)
+		gptqRow(out[r*rowBytes:(r+1)*rowBytes], row, importance, u, perm, dt, o)
 	})
 	return out, nil
 }
 
 // gptqRow runs GPTQ's column loop on one row (rows are independent: they
-// share only U) and packs the result. row is in original column order and
+// share only U) and encodes the result. row is in original column order and
 // is overwritten.
-func gptqRow(dst []byte, row, u []float64, perm []int, gs int, o GPTQOptions) {
+func gptqRow(dst []byte, row []float64, importance []float32, u []float64, perm []int, dt kernels.DType, o GPTQOptions) {
 	k := len(row)
-	scales := make([]symGroup, k/gs)
+	gs := dt.BlockSize()
+	grids := make([]qblock.Grid, k/gs)
+	blk := make([]float32, gs)
+	newGrid := func(g int, x []float64) {
+		for j := range blk {
+			blk[j] = float32(x[j])
+		}
+		var imp []float32
+		if importance != nil {
+			imp = importance[g*gs : (g+1)*gs]
+		}
+		grids[g] = qblock.NewGrid(dt, blk, imp)
+	}
 	if o.ActOrder {
-		// Static groups: scales from the original weights, so every
-		// group of the stored layout has one scale whatever the visit order.
-		for g := range scales {
-			scales[g] = newSymGroup(row[g*gs : (g+1)*gs])
+		// Static grids: scales from the original weights, so every block
+		// of the stored layout has one grid whatever the visit order.
+		for g := range grids {
+			newGrid(g, row[g*gs:(g+1)*gs])
 		}
 	}
 	wp := make([]float64, k) // the row in visit order
@@ -114,15 +154,15 @@ func gptqRow(dst []byte, row, u []float64, perm []int, gs int, o GPTQOptions) {
 		for i := i1; i < i2; i++ {
 			c := perm[i]
 			if !o.ActOrder && c%gs == 0 {
-				// Entering a group (visit order is column order): its
-				// scale from the weights as updated so far.
-				scales[c/gs] = newSymGroup(wp[i : i+gs])
+				// Entering a block (visit order is column order): its
+				// scales from the weights as updated so far.
+				newGrid(c/gs, wp[i:i+gs])
 			}
-			sc := scales[c/gs]
+			g := &grids[c/gs]
 			x := wp[i]
-			q := sc.level(x)
+			q := g.Quantize(c%gs, float32(x))
 			levels[c] = q
-			e := (x - sc.value(q)) / u[i*k+i]
+			e := (x - float64(g.Value(c%gs, q))) / u[i*k+i]
 			errs[i-i1] = e
 			ui := u[i*k : (i+1)*k]
 			for j := i + 1; j < i2; j++ {
@@ -138,5 +178,8 @@ func gptqRow(dst []byte, row, u []float64, perm []int, gs int, o GPTQOptions) {
 			}
 		}
 	}
-	packSymRow(dst, scales, levels, gs)
+	bb := len(dst) / len(grids)
+	for g := range grids {
+		grids[g].Encode(dst[g*bb:(g+1)*bb], levels[g*gs:(g+1)*gs])
+	}
 }

@@ -39,13 +39,16 @@ var MethodNames = []string{
 	"q2_k", "q3_k_m", "q4_k_s", "q4_k_m", "q5_k_s", "q5_k_m",
 	"int8", "int4-g32", "int4-g64", "int4-g128", "int4a-g32", "int4a-g64", "int4a-g128",
 	"gptq-int4", "gptq-int4-g32", "gptq-int4-g64", "gptq-int4-g128", "gptq-int4-g128-act",
-	"gptq-q4_0", "gptq-q4_0-act",
+	"gptq-q8_0", "gptq-q4_0", "gptq-q4_1", "gptq-q5_0", "gptq-q5_1", "gptq-q4_k", "gptq-q5_k", "gptq-q6_k",
+	"gptq-q4_k_s", "gptq-q4_k_m", "gptq-q5_k_s", "gptq-q5_k_m", "gptq-q4_0-act", "gptq-q4_k_m-act",
 }
 
 // ParseMethod parses a method name: f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1
 // q3_k q4_k q5_k q6_k (one type), the llama.cpp mixes q2_k q3_k_m q4_k_s
 // q4_k_m q5_k_s q5_k_m, int8 int4-gG int4a-gG gptq-int4[-gG][-act],
-// G in {32, 64, 128}, and gptq-q4_0[-act] (GPTQ stored as GGUF Q4_0).
+// G in {32, 64, 128}, and gptq-TYPE[-act] for a GGML type or mix whose
+// types GPTQ can write (GPTQTypes: not Q2_K or Q3_K): GPTQ onto llama.cpp's
+// grids, an ordinary GGUF.
 func ParseMethod(name string) (Method, error) {
 	s := strings.ToLower(strings.TrimSpace(name))
 	m := Method{Name: s}
@@ -77,11 +80,17 @@ func ParseMethod(name string) (Method, error) {
 		if rest == "int4" {
 			rest = "int4-g128"
 		}
-		if rest == "q4_0" {
-			// Q4_0 is the I4S_G32 layout (f16 d, nibbles, (q-8)*d):
-			// GPTQ onto llama.cpp's grid, an ordinary GGUF type.
-			m.Base, m.Family = kernels.Q4_0, FamilyGGUF
-			return m, nil
+		if g, err := ParseMethod(rest); err == nil && g.Family == FamilyGGUF {
+			// GPTQ onto llama.cpp's grids: the GGUF method's plan, every
+			// matrix it stores in a GPTQ type encoded by GPTQ.
+			for _, dt := range g.gridTypes() {
+				if !canGPTQ(dt) {
+					return Method{}, fmt.Errorf("quant: method %q: %s stores %s, which GPTQ cannot write (it writes %s); use %s, or GPTQ onto another type",
+						name, g.Name, dt, typeNames(GPTQTypes()[:8]), g.Name)
+				}
+			}
+			g.Name, g.GPTQ, g.ActOrder = s, true, m.ActOrder
+			return g, nil
 		}
 	}
 	asym := false
@@ -103,6 +112,33 @@ func ParseMethod(name string) (Method, error) {
 	}
 	m.Base, m.Family = dt, FamilyDistill
 	return m, nil
+}
+
+// gridTypes lists the block types a GGML method's plan can choose for a
+// matrix whose rows fit its blocks: the base type, the mix's other types
+// and the classifier's Q6_K.
+func (m Method) gridTypes() []kernels.DType {
+	out := []kernels.DType{m.Base}
+	switch m.Mix {
+	case "q2_k":
+		out = append(out, kernels.Q3_K, kernels.Q4_K)
+	case "q3_k_m":
+		out = append(out, kernels.Q4_K, kernels.Q5_K)
+	case "q4_k_s", "q4_k_m", "q5_k_s", "q5_k_m":
+		out = append(out, kernels.Q5_K, kernels.Q6_K)
+	}
+	if m.Base != kernels.Q8_0 {
+		out = append(out, kernels.Q6_K)
+	}
+	return out
+}
+
+func typeNames(dts []kernels.DType) string {
+	s := make([]string, len(dts))
+	for i, dt := range dts {
+		s[i] = dt.String()
+	}
+	return strings.Join(s, " ")
 }
 
 // mixBase is the default type of each llama.cpp mix (the type of the
@@ -144,6 +180,9 @@ func (m Method) GroupSize() int { return m.Base.BlockSize() }
 // the method writes: its name, or for GPTQ onto a GGUF grid that grid's.
 func (m Method) FileType() string {
 	if m.GPTQ && m.Family == FamilyGGUF {
+		if m.Mix != "" {
+			return m.Mix
+		}
 		return strings.ToLower(m.Base.String())
 	}
 	return m.Name

@@ -143,25 +143,49 @@ func encodeRows(dt kernels.DType, w []float32, n, k int) []byte {
 	return out
 }
 
-// With H = I no error propagates: GPTQ is round to nearest, byte for byte.
+// With H = I no error propagates: GPTQ is round to nearest on the grid
+// the type's encoder chooses for each block, and for the int4 groups (whose
+// encoder rounds to the nearest level) EncodeRow byte for byte.
 func TestGPTQIdentityIsRTN(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	for _, gs := range []int{32, 64, 128} {
-		dt, _ := int4Type(gs, false)
-		n, k := 7, 256
+	for _, dt := range GPTQTypes() {
+		n, k := 7, 512
 		w := randMatrix(r, n, k)
 		h := make([]float64, k*k)
 		for i := 0; i < k; i++ {
 			h[i*k+i] = 1
 		}
-		got, err := GPTQMatrix(w, n, k, h, gs, GPTQOptions{PercDamp: 1e-12})
+		got, err := GPTQMatrix(w, n, k, h, dt, nil, GPTQOptions{PercDamp: 1e-12})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := encodeRows(dt, w, n, k); !bytes.Equal(got, want) {
-			t.Errorf("g%d: GPTQ with H = I differs from EncodeRow", gs)
+		want := encodeRows(dt, w, n, k)
+		if !isGGML(dt) {
+			if !bytes.Equal(got, want) {
+				t.Errorf("%s: GPTQ with H = I differs from EncodeRow", dt)
+			}
+			continue
+		}
+		// Reference: each block's grid from EncodeRow, every weight rounded
+		// to its nearest level.
+		bs := dt.BlockSize()
+		bb, _ := dt.RowBytes(bs)
+		for b := 0; b < n*k/bs; b++ {
+			g := qblock.ReadGrid(dt, want[b*bb:(b+1)*bb])
+			q := make([]uint8, bs)
+			for j := range q {
+				q[j] = g.Quantize(j, w[b*bs+j])
+			}
+			g.Encode(want[b*bb:(b+1)*bb], q)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s: GPTQ with H = I is not round to nearest on the encoder's grids", dt)
 		}
 	}
+}
+
+func isGGML(dt kernels.DType) bool {
+	return dt != kernels.I4S_G32 && dt != kernels.I4S_G64 && dt != kernels.I4S_G128
 }
 
 // outputError is ||(W - deq(Q)) X^T||^2 over the rows of x.
@@ -185,7 +209,7 @@ func outputError(dt kernels.DType, w []float32, q []byte, n, k int, x []float32)
 // On correlated inputs GPTQ's output error is well below RTN's.
 func TestGPTQBeatsRTN(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	n, k, m := 32, 128, 512
+	n, k, m := 32, 256, 512
 	const dirs = 32 // correlated inputs: 32 directions of decaying strength plus noise
 	noise, outlier := 0.3, float32(4)
 	w := randMatrix(r, n, k)
@@ -209,17 +233,16 @@ func TestGPTQBeatsRTN(t *testing.T) {
 	h := &hessian{k: k, sum: make([]float64, k*k)}
 	h.add(x)
 	for _, act := range []bool{false, true} {
-		for _, gs := range []int{32, 128} {
-			dt, _ := int4Type(gs, false)
-			q, err := GPTQMatrix(w, n, k, h.matrix(), gs, GPTQOptions{ActOrder: act})
+		for _, dt := range GPTQTypes() {
+			q, err := GPTQMatrix(w, n, k, h.matrix(), dt, nil, GPTQOptions{ActOrder: act})
 			if err != nil {
 				t.Fatal(err)
 			}
 			eg := outputError(dt, w, q, n, k, x)
 			er := outputError(dt, w, encodeRows(dt, w, n, k), n, k, x)
-			t.Logf("g%d act=%v: GPTQ %.4g, RTN %.4g", gs, act, eg, er)
+			t.Logf("%s act=%v: GPTQ %.4g, RTN %.4g", dt, act, eg, er)
 			if !(eg < 0.5*er) {
-				t.Errorf("g%d act=%v: GPTQ output error %.4g not well below RTN %.4g", gs, act, eg, er)
+				t.Errorf("%s act=%v: GPTQ output error %.4g not well below RTN %.4g", dt, act, eg, er)
 			}
 		}
 	}
