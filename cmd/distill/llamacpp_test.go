@@ -53,7 +53,8 @@ func TestLlamaCppLoadsExports(t *testing.T) {
 	// only most tokens must agree. (stories260K's rows, 64 and 172 wide,
 	// fit no 256-element k-quant block: the 32-element types are the ones
 	// this model can check.)
-	// The calibrated files (GPTQ onto Q4_0, imatrix-weighted Q5_0) come
+	// The calibrated files (GPTQ onto Q4_0, GPTQ Q4_K_M, which on these rows
+	// is GPTQ onto Q5_0 and Q8_0, imatrix-weighted Q5_0) come
 	// from `quantize --out`, calibrated on a little of the shared text.
 	text := filepath.Join(formattest.SharedData(t), "tinystories-gen")
 	calibrated := []string{"--data", filepath.Join(text, "valid.txt"), "--limit", "512",
@@ -63,7 +64,7 @@ func TestLlamaCppLoadsExports(t *testing.T) {
 		exact bool
 		quant []string // quantize flags besides --method: a calibrated file
 	}{{"f32", true, nil}, {"f16", true, nil}, {"q8_0", false, nil}, {"q4_0", false, nil}, {"q5_0", false, nil}, {"q5_1", false, nil},
-		{"gptq-q4_0", false, calibrated}, {"q5_0+imatrix", false, append([]string{"--imatrix-calib"}, calibrated...)}}
+		{"gptq-q4_0", false, calibrated}, {"gptq-q4_k_m", false, calibrated}, {"q5_0+imatrix", false, append([]string{"--imatrix-calib"}, calibrated...)}}
 	var paths []string
 	want := map[string]generateReport{}
 	for i, ty := range types {
