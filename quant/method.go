@@ -23,6 +23,10 @@ type Method struct {
 	GPTQ bool // calibrated GPTQ instead of round to nearest
 	// ActOrder visits columns by decreasing Hessian diagonal (GPTQ only).
 	ActOrder bool
+	// Types, when set, fixes the type of the named tensors over every rule
+	// (the quality-budget planner's choice, PlanBudget); PlanOptions'
+	// overrides still apply after it.
+	Types map[string]kernels.DType
 }
 
 // Method families.

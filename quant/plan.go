@@ -101,6 +101,9 @@ func NewPlan(cfg model.Config, m Method, o PlanOptions) (*Plan, error) {
 			tp.DType, tp.Why = ruleType(cfg, m, ps.Name)
 			tp.DType, tp.Why = fitRow(tp.DType, tp.Why, ps.Shape[len(ps.Shape)-1])
 		}
+		if dt, ok := m.Types[ps.Name]; ok && len(ps.Shape) >= 2 {
+			tp.DType, tp.Why = dt, m.Name
+		}
 		for _, ov := range o.Overrides {
 			ok, err := path.Match(ov.Pattern, ps.Name)
 			if err != nil {
