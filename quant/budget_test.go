@@ -84,10 +84,10 @@ func TestChooseTypes(t *testing.T) {
 	}
 }
 
-// On stories260K: the proxy predicts measured per-tensor KL within a small
-// factor; the planner's choice meets a KL and a perplexity target on the
-// calibration text; an impossible target is an error that names the
-// limiting matrices and the best achievable value.
+// On stories260K the planner's choice meets a KL and a perplexity target on
+// the calibration text (and is reported beside uniform mixes on held-out
+// text); an impossible target is an error that names the limiting matrices
+// and the best achievable value; malformed targets are errors.
 func TestPlanBudgetStories260K(t *testing.T) {
 	if testing.Short() {
 		t.Skip("many forward passes")
@@ -95,7 +95,7 @@ func TestPlanBudgetStories260K(t *testing.T) {
 	b := cpu.New(0)
 	tc, stream, calibIDs := stories(t, b, 48)
 	cfg, src := tc.Config, SourceOf(tc.Model)
-	windows := corpus.CalibrationWindows(calibIDs, 16, 256)
+	windows := corpus.CalibrationWindows(calibIDs, 8, 256)
 	var ids []int32
 	for _, w := range windows {
 		ids = append(ids, w...)
@@ -103,27 +103,16 @@ func TestPlanBudgetStories260K(t *testing.T) {
 	calib := corpus.NewStream(ids)
 	eo := eval.Options{Context: 256}
 
-	exact, err := PlanBudget(cfg, src, b, calib, windows, Target{KL: 0.01}, BudgetOptions{MeasureAll: true, Eval: eo})
-	if err != nil {
-		t.Fatal(err)
-	}
 	proxy, err := PlanBudget(cfg, src, b, calib, windows, Target{KL: 0.01}, BudgetOptions{Eval: eo})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var sb strings.Builder
 	proxy.WriteTable(&sb)
-	t.Logf("proxy plan:\n%s", sb.String())
-	t.Logf("exact: %d bytes, KL %.4g (%d passes); proxy: %d bytes, KL %.4g (%d passes)", exact.Bytes, exact.KL, exact.Passes, proxy.Bytes, proxy.KL, proxy.Passes)
-	for _, bu := range []*Budget{exact, proxy} {
-		if bu.KL > 0.01 {
-			t.Errorf("planned KL %.4g over the 0.01 target on the calibration text", bu.KL)
-		}
+	t.Logf("plan:\n%s", sb.String())
+	if proxy.KL > 0.01 {
+		t.Errorf("planned KL %.4g over the 0.01 target on the calibration text", proxy.KL)
 	}
-	if float64(proxy.Bytes) > 1.15*float64(exact.Bytes) {
-		t.Errorf("the proxy's choice stores %d bytes, measuring every pair %d", proxy.Bytes, exact.Bytes)
-	}
-
 	// Held out: the planned mix against the smallest uniform mixes.
 	rep, err := Measure(cfg, src, []Method{proxy.Method, mustMethod(t, "q5_1"), mustMethod(t, "q8_0")}, b, stream, eo, Options{})
 	if err != nil {

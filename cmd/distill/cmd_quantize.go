@@ -47,6 +47,11 @@ func quantizeCommand(e *env) *cli.Command {
 			&cli.StringFlag{Name: "name", Value: "", Usage: "general.name of the written GGUF (default: the model file's name)"},
 			&cli.BoolFlag{Name: "force", Usage: "replace an existing --out"},
 			&cli.BoolFlag{Name: "show-plan", Usage: "print each method's per-tensor type choices before the report"},
+			&cli.BoolFlag{Name: "gptq", Usage: "calibrate every GGUF method with GPTQ onto its llama.cpp grids (as naming it gptq-METHOD; not q2_k, q3_k, q3_k_m)"},
+			&cli.Float64Flag{Name: "target-kl", Usage: "quality-budget planner: choose per-tensor types with mean KL(unquantized || quantized) <= X nats/token on the calibration text at the fewest bytes; the choice is reported as method target:kl<=X"},
+			&cli.Float64Flag{Name: "target-ppl-delta", Usage: "quality-budget planner: as --target-kl, for a perplexity increase of at most P percent"},
+			&cli.StringSliceFlag{Name: "target-types", Usage: "planner candidate types (default Q3_K,Q4_K,Q5_K,Q6_K,Q8_0,F16; rows that fit no 256-block fall back as llama.cpp's)"},
+			&cli.BoolFlag{Name: "target-measure-all", Usage: "planner: measure the KL of every (tensor, type) pair instead of predicting all but the cheapest from the importance-weighted error"},
 			&cli.BoolFlag{Name: "json", Usage: "machine-readable output"},
 		),
 		Action: func(c *cli.Context) error {
@@ -62,6 +67,7 @@ type quantizeReport struct {
 	Model       modelSummary        `json:"model"`
 	Data        dataSummary         `json:"data"` // the evaluated text
 	Calibration *calibrationSummary `json:"calibration,omitempty"`
+	Budget      *quant.Budget       `json:"budget,omitempty"` // the quality-budget planner's choice
 	Report      *quant.Report       `json:"report"`
 	Export      *quant.RoundTrip    `json:"export,omitempty"`
 }
@@ -78,9 +84,25 @@ type calibrationSummary struct {
 }
 
 func runQuantize(e *env, c *cli.Context) error {
+	out := c.String("out")
+	target := quant.Target{KL: c.Float64("target-kl"), PPLDeltaPct: c.Float64("target-ppl-delta")}
+	planning := c.IsSet("target-kl") || c.IsSet("target-ppl-delta")
+	if planning {
+		if err := target.Check(); err != nil {
+			return fmt.Errorf("--target-kl / --target-ppl-delta: give one, positive: %w", err)
+		}
+	}
 	var methods []quant.Method
 	for _, s := range c.StringSlice("method") {
+		if planning && !c.IsSet("method") {
+			break // the planner's method alone, unless others are asked for beside it
+		}
 		for _, name := range strings.Split(s, ",") {
+			if c.Bool("gptq") && !strings.HasPrefix(strings.TrimSpace(name), "gptq-") {
+				if m, err := quant.ParseMethod(name); err == nil && m.Family == quant.FamilyGGUF {
+					name = "gptq-" + strings.TrimSpace(name)
+				}
+			}
 			m, err := quant.ParseMethod(name)
 			if err != nil {
 				return err
@@ -88,11 +110,26 @@ func runQuantize(e *env, c *cli.Context) error {
 			methods = append(methods, m)
 		}
 	}
-	out := c.String("out")
+	var cands []kernels.DType
+	for _, s := range c.StringSlice("target-types") {
+		for _, n := range strings.Split(s, ",") {
+			dt, err := kernels.ParseDType(strings.ToUpper(strings.TrimSpace(n)))
+			if err != nil {
+				return fmt.Errorf("--target-types %q: %w", n, err)
+			}
+			if !dt.IsFloat() && !dt.IsQuantized() || dt == kernels.I8CH || strings.HasPrefix(dt.String(), "I4") {
+				return fmt.Errorf("--target-types %q: want GGUF types (F16 Q8_0 Q6_K Q5_K Q4_K Q3_K Q2_K Q5_1 Q5_0 Q4_1 Q4_0)", n)
+			}
+			cands = append(cands, dt)
+		}
+	}
+	if planning && out != "" && len(methods) > 0 {
+		return fmt.Errorf("--out with --target-kl/--target-ppl-delta writes the planner's choice: leave --method out")
+	}
 	// A gptq-int4 method writes the GPTQ safetensors layout (a directory
 	// transformers and vLLM load); the GGML and float methods write GGUF.
 	hfGPTQ := len(methods) == 1 && methods[0].GPTQ && methods[0].Family == quant.FamilyDistill
-	if out != "" && (len(methods) != 1 || methods[0].Family == quant.FamilyDistill && !hfGPTQ) {
+	if out != "" && !planning && (len(methods) != 1 || methods[0].Family == quant.FamilyDistill && !hfGPTQ) {
 		return fmt.Errorf("--out writes GGUF (one GGML or float method: %s) or GPTQ safetensors (one gptq-int4 method), got %v", quant.FileMethods(), c.StringSlice("method"))
 	}
 	if out != "" {
@@ -126,7 +163,7 @@ func runQuantize(e *env, c *cli.Context) error {
 		return err
 	}
 	var calib *calibrationSummary
-	if c.Bool("imatrix-calib") || slices.ContainsFunc(methods, func(m quant.Method) bool { return m.GPTQ }) {
+	if planning || c.Bool("imatrix-calib") || slices.ContainsFunc(methods, func(m quant.Method) bool { return m.GPTQ }) {
 		if stream, calib, o.Calib, err = calibrate(e, c, ro, bos, tc, stream); err != nil {
 			return err
 		}
@@ -140,6 +177,20 @@ func runQuantize(e *env, c *cli.Context) error {
 		}
 	}
 	stream = stream.Limit(c.Int("limit"))
+	src := quant.SourceOf(tc.Model)
+	var bud *quant.Budget
+	if planning {
+		var ids []int32
+		for _, w := range o.Calib {
+			ids = append(ids, w...)
+		}
+		bo := quant.BudgetOptions{Candidates: cands, Plan: po, Imatrix: o.Imatrix, MeasureAll: c.Bool("target-measure-all"),
+			Eval: eval.Options{Context: len(o.Calib[0])}}
+		if bud, err = quant.PlanBudget(tc.Config, src, b, corpus.NewStream(ids), o.Calib, target, bo); err != nil {
+			return err
+		}
+		methods = append([]quant.Method{bud.Method}, methods...)
+	}
 	if c.Bool("show-plan") && !c.Bool("json") {
 		for _, m := range methods {
 			p, err := quant.NewPlan(tc.Config, m, po)
@@ -152,13 +203,12 @@ func runQuantize(e *env, c *cli.Context) error {
 			}
 		}
 	}
-	src := quant.SourceOf(tc.Model)
 	rep, err := quant.Measure(tc.Config, src, methods, b, stream, eval.Options{Context: c.Int("context"), Stride: c.Int("stride")}, o)
 	if err != nil {
 		return err
 	}
 	qr := quantizeReport{Model: modelSummary{tc.Path, tc.Format, int64(tc.Model.NumParams())},
-		Data: summarizeData(dataPath, ro, bos, stream), Calibration: calib, Report: rep}
+		Data: summarizeData(dataPath, ro, bos, stream), Calibration: calib, Budget: bud, Report: rep}
 	if out != "" {
 		_, qs, err := quant.Apply(tc.Config, src, methods[0], o)
 		if err != nil {
@@ -189,6 +239,16 @@ func runQuantize(e *env, c *cli.Context) error {
 	if ca := qr.Calibration; ca != nil {
 		fmt.Fprintf(e.stdout, "calibrated on %s: %s, %s; %s of %d tokens\n", ca.Source, plural(ca.Documents, "document"),
 			plural(ca.Tokens, "token"), plural(ca.Windows, "window"), ca.WindowLen)
+	}
+	if bud != nil {
+		if c.Bool("show-plan") {
+			if err := bud.WriteTable(e.stdout); err != nil {
+				return err
+			}
+		} else {
+			fmt.Fprintf(e.stdout, "planner (%s): %s; on the calibration text KL %.4g, Δppl %+.2f%% (%d forward passes); held out below\n",
+				bud.Target, formatCounts(bud), bud.KL, bud.PPLDeltaPct, bud.Passes)
+		}
 	}
 	if err := rep.WriteTable(e.stdout); err != nil {
 		return err
@@ -298,4 +358,22 @@ func printRoundTrip(e *env, rt *quant.RoundTrip) {
 	}
 	fmt.Fprintf(e.stdout, "wrote %s (%s): reloaded, max |logit difference| %.3g over %d positions vs the in-memory model; %s\n",
 		rt.Path, units.Bytes(rt.FileBytes), rt.MaxLogitDiff, rt.Tokens, tok)
+}
+
+// formatCounts is "Q4_K:12,Q6_K:3" for the planner's choice.
+func formatCounts(bu *quant.Budget) string {
+	n := map[string]int{}
+	var keys []string
+	for _, t := range bu.Tensors {
+		if n[t.Type] == 0 {
+			keys = append(keys, t.Type)
+		}
+		n[t.Type]++
+	}
+	slices.Sort(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s:%d", k, n[k])
+	}
+	return strings.Join(parts, ",")
 }
