@@ -105,6 +105,7 @@ func CheckGates(g *recipe.Gates, s *Summary) []GateResult {
 		check(name("agreement_min"), q.Label, mg.AgreementMin, q.Agreement, false)
 		check(name("quant_ppl_delta_max"), q.Label, mg.QuantPPLDeltaMax, delta, true)
 		check(name("size_max_mb"), q.Label, mg.SizeMaxMB, mb(q.SizeBytes), true)
+		check(name("quant_kl_max"), q.Label, mg.QuantKLMax, q.QuantKL, true)
 	}
 	for _, e := range s.Exports {
 		check("size_max_mb", e.Path, g.SizeMaxMB, mb(e.Size), true)
@@ -125,6 +126,8 @@ func methodSets(m recipe.MethodGates, key string) bool {
 		return m.QuantPPLDeltaMax != nil
 	case "size_max_mb":
 		return m.SizeMaxMB != nil
+	case "quant_kl_max":
+		return m.QuantKLMax != nil
 	}
 	return false
 }

@@ -18,7 +18,7 @@ func testSummary() *Summary {
 		Student: &ModelMetrics{Label: "student", PPL: 5, KL: f64(0.2), Agreement: f64(0.7), SizeBytes: 2e6},
 		Quantized: []ModelMetrics{
 			{Label: "q8_0", PPL: 5.01, KL: f64(0.21), Agreement: f64(0.69), SizeBytes: 1e6},
-			{Label: "q4_k_m", PPL: 5.5, KL: f64(0.3), Agreement: f64(0.6), SizeBytes: 6e5},
+			{Label: "q4_k_m", PPL: 5.5, KL: f64(0.3), Agreement: f64(0.6), SizeBytes: 6e5, QuantKL: f64(0.02)},
 		},
 		Exports: []Output{{Path: "export/student-q4_k_m.gguf", Size: 6e5}},
 	}
@@ -38,6 +38,8 @@ func TestCheckGates(t *testing.T) {
 		{"quant delta", recipe.Gates{QuantPPLDeltaMax: f64(0.05)}, []string{"quant_ppl_delta_max/q4_k_m"}, 2},
 		{"per method overrides", recipe.Gates{QuantPPLDeltaMax: f64(0.2), Methods: map[string]recipe.MethodGates{"q8_0": {QuantPPLDeltaMax: f64(0.001), AgreementMin: f64(0.5)}}},
 			[]string{"methods.q8_0.quant_ppl_delta_max/q8_0"}, 3},
+		{"quantized KL", recipe.Gates{Methods: map[string]recipe.MethodGates{"q4_k_m": {QuantKLMax: f64(0.01)}, "q8_0": {QuantKLMax: f64(0.01)}}},
+			[]string{"methods.q8_0.quant_kl_max/q8_0", "methods.q4_k_m.quant_kl_max/q4_k_m"}, 2},
 		{"size bounds every file", recipe.Gates{SizeMaxMB: f64(0.9)}, []string{"size_max_mb/student", "size_max_mb/q8_0"}, 4},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -309,6 +309,11 @@ func TestRealVariants(t *testing.T) {
 			"distillation": "{loss: mix, alpha: 0.5, hidden: {loss: mse, weight: 0.1}}",
 			"training":     "{steps: 10, batch_size: 4, checkpoint_every: 5}",
 		}, []string{StudentModel}},
+		{"planner and gptq onto gguf", map[string]string{
+			"training":     "{steps: 10, batch_size: 4, checkpoint_every: 5}",
+			"quantization": "{methods: [{method: plan, target_kl: 0.05, calibration_samples: 8}, {method: q8_0, gptq: true, calibration_samples: 8}]}",
+			"gates":        "{methods: {plan-kl0.05: {quant_kl_max: 0.5}}}",
+		}, []string{"quantize/plan-kl0.05.gguf", "quantize/gptq-q8_0.gguf"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/distill-dev/distill/checkpoint"
+	"github.com/distill-dev/distill/eval"
 	"github.com/distill-dev/distill/internal/units"
 	"github.com/distill-dev/distill/model"
 	"github.com/distill-dev/distill/quant"
@@ -45,6 +46,12 @@ func quantName(m recipe.Method) string {
 		}
 		return n
 	}
+	if m.GPTQ {
+		if m.ActOrder {
+			return "gptq-" + m.Method + "-act"
+		}
+		return "gptq-" + m.Method
+	}
 	return m.Method
 }
 
@@ -64,16 +71,9 @@ func (Quantize) Run(ctx context.Context, env *Env) ([]string, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		m, err := quant.ParseMethod(quantName(rm))
-		if err != nil {
-			return nil, r.Errorf(fmt.Sprintf("quantization.methods[%d]", i), "%v", err)
-		}
 		o := quant.Options{Plan: quant.PlanOptions{Keep: rm.Keep}, Backend: es.b,
 			GPTQ: quant.GPTQOptions{PercDamp: rm.Damp, ActOrder: rm.ActOrder}}
-		if m.Family == "gguf" {
-			o.Plan.Keep = nil // llama.cpp's own rules decide what stays in high precision
-		}
-		if m.GPTQ {
+		if rm.Calibrated() {
 			if calibIDs == nil {
 				cs, err := calibrationStream(r, es.teacher.Tokenizer)
 				if err != nil {
@@ -82,6 +82,17 @@ func (Quantize) Run(ctx context.Context, env *Env) ([]string, error) {
 				calibIDs = cs.IDs
 			}
 			o.Calib = corpus.CalibrationWindows(calibIDs, rm.CalibrationSamples, r.Data.SeqLen)
+		}
+		var m quant.Method
+		if rm.Method == recipe.MethodPlan {
+			if m, err = planMethod(st, src, es, rm, o.Calib); err != nil {
+				return nil, fmt.Errorf("pipeline: quantize %s: %w", rm.Label(), err)
+			}
+		} else if m, err = quant.ParseMethod(quantName(rm)); err != nil {
+			return nil, r.Errorf(fmt.Sprintf("quantization.methods[%d]", i), "%v", err)
+		}
+		if m.Family == "gguf" {
+			o.Plan.Keep = nil // llama.cpp's own rules decide what stays in high precision
 		}
 		_, qsrc, err := quant.Apply(st.Config, src, m, o)
 		if err != nil {
@@ -92,6 +103,14 @@ func (Quantize) Run(ctx context.Context, env *Env) ([]string, error) {
 			return nil, fmt.Errorf("pipeline: quantize %s: %w", rm.Label(), err)
 		}
 		mm, err := es.measure(rm.Label(), qmodel)
+		if err == nil && (rm.Method == recipe.MethodPlan || r.Gates.ForMethod(rm.Label()).QuantKLMax != nil) {
+			// KL to the unquantized student on the evaluation text: the
+			// planner's target checked on held-out text.
+			var cmp eval.Comparison
+			if cmp, err = eval.Compare(st.Model, qmodel, es.stream, es.opts); err == nil {
+				mm.QuantKL = &cmp.KL
+			}
+		}
 		qmodel.Free()
 		if err != nil {
 			return nil, err
@@ -114,4 +133,24 @@ func (Quantize) Run(ctx context.Context, env *Env) ([]string, error) {
 		return nil, err
 	}
 	return append(outs, QuantMetricsFile), nil
+}
+
+// planMethod runs the quality-budget planner for a plan method on the
+// student (calibration windows calib) and returns the method it chose.
+func planMethod(st *checkpoint.Loaded, src model.TensorSource, es *evalSet, rm recipe.Method, calib [][]int32) (quant.Method, error) {
+	if len(calib) == 0 {
+		return quant.Method{}, fmt.Errorf("no calibration windows")
+	}
+	var ids []int32
+	for _, w := range calib {
+		ids = append(ids, w...)
+	}
+	bud, err := quant.PlanBudget(st.Config, src, es.b, corpus.NewStream(ids), calib,
+		quant.Target{KL: rm.TargetKL, PPLDeltaPct: rm.TargetPPLDelta}, quant.BudgetOptions{Eval: eval.Options{Context: len(calib[0])}})
+	if err != nil {
+		return quant.Method{}, err
+	}
+	m := bud.Method
+	m.GPTQ = rm.GPTQ
+	return m, nil
 }

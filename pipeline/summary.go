@@ -38,6 +38,10 @@ type ModelMetrics struct {
 	Agreement *float64 `json:"agreement,omitempty"`
 	Tokens    int64    `json:"tokens,omitempty"` // scored tokens
 	TokPerSec float64  `json:"tokens_per_s,omitempty"`
+	// QuantKL is KL(unquantized student || this quantized student) per
+	// token on the evaluation text (plan methods, or with a quant_kl_max
+	// gate).
+	QuantKL *float64 `json:"quant_kl,omitempty"`
 }
 
 // EvalMetrics is what the eval stage writes.

@@ -181,8 +181,13 @@ func FileMethods() string {
 func (m Method) GroupSize() int { return m.Base.BlockSize() }
 
 // FileType is the llama.cpp file type name (general.file_type) of files
-// the method writes: its name, or for GPTQ onto a GGUF grid that grid's.
+// the method writes: its name, for GPTQ onto a GGUF grid that grid's (or
+// mix's), and "" (the GGUF writer's guess from the tensors) for a planned
+// mix.
 func (m Method) FileType() string {
+	if m.Types != nil {
+		return "" // a planned mix: the writer names the most common type
+	}
 	if m.GPTQ && m.Family == FamilyGGUF {
 		if m.Mix != "" {
 			return m.Mix

@@ -92,7 +92,7 @@ func (r *Recipe) checkProducts(errs *errorList) {
 	}
 	if q := r.Quantization; q != nil {
 		for i, m := range q.Methods {
-			if n, ok := MulCheck(int64(m.CalibrationSamples), int64(r.Data.SeqLen)); m.Method == MethodGPTQInt4 && (!ok || n > MaxCalibTokens) {
+			if n, ok := MulCheck(int64(m.CalibrationSamples), int64(r.Data.SeqLen)); m.Calibrated() && (!ok || n > MaxCalibTokens) {
 				r.bad(errs, fmt.Sprintf("quantization.methods[%d].calibration_samples", i), "%d samples of %d tokens exceed %d calibration tokens", m.CalibrationSamples, r.Data.SeqLen, int64(MaxCalibTokens))
 			}
 		}

@@ -43,8 +43,8 @@ func (r *Recipe) checkCalibration(errs *errorList) {
 		return
 	}
 	if q.Calibration == "" {
-		if r.Evaluation.Data != "" && sameFile(r.Evaluation.Data, r.Data.Train) && slices.ContainsFunc(q.Methods, func(m Method) bool { return m.Method == MethodGPTQInt4 }) {
-			r.bad(errs, "quantization.methods", "gptq-int4 calibrates on the training documents, and evaluation.data is data.train: give quantization.calibration a file that is not evaluated")
+		if r.Evaluation.Data != "" && sameFile(r.Evaluation.Data, r.Data.Train) && slices.ContainsFunc(q.Methods, Method.Calibrated) {
+			r.bad(errs, "quantization.methods", "gptq-int4, gptq and plan calibrate on the training documents, and evaluation.data is data.train: give quantization.calibration a file that is not evaluated")
 		}
 		return
 	}

@@ -115,10 +115,23 @@ func (r *Recipe) Steps() int {
 // Label names a quantization method in reports and in gates.methods: the
 // method, with "-asym" appended for asymmetric int4.
 func (m Method) Label() string {
-	if m.Asymmetric {
+	switch {
+	case m.Asymmetric:
 		return m.Method + "-asym"
+	case m.Method == MethodPlan && m.TargetKL > 0:
+		return fmt.Sprintf("plan-kl%g", m.TargetKL)
+	case m.Method == MethodPlan:
+		return fmt.Sprintf("plan-ppl%g", m.TargetPPLDelta)
+	case m.GPTQ:
+		return "gptq-" + m.Method
 	}
 	return m.Method
+}
+
+// Calibrated reports whether the method reads quantization.calibration
+// (gptq-int4, gptq: true, plan).
+func (m Method) Calibrated() bool {
+	return m.Method == MethodGPTQInt4 || m.GPTQ || m.Method == MethodPlan
 }
 
 // Canonical returns the JSON of the named top-level sections ("teacher",

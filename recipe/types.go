@@ -253,6 +253,9 @@ const (
 	MethodInt4G64  = "int4-g64"
 	MethodInt4G128 = "int4-g128"
 	MethodGPTQInt4 = "gptq-int4"
+	// MethodPlan is the quality-budget planner: per-tensor GGUF types
+	// chosen to meet target_kl or target_ppl_delta at the fewest bytes.
+	MethodPlan = "plan"
 )
 
 // Quantization lists the quantized variants of the student.
@@ -267,12 +270,15 @@ type Quantization struct {
 // Method is one quantization method. In YAML it is a name ("q4_k_m") or a
 // mapping with method and options.
 type Method struct {
-	Method             string   `json:"method" required:"true" enum:"q8_0,q4_0,q4_1,q5_0,q5_1,q2_k,q3_k_m,q4_k_s,q4_k_m,q5_k_s,q5_k_m,q6_k,int8,int4-g32,int4-g64,int4-g128,gptq-int4" doc:"Quantization method (q2_k ... q5_k_m are llama.cpp's per-tensor mixes)."`
+	Method             string   `json:"method" required:"true" enum:"q8_0,q4_0,q4_1,q5_0,q5_1,q2_k,q3_k_m,q4_k_s,q4_k_m,q5_k_s,q5_k_m,q6_k,int8,int4-g32,int4-g64,int4-g128,gptq-int4,plan" doc:"Quantization method (q2_k ... q5_k_m are llama.cpp's per-tensor mixes; plan is the quality-budget planner, which picks per-tensor GGUF types to meet target_kl or target_ppl_delta at the fewest bytes)."`
 	Asymmetric         bool     `json:"asymmetric" default:"false" doc:"int4-g* and gptq-int4: asymmetric (scale + zero point) instead of symmetric."`
 	GroupSize          int      `json:"group_size" default:"128" enum:"32,64,128" doc:"gptq-int4 group size."`
-	CalibrationSamples int      `json:"calibration_samples" default:"128" min:"1" doc:"gptq-int4: calibration sequences (of data.seq_len tokens) from quantization.calibration."`
-	Damp               float64  `json:"damp" default:"0.01" xmin:"0" max:"1" doc:"gptq-int4: Hessian damping as a fraction of its mean diagonal."`
-	ActOrder           bool     `json:"act_order" default:"false" doc:"gptq-int4: quantize columns in order of decreasing activation."`
+	GPTQ               bool     `json:"gptq" default:"false" doc:"GGUF methods except q2_k and q3_k_m, and plan: GPTQ onto the method's llama.cpp grids (an ordinary GGUF), calibrated on quantization.calibration."`
+	TargetKL           float64  `json:"target_kl" min:"0" doc:"plan: at most this mean KL(unquantized || quantized student) per token, nats, on the calibration text (gate it on the evaluation text with gates.methods.LABEL.quant_kl_max)."`
+	TargetPPLDelta     float64  `json:"target_ppl_delta" min:"0" doc:"plan: at most this perplexity increase, in percent, on the calibration text."`
+	CalibrationSamples int      `json:"calibration_samples" default:"128" min:"1" doc:"gptq-int4, gptq and plan: calibration sequences (of data.seq_len tokens) from quantization.calibration."`
+	Damp               float64  `json:"damp" default:"0.01" xmin:"0" max:"1" doc:"gptq-int4 and gptq: Hessian damping as a fraction of its mean diagonal."`
+	ActOrder           bool     `json:"act_order" default:"false" doc:"gptq-int4 and gptq: quantize columns in order of decreasing activation."`
 	Keep               []string `json:"keep" doc:"Overrides quantization.keep for this method."`
 }
 
@@ -301,4 +307,5 @@ type MethodGates struct {
 	AgreementMin     *float64 `json:"agreement_min" min:"0" max:"1" doc:"Minimum top-1 agreement with the teacher."`
 	QuantPPLDeltaMax *float64 `json:"quant_ppl_delta_max" xmin:"-1" doc:"Maximum relative perplexity increase over the unquantized student."`
 	SizeMaxMB        *float64 `json:"size_max_mb" xmin:"0" doc:"Maximum file size in MB (10^6 bytes)."`
+	QuantKLMax       *float64 `json:"quant_kl_max" min:"0" doc:"Maximum mean KL(unquantized student || this quantized student) per token on the evaluation text, e.g. a plan's target_kl checked on held-out text."`
 }

@@ -205,13 +205,28 @@ func (r *Recipe) checkQuantization(errs *errorList) {
 	labels := r.methodLabels()
 	r.noDuplicates(errs, "quantization.methods", labels)
 	r.checkPatterns(errs, "quantization.keep", q.Keep)
-	r.unused(errs, "quantization.calibration", slices.ContainsFunc(q.Methods, func(m Method) bool { return m.Method == MethodGPTQInt4 }), "gptq-int4")
+	r.unused(errs, "quantization.calibration", slices.ContainsFunc(q.Methods, Method.Calibrated), "gptq-int4, gptq and plan")
 	for i, m := range q.Methods {
 		p := fmt.Sprintf("quantization.methods[%d]", i)
 		int4 := strings.HasPrefix(m.Method, "int4-") || m.Method == MethodGPTQInt4
 		r.unused(errs, p+".asymmetric", int4, "int4-g32, int4-g64, int4-g128 and gptq-int4")
-		for _, f := range []string{"group_size", "calibration_samples", "damp", "act_order"} {
-			r.unused(errs, p+"."+f, m.Method == MethodGPTQInt4, "gptq-int4")
+		r.unused(errs, p+".group_size", m.Method == MethodGPTQInt4, "gptq-int4")
+		r.unused(errs, p+".calibration_samples", m.Calibrated(), "gptq-int4, gptq and plan")
+		for _, f := range []string{"damp", "act_order"} {
+			r.unused(errs, p+"."+f, m.Method == MethodGPTQInt4 || m.GPTQ, "gptq-int4 and gptq")
+		}
+		for _, f := range []string{"target_kl", "target_ppl_delta"} {
+			r.unused(errs, p+"."+f, m.Method == MethodPlan, "plan")
+		}
+		if m.Method == MethodPlan && (m.TargetKL > 0) == (m.TargetPPLDelta > 0) {
+			r.bad(errs, p, "plan needs exactly one of target_kl and target_ppl_delta, positive")
+		}
+		if m.GPTQ {
+			switch m.Method {
+			case MethodPlan, MethodQ8_0, MethodQ4_0, MethodQ4_1, "q5_0", "q5_1", "q4_k_s", MethodQ4_K_M, "q5_k_s", "q5_k_m", "q6_k":
+			default:
+				r.bad(errs, p+".gptq", "GPTQ writes the GGUF types Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K and Q6_K: not method %s (gptq-int4 is its own method)", m.Method)
+			}
 		}
 		if r.IsSet(p + ".keep") {
 			r.checkPatterns(errs, p+".keep", m.Keep)

@@ -189,6 +189,11 @@ func runQuantize(e *env, c *cli.Context) error {
 		if bud, err = quant.PlanBudget(tc.Config, src, b, corpus.NewStream(ids), o.Calib, target, bo); err != nil {
 			return err
 		}
+		if c.Bool("gptq") {
+			// The planner measured round to nearest; GPTQ onto the same
+			// types only lowers the error.
+			bud.Method.GPTQ, bud.Method.Name = true, bud.Method.Name+"+gptq"
+		}
 		methods = append([]quant.Method{bud.Method}, methods...)
 	}
 	if c.Bool("show-plan") && !c.Bool("json") {

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -57,6 +59,44 @@ func TestRealQuantizeHoldsOutCalibration(t *testing.T) {
 	for _, want := range []string{"evaluated on " + data, "calibrated on held out of " + data, "8 windows of 256"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// Requests quantize cannot honour fail with a message naming the cause and
+// leave no --out file: GPTQ onto a type it has no grid for, a quality
+// target no choice of the candidate types reaches (the error names the
+// limiting tensors and the best achievable KL), malformed targets.
+func TestQuantizeBadRequestsLeaveNoFile(t *testing.T) {
+	bin := filepath.Join("..", "..", "testdata", "quickstart", "teacher.bin")
+	data := filepath.Join("..", "..", "testdata", "quickstart", "valid.txt")
+	calib := filepath.Join("..", "..", "testdata", "quickstart", "train.txt")
+	base := []string{"quantize", bin, "--data", data, "--limit", "512", "--calib", calib, "--calib-windows", "4", "--calib-len", "64"}
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"--method", "gptq-q3_k_m"}, []string{"Q3_K", "GPTQ cannot write"}},
+		{[]string{"--method", "q3_k_m", "--gptq"}, []string{"Q3_K", "GPTQ cannot write"}},
+		{[]string{"--target-kl", "1e-9", "--target-types", "q4_0,q5_0"}, []string{"cannot be reached", "best achievable predicted KL", "limit it", "blk."}},
+		{[]string{"--target-kl", "-1"}, []string{"--target-kl"}},
+		{[]string{"--target-kl", "0.01", "--target-ppl-delta", "1"}, []string{"exactly one"}},
+		{[]string{"--target-kl", "0.01", "--method", "q4_0"}, []string{"leave --method out"}},
+		{[]string{"--target-kl", "0.01", "--target-types", "int8"}, []string{"--target-types"}},
+	} {
+		out := filepath.Join(t.TempDir(), "out.gguf")
+		var stdout, stderr bytes.Buffer
+		full := append(append(append([]string{"distill", "--progress", "none"}, base...), tc.args...), "--out", out)
+		if code := run(full, &stdout, &stderr, teacherHooks()); code == 0 {
+			t.Errorf("%v: exit 0", tc.args)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(stderr.String(), w) {
+				t.Errorf("%v: stderr %q does not mention %q", tc.args, stderr.String(), w)
+			}
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("%v left %s behind", tc.args, out)
 		}
 	}
 }
