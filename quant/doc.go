@@ -35,9 +35,12 @@
 //	            GPTQ into the I4S_GG layout (G = 128 unless given);
 //	            checkpoint.WriteHF stores it in the GPTQ safetensors
 //	            layout transformers and vLLM load.
-//	gptq-q4_0[-act]
-//	            GPTQ onto llama.cpp's Q4_0 grid (the I4S_G32 bytes): an
-//	            ordinary GGUF.
+//	gptq-TYPE[-act]
+//	            GPTQ onto llama.cpp's grids for any GGML method whose types
+//	            have a fixed-scale grid (q8_0 q4_0 q4_1 q5_0 q5_1 q4_k q5_k
+//	            q6_k and the mixes q4_k_s q4_k_m q5_k_s q5_k_m; not q2_k,
+//	            q3_k, q3_k_m): the same plan and bytes as TYPE, an ordinary
+//	            GGUF llama.cpp loads.
 //
 // Rows whose length is not a multiple of a type's block fall back as
 // llama.cpp's tensor_type_fallback does: Q2_K and Q3_K to Q4_0, Q4_K to
@@ -69,12 +72,29 @@
 //	                w_{j+1..} -= e_j U_{j, j+1..}   (within the block)
 //	  after the block: W_{:, rest} -= E U_{block, rest}  (lazy update)
 //
-// Group scales are computed when the column loop enters a group, from the
-// updated weights of that group (with act-order, which visits columns by
-// decreasing diag H, they are computed up front from the original weights
-// so groups keep the stored layout). Columns never seen (diag H = 0) are
-// zeroed. With H = I the procedure reduces exactly to round to nearest,
-// which the tests check byte for byte.
+// quant(w_j) is the nearest level of w_j on its block's grid
+// (qblock.Grid): the block's scales (for the k-quants the super-block's d,
+// dmin and 6-bit sub-block scales and mins) are what the type's own encoder
+// chooses for the block's weights when the column loop enters the block,
+// as updated so far, weighted by the importance matrix if one is given and
+// else by diag H (llama.cpp's _impl encoders); with act-order, which visits
+// columns by decreasing diag H, they are chosen up front from the original
+// weights so blocks keep the stored layout. Every column is then rounded on
+// that fixed grid and its error fed forward, so the result is ordinary
+// blocks of the type. Columns never seen (diag H = 0) are zeroed. With
+// H = I the procedure reduces exactly to round to nearest on the encoder's
+// grids, which the tests check byte for byte.
+//
+// # Quality-budget planner
+//
+// PlanBudget chooses a type per matrix so that KL(unquantized ||
+// quantized) per token on calibration text stays within a target (or the
+// perplexity increase within a percentage) at the fewest bytes: each
+// matrix's sensitivity is measured with only it quantized (one type
+// measured, the others predicted from the importance-weighted squared
+// error, which tracks measured KL closely), the choice is a knapsack over
+// the summed predictions solved exactly, and the chosen mix is measured
+// and the budget tightened until it meets the target (budget.go).
 //
 // # Importance matrix
 //
