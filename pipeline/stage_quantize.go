@@ -138,15 +138,7 @@ func (Quantize) Run(ctx context.Context, env *Env) ([]string, error) {
 // planMethod runs the quality-budget planner for a plan method on the
 // student (calibration windows calib) and returns the method it chose.
 func planMethod(st *checkpoint.Loaded, src model.TensorSource, es *evalSet, rm recipe.Method, calib [][]int32) (quant.Method, error) {
-	if len(calib) == 0 {
-		return quant.Method{}, fmt.Errorf("no calibration windows")
-	}
-	var ids []int32
-	for _, w := range calib {
-		ids = append(ids, w...)
-	}
-	bud, err := quant.PlanBudget(st.Config, src, es.b, corpus.NewStream(ids), calib,
-		quant.Target{KL: rm.TargetKL, PPLDeltaPct: rm.TargetPPLDelta}, quant.BudgetOptions{Eval: eval.Options{Context: len(calib[0])}})
+	bud, err := quant.PlanBudget(st.Config, src, es.b, calib, quant.Target{KL: rm.TargetKL, PPLDeltaPct: rm.TargetPPLDelta}, quant.BudgetOptions{})
 	if err != nil {
 		return quant.Method{}, err
 	}

@@ -210,14 +210,22 @@ func (pl *planner) sensitivities(plan *Plan, cands []kernels.DType, imp, encodeI
 	return names, options, nil
 }
 
-// newPlanner builds the reference model and caches its calibration logits.
-// Free the returned function's model with the cleanup.
-func newPlanner(cfg model.Config, src model.TensorSource, b kernels.Backend, calib corpus.Stream, eo eval.Options) (*planner, func(), error) {
+// newPlanner builds the reference model and caches its logits on the
+// calibration windows (one stream; eo.Context defaults to the window
+// length). The returned function frees the reference model.
+func newPlanner(cfg model.Config, src model.TensorSource, b kernels.Backend, calib [][]int32, eo eval.Options) (*planner, func(), error) {
+	var ids []int32
+	for _, w := range calib {
+		ids = append(ids, w...)
+	}
+	if eo.Context == 0 && len(calib) > 0 {
+		eo.Context = len(calib[0])
+	}
 	ref, err := model.New(cfg, b, src)
 	if err != nil {
 		return nil, nil, fmt.Errorf("quant: planner: reference model: %w", err)
 	}
-	pl := &planner{cfg: cfg, src: src, b: b, calib: calib, eo: eo, ref: &cachedLM{LM: ref, budget: 1 << 30}}
+	pl := &planner{cfg: cfg, src: src, b: b, calib: corpus.NewStream(ids), eo: eo, ref: &cachedLM{LM: ref, budget: 1 << 30}}
 	if _, err := pl.measure(src); err != nil { // fills the reference cache
 		ref.Free()
 		return nil, nil, err
@@ -226,13 +234,17 @@ func newPlanner(cfg model.Config, src model.TensorSource, b kernels.Backend, cal
 }
 
 // PlanBudget chooses per-matrix types for the model (cfg, src) that meet
-// target on the calibration stream calib (calibWindows: the same text as
-// windows, for the importance matrix) at the fewest bytes, measuring on
-// backend b. It returns an error naming the limiting matrices and the best
-// achievable value when no choice of the candidates meets the target.
-func PlanBudget(cfg model.Config, src model.TensorSource, b kernels.Backend, calib corpus.Stream, calibWindows [][]int32, target Target, o BudgetOptions) (*Budget, error) {
+// target on the calibration windows calib (equal length; measured as one
+// stream, in windows of that length unless o.Eval says otherwise) at the
+// fewest bytes, measuring on backend b. It returns an error naming the
+// limiting matrices and the best achievable value when no choice of the
+// candidates meets the target.
+func PlanBudget(cfg model.Config, src model.TensorSource, b kernels.Backend, calib [][]int32, target Target, o BudgetOptions) (*Budget, error) {
 	if err := target.Check(); err != nil {
 		return nil, err
+	}
+	if err := checkWindows(calib, cfg.MaxSeqLen); err != nil {
+		return nil, fmt.Errorf("quant: planner: %w", err)
 	}
 	cands := o.Candidates
 	if cands == nil {
@@ -250,7 +262,7 @@ func PlanBudget(cfg model.Config, src model.TensorSource, b kernels.Backend, cal
 	defer free()
 	imp := o.Imatrix
 	if imp == nil {
-		if imp, err = CollectImatrix(cfg, src, b, calibWindows); err != nil {
+		if imp, err = CollectImatrix(cfg, src, b, calib); err != nil {
 			return nil, fmt.Errorf("quant: planner: %w", err)
 		}
 	}

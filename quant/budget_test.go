@@ -95,15 +95,10 @@ func TestPlanBudgetStories260K(t *testing.T) {
 	b := cpu.New(0)
 	tc, stream, calibIDs := stories(t, b, 48)
 	cfg, src := tc.Config, SourceOf(tc.Model)
-	windows := corpus.CalibrationWindows(calibIDs, 8, 256)
-	var ids []int32
-	for _, w := range windows {
-		ids = append(ids, w...)
-	}
-	calib := corpus.NewStream(ids)
+	calib := corpus.CalibrationWindows(calibIDs, 8, 256)
 	eo := eval.Options{Context: 256}
 
-	proxy, err := PlanBudget(cfg, src, b, calib, windows, Target{KL: 0.01}, BudgetOptions{Eval: eo})
+	proxy, err := PlanBudget(cfg, src, b, calib, Target{KL: 0.01}, BudgetOptions{Eval: eo})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +117,7 @@ func TestPlanBudgetStories260K(t *testing.T) {
 	rep.WriteTable(&sb)
 	t.Logf("held out:\n%s", sb.String())
 
-	pp, err := PlanBudget(cfg, src, b, calib, windows, Target{PPLDeltaPct: 1}, BudgetOptions{Eval: eo})
+	pp, err := PlanBudget(cfg, src, b, calib, Target{PPLDeltaPct: 1}, BudgetOptions{Eval: eo})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,14 +126,14 @@ func TestPlanBudgetStories260K(t *testing.T) {
 	}
 	t.Logf("Δppl <= 1%%: %d bytes, Δppl %.3f%%, KL %.4g", pp.Bytes, pp.PPLDeltaPct, pp.KL)
 
-	_, err = PlanBudget(cfg, src, b, calib, windows, Target{KL: 1e-4}, BudgetOptions{Eval: eo, Candidates: []kernels.DType{kernels.Q4_K, kernels.Q5_K}})
+	_, err = PlanBudget(cfg, src, b, calib, Target{KL: 1e-4}, BudgetOptions{Eval: eo, Candidates: []kernels.DType{kernels.Q4_K, kernels.Q5_K}})
 	if err == nil || !strings.Contains(err.Error(), "cannot be reached") || !strings.Contains(err.Error(), "blk.") || !strings.Contains(err.Error(), "best achievable") {
 		t.Errorf("unreachable target: error %v", err)
 	} else {
 		t.Logf("unreachable: %v", err)
 	}
 	for _, bad := range []Target{{}, {KL: -1}, {KL: 0.1, PPLDeltaPct: 1}, {KL: math.NaN()}, {PPLDeltaPct: math.Inf(1)}} {
-		if _, err := PlanBudget(cfg, src, b, calib, windows, bad, BudgetOptions{Eval: eo}); err == nil {
+		if _, err := PlanBudget(cfg, src, b, calib, bad, BudgetOptions{Eval: eo}); err == nil {
 			t.Errorf("target %+v: no error", bad)
 		}
 	}
@@ -164,11 +159,7 @@ func TestBudgetProxy(t *testing.T) {
 	tc, _, calibIDs := stories(t, b, 8)
 	cfg, src := tc.Config, SourceOf(tc.Model)
 	windows := corpus.CalibrationWindows(calibIDs, 8, 256)
-	var ids []int32
-	for _, w := range windows {
-		ids = append(ids, w...)
-	}
-	pl, free, err := newPlanner(cfg, src, b, corpus.NewStream(ids), eval.Options{Context: 256})
+	pl, free, err := newPlanner(cfg, src, b, windows, eval.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

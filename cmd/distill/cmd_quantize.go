@@ -180,13 +180,8 @@ func runQuantize(e *env, c *cli.Context) error {
 	src := quant.SourceOf(tc.Model)
 	var bud *quant.Budget
 	if planning {
-		var ids []int32
-		for _, w := range o.Calib {
-			ids = append(ids, w...)
-		}
-		bo := quant.BudgetOptions{Candidates: cands, Plan: po, Imatrix: o.Imatrix, MeasureAll: c.Bool("target-measure-all"),
-			Eval: eval.Options{Context: len(o.Calib[0])}}
-		if bud, err = quant.PlanBudget(tc.Config, src, b, corpus.NewStream(ids), o.Calib, target, bo); err != nil {
+		bo := quant.BudgetOptions{Candidates: cands, Plan: po, Imatrix: o.Imatrix, MeasureAll: c.Bool("target-measure-all")}
+		if bud, err = quant.PlanBudget(tc.Config, src, b, o.Calib, target, bo); err != nil {
 			return err
 		}
 		if c.Bool("gptq") {
