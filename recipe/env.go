@@ -2,6 +2,7 @@ package recipe
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 )
@@ -85,4 +86,11 @@ func resolvePath(p, dir string, lookup func(string) (string, bool)) (string, err
 		s = filepath.Join(dir, s)
 	}
 	return filepath.Clean(s), nil
+}
+
+// ExpandEnv is the expansion recipes apply to their strings (see
+// expandEnv), over the process environment, for the project's other
+// YAML files (the teacher recipes of cmd/trainteacher).
+func ExpandEnv(s string) (string, error) {
+	return expandEnv(s, os.LookupEnv)
 }

@@ -7,25 +7,46 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/distill-dev/distill/kernels"
 	"github.com/distill-dev/distill/model"
+	"github.com/distill-dev/distill/recipe"
 	"github.com/distill-dev/distill/student"
 )
 
-// Config is teacher.yaml: the whole recipe of the quickstart teacher.
-// Paths are relative to the YAML file's folder.
+// Config is a teacher.yaml: the whole recipe of a teacher this project
+// trains. Paths may use ${VAR} (as recipes do) and are relative to the
+// YAML file's folder.
 type Config struct {
-	Train      string   `yaml:"train"`      // training text, documents separated by blank lines
-	Validation string   `yaml:"validation"` // held-out text for the final perplexity
-	Tokenizer  string   `yaml:"tokenizer"`  // llama2.c tokenizer.bin; its size is the vocabulary
-	Output     string   `yaml:"output"`     // llama2.c v0 checkpoint, shared classifier
-	Model      Shape    `yaml:"model"`
-	Training   Training `yaml:"training"`
+	Train      []Text    `yaml:"train"`      // training text, concatenated in this order
+	Validation []Text    `yaml:"validation"` // held-out text for the final perplexity
+	Tokenizer  Tokenizer `yaml:"tokenizer"`
+	// Output is a llama2.c v0 checkpoint (shared classifier), or, for a
+	// name ending in .gguf, an F16 GGUF with the tokenizer inside.
+	Output   string   `yaml:"output"`
+	Model    Shape    `yaml:"model"`
+	Training Training `yaml:"training"`
 
 	dir string // folder of the YAML file
+}
+
+// Text is one text file of documents.
+type Text struct {
+	Path string `yaml:"path"`
+	// Separator cuts the file into documents; empty means blank lines
+	// (see corpus.ReadOptions).
+	Separator string `yaml:"separator"`
+}
+
+// Tokenizer is the vocabulary: an existing llama2.c tokenizer.bin (Path),
+// or, with BPEVocab > 0, a BPE vocabulary of that many tokens learned from
+// the training documents (tokenizer.TrainBPE) and stored in the output.
+type Tokenizer struct {
+	Path     string `yaml:"path"`
+	BPEVocab int    `yaml:"bpe_vocab"`
 }
 
 // Shape is the Llama's shape (the vocabulary comes from the tokenizer).
@@ -57,34 +78,58 @@ type Training struct {
 func LoadConfig(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("quickstartteacher: %w", err)
+		return nil, fmt.Errorf("trainteacher: %w", err)
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	c := &Config{dir: filepath.Dir(path)}
 	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("quickstartteacher: %s: %w", path, err)
+		return nil, fmt.Errorf("trainteacher: %s: %w", path, err)
 	}
 	if err := c.check(); err != nil {
-		return nil, fmt.Errorf("quickstartteacher: %s: %w", path, err)
+		return nil, fmt.Errorf("trainteacher: %s: %w", path, err)
 	}
 	return c, nil
 }
 
-// Path resolves p against the YAML file's folder.
-func (c *Config) Path(p string) string {
-	if filepath.IsAbs(p) {
-		return p
+// Path expands the environment in p (recipe.ExpandEnv) and resolves the
+// result against the YAML file's folder.
+func (c *Config) Path(p string) (string, error) {
+	s, err := recipe.ExpandEnv(p)
+	if err != nil {
+		return "", err
 	}
-	return filepath.Join(c.dir, p)
+	if filepath.IsAbs(s) {
+		return s, nil
+	}
+	return filepath.Join(c.dir, s), nil
 }
 
 // check reports missing paths and impossible shapes or options.
 func (c *Config) check() error {
-	for _, f := range []struct{ name, v string }{{"train", c.Train}, {"validation", c.Validation}, {"tokenizer", c.Tokenizer}, {"output", c.Output}} {
-		if f.v == "" {
-			return fmt.Errorf("%s is missing", f.name)
+	if c.Output == "" {
+		return fmt.Errorf("output is missing")
+	}
+	for _, f := range []struct {
+		name string
+		v    []Text
+	}{{"train", c.Train}, {"validation", c.Validation}} {
+		if len(f.v) == 0 {
+			return fmt.Errorf("%s is missing (a list of {path, separator})", f.name)
 		}
+		for i, t := range f.v {
+			if t.Path == "" {
+				return fmt.Errorf("%s[%d].path is missing", f.name, i)
+			}
+		}
+	}
+	switch tk := c.Tokenizer; {
+	case (tk.Path == "") == (tk.BPEVocab == 0):
+		return fmt.Errorf("tokenizer needs exactly one of path (a tokenizer.bin) and bpe_vocab (a vocabulary size to learn)")
+	case tk.BPEVocab < 0:
+		return fmt.Errorf("tokenizer.bpe_vocab %d is negative", tk.BPEVocab)
+	case tk.BPEVocab > 0 && !strings.HasSuffix(c.Output, ".gguf"):
+		return fmt.Errorf("tokenizer.bpe_vocab needs an output ending in .gguf (the learned tokenizer is stored inside it)")
 	}
 	t := c.Training
 	if t.SeqLen < 1 || t.SeqLen > c.Model.MaxSeqLen {

@@ -21,7 +21,9 @@ func TestCommittedTeacher(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tt, err := checkpoint.Load(c.Path(c.Output), cpu.New(1), checkpoint.LoadOptions{Tokenizer: c.Path(c.Tokenizer)})
+	out, _ := c.Path(c.Output)
+	tokPath, _ := c.Path(c.Tokenizer.Path)
+	tt, err := checkpoint.Load(out, cpu.New(1), checkpoint.LoadOptions{Tokenizer: tokPath})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,6 +60,9 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"heads", "n_heads: 4", "n_heads: 3", "not a multiple of n_heads"},
 		{"schedule", "schedule: cosine", "schedule: step", `unknown schedule "step"`},
 		{"no output", "output: teacher.bin", "", "output is missing"},
+		{"no train", "  - path: train.txt ", "  - separator: x ", "train[0].path is missing"},
+		{"two tokenizers", "  path: tokenizer.bin", "  path: tokenizer.bin\n  bpe_vocab: 512", "exactly one of path"},
+		{"bpe into bin", "  path: tokenizer.bin", "  bpe_vocab: 512", "needs an output ending in .gguf"},
 		{"threads", "threads: 2", "threads: 0", "training.threads 0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -102,7 +107,8 @@ func TestTrainTiny(t *testing.T) {
 		if files[i], err = os.ReadFile(c.Output); err != nil {
 			t.Fatal(err)
 		}
-		tt, err := checkpoint.Load(c.Output, cpu.New(1), checkpoint.LoadOptions{Tokenizer: c.Path(c.Tokenizer)})
+		tokPath, _ := c.Path(c.Tokenizer.Path)
+		tt, err := checkpoint.Load(c.Output, cpu.New(1), checkpoint.LoadOptions{Tokenizer: tokPath})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -114,5 +120,34 @@ func TestTrainTiny(t *testing.T) {
 	}
 	if !bytes.Equal(files[0], files[1]) {
 		t.Error("two runs of the same recipe wrote different files")
+	}
+}
+
+// TestTrainGGUFWithBPE learns a tokenizer from the training text and writes
+// an F16 GGUF with it inside: the file loads without a tokenizer argument,
+// its vocabulary is the size asked for and its matrices are F16.
+func TestTrainGGUFWithBPE(t *testing.T) {
+	c, err := LoadConfig(committed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Model = Shape{Dim: 32, NLayers: 1, NHeads: 2, NKVHeads: 1, HiddenDim: 64, MaxSeqLen: 32}
+	c.Training.SeqLen, c.Training.BatchSize, c.Training.Steps, c.Training.Warmup = 32, 2, 2, 1
+	c.Train = c.Validation
+	c.Tokenizer = Tokenizer{BPEVocab: 300}
+	c.Output = filepath.Join(t.TempDir(), "teacher.gguf")
+	if _, err := Train(c, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	tt, err := checkpoint.Load(c.Output, cpu.New(1), checkpoint.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tt.Close()
+	if tt.Tokenizer == nil || tt.Tokenizer.VocabSize() != 300 || tt.Config.VocabSize != 300 {
+		t.Fatalf("tokenizer %v, config %s: want a 300-token vocabulary inside the file", tt.Tokenizer, tt.Config)
+	}
+	if tt.Format != checkpoint.FormatGGUF {
+		t.Errorf("format %q, want gguf", tt.Format)
 	}
 }
