@@ -151,3 +151,50 @@ func TestTrainGGUFWithBPE(t *testing.T) {
 		t.Errorf("format %q, want gguf", tt.Format)
 	}
 }
+
+// TestCommittedStories3M checks the real-width teacher: an F16 GGUF of at
+// most 8 MB with its tokenizer inside, the shape its recipe asks for, and
+// every matrix a multiple of 256 wide (so k-quants apply without fallback).
+func TestCommittedStories3M(t *testing.T) {
+	const recipe = "../../testdata/stories3M/teacher.yaml"
+	t.Setenv("DISTILL_DATA", "unused") // the paths are not read here
+	c, err := LoadConfig(recipe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.Path(c.Output)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Size() > 8<<20 {
+		t.Errorf("%s is %d bytes, more than 8 MiB", out, st.Size())
+	}
+	tt, err := checkpoint.Load(out, cpu.New(1), checkpoint.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tt.Close()
+	want, err := c.ModelConfig(c.Tokenizer.BPEVocab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tt.Format != checkpoint.FormatGGUF || tt.Tokenizer == nil || tt.Tokenizer.VocabSize() != c.Tokenizer.BPEVocab {
+		t.Fatalf("%s: format %q, tokenizer %v: want a GGUF with its %d-token tokenizer", out, tt.Format, tt.Tokenizer, c.Tokenizer.BPEVocab)
+	}
+	// The GGUF reader fills llama.cpp's defaults for what llama2.c leaves
+	// implicit; compare the shape.
+	got := tt.Config
+	if got.Dim != want.Dim || got.HiddenDim != want.HiddenDim || got.NLayers != want.NLayers || got.NHeads != want.NHeads ||
+		got.NKVHeads != want.NKVHeads || got.VocabSize != want.VocabSize || !got.TiedEmbeddings {
+		t.Errorf("%s has config\n%s, %s asks for\n%s", out, got, recipe, want)
+	}
+	for _, p := range got.Params() {
+		if len(p.Shape) == 2 && p.Shape[1]%256 != 0 {
+			t.Errorf("%s %v: width %d is not a multiple of 256", p.Name, p.Shape, p.Shape[1])
+		}
+	}
+}
