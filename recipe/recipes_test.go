@@ -73,40 +73,33 @@ func TestShippedRecipesParse(t *testing.T) {
 	}
 }
 
-// TestQuickstartValidates validates quickstart.yaml in a temporary copy of
-// the layout it expects (recipes/ beside testdata/quickstart/), so that it
-// passes before the real tiny teacher is committed.
+// TestQuickstartValidates validates quickstart.yaml where it is, against
+// the committed stories3M teacher's shape (the CLI tests and CI's quickstart
+// run load the file itself).
 func TestQuickstartValidates(t *testing.T) {
-	src, err := os.ReadFile(filepath.Join(repoRoot(t), "recipes", "quickstart.yaml"))
+	root := repoRoot(t)
+	stories3M := TeacherInfo{Config: llama(4, 256, 8, 4, 768, 1024, 512, true), TokenizerVocab: 1024}
+	r, err := LoadAndValidate(filepath.Join(root, "recipes", "quickstart.yaml"),
+		ValidateContext{Teacher: func(Teacher) (TeacherInfo, error) { return stories3M, nil }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmp := t.TempDir()
-	write := func(name, body string) {
-		p := filepath.Join(tmp, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write("recipes/quickstart.yaml", string(src))
-	write("testdata/quickstart/teacher.bin", "not gguf: a llama2c header")
-	write("testdata/quickstart/tokenizer.bin", "tok")
-	write("testdata/quickstart/train.txt", "a\n\nb\n")
-	write("testdata/quickstart/valid.txt", "c\n")
-	tiny := TeacherInfo{Config: llama(4, 64, 4, 4, 172, 512, 256, false), TokenizerVocab: 512}
-	r, err := LoadAndValidate(filepath.Join(tmp, "recipes", "quickstart.yaml"),
-		ValidateContext{Teacher: func(Teacher) (TeacherInfo, error) { return tiny, nil }})
+	abs, err := filepath.Abs(root)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := filepath.Join(tmp, "testdata", "quickstart", "teacher.bin"); string(r.Teacher.Path) != want {
+	if want := filepath.Join(abs, "testdata", "stories3M", "stories3M.gguf"); string(r.Teacher.Path) != want {
 		t.Errorf("teacher path %s, want %s", r.Teacher.Path, want)
 	}
-	if want := filepath.Join(tmp, "runs", "quickstart"); string(r.Output) != want {
+	if want := filepath.Join(abs, "runs", "quickstart"); string(r.Output) != want {
 		t.Errorf("output %s, want %s", r.Output, want)
+	}
+	sc, layers, err := r.Student.Resolve(stories3M)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(layers) != 2 || sc.Dim%256 != 0 || sc.HiddenDim%256 != 0 {
+		t.Errorf("student %s from layers %v: want 2 layers of 256-multiple widths (real k-quants)", sc, layers)
 	}
 }
 
