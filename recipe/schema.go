@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/distill-dev/distill/internal/finitejson"
 )
 
 // SchemaID is the $id of the generated schema.
@@ -23,10 +25,10 @@ const SchemaID = "https://github.com/distill-dev/distill/recipes/schema.json"
 func JSONSchema() ([]byte, error) {
 	s := schemaOf(reflect.TypeFor[Recipe](), "")
 	root := obj{
-		{"$schema", "https://json-schema.org/draft/2020-12/schema"},
-		{"$id", SchemaID},
-		{"title", "distill recipe"},
-		{"description", "A distill pipeline: teacher -> student training -> evaluation -> quantization -> export, with CI gates. Run it with `distill run recipe.yaml`."},
+		kv("$schema", "https://json-schema.org/draft/2020-12/schema"),
+		kv("$id", SchemaID),
+		kv("title", "distill recipe"),
+		kv("description", "A distill pipeline: teacher -> student training -> evaluation -> quantization -> export, with CI gates. Run it with `distill run recipe.yaml`."),
 	}
 	root = append(root, s...)
 	var b bytes.Buffer
@@ -44,33 +46,10 @@ const pathDoc = "Relative paths resolve against the recipe's folder; ${VAR} and 
 
 // obj is a JSON object that keeps its keys in insertion order, so the
 // schema lists properties in the order of the Go fields.
-type obj []kv
+type obj = finitejson.Object
 
-type kv struct {
-	k string
-	v any
-}
-
-func (o obj) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, e := range o {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		enc := json.NewEncoder(&b)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(e.k); err != nil {
-			return nil, err
-		}
-		b.WriteByte(':')
-		if err := enc.Encode(e.v); err != nil {
-			return nil, err
-		}
-	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
-}
+// kv is one property of an obj.
+func kv(k string, v any) finitejson.Member { return finitejson.Member{Key: k, Value: v} }
 
 // schemaOf is the schema of type t, with tag describing the field that
 // holds it (enum, bounds, default and doc apply to list items for lists).
@@ -80,14 +59,14 @@ func schemaOf(t reflect.Type, tag reflect.StructTag) obj {
 		if t == pathType {
 			d += " " + pathDoc
 		}
-		s = append(s, kv{"description", d})
+		s = append(s, kv("description", d))
 	}
 	if def, ok := tag.Lookup("default"); ok {
 		var v any
 		if err := yaml.Unmarshal([]byte(def), &v); err != nil {
 			panic(fmt.Sprintf("recipe: bad default %q: %v", def, err))
 		}
-		s = append(s, kv{"default", v})
+		s = append(s, kv("default", v))
 	}
 	return append(s, typeSchema(t, tag)...)
 }
@@ -97,18 +76,18 @@ func typeSchema(t reflect.Type, tag reflect.StructTag) obj {
 	var s obj
 	switch {
 	case t == reflect.TypeFor[Method]():
-		return append(s, kv{"anyOf", []obj{
-			{{"type", "string"}, {"enum", enumValues(t.Field(0).Tag.Get("enum"), t.Field(0).Type)}},
+		return append(s, kv("anyOf", []obj{
+			{kv("type", "string"), kv("enum", enumValues(t.Field(0).Tag.Get("enum"), t.Field(0).Type))},
 			structSchema(t),
-		}})
+		}))
 	case t == reflect.TypeFor[LayerPair]():
-		return append(s, kv{"anyOf", []obj{
-			{{"type", "array"}, {"items", obj{{"type", "integer"}, {"minimum", 0}}}, {"minItems", 2}, {"maxItems", 2}},
+		return append(s, kv("anyOf", []obj{
+			{kv("type", "array"), kv("items", obj{kv("type", "integer"), kv("minimum", 0)}), kv("minItems", 2), kv("maxItems", 2)},
 			structSchema(t),
-		}})
+		}))
 	case t == byteSizeType:
-		return append(s, kv{"type", []string{"integer", "string"}},
-			kv{"pattern", `^[0-9]+(\.[0-9]+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?$`}, kv{"minimum", 0})
+		return append(s, kv("type", []string{"integer", "string"}),
+			kv("pattern", `^[0-9]+(\.[0-9]+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?$`), kv("minimum", 0))
 	}
 	switch t.Kind() {
 	case reflect.Pointer:
@@ -116,13 +95,13 @@ func typeSchema(t reflect.Type, tag reflect.StructTag) obj {
 	case reflect.Struct:
 		return append(s, structSchema(t)...)
 	case reflect.Slice:
-		s = append(s, kv{"type", "array"}, kv{"items", scalarSchema(t.Elem(), tag)})
+		s = append(s, kv("type", "array"), kv("items", scalarSchema(t.Elem(), tag)))
 		if n, ok := tag.Lookup("items"); ok {
-			s = append(s, kv{"minItems", atoi(n)}, kv{"maxItems", atoi(n)})
+			s = append(s, kv("minItems", atoi(n)), kv("maxItems", atoi(n)))
 		}
 		return s
 	case reflect.Map:
-		return append(s, kv{"type", "object"}, kv{"additionalProperties", schemaOf(t.Elem(), "")})
+		return append(s, kv("type", "object"), kv("additionalProperties", schemaOf(t.Elem(), "")))
 	}
 	return append(s, scalarSchema(t, tag)...)
 }
@@ -131,16 +110,16 @@ func structSchema(t reflect.Type) obj {
 	props := obj{}
 	var required []string
 	for _, f := range fieldsOf(t) {
-		props = append(props, kv{f.key, schemaOf(f.sf.Type, f.sf.Tag)})
+		props = append(props, kv(f.key, schemaOf(f.sf.Type, f.sf.Tag)))
 		if f.sf.Tag.Get("required") == "true" {
 			required = append(required, f.key)
 		}
 	}
-	s := obj{{"type", "object"}, {"properties", props}}
+	s := obj{kv("type", "object"), kv("properties", props)}
 	if len(required) > 0 {
-		s = append(s, kv{"required", required})
+		s = append(s, kv("required", required))
 	}
-	return append(s, kv{"additionalProperties", false})
+	return append(s, kv("additionalProperties", false))
 }
 
 // scalarSchema is the schema of a string, number or boolean (or of a list
@@ -149,21 +128,21 @@ func scalarSchema(t reflect.Type, tag reflect.StructTag) obj {
 	var s obj
 	switch t.Kind() {
 	case reflect.String:
-		s = obj{{"type", "string"}}
+		s = obj{kv("type", "string")}
 	case reflect.Bool:
-		return obj{{"type", "boolean"}}
+		return obj{kv("type", "boolean")}
 	case reflect.Int, reflect.Int64:
-		s = obj{{"type", "integer"}}
+		s = obj{kv("type", "integer")}
 	case reflect.Float64:
-		s = obj{{"type", "number"}}
+		s = obj{kv("type", "number")}
 	default:
 		return typeSchema(t, "")
 	}
 	if e, ok := tag.Lookup("enum"); ok {
-		s = append(s, kv{"enum", enumValues(e, t)})
+		s = append(s, kv("enum", enumValues(e, t)))
 	}
 	if p, ok := tag.Lookup("pattern"); ok {
-		s = append(s, kv{"pattern", p})
+		s = append(s, kv("pattern", p))
 	}
 	for _, b := range [][2]string{{"min", "minimum"}, {"xmin", "exclusiveMinimum"}, {"max", "maximum"}, {"xmax", "exclusiveMaximum"}} {
 		if v, ok := tag.Lookup(b[0]); ok {
@@ -171,7 +150,7 @@ func scalarSchema(t reflect.Type, tag reflect.StructTag) obj {
 			if err != nil {
 				panic(fmt.Sprintf("recipe: bad %s tag %q", b[0], v))
 			}
-			s = append(s, kv{b[1], f})
+			s = append(s, kv(b[1], f))
 		}
 	}
 	return s

@@ -53,25 +53,29 @@ func MarshalIndent(v any, prefix, indent string) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-// object is a JSON object whose keys keep the struct's field order.
-type object []member
+// Object is a JSON object whose members keep their order (a struct's field
+// order here; the property order of recipe's JSON Schema).
+type Object []Member
 
-type member struct {
-	key string
-	val any
+// Member is one key and value of an Object.
+type Member struct {
+	Key   string
+	Value any
 }
 
-func (o object) MarshalJSON() ([]byte, error) {
+// MarshalJSON writes the members in order, keys and values encoded as
+// Marshal's encoder does.
+func (o Object) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteByte('{')
 	for i, m := range o {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		k, _ := marshal(m.key)
+		k, _ := marshal(m.Key)
 		b.Write(k)
 		b.WriteByte(':')
-		v, err := marshal(m.val)
+		v, err := marshal(m.Value)
 		if err != nil {
 			return nil, err
 		}
@@ -127,7 +131,7 @@ func finite(v reflect.Value) any {
 		}
 		return out
 	case reflect.Struct:
-		var o object
+		var o Object
 		t := v.Type()
 		for i := range t.NumField() {
 			f := t.Field(i)
@@ -148,7 +152,7 @@ func finite(v reflect.Value) any {
 			if strings.Contains(","+opts+",", ",omitzero,") && fv.IsZero() {
 				continue
 			}
-			o = append(o, member{name, finite(fv)})
+			o = append(o, Member{name, finite(fv)})
 		}
 		return o
 	}
