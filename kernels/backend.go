@@ -152,7 +152,9 @@ type Backend interface {
 	// x or its transpose. a is [M, K] (or [K, M] when transA), b is [K, N]
 	// (or [N, K] when transB), out is [M, N]. With 3-d operands the leading
 	// dimension is a batch: a [Bt, ...], out [Bt, ...], and b either
-	// [Bt, ...] or 2-d and shared by every batch entry. Any leading
+	// [Bt, ...] or 2-d and shared by every batch entry; or a 2-d a shared
+	// by every entry of a 3-d b [Bt, ...] (one input times several
+	// stacked weights: out[i] = op(a) op(b[i])). Any leading
 	// dimensions of a 2-d-b call with transA false are flattened into M (so
 	// [B, T, C] activations times a [N, C] weight works).
 	// b may be of any dtype, including block types (only with transB, the
@@ -211,6 +213,10 @@ type Backend interface {
 	// CopyRows writes src [B, T, C] into dst [B, S, C] at rows
 	// [pos, pos+T) of each batch entry (filling a KV cache).
 	CopyRows(dst, src Tensor, pos int)
+	// SliceRows is CopyRows' inverse: it writes rows [pos, pos+T) of each
+	// batch entry of src [B, S, C] into dst [B, T, C]. Viewing a [N, P*C]
+	// product of fused weights as [N, P, C], it takes out one part.
+	SliceRows(dst, src Tensor, pos int)
 
 	// ---- activations ----
 

@@ -182,15 +182,18 @@ func CheckRoPE(op string, x Tensor, p RoPEParams) (n, c, T int) {
 }
 
 // MatMulShape is a MatMul call resolved to Batch independent products
-// out_i (M x N) = op(a_i) (M x K) op(b_i) (K x N), with b shared when it is 2-d.
+// out_i (M x N) = op(a_i) (M x K) op(b_i) (K x N), with b shared when it is
+// 2-d, and a shared when it is 2-d and b 3-d.
 type MatMulShape struct {
 	Batch, M, N, K int
 	BShared        bool
+	AShared        bool
 }
 
 // MatMulDims applies the Backend.MatMul shape rules to non-nil out, a and b.
 // A 2-d b without transA flattens a's leading dimensions into M; a 3-d b
-// needs a 3-d a with the same batch; a block-typed b needs transB.
+// needs a 3-d a with the same batch, or a 2-d a shared by every batch
+// entry; a block-typed b needs transB.
 func MatMulDims(out, a, b Tensor, transA, transB bool) MatMulShape {
 	bad := func(why string) {
 		panic(fmt.Sprintf("kernels: MatMul(transA=%v, transB=%v): out %s, a %s, b %s: %s", transA, transB, out, a, b, why))
@@ -228,8 +231,11 @@ func MatMulDims(out, a, b Tensor, transA, transB bool) MatMulShape {
 	if transA {
 		s.M, s.K = s.K, s.M
 	}
-	if !s.BShared && (len(as) != 3 || bs[0] != s.Batch) {
-		bad("batched b needs a 3-d a with the same batch")
+	if !s.BShared && len(as) == 2 {
+		s.AShared, s.Batch = true, bs[0]
+	}
+	if !s.BShared && (len(as) == 3 && bs[0] != s.Batch) {
+		bad("batched b needs a 3-d a with the same batch, or a 2-d a")
 	}
 	if s.K != kb {
 		bad("inner dimensions differ")

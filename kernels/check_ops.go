@@ -178,6 +178,21 @@ func CheckCopyRows[T TensorRef](dst, src T, pos int) (B, Tn, S, C int) {
 	return B, Tn, S, C
 }
 
+// CheckSliceRows checks rows [pos, pos+T) of src [B, S, C] into dst
+// [B, T, C] (CheckCopyRows' rules with the roles swapped) and returns B, T,
+// S and C.
+func CheckSliceRows[T TensorRef](dst, src T, pos int) (B, Tn, S, C int) {
+	B, Tn, C = BatchRows(dst)
+	bs, S, cs := BatchRows(src)
+	if B != bs || C != cs || pos < 0 || pos+Tn > S {
+		panic(fmt.Sprintf("kernels: SliceRows: rows %d.. of %s into %s do not fit", pos, src, dst))
+	}
+	if src.DType() != dst.DType() {
+		MustFloat("SliceRows", src, dst)
+	}
+	return B, Tn, S, C
+}
+
 // CheckEmbedding checks Embedding's out [N, C] (float), table [V, C]
 // (any dtype), optional pos and ids, and returns N and C.
 func CheckEmbedding[T TensorRef](out, table, pos T, ids []int32, Tn, posStart int) (n, c int) {

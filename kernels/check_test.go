@@ -36,12 +36,13 @@ func TestMatMulDims(t *testing.T) {
 		want           MatMulShape
 		panic          string // "" for none
 	}{
-		{"2d", ft(2, 4), ft(2, 3), ft(3, 4), false, false, MatMulShape{1, 2, 4, 3, true}, ""},
-		{"flatten a", ft(2, 5, 4), ft(2, 5, 3), ft(4, 3), false, true, MatMulShape{1, 10, 4, 3, true}, ""},
-		{"batched transA", ft(2, 3, 4), ft(2, 5, 3), ft(2, 5, 4), true, false, MatMulShape{2, 3, 4, 5, false}, ""},
+		{"2d", ft(2, 4), ft(2, 3), ft(3, 4), false, false, MatMulShape{1, 2, 4, 3, true, false}, ""},
+		{"flatten a", ft(2, 5, 4), ft(2, 5, 3), ft(4, 3), false, true, MatMulShape{1, 10, 4, 3, true, false}, ""},
+		{"batched transA", ft(2, 3, 4), ft(2, 5, 3), ft(2, 5, 4), true, false, MatMulShape{2, 3, 4, 5, false, false}, ""},
 		{"inner", ft(2, 4), ft(2, 3), ft(2, 4), false, false, MatMulShape{}, "inner dimensions differ"},
 		{"out", ft(2, 3), ft(2, 3), ft(3, 4), false, false, MatMulShape{}, "out must hold 1 x [2, 4]"},
-		{"batch", ft(2, 2, 4), ft(2, 3), ft(2, 3, 4), false, false, MatMulShape{}, "batched b needs"},
+		{"shared a", ft(2, 2, 4), ft(2, 3), ft(2, 4, 3), false, true, MatMulShape{2, 2, 4, 3, false, true}, ""},
+		{"batch", ft(2, 2, 4), ft(3, 2, 3), ft(2, 3, 4), false, false, MatMulShape{}, "batched b needs"},
 		{"1-d b", ft(2), ft(2, 3), ft(3), false, false, MatMulShape{}, "b must be 2-d or 3-d"},
 		{"block b", ft(2, 32), ft(2, 32), &fake{Q8_0, []int{32, 32}}, false, false, MatMulShape{}, "block-typed b needs transB"},
 	} {

@@ -1,6 +1,8 @@
 package cpu
 
 import (
+	"fmt"
+
 	"github.com/distill-dev/distill/kernels"
 )
 
@@ -74,6 +76,34 @@ func (b *Backend) CopyRows(dstT, srcT kernels.Tensor, pos int) {
 			v := out(dst, ((bi*S)+pos+t)*c, c, *sp)
 			load(src, r*c, v)
 			store(dst, ((bi*S)+pos+t)*c, v)
+		}
+		putScratch(sp)
+	})
+}
+
+// SliceRows writes rows [pos, pos+T) of each batch entry of src [B, S, C]
+// into dst [B, T, C]. A 2-d src/dst is one batch entry.
+func (b *Backend) SliceRows(dstT, srcT kernels.Tensor, pos int) {
+	dst, src := tns(dstT), tns(srcT)
+	bs, T, S, c := kernels.CheckSliceRows(dst, src, pos)
+	if src.dt == dst.dt { // any dtype: whole rows of bytes
+		rb, err := src.dt.RowBytes(c)
+		if err != nil {
+			panic(fmt.Sprintf("kernels: SliceRows: %v", err))
+		}
+		sb, db := src.bytes(), dst.bytes()
+		for bi := 0; bi < bs; bi++ {
+			copy(db[bi*T*rb:(bi+1)*T*rb], sb[(bi*S+pos)*rb:(bi*S+pos+T)*rb])
+		}
+		return
+	}
+	b.parallelFor(bs*T, rowGrain(c), func(lo, hi int) {
+		sp := getScratch(c)
+		for r := lo; r < hi; r++ {
+			bi, t := r/T, r%T
+			v := out(dst, r*c, c, *sp)
+			load(src, ((bi*S)+pos+t)*c, v)
+			store(dst, r*c, v)
 		}
 		putScratch(sp)
 	})

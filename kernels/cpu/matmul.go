@@ -41,6 +41,9 @@ func (b *Backend) matmulOne(o, a, w *tensor, s kernels.MatMulShape, i int, trans
 	m, n, k := s.M, s.N, s.K
 	// A operand: float32 storage of entry i, lda its row length.
 	aOff := i * m * k
+	if s.AShared {
+		aOff = 0
+	}
 	lda := k
 	if transA {
 		lda = m

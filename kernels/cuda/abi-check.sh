@@ -12,6 +12,7 @@ trap 'rm -rf "$tmp"' EXIT
 cat > "$tmp/abi.c" <<'C'
 #include <cuda.h>
 #include <cublas_v2.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #define STR(x) #x
@@ -33,6 +34,24 @@ CUresult (*p_cuMemcpyHtoDAsync)(CUdeviceptr, const void*, size_t, CUstream) = cu
 CUresult (*p_cuMemcpyDtoHAsync)(void*, CUdeviceptr, size_t, CUstream) = cuMemcpyDtoHAsync;
 CUresult (*p_cuMemcpyDtoDAsync)(CUdeviceptr, CUdeviceptr, size_t, CUstream) = cuMemcpyDtoDAsync;
 CUresult (*p_cuMemsetD8Async)(CUdeviceptr, unsigned char, size_t, CUstream) = cuMemsetD8Async;
+CUresult (*p_cuMemcpy2DAsync)(const CUDA_MEMCPY2D*, CUstream) = cuMemcpy2DAsync;
+// driver.go's dc_memcpy2d, which must have CUDA_MEMCPY2D's layout.
+typedef struct {
+    size_t srcXInBytes, srcY;
+    int srcMemoryType;
+    const void* srcHost;
+    CUdeviceptr srcDevice;
+    void* srcArray;
+    size_t srcPitch;
+    size_t dstXInBytes, dstY;
+    int dstMemoryType;
+    void* dstHost;
+    CUdeviceptr dstDevice;
+    void* dstArray;
+    size_t dstPitch;
+    size_t WidthInBytes, Height;
+} dc_memcpy2d;
+#define OFF(f) VAL(offsetof(CUDA_MEMCPY2D, f), offsetof(dc_memcpy2d, f))
 CUresult (*p_cuStreamCreate)(CUstream*, unsigned) = cuStreamCreate;
 CUresult (*p_cuStreamDestroy)(CUstream) = cuStreamDestroy;
 CUresult (*p_cuModuleUnload)(CUmodule) = cuModuleUnload;
@@ -56,6 +75,13 @@ int main(void) {
     NAME(cuMemcpyDtoHAsync, "cuMemcpyDtoHAsync_v2");
     NAME(cuMemcpyDtoDAsync, "cuMemcpyDtoDAsync_v2");
     NAME(cuMemsetD8Async, "cuMemsetD8Async");
+    NAME(cuMemcpy2DAsync, "cuMemcpy2DAsync_v2");
+    VAL(CU_MEMORYTYPE_DEVICE, 2);
+    VAL(sizeof(CUmemorytype), sizeof(int));
+    VAL(sizeof(CUDA_MEMCPY2D), sizeof(dc_memcpy2d));
+    OFF(srcXInBytes); OFF(srcY); OFF(srcMemoryType); OFF(srcHost); OFF(srcDevice); OFF(srcArray); OFF(srcPitch);
+    OFF(dstXInBytes); OFF(dstY); OFF(dstMemoryType); OFF(dstHost); OFF(dstDevice); OFF(dstArray); OFF(dstPitch);
+    OFF(WidthInBytes); OFF(Height);
     NAME(cuMemGetInfo, "cuMemGetInfo_v2");
     NAME(cuLaunchKernel, "cuLaunchKernel");
     NAME(cuStreamCreate, "cuStreamCreate");

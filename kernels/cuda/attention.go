@@ -170,19 +170,62 @@ func (b *Backend) AttentionBackward(dqT, dkT, dvT, doutT, qT, kT, vT, outT, lseT
 }
 
 // CopyRows writes src [B, T, C] into dst [B, S, C] at rows [pos, pos+T).
+// Equal dtypes copy bytes, one 2-d copy for all batch entries.
 func (b *Backend) CopyRows(dstT, srcT kernels.Tensor, pos int) {
 	dst, src := tns(dstT), tns(srcT)
 	bs, T, S, c := kernels.CheckCopyRows(dst, src, pos)
-	if src.dt == dst.dt { // any dtype: whole rows of bytes, one copy per batch entry
-		rb, err := src.dt.RowBytes(c)
-		if err != nil {
-			panic(fmt.Sprintf("kernels: CopyRows: %v", err))
-		}
-		for bi := 0; bi < bs && T > 0; bi++ {
-			b.must("CopyRows", b.drv.dtod(dst.ptr()+devPtr((bi*S+pos)*rb), src.ptr()+devPtr(bi*T*rb), T*rb))
-		}
+	if src.dt == dst.dt {
+		rb := rowBytes("CopyRows", src.dt, c)
+		b.copy2d("CopyRows", dst.ptr()+devPtr(pos*rb), S*rb, src.ptr(), T*rb, T*rb, bs)
 		return
 	}
 	b.launch1("k_copy_rows", src.numel(), aPtr(dst), aDT(dst), aPtr(src), aDT(src), aLL(src.numel()),
 		aInt(T), aInt(S), aInt(c), aInt(pos))
 }
+
+// SliceRows writes rows [pos, pos+T) of each batch entry of src [B, S, C]
+// into dst [B, T, C]: one 2-d copy for equal dtypes, else a cast of src
+// into dst's dtype first.
+func (b *Backend) SliceRows(dstT, srcT kernels.Tensor, pos int) {
+	dst, src := tns(dstT), tns(srcT)
+	bs, T, S, c := kernels.CheckSliceRows(dst, src, pos)
+	if src.dt != dst.dt {
+		src = b.narrow(src, dst.dt)
+		defer b.Free(src)
+	}
+	rb := rowBytes("SliceRows", src.dt, c)
+	b.copy2d("SliceRows", dst.ptr(), T*rb, src.ptr()+devPtr(pos*rb), S*rb, T*rb, bs)
+}
+
+// rowBytes is the storage of a row of c elements of dt (any dtype).
+func rowBytes(op string, dt kernels.DType, c int) int {
+	rb, err := dt.RowBytes(c)
+	if err != nil {
+		panic(fmt.Sprintf("kernels: %s: %v", op, err))
+	}
+	return rb
+}
+
+// copy2d copies height rows of width bytes from src (rows spitch bytes
+// apart) to dst (dpitch apart) with one cuMemcpy2DAsync, or row by row
+// when a pitch exceeds what the driver takes.
+func (b *Backend) copy2d(op string, dst devPtr, dpitch int, src devPtr, spitch, width, height int) {
+	if width == 0 || height == 0 {
+		return
+	}
+	if height == 1 || (dpitch == width && spitch == width) {
+		b.must(op, b.drv.dtod(dst, src, width*height))
+		return
+	}
+	if max(dpitch, spitch) <= maxPitch {
+		b.must(op, b.drv.dtod2d(dst, dpitch, src, spitch, width, height))
+		return
+	}
+	for r := 0; r < height; r++ {
+		b.must(op, b.drv.dtod(dst+devPtr(r*dpitch), src+devPtr(r*spitch), width))
+	}
+}
+
+// maxPitch is a pitch every CUDA device accepts in a 2-d copy
+// (CU_DEVICE_ATTRIBUTE_MAX_PITCH is 2^31-1 on current GPUs).
+const maxPitch = 1<<31 - 1

@@ -28,6 +28,24 @@ typedef unsigned long long CUdeviceptr;
 typedef int cublasStatus_t;
 typedef void* cublasHandle_t;
 
+// dc_memcpy2d is cuda.h's CUDA_MEMCPY2D (field for field; abi-check.sh
+// compares the offsets). Memory type 2 is CU_MEMORYTYPE_DEVICE.
+typedef struct {
+    size_t srcXInBytes, srcY;
+    int srcMemoryType;
+    const void* srcHost;
+    CUdeviceptr srcDevice;
+    void* srcArray;
+    size_t srcPitch;
+    size_t dstXInBytes, dstY;
+    int dstMemoryType;
+    void* dstHost;
+    CUdeviceptr dstDevice;
+    void* dstArray;
+    size_t dstPitch;
+    size_t WidthInBytes, Height;
+} dc_memcpy2d;
+
 static CUresult (*p_cuInit)(unsigned);
 static CUresult (*p_cuDriverGetVersion)(int*);
 static CUresult (*p_cuDeviceGetCount)(int*);
@@ -49,6 +67,7 @@ static CUresult (*p_cuMemcpyHtoDAsync)(CUdeviceptr, const void*, size_t, CUstrea
 static CUresult (*p_cuMemcpyDtoHAsync)(void*, CUdeviceptr, size_t, CUstream);
 static CUresult (*p_cuMemcpyDtoDAsync)(CUdeviceptr, CUdeviceptr, size_t, CUstream);
 static CUresult (*p_cuMemsetD8Async)(CUdeviceptr, unsigned char, size_t, CUstream);
+static CUresult (*p_cuMemcpy2DAsync)(const dc_memcpy2d*, CUstream);
 static CUresult (*p_cuStreamCreate)(CUstream*, unsigned);
 static CUresult (*p_cuStreamSynchronize)(CUstream);
 static CUresult (*p_cuGetErrorString)(CUresult, const char**);
@@ -105,6 +124,7 @@ static const char* dc_load_driver(void) {
     SYM(h, p_cuMemcpyDtoHAsync, "cuMemcpyDtoHAsync_v2");
     SYM(h, p_cuMemcpyDtoDAsync, "cuMemcpyDtoDAsync_v2");
     SYM(h, p_cuMemsetD8Async, "cuMemsetD8Async");
+    SYM(h, p_cuMemcpy2DAsync, "cuMemcpy2DAsync_v2");
     SYM(h, p_cuStreamCreate, "cuStreamCreate");
     SYM(h, p_cuStreamSynchronize, "cuStreamSynchronize");
     SYM(h, p_cuGetErrorString, "cuGetErrorString");
@@ -190,6 +210,22 @@ static CUresult dc_dtoh(CUcontext c, void* dst, CUdeviceptr src, size_t n, CUstr
 static CUresult dc_dtod(CUcontext c, CUdeviceptr dst, CUdeviceptr src, size_t n, CUstream s) {
     CTX(c);
     return p_cuMemcpyDtoDAsync(dst, src, n, s);
+}
+// dc_dtod2d copies height rows of width bytes from src to dst, rows
+// spaced spitch and dpitch bytes apart (device to device).
+static CUresult dc_dtod2d(CUcontext c, CUdeviceptr dst, size_t dpitch, CUdeviceptr src, size_t spitch, size_t width,
+                          size_t height, CUstream s) {
+    CTX(c);
+    dc_memcpy2d m = {0};
+    m.srcMemoryType = 2;
+    m.srcDevice = src;
+    m.srcPitch = spitch;
+    m.dstMemoryType = 2;
+    m.dstDevice = dst;
+    m.dstPitch = dpitch;
+    m.WidthInBytes = width;
+    m.Height = height;
+    return p_cuMemcpy2DAsync(&m, s);
 }
 static CUresult dc_memset0(CUcontext c, CUdeviceptr p, size_t n, CUstream s) { CTX(c); return p_cuMemsetD8Async(p, 0, n, s); }
 static CUresult dc_sync(CUcontext c, CUstream s) { CTX(c); return p_cuStreamSynchronize(s); }
@@ -484,6 +520,13 @@ func (c *driverCtx) dtoh(dst unsafe.Pointer, src devPtr, n int) error {
 
 func (c *driverCtx) dtod(dst, src devPtr, n int) error {
 	return check(C.dc_dtod(c.ctx, C.CUdeviceptr(dst), C.CUdeviceptr(src), C.size_t(n), c.stream))
+}
+
+// dtod2d copies height rows of width bytes, the rows of dst dpitch bytes
+// apart and those of src spitch bytes apart (cuMemcpy2DAsync).
+func (c *driverCtx) dtod2d(dst devPtr, dpitch int, src devPtr, spitch, width, height int) error {
+	return check(C.dc_dtod2d(c.ctx, C.CUdeviceptr(dst), C.size_t(dpitch), C.CUdeviceptr(src), C.size_t(spitch),
+		C.size_t(width), C.size_t(height), c.stream))
 }
 
 func (c *driverCtx) memset0(p devPtr, n int) error {

@@ -139,13 +139,16 @@ func (b *Backend) gemm(o, x, w *tensor, s kernels.MatMulShape, transA, transB bo
 	if transA {
 		tb, ldb = opT, s.M
 	}
-	sa := int64(s.N * s.K)
+	sa, sb := int64(s.N*s.K), int64(s.M*s.K) // a stride of 0 shares the operand
 	if s.BShared {
 		sa = 0
 	}
+	if s.AShared {
+		sb = 0
+	}
 	b.must("MatMul", b.drv.gemm(ta, tb, s.N, s.M, s.K, alpha,
 		w.ptr(), cudaType(w.dt), lda, sa,
-		x.ptr(), cudaType(x.dt), ldb, int64(s.M*s.K),
+		x.ptr(), cudaType(x.dt), ldb, sb,
 		beta, c.ptr(), cudaType(c.dt), s.N, int64(s.M*s.N), s.Batch))
 	if c != o {
 		b.Cast(o, c)

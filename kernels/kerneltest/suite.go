@@ -34,6 +34,7 @@ func Run(t *testing.T, b kernels.Backend) {
 		{"AttentionDecode", testAttentionDecode},
 		{"AttentionManyBatches", testAttentionManyBatches},
 		{"CopyRows", testCopyRows},
+		{"SliceRows", testSliceRows},
 		{"Activations", testActivations},
 		{"Embedding", testEmbedding},
 		{"LogSoftmax", testLogSoftmax},

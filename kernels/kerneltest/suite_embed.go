@@ -22,6 +22,37 @@ func testCopyRows(e *env) {
 	}
 }
 
+func testSliceRows(e *env) {
+	for _, sdt := range FloatTypes {
+		for _, ddt := range FloatTypes {
+			B, T, S, C, pos := 3, 2, 7, 5, 4
+			src, sv := e.input(sdt, 1, B, S, C)
+			dst, dv := e.output(ddt, false, B, T, C)
+			e.b.SliceRows(dst.T, src, pos)
+			for b := 0; b < B; b++ {
+				copy(dv[b*T*C:(b+1)*T*C], sv[(b*S+pos)*C:(b*S+pos+T)*C])
+			}
+			e.check(fmt.Sprintf("SliceRows %s->%s", sdt, ddt), dst, dv, Tol(ddt))
+		}
+	}
+	// Block types copy whole rows of bytes: one part of stacked Q8_0 rows.
+	vals := make([]float32, 4*6*32)
+	for i := range vals {
+		vals[i] = float32(e.rng.NormFloat64())
+	}
+	src := e.b.FromFloat32(kernels.Q8_0, vals, 4, 6, 32)
+	dst := e.b.Zeros(kernels.Q8_0, 4, 2, 32)
+	e.b.SliceRows(dst, src, 3)
+	got, all := e.b.ToFloat32(dst, nil), e.b.ToFloat32(src, nil)
+	for b := 0; b < 4; b++ {
+		for i := 0; i < 2*32; i++ {
+			if w := all[(b*6+3)*32+i]; got[b*2*32+i] != w {
+				e.T.Fatalf("SliceRows Q8_0: batch %d element %d = %g, want %g", b, i, got[b*2*32+i], w)
+			}
+		}
+	}
+}
+
 func testEmbedding(e *env) {
 	const V, P = 11, 16
 	for _, dt := range FloatTypes {

@@ -2,6 +2,7 @@ package kerneltest
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/distill-dev/distill/kernels"
@@ -13,12 +14,13 @@ type matmulCase struct {
 	transA, transB bool
 	batched        bool // a and out are 3-d [bt, ...]
 	bShared        bool // b is 2-d
+	aShared        bool // a is 2-d, b and out 3-d [bt, ...] (stacked weights)
 	flat           int  // > 0: a is [flat, m/flat, k] with a 2-d b (leading dims flattened)
 	alpha, beta    float32
 }
 
 func (c matmulCase) String() string {
-	return fmt.Sprintf("bt%d_m%d_n%d_k%d_tA%v_tB%v_shared%v_flat%d_a%g_b%g", c.bt, c.m, c.n, c.k, c.transA, c.transB, c.bShared, c.flat, c.alpha, c.beta)
+	return fmt.Sprintf("bt%d_m%d_n%d_k%d_tA%v_tB%v_shared%v_ashared%v_flat%d_a%g_b%g", c.bt, c.m, c.n, c.k, c.transA, c.transB, c.bShared, c.aShared, c.flat, c.alpha, c.beta)
 }
 
 func matmulCases() []matmulCase {
@@ -32,6 +34,7 @@ func matmulCases() []matmulCase {
 				matmulCase{bt: 1, m: 130, n: 80, k: 70, transA: tA, transB: tB, bShared: true, alpha: 1},
 				matmulCase{bt: 3, m: 9, n: 11, k: 13, transA: tA, transB: tB, batched: true, alpha: 1, beta: -1},
 				matmulCase{bt: 2, m: 9, n: 11, k: 13, transA: tA, transB: tB, batched: true, bShared: true, alpha: 2},
+				matmulCase{bt: 3, m: 9, n: 11, k: 13, transA: tA, transB: tB, aShared: true, alpha: 1, beta: 0.5},
 			)
 		}
 	}
@@ -60,6 +63,8 @@ func (c matmulCase) shapes() (a, b, out []int) {
 	case c.batched:
 		a = append([]int{c.bt}, a...)
 		out = append([]int{c.bt}, out...)
+	case c.aShared:
+		out = append([]int{c.bt}, out...)
 	}
 	b = []int{c.k, c.n}
 	if c.transB {
@@ -81,6 +86,9 @@ func (c matmulCase) run(e *env, adt, bdt, odt kernels.DType, bT kernels.Tensor, 
 	}
 	out, ov := e.output(odt, c.beta != 0, os...)
 	e.b.MatMul(out.T, a, bT, c.transA, c.transB, c.alpha, c.beta)
+	if c.aShared { // the reference reads one a per batch entry
+		av = slices.Repeat(av, c.bt)
+	}
 	RefMatMul(ov, av, bv, c.bt, c.m, c.n, c.k, c.transA, c.transB, c.bShared, float64(c.alpha), float64(c.beta))
 	e.check(fmt.Sprintf("MatMul %v a=%s b=%s out=%s", c, adt, bdt, odt), out, ov, maxTol(odt))
 }

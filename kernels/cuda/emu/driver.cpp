@@ -500,6 +500,44 @@ CUresult cuMemcpyHtoDAsync_v2(unsigned long long d, const void* s, size_t n, voi
 CUresult cuMemcpyDtoHAsync_v2(void* d, unsigned long long s, size_t n, void*) { memcpy(d, (void*)s, n); return CUDA_SUCCESS; }
 CUresult cuMemcpyDtoDAsync_v2(unsigned long long d, unsigned long long s, size_t n, void*) { memmove((void*)d, (void*)s, n); return CUDA_SUCCESS; }
 CUresult cuMemsetD8Async(unsigned long long d, unsigned char v, size_t n, void*) { memset((void*)d, v, n); return CUDA_SUCCESS; }
+// CUDA_MEMCPY2D, cuda.h's layout.
+struct CUDA_MEMCPY2D {
+    size_t srcXInBytes, srcY;
+    int srcMemoryType;
+    const void* srcHost;
+    unsigned long long srcDevice;
+    void* srcArray;
+    size_t srcPitch;
+    size_t dstXInBytes, dstY;
+    int dstMemoryType;
+    void* dstHost;
+    unsigned long long dstDevice;
+    void* dstArray;
+    size_t dstPitch;
+    size_t WidthInBytes, Height;
+};
+// Device-to-device only, with the driver's pitch rule (a row fits in its
+// pitch) and no overlap between source and destination bytes.
+CUresult cuMemcpy2DAsync_v2(const CUDA_MEMCPY2D* m, void*) {
+    if (m->srcMemoryType != 2 || m->dstMemoryType != 2 || m->srcXInBytes || m->srcY || m->dstXInBytes || m->dstY) {
+        fprintf(stderr, "EMU ERROR: cuMemcpy2DAsync: only plain device-to-device copies are emulated\n");
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    size_t w = m->WidthInBytes, h = m->Height;
+    if (h > 1 && (w > m->srcPitch || w > m->dstPitch)) {
+        fprintf(stderr, "EMU ERROR: cuMemcpy2DAsync: width %zu exceeds a pitch (%zu, %zu)\n", w, m->srcPitch, m->dstPitch);
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    if (w == 0 || h == 0) return CUDA_SUCCESS;
+    unsigned long long s0 = m->srcDevice, s1 = s0 + (h - 1) * m->srcPitch + w;
+    unsigned long long d0 = m->dstDevice, d1 = d0 + (h - 1) * m->dstPitch + w;
+    if (s0 < d1 && d0 < s1) {
+        fprintf(stderr, "EMU ERROR: cuMemcpy2DAsync: source and destination overlap\n");
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    for (size_t r = 0; r < h; r++) memcpy((void*)(d0 + r * m->dstPitch), (const void*)(s0 + r * m->srcPitch), w);
+    return CUDA_SUCCESS;
+}
 CUresult cuStreamCreate(void** s, unsigned) {
     INJECT("cuStreamCreate", CUDA_ERROR_OUT_OF_MEMORY);
     *s = new int;
