@@ -253,6 +253,22 @@ type Backend interface {
 	CrossEntropyBackward(dlogits, logits Tensor, targets []int32, scale float32)
 }
 
+// InPlaceLoader is an optional Backend interface: a backend whose FromBytes
+// may use the caller's bytes as the tensor's storage (the CPU backend
+// wraps a memory-mapped checkpoint without copying) says so, and model
+// loading then keeps each tensor where it is rather than copying tensors
+// into one stacked allocation (package model's q/k/v and gate/up
+// weights), which would turn mapped file pages into resident heap memory.
+type InPlaceLoader interface {
+	LoadsInPlace() bool
+}
+
+// LoadsInPlace reports whether b is an InPlaceLoader that says true.
+func LoadsInPlace(b Backend) bool {
+	l, ok := b.(InPlaceLoader)
+	return ok && l.LoadsInPlace()
+}
+
 // String returns "interleaved" or "half".
 func (s RoPEStyle) String() string {
 	switch s {

@@ -28,6 +28,8 @@ type activations struct {
 	Proj   kernels.Tensor // [B*T, C] residual after a block's attention
 	Gate   kernels.Tensor // [B*T, F] ffn_gate (gated FFNs)
 	Up     kernels.Tensor // [B*T, F] ffn_up (+bias)
+	GateUp kernels.Tensor // [2, B*T, F]: Gate and Up, stacked (gated FFNs)
+	QKV    kernels.Tensor // [B*T, QD+2KV] stacked q/k/v product (models with QKV), else nil
 	Hid    kernels.Tensor // [B*T, F] swiglu(gate, up) or gelu(up)
 	Logits kernels.Tensor // [B*T, V]
 	// QPre, KPre are q and k before the per-head norm (QKNorm families
@@ -53,26 +55,36 @@ func (m *Model) activationsFor(B, T int) *activations {
 	}
 	b, c := m.Backend, m.Config
 	C, F, KV, V, QD := c.Dim, c.HiddenDim, c.KVDim(), c.VocabSize, c.QDim()
-	widths := []int{C, C, QD, KV, KV, QD, C, F, F, F, V}
+	// Buffer i is [rows[i] * cap, widths[i]]: 7 holds gate (rows [0, B*T))
+	// and up ([B*T, 2B*T)), stacked as GateUp.
+	widths := []int{C, C, QD, KV, KV, QD, C, F, F, V}
+	rows := []int{1, 1, 1, 1, 1, 1, 1, 2, 1, 1}
 	if m.fam.QKNorm {
-		widths = append(widths, QD, KV)
+		widths, rows = append(widths, QD, KV), append(rows, 1, 1)
+	}
+	if m.fused {
+		widths, rows = append(widths, QD+2*KV), append(rows, 1)
 	}
 	if a == nil || a.cap < B*T {
 		if a != nil {
 			a.free(b)
 		}
 		a = &activations{cap: B * T}
-		for _, w := range widths {
-			a.bufs = append(a.bufs, b.Zeros(kernels.F32, B*T, w))
+		for i, w := range widths {
+			a.bufs = append(a.bufs, b.Zeros(kernels.F32, rows[i]*B*T, w))
 		}
 		m.acts = a
 	}
 	a.B, a.T = B, T
 	v := func(i int) kernels.Tensor { return b.View(a.bufs[i], 0, B*T) }
 	a.X, a.XN, a.Q, a.K, a.V, a.Att, a.Proj = v(0), v(1), v(2), v(3), v(4), v(5), v(6)
-	a.Gate, a.Up, a.Hid, a.Logits = v(7), v(8), v(9), v(10)
+	a.Gate, a.Up, a.Hid, a.Logits = v(7), b.View(a.bufs[7], B*T, 2*B*T), v(8), v(9)
+	a.GateUp = b.View(a.bufs[7], 0, 2*B*T, 2, B*T, F)
 	if m.fam.QKNorm {
-		a.QPre, a.KPre = v(11), v(12)
+		a.QPre, a.KPre = v(10), v(11)
+	}
+	if m.fused {
+		a.QKV = v(len(widths) - 1)
 	}
 	a.Q3 = b.View(a.bufs[2], 0, B*T, B, T, QD)
 	a.K3 = b.View(a.bufs[3], 0, B*T, B, T, KV)
@@ -121,7 +133,7 @@ func (m *Model) Forward(ids []int32, B, T int, cache *KVCache) kernels.Tensor {
 	io := blockIO{
 		x: a.X, xmid: a.Proj, out: a.X, xn1: a.XN, xn2: a.XN,
 		q: a.Q, k: a.K, v: a.V, att: a.Att, q3: a.Q3, k3: a.K3, v3: a.V3, att3: a.Att3, qpre: a.QPre, kpre: a.KPre,
-		gate: a.Gate, up: a.Up, hid: a.Hid, cache: cache, pos: pos,
+		gate: a.Gate, up: a.Up, hid: a.Hid, gateUp: a.GateUp, qkv: a.QKV, cache: cache, pos: pos,
 	}
 	for l := range m.W.Layers {
 		m.block(l, &io)
@@ -152,6 +164,8 @@ type blockIO struct {
 	lse               kernels.Tensor // attention log-sum-exp [B, H, T], or nil
 	xn2, mean2, rstd2 kernels.Tensor // FFN norm output and statistics
 	gate, up, hid     kernels.Tensor // [BT, F]; gate nil unless the FFN is gated
+	gateUp            kernels.Tensor // [2, BT, F] whose halves are gate and up, or nil (fuse.go)
+	qkv               kernels.Tensor // [BT, QD+2KV] scratch for a stacked QKV product, or nil
 	cache             *KVCache       // when not nil, k and v are appended and attention reads it
 	pos               int            // position of the first token
 }
@@ -166,16 +180,11 @@ type blockIO struct {
 func (m *Model) block(l int, io *blockIO) {
 	b, c, w, fam := m.Backend, m.Config, &m.W.Layers[l], m.fam
 	m.norm(io.xn1, io.mean1, io.rstd1, io.x, w.AttnNorm, w.AttnNormBias)
+	m.attnIn(io, w)
 	if fam.QKNorm {
-		m.linear(io.qpre, io.xn1, w.Q, w.QBias)
-		m.linear(io.kpre, io.xn1, w.K, w.KBias)
 		b.RMSNorm(m.heads(io.q), io.qrstd, m.heads(io.qpre), w.QNorm, c.NormEps)
 		b.RMSNorm(m.heads(io.k), io.krstd, m.heads(io.kpre), w.KNorm, c.NormEps)
-	} else {
-		m.linear(io.q, io.xn1, w.Q, w.QBias)
-		m.linear(io.k, io.xn1, w.K, w.KBias)
 	}
-	m.linear(io.v, io.xn1, w.V, w.VBias)
 	if fam.Pos == RoPE {
 		b.RoPE(io.q3, m.ropeParams(io.q3, c.NHeads, io.pos))
 		b.RoPE(io.k3, m.ropeParams(io.k3, c.NKVHeads, io.pos))
@@ -193,8 +202,7 @@ func (m *Model) block(l int, io *blockIO) {
 	m.norm(io.xn2, io.mean2, io.rstd2, io.xmid, w.FFNNorm, w.FFNNormBias)
 	switch fam.FFN {
 	case SwiGLU:
-		m.linear(io.gate, io.xn2, w.FFNGate, w.FFNGateBias)
-		m.linear(io.up, io.xn2, w.FFNUp, w.FFNUpBias)
+		m.ffnIn(io, w)
 		b.SwiGLU(io.hid, io.gate, io.up)
 	case GELUTanh:
 		m.linear(io.up, io.xn2, w.FFNUp, w.FFNUpBias)

@@ -21,6 +21,12 @@ type Layer struct {
 	FFNGate, FFNGateBias       kernels.Tensor // [F, C], [F]
 	FFNUp, FFNUpBias           kernels.Tensor // [F, C], [F]
 	FFNDown, FFNDownBias       kernels.Tensor // [C, F], [C]
+
+	// QKV and GateUp are the stacked projections of fuse.go, nil when the
+	// layer's weights are not stored that way: QKV [QD+2KV, C] holds Q, K
+	// and V (rows in that order), GateUp [2, F, C] FFNGate and FFNUp, and
+	// the per-name fields above are views of them.
+	QKV, GateUp kernels.Tensor
 }
 
 // Weights are a model's parameters as backend tensors, one field per
@@ -46,6 +52,10 @@ type Model struct {
 	ropeFactors []float32
 	byName      map[string]kernels.Tensor
 	acts        *activations
+	// stacked owns the stacked projections New made (fuse.go); fused is
+	// set when any layer has QKV, so the activations hold its output.
+	stacked []kernels.Tensor
+	fused   bool
 }
 
 // New uploads the parameters of a model with config cfg from src to b.
@@ -58,33 +68,90 @@ func New(cfg Config, b kernels.Backend, src TensorSource) (*Model, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", src.Where(), err)
 	}
-	tensors := make(map[string]kernels.Tensor)
-	var scratch []float32
-	for _, p := range cfg.Params() {
-		ht, ok := src.Lookup(p.Name)
-		if !ok {
-			freeAll(b, tensors)
-			return nil, fmt.Errorf("model: %s: missing tensor %s (shape %v)", src.Where(), p.Name, p.Shape)
-		}
-		if err := CheckTensor(p, ht); err != nil {
-			freeAll(b, tensors)
-			return nil, fmt.Errorf("model: %s: %w", src.Where(), err)
-		}
-		t := b.FromBytes(ht.DType, ht.Data, ht.Shape...)
-		if len(p.Shape) == 1 && ht.DType != kernels.F32 {
-			w := b.Zeros(kernels.F32, p.Shape...)
-			b.Copy(w, t)
-			b.Free(t)
-			t = w
-		}
-		scratch = b.ToFloat32(t, scratch)
-		if i := firstNonFinite(scratch); i >= 0 {
-			freeAll(b, tensors)
-			return nil, fmt.Errorf("model: %s: tensor %s: non-finite value %g at element %d", src.Where(), p.Name, scratch[i], i)
-		}
-		tensors[p.Name] = t
+	ld := loader{b: b, src: src, tensors: make(map[string]kernels.Tensor), stacks: make(map[string]kernels.Tensor)}
+	specs := cfg.Params()
+	byName := make(map[string]ParamSpec, len(specs))
+	for _, p := range specs {
+		byName[p.Name] = p
 	}
-	return NewFromTensors(cfg, b, tensors)
+	stackable := !kernels.LoadsInPlace(b)
+	for _, p := range specs {
+		if _, done := ld.tensors[p.Name]; done {
+			continue
+		}
+		if g := stackGroupAt(cfg, p.Name); stackable && g != nil {
+			if err := ld.stack(g, byName); err != nil {
+				ld.free()
+				return nil, err
+			}
+			continue
+		}
+		if err := ld.one(p); err != nil {
+			ld.free()
+			return nil, err
+		}
+	}
+	m, err := NewFromTensors(cfg, b, ld.tensors)
+	if err != nil {
+		ld.free()
+		return nil, err
+	}
+	m.useStacks(ld.stacks)
+	return m, nil
+}
+
+// loader uploads a TensorSource's tensors for New.
+type loader struct {
+	b       kernels.Backend
+	src     TensorSource
+	tensors map[string]kernels.Tensor
+	stacks  map[string]kernels.Tensor // stacked allocation by its first part's name
+	scratch []float32
+}
+
+// host looks p up in the source and checks it.
+func (ld *loader) host(p ParamSpec) (HostTensor, error) {
+	ht, ok := ld.src.Lookup(p.Name)
+	if !ok {
+		return ht, fmt.Errorf("model: %s: missing tensor %s (shape %v)", ld.src.Where(), p.Name, p.Shape)
+	}
+	if err := CheckTensor(p, ht); err != nil {
+		return ht, fmt.Errorf("model: %s: %w", ld.src.Where(), err)
+	}
+	return ht, nil
+}
+
+// one uploads parameter p (vectors widened to F32).
+func (ld *loader) one(p ParamSpec) error {
+	ht, err := ld.host(p)
+	if err != nil {
+		return err
+	}
+	b := ld.b
+	t := b.FromBytes(ht.DType, ht.Data, ht.Shape...)
+	if len(p.Shape) == 1 && ht.DType != kernels.F32 {
+		w := b.Zeros(kernels.F32, p.Shape...)
+		b.Copy(w, t)
+		b.Free(t)
+		t = w
+	}
+	ld.tensors[p.Name] = t
+	return ld.finite(p.Name, t)
+}
+
+// finite fails when t holds a NaN or Inf.
+func (ld *loader) finite(name string, t kernels.Tensor) error {
+	ld.scratch = ld.b.ToFloat32(t, ld.scratch)
+	if i := firstNonFinite(ld.scratch); i >= 0 {
+		return fmt.Errorf("model: %s: tensor %s: non-finite value %g at element %d", ld.src.Where(), name, ld.scratch[i], i)
+	}
+	return nil
+}
+
+// free releases everything uploaded so far.
+func (ld *loader) free() {
+	freeAll(ld.b, ld.tensors)
+	freeAll(ld.b, ld.stacks)
 }
 
 // NewFromTensors builds a model from tensors already on b, keyed by
@@ -152,6 +219,10 @@ func (m *Model) NumParams() int { return m.Config.NumParams() }
 func (m *Model) Free() {
 	freeAll(m.Backend, m.byName)
 	m.byName = nil
+	for _, t := range m.stacked {
+		m.Backend.Free(t)
+	}
+	m.stacked = nil
 	if m.acts != nil {
 		m.acts.free(m.Backend)
 		m.acts = nil

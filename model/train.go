@@ -52,6 +52,7 @@ type layerActs struct {
 	XMid              kernels.Tensor // residual after attention [BT, C]
 	XN2, Mean2, Rstd2 kernels.Tensor // FFN norm output and statistics
 	Gate, Up, Hid     kernels.Tensor // [BT, F]
+	GateUp            kernels.Tensor // [2, BT, F]: Gate and Up stacked (gated FFNs)
 }
 
 // TrainState holds the saved activations and backward scratch of a
@@ -73,6 +74,7 @@ type TrainState struct {
 	MeanF  kernels.Tensor // [BT]
 	RstdF  kernels.Tensor // [BT]
 	Logits kernels.Tensor // [BT, V]
+	qkv    kernels.Tensor // [BT, QD+2KV] stacked q/k/v product, shared by the layers (fuse.go), or nil
 
 	// Backward scratch, reused by every layer.
 	dX, dXN, dQ, dK, dV, dAtt kernels.Tensor
@@ -129,7 +131,7 @@ func (a *TrainState) size(m *Model, B, T int) {
 	if !act.IsFloat() {
 		panic(fmt.Sprintf("model: TrainState.Act %s is not a float dtype", act))
 	}
-	if a.all != nil && a.B == B && a.T == T && a.backend == m.Backend && a.allocAct == act {
+	if a.all != nil && a.B == B && a.T == T && a.backend == m.Backend && a.allocAct == act && (a.qkv != nil) == m.fused {
 		return
 	}
 	if a.all != nil {
@@ -168,11 +170,17 @@ func (a *TrainState) size(m *Model, B, T int) {
 		la.XMid = z(N, C)
 		la.XN2, la.Mean2, la.Rstd2 = h(N, C), zMean(), z(N)
 		if fam.FFN.Gated() {
-			la.Gate = h(N, F)
+			gu := h(2*N, F)
+			la.Gate, la.Up, la.GateUp = b.View(gu, 0, N), b.View(gu, N, 2*N), b.Reshape(gu, 2, N, F)
+		} else {
+			la.Up = h(N, F)
 		}
-		la.Up, la.Hid = h(N, F), h(N, F)
+		la.Hid = h(N, F)
 	}
 	a.XNF, a.MeanF, a.RstdF, a.Logits = h(N, C), zMean(), z(N), z(N, V)
+	if m.fused {
+		a.qkv = h(N, QD+2*KV)
+	}
 	a.dX, a.dXN, a.dQ, a.dK, a.dV, a.dAtt = z(N, C), z(N, C), z(N, QD), z(N, KV), z(N, KV), z(N, QD)
 	if fam.QKNorm {
 		a.dQPre, a.dKPre = z(N, QD), z(N, KV)
@@ -228,7 +236,7 @@ func (m *Model) blockTrain(l int, a *TrainState) blockIO {
 		q3: m.split(a, la.Q), k3: m.split(a, la.K), v3: m.split(a, la.V), att3: m.split(a, la.Att), lse: la.Lse,
 		qpre: la.QPre, kpre: la.KPre, qrstd: la.QRstd, krstd: la.KRstd,
 		xn2: la.XN2, mean2: la.Mean2, rstd2: la.Rstd2,
-		gate: la.Gate, up: la.Up, hid: la.Hid,
+		gate: la.Gate, up: la.Up, hid: la.Hid, gateUp: la.GateUp, qkv: a.qkv,
 	}
 }
 

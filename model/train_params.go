@@ -35,6 +35,7 @@ func AllocParams(cfg Config, b kernels.Backend, dt kernels.DType) (*ParamBlock, 
 		return nil, err
 	}
 	p.W = m.W
+	blockStacks(cfg, b, p.Flat, &p.W)
 	return p, nil
 }
 
@@ -43,6 +44,11 @@ func (p *ParamBlock) Model(b kernels.Backend) *Model {
 	m, err := NewFromTensors(p.Config, b, p.Views)
 	if err != nil {
 		panic("model: ParamBlock.Model: " + err.Error()) // the block was built for its config
+	}
+	for l := range m.W.Layers {
+		w := &m.W.Layers[l]
+		w.QKV, w.GateUp = p.W.Layers[l].QKV, p.W.Layers[l].GateUp
+		m.fused = m.fused || w.QKV != nil
 	}
 	return m
 }
