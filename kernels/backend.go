@@ -253,20 +253,23 @@ type Backend interface {
 	CrossEntropyBackward(dlogits, logits Tensor, targets []int32, scale float32)
 }
 
-// InPlaceLoader is an optional Backend interface: a backend whose FromBytes
-// may use the caller's bytes as the tensor's storage (the CPU backend
-// wraps a memory-mapped checkpoint without copying) says so, and model
-// loading then keeps each tensor where it is rather than copying tensors
-// into one stacked allocation (package model's q/k/v and gate/up
-// weights), which would turn mapped file pages into resident heap memory.
-type InPlaceLoader interface {
-	LoadsInPlace() bool
+// WeightStacker is an optional Backend interface. A backend that copies
+// what it loads anyway and runs one large GEMM faster than several small
+// ones (a GPU) says true, and model loading (package model's New) then
+// uploads the projections that read one input (q/k/v, gate/up) as one
+// stacked tensor, so that each group runs as one MatMul. Backends that
+// wrap checkpoint bytes in place (the CPU backend maps files without
+// copying; stacking would make them resident heap memory) and wrappers that
+// watch the MatMuls of individual weights (quant's calibration) leave it
+// unimplemented.
+type WeightStacker interface {
+	StacksWeights() bool
 }
 
-// LoadsInPlace reports whether b is an InPlaceLoader that says true.
-func LoadsInPlace(b Backend) bool {
-	l, ok := b.(InPlaceLoader)
-	return ok && l.LoadsInPlace()
+// StacksWeights reports whether b is a WeightStacker that says true.
+func StacksWeights(b Backend) bool {
+	s, ok := b.(WeightStacker)
+	return ok && s.StacksWeights()
 }
 
 // String returns "interleaved" or "half".

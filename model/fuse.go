@@ -32,13 +32,15 @@ import (
 //     (Llama, Mistral, Qwen3), and ffn_gate, ffn_up for every gated family,
 //     so the stacks are views of the block (no copy) and the trainer's
 //     student runs them;
-//   - New, on a backend that copies what it loads (a GPU): the parts of a
-//     group of one storage dtype are concatenated on the host and uploaded
-//     as one tensor (biases stay per part, added after the split). A
-//     backend that maps checkpoint bytes in place (kernels.InPlaceLoader,
-//     the CPU) keeps them separate, as copying would make a mapped file
-//     resident heap memory; so do groups of mixed dtypes (a Q4_K_M file's
-//     Q6_K attn_v).
+//   - New, on a backend that asks for it (kernels.WeightStacker: the CUDA
+//     backend, which copies what it loads anyway): the parts of a group of
+//     one storage dtype are concatenated on the host and uploaded as one
+//     tensor (biases stay per part, added after the split). The CPU
+//     backend keeps them separate, since it maps checkpoint bytes in place
+//     and stacking would make a mapped file resident heap memory (and its
+//     GEMMs gain nothing from it); so do groups of mixed dtypes (a Q4_K_M
+//     file's Q6_K attn_v) and wrappers that watch individual weights'
+//     MatMuls (quant's calibration).
 //
 // Families without stacks (GPT-2's gelu FFN has no gate; a layer whose parts
 // are not adjacent) run the same block with one MatMul per weight.

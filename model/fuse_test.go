@@ -7,9 +7,11 @@ import (
 	"github.com/distill-dev/distill/kernels"
 )
 
-// copying hides the CPU backend's kernels.InPlaceLoader, so New stacks
-// q/k/v and gate/up on it as it does on a GPU.
-type copying struct{ kernels.Backend }
+// stacking is the CPU backend asking New to stack q/k/v and gate/up, as
+// the CUDA backend does.
+type stacking struct{ kernels.Backend }
+
+func (stacking) StacksWeights() bool { return true }
 
 // maxAbs is the largest |a[i] - b[i]|.
 func maxAbs(a, b []float32) float64 {
@@ -27,8 +29,8 @@ func maxAbs(a, b []float32) float64 {
 }
 
 // TestNewStacksProjections loads every test family in several storage
-// dtypes twice, separate (the CPU backend maps in place) and stacked (a
-// backend that copies), and checks which layers stack, that the per-name
+// dtypes twice, separate (the CPU backend) and stacked (a backend that asks
+// for it), and checks which layers stack, that the per-name
 // weights are still the checkpoint's, and that full forwards and KV-cached
 // decoding give the same logits (bit for bit: the CPU sums each product
 // in the same order).
@@ -46,7 +48,7 @@ func TestNewStacksProjections(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				st, err := New(cfg, copying{b}, src)
+				st, err := New(cfg, stacking{b}, src)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -57,7 +59,7 @@ func TestNewStacksProjections(t *testing.T) {
 						t.Fatalf("layer %d: QKV %v, GateUp %v (gated FFN %v)", l, w.QKV, w.GateUp, gated)
 					}
 					if sl := sep.W.Layers[l]; sl.QKV != nil || sl.GateUp != nil {
-						t.Fatalf("layer %d stacked on a backend that loads in place", l)
+						t.Fatalf("layer %d stacked on a backend that does not ask for it", l)
 					}
 				}
 				for _, p := range cfg.Params() {

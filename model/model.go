@@ -74,7 +74,7 @@ func New(cfg Config, b kernels.Backend, src TensorSource) (*Model, error) {
 	for _, p := range specs {
 		byName[p.Name] = p
 	}
-	stackable := !kernels.LoadsInPlace(b)
+	stackable := kernels.StacksWeights(b)
 	for _, p := range specs {
 		if _, done := ld.tensors[p.Name]; done {
 			continue

@@ -129,10 +129,6 @@ func (b *Backend) FromBytes(dt kernels.DType, data []byte, shape ...int) kernels
 	return t
 }
 
-// LoadsInPlace implements kernels.InPlaceLoader: FromBytes keeps aligned
-// bytes as the tensor's storage.
-func (b *Backend) LoadsInPlace() bool { return true }
-
 // reinterpret returns data as n elements of T: the same memory when it is
 // aligned for T, else a copy.
 func reinterpret[T float32 | int32 | uint16](data []byte, n int) []T {

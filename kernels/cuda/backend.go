@@ -146,6 +146,12 @@ func (b *Backend) Close() {
 	b.drv.close()
 }
 
+// StacksWeights implements kernels.WeightStacker: loading copies every
+// tensor to the device anyway, and one GEMM over stacked q/k/v (or
+// gate/up) weights fills the GPU better than two or three small ones and
+// splits its float32 input into bf16 halves once.
+func (b *Backend) StacksWeights() bool { return true }
+
 // Name returns "cuda:N".
 func (b *Backend) Name() string { return b.name }
 

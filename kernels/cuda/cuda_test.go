@@ -154,6 +154,12 @@ func forwardParity(t *testing.T, g, c kernels.Backend) {
 	llamaHalf.RopeStyle = kernels.RoPEHalf
 	gpt2 := model.Config{Arch: model.ArchGPT2, Dim: 192, HiddenDim: 768, NLayers: 2, NHeads: 6, NKVHeads: 6,
 		VocabSize: 384, MaxSeqLen: 128, NormEps: 1e-5, TiedEmbeddings: true, BOS: -1, EOS: -1}
+	// Stacked q/k/v with per-part biases (Qwen2) and with per-head q/k
+	// norms after the split (Qwen3).
+	qwen2 := llama
+	qwen2.Arch, qwen2.RopeStyle = model.ArchQwen2, kernels.RoPEHalf
+	qwen3 := qwen2
+	qwen3.Arch = model.ArchQwen3
 	cases := []struct {
 		name string
 		cfg  model.Config
@@ -167,6 +173,8 @@ func forwardParity(t *testing.T, g, c kernels.Backend) {
 		{"llama-rope-half/BF16", llamaHalf, kernels.BF16, 1e-3},
 		{"gpt2/F32", gpt2, kernels.F32, 1e-3},
 		{"gpt2/BF16", gpt2, kernels.BF16, 1e-3},
+		{"qwen2/BF16", qwen2, kernels.BF16, 1e-3},
+		{"qwen3/F16", qwen3, kernels.F16, 1e-3},
 	}
 	const B, T = 2, 96
 	ids := make([]int32, B*T)
@@ -184,6 +192,11 @@ func forwardParity(t *testing.T, g, c kernels.Backend) {
 			mg, err := model.New(tc.cfg, g, src)
 			if err != nil {
 				t.Fatal(err)
+			}
+			// A backend that stacks weights runs q/k/v as one product
+			// (and gate/up, for gated FFNs).
+			if w := mg.W.Layers[0]; kernels.StacksWeights(g) && (w.QKV == nil || (w.GateUp == nil) == tc.cfg.Family().FFN.Gated()) {
+				t.Fatalf("%s on %s: QKV %v, GateUp %v: projections not stacked", tc.name, g.Name(), w.QKV, w.GateUp)
 			}
 			want := mc.Logits(nil, ids, B, T)
 			got := mg.Logits(nil, ids, B, T)
