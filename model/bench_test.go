@@ -68,6 +68,25 @@ func BenchmarkTeacherForward(b *testing.B) {
 	benchForward(b, m, 4, 256)
 }
 
+// BenchmarkTeacherForwardStacked is BenchmarkTeacherForward with the
+// weights in a parameter block, as a trainer keeps them: q/k/v and
+// gate/up run stacked (model/fuse.go), one MatMul per group.
+func BenchmarkTeacherForwardStacked(b *testing.B) {
+	be := cpu.New(runtime.GOMAXPROCS(0))
+	p, err := model.AllocParams(benchConfig, be, kernels.F32)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := p.Set(be, model.RandomParams(benchConfig, 1)); err != nil {
+		b.Fatal(err)
+	}
+	m := p.Model(be)
+	if m.W.Layers[0].QKV == nil || m.W.Layers[0].GateUp == nil {
+		b.Fatal("projections not stacked")
+	}
+	benchForward(b, m, 4, 256)
+}
+
 // familyBenchConfigs are benchConfig's Llama beside a Llama-3.2-shaped
 // model (4 key/value heads of 12, tied head, llama3 RoPE scaling) and a
 // Qwen3-shaped one (12 heads of 128 over a 768-wide model, 4 key/value

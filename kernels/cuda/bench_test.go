@@ -3,6 +3,7 @@
 package cuda
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"strconv"
@@ -101,61 +102,99 @@ func report(b *testing.B, device string, flops float64, tokens int, sec float64)
 	}
 }
 
+// sharedSource is a model.TensorSource of random bf16 weights for a
+// config in which the tensors of one shape share one array (the same work
+// as distinct weights, far less set-up); vectors (norms) are near 1.
+type sharedSource struct {
+	g       *Backend
+	rng     *rand.Rand
+	shapes  map[string][]int // by tensor name
+	byShape map[string]model.HostTensor
+}
+
+func newSharedSource(g *Backend, cfg model.Config, seed uint64) *sharedSource {
+	s := &sharedSource{g: g, rng: rand.New(rand.NewPCG(seed, 2)), shapes: map[string][]int{}, byShape: map[string]model.HostTensor{}}
+	for _, p := range cfg.Params() {
+		s.shapes[p.Name] = p.Shape
+	}
+	return s
+}
+
+func (s *sharedSource) Where() string { return "random bf16 weights" }
+
+func (s *sharedSource) Lookup(name string) (model.HostTensor, bool) {
+	shape, ok := s.shapes[name]
+	if !ok {
+		return model.HostTensor{}, false
+	}
+	key := fmt.Sprint(shape)
+	if h, ok := s.byShape[key]; ok {
+		h.Name = name
+		return h, true
+	}
+	x := make([]float32, kernels.ShapeNumel(shape))
+	for i := range x {
+		x[i] = float32(s.rng.NormFloat64() * 0.02)
+		if len(shape) == 1 {
+			x[i]++
+		}
+	}
+	t := s.g.FromFloat32(kernels.BF16, x, shape...)
+	h := model.HostTensor{Name: name, DType: kernels.BF16, Shape: shape, Data: s.g.ReadBytes(t)}
+	s.g.Free(t)
+	s.byShape[key] = h
+	return h, true
+}
+
+// separate is the backend without kernels.WeightStacker: model.New keeps
+// q/k/v and gate/up apart on it (one MatMul per weight).
+type separate struct{ kernels.Backend }
+
 // BenchmarkCUDATeacherForward: the 1B Llama, batch 8 x 1024, bf16 weights
 // (F32 activations, as the model package keeps them), tokens/s and MFU.
-// Layers share one random tensor per weight shape (same work as distinct
-// weights, far less set-up). "split" is the default float32-accurate
+// The model is loaded by model.New, as a teacher is: "stacked" runs q/k/v
+// and gate/up as one MatMul per group (model/fuse.go), "separate" one per
+// weight, for comparison. "split" is the default float32-accurate
 // MatMul, "fast" FastMatMul.
 func BenchmarkCUDATeacherForward(b *testing.B) {
 	g := gpu(b)
 	cfg, B, T := benchConfig()
 	rng := rand.New(rand.NewPCG(1, 2))
-	byShape := map[string]kernels.Tensor{}
-	tensors := map[string]kernels.Tensor{}
-	for _, p := range cfg.Params() {
-		key := strconv.Itoa(p.Shape[0])
-		if len(p.Shape) > 1 {
-			key += "x" + strconv.Itoa(p.Shape[1])
-		}
-		if _, ok := byShape[key]; !ok {
-			x := make([]float32, p.Numel())
-			for i := range x {
-				x[i] = float32(rng.NormFloat64() * 0.02)
-			}
-			if len(p.Shape) == 1 {
-				for i := range x {
-					x[i] += 1
-				}
-			}
-			byShape[key] = g.FromFloat32(kernels.BF16, x, p.Shape...)
-		}
-		tensors[p.Name] = byShape[key]
-	}
-	m, err := model.NewFromTensors(cfg, g, tensors)
-	if err != nil {
-		b.Fatal(err)
-	}
 	ids := make([]int32, B*T)
 	for i := range ids {
 		ids[i] = int32(rng.IntN(cfg.VocabSize))
 	}
 	flops := forwardFLOPs(cfg, T) * float64(B*T)
-	for _, mode := range []string{"split", "fast"} {
-		b.Run(mode, func(b *testing.B) {
-			// Unavoidable traffic: the bf16 weights once, the F32 logits written once.
-			roofline(b, "forward", g.info.name, flops, 2*float64(cfg.NumParams())+4*float64(B*T*cfg.VocabSize), B*T)
-			g.FastMatMul = mode == "fast"
-			defer func() { g.FastMatMul = false }()
-			m.Forward(ids, B, T, nil) // warm-up: JIT, cuBLAS heuristics, allocator
-			g.Sync()
-			b.ResetTimer()
-			start := time.Now()
-			for i := 0; i < b.N; i++ {
-				m.Forward(ids, B, T, nil)
-			}
-			g.Sync()
-			report(b, g.info.name, flops, B*T, time.Since(start).Seconds()/float64(b.N))
-		})
+	for _, layout := range []string{"stacked", "separate"} {
+		var be kernels.Backend = g
+		if layout == "separate" {
+			be = separate{g}
+		}
+		m, err := model.New(cfg, be, newSharedSource(g, cfg, 1))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if stacked := m.W.Layers[0].QKV != nil && m.W.Layers[0].GateUp != nil; stacked != (layout == "stacked") {
+			b.Fatalf("%s: QKV %v, GateUp %v", layout, m.W.Layers[0].QKV, m.W.Layers[0].GateUp)
+		}
+		for _, mode := range []string{"split", "fast"} {
+			b.Run(layout+"/"+mode, func(b *testing.B) {
+				// Unavoidable traffic: the bf16 weights once, the F32 logits written once.
+				roofline(b, "forward", g.info.name, flops, 2*float64(cfg.NumParams())+4*float64(B*T*cfg.VocabSize), B*T)
+				g.FastMatMul = mode == "fast"
+				defer func() { g.FastMatMul = false }()
+				m.Forward(ids, B, T, nil) // warm-up: JIT, cuBLAS heuristics, allocator
+				g.Sync()
+				b.ResetTimer()
+				start := time.Now()
+				for i := 0; i < b.N; i++ {
+					m.Forward(ids, B, T, nil)
+				}
+				g.Sync()
+				report(b, g.info.name, flops, B*T, time.Since(start).Seconds()/float64(b.N))
+			})
+		}
+		m.Free()
 	}
 }
 
@@ -179,7 +218,6 @@ func BenchmarkCUDAKDStep(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	m := p.Model(g)
 	N, V := B*T, cfg.VocabSize
 	rng := rand.New(rand.NewPCG(3, 4))
 	ids, targets := make([]int32, N), make([]int32, N)
@@ -195,23 +233,37 @@ func BenchmarkCUDAKDStep(b *testing.B) {
 	g.TopKLogProbs(soft.IDs, soft.LogProbs, g.FromFloat32(kernels.F32, tl, N, V), k, 2)
 	lp := kernels.LossParams{Divergence: kernels.ForwardKL, Temperature: 2, Alpha: 0.5, Scale: 1 / float32(N)}
 	losses := g.Zeros(kernels.F32, N)
-	step := func() {
-		var st model.TrainState
-		logits := m.ForwardTrain(&st, ids, B, T)
-		g.DistillLoss(losses, logits, logits, soft, targets, lp)
-		m.Backward(&st, logits, &gr.W)
-		st.Free()
-	}
 	flops := 3 * forwardFLOPs(cfg, T) * float64(N)
-	// Unavoidable traffic: parameters read twice and gradients written once (F32).
-	roofline(b, "KD step", g.info.name, flops, 12*float64(cfg.NumParams()), N)
-	step() // warm-up
-	g.Sync()
-	b.ResetTimer()
-	start := time.Now()
-	for i := 0; i < b.N; i++ {
-		step()
+	// "stacked" is the trainer's student (q/k/v and gate/up as views of the
+	// parameter block, one MatMul per group forward), "separate" the same
+	// weights one MatMul each.
+	separate, err := model.NewFromTensors(cfg, g, p.Views)
+	if err != nil {
+		b.Fatal(err)
 	}
-	g.Sync()
-	report(b, g.info.name, flops, N, time.Since(start).Seconds()/float64(b.N))
+	for _, c := range []struct {
+		name string
+		m    *model.Model
+	}{{"stacked", p.Model(g)}, {"separate", separate}} {
+		b.Run(c.name, func(b *testing.B) {
+			step := func() {
+				var st model.TrainState
+				logits := c.m.ForwardTrain(&st, ids, B, T)
+				g.DistillLoss(losses, logits, logits, soft, targets, lp)
+				c.m.Backward(&st, logits, &gr.W)
+				st.Free()
+			}
+			// Unavoidable traffic: parameters read twice and gradients written once (F32).
+			roofline(b, "KD step", g.info.name, flops, 12*float64(cfg.NumParams()), N)
+			step() // warm-up
+			g.Sync()
+			b.ResetTimer()
+			start := time.Now()
+			for i := 0; i < b.N; i++ {
+				step()
+			}
+			g.Sync()
+			report(b, g.info.name, flops, N, time.Since(start).Seconds()/float64(b.N))
+		})
+	}
 }

@@ -59,7 +59,27 @@
 // Backend.FastMatMul (or DISTILL_CUDA_FAST_MATMUL=1) rounds the activations
 // once instead, one GEMM, bf16-model accuracy. Other mixed operands are
 // widened to float32. Row-major out = op(a) op(b) is computed as the
-// column-major out^T = op(b)^T op(a)^T. Block-quantized weights are
+// column-major out^T = op(b)^T op(a)^T. A 2-d a times a 3-d b (one input,
+// stacked weights) is one strided-batched GEMM whose a stride is 0.
+//
+// # Stacked projections
+//
+// The backend is a kernels.WeightStacker: model.New uploads each layer's
+// q/k/v weights as one [QD+2KV, C] tensor and gate/up as one [2, F, C]
+// (model/fuse.go; the per-name weights are views). Each normalised
+// activation then feeds one MatMul per group instead of two or three:
+// one larger tensor-core GEMM (fuller waves; the 512-row k and v of a GQA
+// model alone leave SMs idle), one launch, and, for float32 activations
+// times bf16/f16 weights, one split of the activation into bf16 hi + lo
+// per group, where each weight used to split it again. The q/k/v product
+// [BT, QD+2KV] is split into q, k and v by SliceRows, one
+// cuMemcpy2DAsync per part (no kernel; it moves 8(QD+2KV) bytes per token,
+// each activation split it saves moved 8C); gate/up needs no copy, as its
+// product is [2, BT, F] with gate and up contiguous halves.
+// BenchmarkCUDATeacherForward and BenchmarkCUDAKDStep time both layouts
+// ("stacked", "separate"). A student's parameter block holds the same stacks as
+// views wherever its layout puts the parts back to back. CopyRows (the KV
+// cache) uses the same 2-d copy, one call for every batch entry. Block-quantized weights are
 // dequantized once on the host (kernels/cpu) and cached on the device as
 // float32 (a correctness fall-back, not a fast path).
 //

@@ -34,7 +34,6 @@ func matmulCases() []matmulCase {
 				matmulCase{bt: 1, m: 130, n: 80, k: 70, transA: tA, transB: tB, bShared: true, alpha: 1},
 				matmulCase{bt: 3, m: 9, n: 11, k: 13, transA: tA, transB: tB, batched: true, alpha: 1, beta: -1},
 				matmulCase{bt: 2, m: 9, n: 11, k: 13, transA: tA, transB: tB, batched: true, bShared: true, alpha: 2},
-				matmulCase{bt: 3, m: 9, n: 11, k: 13, transA: tA, transB: tB, aShared: true, alpha: 1, beta: 0.5},
 			)
 		}
 	}
@@ -111,6 +110,20 @@ func testMatMul(e *env) {
 			}
 		}
 	}
+}
+
+// testMatMulSharedA multiplies one 2-d a by a stack of weights b [bt, ...]
+// (model's stacked gate/up), in the dtype mixes of testMatMul.
+func testMatMulSharedA(e *env) {
+	F32, F16, BF16 := kernels.F32, kernels.F16, kernels.BF16
+	for _, tA := range []bool{false, true} {
+		for _, tB := range []bool{false, true} {
+			for _, m := range [][3]kernels.DType{{F32, F32, F32}, {F32, BF16, F32}, {BF16, BF16, BF16}, {F32, F16, F16}} {
+				matmulCase{bt: 3, m: 9, n: 11, k: 13, transA: tA, transB: tB, aShared: true, alpha: 1, beta: 0.5}.run(e, m[0], m[1], m[2], nil, nil)
+			}
+		}
+	}
+	matmulCase{bt: 2, m: 17, n: 40, k: 64, transB: true, aShared: true, alpha: 1}.run(e, F32, BF16, F32, nil, nil)
 }
 
 // BlockTypes are the quantized weight types MatMul accepts as b (transB).
