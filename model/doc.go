@@ -45,6 +45,13 @@
 // weights transposed to [out, in], by the loaders; the forward never sees
 // HF's layout.
 //
+// Projections that read one input (q/k/v; a gated FFN's gate/up) run as
+// one MatMul per group where their weights are stacked in one tensor
+// (fuse.go): views of a parameter block whose layout puts them back to
+// back, or one upload by New on a backend that asks for it
+// (kernels.WeightStacker, the CUDA backend). The per-name tensors stay,
+// as views, so checkpoints, exports and gradients keep Params' layout.
+//
 // # Loading and running
 //
 // New uploads the tensors of a TensorSource (any checkpoint reader, after
