@@ -167,28 +167,26 @@ func CheckAttentionBackward[T TensorRef](dq, dk, dv, dout, q, k, v, out, lse T, 
 // CheckCopyRows checks src [B, T, C] into dst [B, S, C] at row pos (any
 // dtype when they are equal, else float) and returns B, T, S and C.
 func CheckCopyRows[T TensorRef](dst, src T, pos int) (B, Tn, S, C int) {
-	B, Tn, C = BatchRows(src)
-	bd, S, cd := BatchRows(dst)
-	if B != bd || C != cd || pos < 0 || pos+Tn > S {
-		panic(fmt.Sprintf("kernels: CopyRows: %s into %s at row %d does not fit", src, dst, pos))
-	}
-	if src.DType() != dst.DType() {
-		MustFloat("CopyRows", src, dst)
-	}
-	return B, Tn, S, C
+	return checkRowSpan("CopyRows", src, dst, pos)
 }
 
 // CheckSliceRows checks rows [pos, pos+T) of src [B, S, C] into dst
 // [B, T, C] (CheckCopyRows' rules with the roles swapped) and returns B, T,
 // S and C.
 func CheckSliceRows[T TensorRef](dst, src T, pos int) (B, Tn, S, C int) {
-	B, Tn, C = BatchRows(dst)
-	bs, S, cs := BatchRows(src)
-	if B != bs || C != cs || pos < 0 || pos+Tn > S {
-		panic(fmt.Sprintf("kernels: SliceRows: rows %d.. of %s into %s do not fit", pos, src, dst))
+	return checkRowSpan("SliceRows", dst, src, pos)
+}
+
+// checkRowSpan checks that part [B, T, C] matches rows [pos, pos+T) of
+// each batch entry of whole [B, S, C], in one dtype or two float ones.
+func checkRowSpan[T TensorRef](op string, part, whole T, pos int) (B, Tn, S, C int) {
+	B, Tn, C = BatchRows(part)
+	bw, S, cw := BatchRows(whole)
+	if B != bw || C != cw || pos < 0 || pos+Tn > S {
+		panic(fmt.Sprintf("kernels: %s: %s does not fit rows %d.. of %s", op, part, pos, whole))
 	}
-	if src.DType() != dst.DType() {
-		MustFloat("SliceRows", src, dst)
+	if part.DType() != whole.DType() {
+		MustFloat(op, part, whole)
 	}
 	return B, Tn, S, C
 }

@@ -9,6 +9,8 @@
 set -euo pipefail
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+sed -n '/^typedef struct {$/,/^} dc_memcpy2d;$/p' "$(dirname "$0")/driver.go" > "$tmp/dc_memcpy2d.h"
+grep -q dc_memcpy2d "$tmp/dc_memcpy2d.h" || { echo "abi-check: no dc_memcpy2d struct in driver.go" >&2; exit 1; }
 cat > "$tmp/abi.c" <<'C'
 #include <cuda.h>
 #include <cublas_v2.h>
@@ -35,22 +37,9 @@ CUresult (*p_cuMemcpyDtoHAsync)(void*, CUdeviceptr, size_t, CUstream) = cuMemcpy
 CUresult (*p_cuMemcpyDtoDAsync)(CUdeviceptr, CUdeviceptr, size_t, CUstream) = cuMemcpyDtoDAsync;
 CUresult (*p_cuMemsetD8Async)(CUdeviceptr, unsigned char, size_t, CUstream) = cuMemsetD8Async;
 CUresult (*p_cuMemcpy2DAsync)(const CUDA_MEMCPY2D*, CUstream) = cuMemcpy2DAsync;
-// driver.go's dc_memcpy2d, which must have CUDA_MEMCPY2D's layout.
-typedef struct {
-    size_t srcXInBytes, srcY;
-    int srcMemoryType;
-    const void* srcHost;
-    CUdeviceptr srcDevice;
-    void* srcArray;
-    size_t srcPitch;
-    size_t dstXInBytes, dstY;
-    int dstMemoryType;
-    void* dstHost;
-    CUdeviceptr dstDevice;
-    void* dstArray;
-    size_t dstPitch;
-    size_t WidthInBytes, Height;
-} dc_memcpy2d;
+// driver.go's dc_memcpy2d (extracted from it), which must have
+// CUDA_MEMCPY2D's layout.
+#include "dc_memcpy2d.h"
 #define OFF(f) VAL(offsetof(CUDA_MEMCPY2D, f), offsetof(dc_memcpy2d, f))
 CUresult (*p_cuStreamCreate)(CUstream*, unsigned) = cuStreamCreate;
 CUresult (*p_cuStreamDestroy)(CUstream) = cuStreamDestroy;
@@ -127,5 +116,5 @@ for d in /usr/local/cuda/include /usr/include "${CUDA_CACHE:-$HOME/.cache/distil
   [ -f "$d/cuda.h" ] && { inc="-I$d"; break; }
 done
 [ -n "$inc" ] || { echo "abi-check: no cuda.h (install nvidia-cuda-dev or run fetch-toolkit.sh)" >&2; exit 1; }
-cc -std=c11 -Wall -Werror $inc -o "$tmp/abi" "$tmp/abi.c" -Wl,--unresolved-symbols=ignore-all
+cc -std=c11 -Wall -Werror $inc -I"$tmp" -o "$tmp/abi" "$tmp/abi.c" -Wl,--unresolved-symbols=ignore-all
 "$tmp/abi"

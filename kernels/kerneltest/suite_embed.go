@@ -7,34 +7,36 @@ import (
 	"github.com/distill-dev/distill/kernels"
 )
 
-func testCopyRows(e *env) {
+func testCopyRows(e *env) { testRowSpan(e, "CopyRows", e.b.CopyRows, true) }
+
+// testRowSpan checks op between part [B, T, C] and rows [pos, pos+T) of
+// whole [B, S, C]: CopyRows writes the rows (into), SliceRows reads them.
+func testRowSpan(e *env, name string, op func(dst, src kernels.Tensor, pos int), into bool) {
 	for _, sdt := range FloatTypes {
 		for _, ddt := range FloatTypes {
 			B, T, S, C, pos := 2, 3, 7, 5, 4
-			src, sv := e.input(sdt, 1, B, T, C)
-			dst, dv := e.output(ddt, true, B, S, C)
-			e.b.CopyRows(dst.T, src, pos)
-			for b := 0; b < B; b++ {
-				copy(dv[(b*S+pos)*C:(b*S+pos+T)*C], sv[b*T*C:(b+1)*T*C])
+			ps, ws := []int{B, T, C}, []int{B, S, C}
+			if !into {
+				ps, ws = ws, ps
 			}
-			e.check(fmt.Sprintf("CopyRows %s->%s", sdt, ddt), dst, dv, Tol(ddt))
+			src, sv := e.input(sdt, 1, ps...)
+			dst, dv := e.output(ddt, into, ws...)
+			op(dst.T, src, pos)
+			for b := 0; b < B; b++ {
+				p, w := b*T*C, (b*S+pos)*C // part and whole offsets
+				if into {
+					copy(dv[w:w+T*C], sv[p:p+T*C])
+				} else {
+					copy(dv[p:p+T*C], sv[w:w+T*C])
+				}
+			}
+			e.check(fmt.Sprintf("%s %s->%s", name, sdt, ddt), dst, dv, Tol(ddt))
 		}
 	}
 }
 
 func testSliceRows(e *env) {
-	for _, sdt := range FloatTypes {
-		for _, ddt := range FloatTypes {
-			B, T, S, C, pos := 3, 2, 7, 5, 4
-			src, sv := e.input(sdt, 1, B, S, C)
-			dst, dv := e.output(ddt, false, B, T, C)
-			e.b.SliceRows(dst.T, src, pos)
-			for b := 0; b < B; b++ {
-				copy(dv[b*T*C:(b+1)*T*C], sv[(b*S+pos)*C:(b*S+pos+T)*C])
-			}
-			e.check(fmt.Sprintf("SliceRows %s->%s", sdt, ddt), dst, dv, Tol(ddt))
-		}
-	}
+	testRowSpan(e, "SliceRows", e.b.SliceRows, false)
 	// Block types copy whole rows of bytes: one part of stacked Q8_0 rows.
 	vals := make([]float32, 4*6*32)
 	for i := range vals {
