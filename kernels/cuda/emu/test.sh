@@ -11,7 +11,8 @@
 #     (EMU_SEED, default from the clock; printed for reproduction). cuBLAS
 #     is found by soname: the emulated .13 fails cublasCreate, so every
 #     run also exercises the fall-back to .12. Any "EMU ERROR" fails.
-#  3. The benchmarks run once on a small model (their code, not speed).
+#  3. The benchmarks run once on a small model (their code, not speed),
+#     each printing its roofline bound (with made-up peaks).
 #     Coverage: every kernel in ptx/ must have been launched by some test.
 #  4. Mutations: each line of mutations.txt edits a copy of the sources
 #     (a removed __syncthreads, an off-by-one index, ...); the named tests
@@ -56,11 +57,14 @@ for order in fwd rev "rand:$seed"; do
   skip=CUDAConformance/AttentionManyBatches
 done
 
-# The benchmarks' code (1B Llama on a GPU) once, on a small model.
+# The benchmarks' code (1B Llama on a GPU) once, on a small model, with
+# made-up peaks so that every benchmark prints its roofline bound.
 if (cd "$cuda" && LD_LIBRARY_PATH="$out/lib" EMU_PTXAS="$cuda/ptx/ptxas.txt" DISTILL_CUDA_REQUIRED=1 \
-  DISTILL_CUDA_BENCH_SMALL=1 timeout 300 "$out/cuda.test" -test.run '^$' -test.bench CUDA -test.benchtime 1x \
-  >"$out/bench.log" 2>&1) && ! grep -q 'EMU ERROR' "$out/bench.log"; then
-  echo "emu: benchmarks ran on a small model"
+  DISTILL_CUDA_BENCH_SMALL=1 DISTILL_PEAK_TFLOPS=1 DISTILL_PEAK_GBPS=100 timeout 300 "$out/cuda.test" \
+  -test.run '^$' -test.bench CUDA -test.benchtime 1x >"$out/bench.log" 2>&1) &&
+  ! grep -q 'EMU ERROR' "$out/bench.log" &&
+  [ "$(grep -c 'roofline: .*-bound, at most' "$out/bench.log")" = "$(grep -c '^Benchmark' "$out/bench.log")" ]; then
+  echo "emu: benchmarks ran on a small model, each with its roofline bound"
 else
   rc=1; echo "emu: benchmarks FAILED (log $out/bench.log)"; tail -n 20 "$out/bench.log"
 fi
