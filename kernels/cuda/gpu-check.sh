@@ -3,7 +3,9 @@
 # one H100/H200): the conformance suite, matmul and whole-model forward and
 # KD-step parity with the CPU backend, the lifetime tests, and the 1B-Llama
 # teacher-forward and KD-step benchmarks (tokens/s, TFLOP/s, MFU, each
-# with its roofline bound). Logs go to $OUT (gpu-tests.log, gpu-bench.log).
+# with its roofline bound; stacked q/k/v and gate/up projections beside
+# separate ones, model/fuse.go). Logs go to $OUT (gpu-tests.log,
+# gpu-bench.log).
 #
 # Builds kernels/cuda/cuda.test with go test -c -tags cuda where Go is;
 # on a GPU machine without Go, build it first with `make -C kernels/cuda
