@@ -176,7 +176,8 @@ type blockIO struct {
 //	out  = xmid + ffn(norm(xmid))
 //
 // qn and kn are per-head RMSNorms for QKNorm families (Qwen3), else the
-// identity.
+// identity. q, k, v (and gate, up) come from one MatMul per group where
+// the layer's weights are stacked (fuse.go).
 func (m *Model) block(l int, io *blockIO) {
 	b, c, w, fam := m.Backend, m.Config, &m.W.Layers[l], m.fam
 	m.norm(io.xn1, io.mean1, io.rstd1, io.x, w.AttnNorm, w.AttnNormBias)
