@@ -68,7 +68,9 @@ func EstimateMemory(t *model.Config, teacherBytes float64, s model.Config, o Opt
 		m.Teacher = int64(teacherBytes * float64(t.NumParams()))
 		tC, tF, tKV := int64(t.Dim), int64(t.HiddenDim), int64(t.KVDim())
 		tQD := int64(t.QDim())
-		m.TeacherActivations = f32 * N * (4*tC + 2*tQD + 2*tKV + 3*tF + int64(t.VocabSize))
+		// + the stacked q/k/v product (model/fuse.go), whether or not the
+		// teacher's layers stack.
+		m.TeacherActivations = f32 * N * (4*tC + 3*tQD + 4*tKV + 3*tF + int64(t.VocabSize))
 		if o.Hidden != nil { // the teacher runs ForwardTrain to expose its block outputs
 			m.TeacherActivations = trainActivations(*t, N, f32)
 			if t.Dim != s.Dim { // projections: weights, gradient, moments, out and dOut
@@ -99,5 +101,6 @@ func trainActivations(c model.Config, N, act int64) int64 {
 		f32PerLayer += H + int64(c.NKVHeads)
 		scratch += QD + KV
 	}
-	return act*N*(L*halfPerLayer+C) + f32*N*(L*f32PerLayer+(L+1)*C+2+V+scratch)
+	stacked := QD + 2*KV // the q/k/v product of stacked layers (model/fuse.go), shared by the layers
+	return act*N*(L*halfPerLayer+C+stacked) + f32*N*(L*f32PerLayer+(L+1)*C+2+V+scratch)
 }
