@@ -12,15 +12,16 @@ var mapFileHook = mapFile
 type File struct {
 	// Data is the file's content. It is read-only (writing to a mapped
 	// region faults) and valid until Close.
-	Data   []byte
-	path   string
-	unmap  func() error
-	closed bool
+	Data       []byte
+	path       string
+	unmap      func() error
+	fileBacked bool
+	closed     bool
 }
 
-// Open copies the file at path into a read-only anonymous mapping, or
-// into a slice when that is unavailable (see the package doc for why the
-// file itself is not mapped).
+// Open maps the file at path read-only: the file itself under a read lease
+// where the OS allows (Linux), else a copy in an anonymous mapping, else a
+// copy in a slice (see the package doc).
 func Open(path string) (*File, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -39,8 +40,8 @@ func Open(path string) (*File, error) {
 		return nil, fmt.Errorf("%s: size %d does not fit in memory", path, size)
 	}
 	if size > 0 {
-		if data, unmap, err := mapFileHook(f, int(size)); err == nil {
-			return &File{Data: data, path: path, unmap: unmap}, nil
+		if data, unmap, fileBacked, err := mapFileHook(f, int(size)); err == nil {
+			return &File{Data: data, path: path, unmap: unmap, fileBacked: fileBacked}, nil
 		}
 	}
 	data := make([]byte, size)
@@ -53,6 +54,12 @@ func Open(path string) (*File, error) {
 // Mapped reports whether Data lives in an anonymous mapping outside the Go
 // heap (rather than in a slice).
 func (m *File) Mapped() bool { return m.unmap != nil }
+
+// FileBacked reports whether Data maps the file itself (under a lease)
+// rather than a copy: its pages are then the page cache's, shared with
+// other processes, read on first touch and dropped by the kernel under
+// memory pressure.
+func (m *File) FileBacked() bool { return m.fileBacked }
 
 // Close unmaps the file. Data must not be used afterwards. Close is
 // idempotent.

@@ -7,8 +7,8 @@ import (
 	"os"
 )
 
-func mapFile(*os.File, int) ([]byte, func() error, error) {
-	return nil, nil, errors.New("mmap not supported on this OS")
+func mapFile(*os.File, int) ([]byte, func() error, bool, error) {
+	return nil, nil, false, errors.New("mmap not supported on this OS")
 }
 
 func mapOwned(*os.File, int) ([]byte, func() error, error) {

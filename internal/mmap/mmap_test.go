@@ -1,9 +1,12 @@
 package mmap
 
 import (
+	"bytes"
 	"encoding/binary"
+	"fmt"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"testing"
@@ -48,7 +51,7 @@ func TestOpen(t *testing.T) {
 }
 
 func TestFallback(t *testing.T) {
-	mapFileHook = func(*os.File, int) ([]byte, func() error, error) { return nil, nil, os.ErrInvalid }
+	mapFileHook = func(*os.File, int) ([]byte, func() error, bool, error) { return nil, nil, false, os.ErrInvalid }
 	defer func() { mapFileHook = mapFile }()
 	path := filepath.Join(t.TempDir(), "f")
 	if err := os.WriteFile(path, []byte("hello"), 0o644); err != nil {
@@ -138,8 +141,10 @@ func TestCheckFinite(t *testing.T) {
 }
 
 // TestTruncatedUnderneath: a checkpoint truncated or rewritten by another
-// program while it is open must not crash the process (SIGBUS with a file
-// mapping); the open copy keeps the content it was opened with.
+// program while it is open must not crash the process (SIGBUS with a plain
+// file mapping); the open file keeps the content it was opened with. On
+// Linux the file is mapped under a lease, and the truncation moves it into
+// a copy first.
 func TestTruncatedUnderneath(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "model.bin")
 	want := make([]byte, 1<<20)
@@ -154,6 +159,9 @@ func TestTruncatedUnderneath(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
+	if runtime.GOOS == "linux" && !f.FileBacked() {
+		t.Error("not mapped from the file on linux (no lease?)")
+	}
 	if err := os.Truncate(path, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -167,4 +175,87 @@ func TestTruncatedUnderneath(t *testing.T) {
 	if string(f.Data) != string(want) {
 		t.Errorf("content changed with the file (sum %d)", sum)
 	}
+}
+
+// TestModifiedUnderneath: every way of changing an open checkpoint in place
+// (truncating, writing into it, another process truncating it) leaves the
+// open File with the bytes it was opened with; a file already open for
+// writing when Open runs is copied at once.
+func TestModifiedUnderneath(t *testing.T) {
+	want := make([]byte, 3<<20+5)
+	for i := range want {
+		want[i] = byte(i * 29)
+	}
+	tests := []struct {
+		name   string
+		modify func(path string) error
+	}{
+		{"truncate", func(path string) error { return os.Truncate(path, 4096) }},
+		{"write in place", func(path string) error {
+			w, err := os.OpenFile(path, os.O_WRONLY, 0)
+			if err != nil {
+				return err
+			}
+			if _, err := w.WriteAt(make([]byte, 1<<20), 1<<20); err != nil {
+				return err
+			}
+			return w.Close()
+		}},
+		{"other process", func(path string) error {
+			if _, err := exec.LookPath("sh"); err != nil {
+				t.Skip("no sh")
+			}
+			// a shell's > opens with O_TRUNC and waits for the lease;
+			// coreutils truncate opens with O_NONBLOCK and is refused
+			// (EAGAIN) while the lease breaks, which is as safe.
+			if out, err := exec.Command("sh", "-c", `echo rewritten > "$1"`, "sh", path).CombinedOutput(); err != nil {
+				return fmt.Errorf("sh: %v: %s", err, out)
+			}
+			return nil
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "model.safetensors")
+			if err := os.WriteFile(path, want, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			f, err := Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if err := tc.modify(path); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(f.Data, want) {
+				t.Error("content changed with the file")
+			}
+		})
+	}
+	t.Run("open for writing", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "model.safetensors")
+		if err := os.WriteFile(path, want, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		w, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Close()
+		f, err := Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if f.FileBacked() {
+			t.Error("file open for writing was mapped rather than copied")
+		}
+		if _, err := w.WriteAt([]byte("changed"), 0); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(f.Data, want) {
+			t.Error("content changed with the file")
+		}
+	})
 }

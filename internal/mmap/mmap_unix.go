@@ -10,14 +10,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// mapFile copies the file into a private anonymous mapping and makes it
-// read-only. A shared (or private) mapping of the file itself would fault
-// with SIGBUS, killing the process, as soon as another program truncated or
-// rewrote the file under it: the kernel drops the pages past the new end
-// from every mapping, copied-on-write ones included. The copy costs one
-// read of the file; living outside the Go heap, it neither inflates the
-// garbage collector's heap goal nor is scanned.
-func mapFile(f *os.File, size int) ([]byte, func() error, error) {
+// copyMap copies the file into a private anonymous mapping and makes it
+// read-only: the fallback of mapFile where the file cannot be mapped under
+// a lease (see the package doc). The copy costs one read of the file;
+// living outside the Go heap, it neither inflates the garbage collector's
+// heap goal nor is scanned.
+func copyMap(f *os.File, size int) ([]byte, func() error, error) {
 	data, err := unix.Mmap(-1, 0, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANON)
 	if err != nil {
 		return nil, nil, err
