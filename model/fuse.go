@@ -102,7 +102,7 @@ func (ld *loader) stack(g *stackGroup, specs map[string]ParamSpec) error {
 		v := b.View(t, r, r+ht.Shape[0])
 		r += ht.Shape[0]
 		ld.tensors[g.parts[i]] = v
-		if err := ld.finite(g.parts[i], v); err != nil {
+		if err := ld.finite(g.parts[i], v, ht); err != nil {
 			return err
 		}
 	}

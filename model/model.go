@@ -1,10 +1,12 @@
 package model
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"slices"
 
+	"github.com/distill-dev/distill/internal/mmap"
 	"github.com/distill-dev/distill/kernels"
 )
 
@@ -136,11 +138,20 @@ func (ld *loader) one(p ParamSpec) error {
 		t = w
 	}
 	ld.tensors[p.Name] = t
-	return ld.finite(p.Name, t)
+	return ld.finite(p.Name, t, ht)
 }
 
-// finite fails when t holds a NaN or Inf.
-func (ld *loader) finite(name string, t kernels.Tensor) error {
+// finite fails when t, uploaded from ht, holds a NaN or Inf. Float
+// storage is checked in ht's bytes, in place (a float32 copy of the
+// largest matrix would add its size to the peak memory of loading); block
+// types are decoded.
+func (ld *loader) finite(name string, t kernels.Tensor, ht HostTensor) error {
+	if ht.DType == kernels.F32 || ht.DType == kernels.F16 || ht.DType == kernels.BF16 {
+		if i := mmap.CheckFinite(ht.DType, ht.Data); i >= 0 {
+			return fmt.Errorf("model: %s: tensor %s: non-finite value %g at element %d", ld.src.Where(), name, nonFinite(ht.DType, ht.Data, i), i)
+		}
+		return nil
+	}
 	ld.scratch = ld.b.ToFloat32(t, ld.scratch)
 	if i := firstNonFinite(ld.scratch); i >= 0 {
 		return fmt.Errorf("model: %s: tensor %s: non-finite value %g at element %d", ld.src.Where(), name, ld.scratch[i], i)
@@ -233,6 +244,26 @@ func freeAll(b kernels.Backend, ts map[string]kernels.Tensor) {
 	for _, t := range ts {
 		b.Free(t)
 	}
+}
+
+// nonFinite is the value (NaN or ±Inf) of element i of data stored as dt
+// (F32, F16 or BF16), which mmap.CheckFinite found non-finite.
+func nonFinite(dt kernels.DType, data []byte, i int) float32 {
+	if dt == kernels.F32 {
+		return math.Float32frombits(binary.LittleEndian.Uint32(data[4*i:]))
+	}
+	h := binary.LittleEndian.Uint16(data[2*i:])
+	mant := h & 0x7f // bf16
+	if dt == kernels.F16 {
+		mant = h & 0x3ff
+	}
+	switch {
+	case mant != 0:
+		return float32(math.NaN())
+	case h&0x8000 != 0:
+		return float32(math.Inf(-1))
+	}
+	return float32(math.Inf(1))
 }
 
 // firstNonFinite returns the index of the first NaN or Inf in x, or -1.
