@@ -34,14 +34,6 @@ func randomModel(tb testing.TB, cfg model.Config, b kernels.Backend, seed uint64
 	return m
 }
 
-// forwardFLOPs counts 2 flops per parameter per token (the peer's
-// definition, embedding tables included) plus causal attention: q k^T and
-// att v, 2 B QD T(T+1) per layer (QD = heads x head_dim, the model width
-// unless head_dim is explicit).
-func forwardFLOPs(cfg model.Config, B, T int) float64 {
-	return 2*float64(cfg.NumParams())*float64(B*T) + 2*float64(B*cfg.QDim()*T*(T+1)*cfg.NLayers)
-}
-
 func benchForward(b *testing.B, m *model.Model, B, T int) {
 	ids := make([]int32, B*T)
 	for i := range ids {
@@ -57,7 +49,7 @@ func benchForward(b *testing.B, m *model.Model, B, T int) {
 	}
 	s := b.Elapsed().Seconds() / float64(b.N)
 	b.ReportMetric(float64(B*T)/s, "tok/s")
-	b.ReportMetric(forwardFLOPs(m.Config, B, T)/s/1e9, "GFLOP/s")
+	b.ReportMetric(m.Config.ForwardFLOPs(B, T)/s/1e9, "GFLOP/s")
 }
 
 // BenchmarkTeacherForward is the teacher forward of the speed

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"strings"
@@ -328,5 +329,40 @@ func TestForwardPanics(t *testing.T) {
 			}()
 			tc.f()
 		})
+	}
+}
+
+// TestRandomSource: RandomSource gives the bytes of EncodeParams of
+// RandomParams, one tensor at a time.
+func TestRandomSource(t *testing.T) {
+	cfg := Config{Arch: ArchQwen2, Dim: 32, HiddenDim: 48, NLayers: 2, NHeads: 4, NKVHeads: 2, VocabSize: 40, MaxSeqLen: 16,
+		NormEps: 1e-6, RopeTheta: 1e6, TiedEmbeddings: true, BOS: 1, EOS: 2}
+	b := cpu.New(1)
+	for _, dt := range []kernels.DType{kernels.BF16, kernels.F32} {
+		want := EncodeParams("w", cfg, b, RandomParams(cfg, 3), dt)
+		got := RandomSource("g", cfg, b, dt, 3)
+		for _, p := range cfg.Params() {
+			w, _ := want.Lookup(p.Name)
+			g, ok := got.Lookup(p.Name)
+			if !ok || g.DType != dt || !bytes.Equal(g.Data, w.Data) {
+				t.Errorf("%s %s: differs", dt, p.Name)
+			}
+		}
+	}
+}
+
+// TestForwardFLOPs against a hand count: Llama, untied (the embedding
+// lookup costs nothing), GQA.
+func TestForwardFLOPs(t *testing.T) {
+	c := Config{Arch: ArchLlama, Dim: 8, HiddenDim: 12, NLayers: 2, NHeads: 2, NKVHeads: 1, VocabSize: 10, MaxSeqLen: 16,
+		NormEps: 1e-5, RopeTheta: 1e4, BOS: 1, EOS: 2}
+	perTok := 2 * (2*(8*8+2*8*4+8*8+3*8*12) + 10*8) // q, k, v, o, gate/up/down; head
+	attn := 2 * 8 * 5 * 6 * 2                       // 2 QD T(T+1) L, T = 5
+	if got, want := c.ForwardFLOPs(3, 5), float64(3*(5*perTok+attn)); got != want {
+		t.Errorf("untied: %v, want %v", got, want)
+	}
+	c.TiedEmbeddings = true
+	if got, want := c.ForwardFLOPs(1, 5), float64(5*perTok+attn); got != want {
+		t.Errorf("tied: %v, want %v", got, want)
 	}
 }

@@ -160,3 +160,17 @@ func NewParamBlock(c Config, b kernels.Backend, dt kernels.DType) (block kernels
 	}
 	return block, views
 }
+
+// ForwardFLOPs is the floating-point operations of one forward pass over B
+// sequences of T tokens: two per multiply-add of every weight matrix (the
+// token embedding only when it is also the output head: a lookup costs
+// none) and of the causal attention scores and weighted sums.
+func (c Config) ForwardFLOPs(B, T int) float64 {
+	n := 0
+	for _, p := range c.Params() {
+		if len(p.Shape) == 2 && (p.Name != NameTokenEmbd || c.TiedEmbeddings) {
+			n += p.Numel()
+		}
+	}
+	return 2*float64(n)*float64(B*T) + 2*float64(B*c.QDim()*T*(T+1)*c.NLayers)
+}

@@ -15,28 +15,53 @@ import (
 // ±1/sqrt(in) (so activations keep unit scale), embeddings in ±0.5, norm
 // weights in 1±0.2, biases in ±0.1. c must be valid.
 func RandomParams(c Config, seed uint64) map[string][]float32 {
-	rng := rand.New(rand.NewPCG(seed, 0x5eed))
+	rng := randomRNG(seed)
+	out := make(map[string][]float32)
+	for _, p := range c.Params() {
+		out[p.Name] = randomParam(p, rng)
+	}
+	return out
+}
+
+// RandomSource is EncodeParams(name, c, b, RandomParams(c, seed), dt) for a
+// float dtype dt, made one tensor at a time: the same bytes, with only one
+// float32 tensor in memory at once (a 1B-parameter model in bf16 needs its
+// 2 GB, not 4 GB more of float32).
+func RandomSource(name string, c Config, b kernels.Backend, dt kernels.DType, seed uint64) *MapSource {
+	if !dt.IsFloat() {
+		panic(fmt.Sprintf("model: RandomSource: %s is not a float dtype", dt))
+	}
+	rng := randomRNG(seed)
+	src := &MapSource{Name: name}
+	for _, p := range c.Params() {
+		t := b.FromFloat32(dt, randomParam(p, rng), p.Shape...)
+		src.Add(HostTensor{Name: p.Name, DType: dt, Shape: p.Shape, Data: b.ReadBytes(t)})
+		b.Free(t)
+	}
+	return src
+}
+
+func randomRNG(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0x5eed)) }
+
+// randomParam draws parameter p's values (see RandomParams).
+func randomParam(p ParamSpec, rng *rand.Rand) []float32 {
 	uni := func(x []float32, center, radius float64) {
 		for i := range x {
 			x[i] = float32(center + radius*(2*rng.Float64()-1))
 		}
 	}
-	out := make(map[string][]float32)
-	for _, p := range c.Params() {
-		x := make([]float32, p.Numel())
-		switch {
-		case p.Name == NameTokenEmbd || p.Name == NamePosEmbd:
-			uni(x, 0, 0.5)
-		case strings.HasSuffix(p.Name, ".bias"):
-			uni(x, 0, 0.1)
-		case len(p.Shape) == 1:
-			uni(x, 1, 0.2)
-		default:
-			uni(x, 0, 1/math.Sqrt(float64(p.Shape[1])))
-		}
-		out[p.Name] = x
+	x := make([]float32, p.Numel())
+	switch {
+	case p.Name == NameTokenEmbd || p.Name == NamePosEmbd:
+		uni(x, 0, 0.5)
+	case strings.HasSuffix(p.Name, ".bias"):
+		uni(x, 0, 0.1)
+	case len(p.Shape) == 1:
+		uni(x, 1, 0.2)
+	default:
+		uni(x, 0, 1/math.Sqrt(float64(p.Shape[1])))
 	}
-	return out
+	return x
 }
 
 // EncodeParams stores params (float32 values by canonical name, shapes of

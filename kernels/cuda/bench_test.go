@@ -20,15 +20,10 @@ import (
 var llama1B = model.Config{Arch: model.ArchLlama, Dim: 2048, HiddenDim: 5632, NLayers: 16, NHeads: 16,
 	NKVHeads: 16, VocabSize: 32000, MaxSeqLen: 1024, NormEps: 1e-5, RopeTheta: 10000, BOS: -1, EOS: -1}
 
-// forwardFLOPs counts one forward's multiply-adds x2 per token: the
-// weight matmuls plus causal attention (q.k and p.v over (T+1)/2 keys on
-// average), the PaLM-paper MFU convention.
-func forwardFLOPs(c model.Config, T int) float64 {
-	C, F, KV, V, L := float64(c.Dim), float64(c.HiddenDim), float64(c.KVDim()), float64(c.VocabSize), float64(c.NLayers)
-	weights := L*(2*C*C+2*C*KV+3*C*F) + C*V
-	attn := L * 2 * C * float64(T+1) / 2
-	return 2 * (weights + attn)
-}
+// forwardFLOPs is model.Config.ForwardFLOPs per token of one sequence of
+// T: the weight matmuls plus causal attention, the PaLM-paper MFU
+// convention.
+func forwardFLOPs(c model.Config, T int) float64 { return c.ForwardFLOPs(1, T) / float64(T) }
 
 // benchConfig is llama1B, or with DISTILL_CUDA_BENCH_SMALL=1 a small
 // Llama, so that the emulator can run the benchmarks' code once.
