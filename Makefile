@@ -16,7 +16,7 @@ BENCHTIME ?= 1s
 BENCHCOUNT ?= 1
 
 .PHONY: kernels-check cuda-emu-test
-.PHONY: all build test test-short fuzz bench bench-openblas bench-peer demo-kd study test-llamacpp test-tokenizers lint kernels gpu-test cuda-vet clean
+.PHONY: all build test test-short fuzz bench bench-openblas bench-peer demo-kd study scale test-llamacpp test-tokenizers lint kernels gpu-test cuda-vet clean
 
 all: build
 
@@ -106,6 +106,13 @@ demo-kd:
 # held-out text against the teacher. STEPS sets the budget per student.
 study: build
 	STEPS=$${STEPS:-250} scripts/study.sh
+
+# The issue-14 scale table (scripts/scale.sh, cmd/scalebench): random bf16
+# models at the shapes of SmolLM2-135M, Qwen2.5-0.5B and TinyLlama-1.1B;
+# load time, resident memory, forward / teach / KD tokens/s, memory
+# estimate vs measured peak. PEER=1 adds the PyTorch bf16 forward.
+scale:
+	THREADS=$${THREADS:-2} scripts/scale.sh
 
 STATICCHECK := $(shell $(GO) env GOPATH)/bin/staticcheck
 $(STATICCHECK):

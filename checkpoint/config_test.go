@@ -3,12 +3,15 @@ package checkpoint
 import (
 	"maps"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/distill-dev/distill/checkpoint/llama2c"
 	"github.com/distill-dev/distill/kernels"
+	"github.com/distill-dev/distill/kernels/cpu"
 	"github.com/distill-dev/distill/model"
 )
 
@@ -202,5 +205,33 @@ func TestGGUFHostileValues(t *testing.T) {
 		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
 			t.Errorf("%s: err = %v, want %q", c.name, err, c.want)
 		}
+	}
+}
+
+// TestInspectHostBytes: Inspect of an HF Llama checkpoint and of its
+// config.json alone count the q/k bytes Load copies into memory (HF's
+// rotate_half row order moved to the family's), and nothing else.
+func TestInspectHostBytes(t *testing.T) {
+	cfg := model.Config{Arch: model.ArchLlama, Dim: 32, HiddenDim: 48, NLayers: 2, NHeads: 4, NKVHeads: 2, VocabSize: 64,
+		MaxSeqLen: 16, NormEps: 1e-5, RopeTheta: 1e4, BOS: 1, EOS: 2}
+	b := cpu.New(1)
+	dir := t.TempDir()
+	src := model.RandomSource("r", cfg, b, kernels.BF16, 1)
+	if err := WriteHF(dir, cfg, src, nil, HFOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want := int64(2 * 2 * (32*32 + 16*32)) // bf16 q [32,32] and k [16,32], 2 layers
+	info, err := Inspect(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.HostBytes != want {
+		t.Errorf("weights: HostBytes %d, want %d", info.HostBytes, want)
+	}
+	cdir := t.TempDir()
+	js, _ := os.ReadFile(filepath.Join(dir, "config.json"))
+	os.WriteFile(filepath.Join(cdir, "config.json"), js, 0o644)
+	if info, err := Inspect(cdir); err != nil || info.HostBytes != want {
+		t.Errorf("config.json alone: HostBytes %v, want %d (%v)", info.HostBytes, want, err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unsafe"
 
 	"github.com/distill-dev/distill/checkpoint/safetensors"
 	"github.com/distill-dev/distill/model"
@@ -74,7 +75,7 @@ func openHF(dir string) (*checkpoint, error) {
 	}
 	ck.fileName = func(canon string) string { return hfName(cfg, canon) }
 	if cfg.Family().Pos == model.RoPE {
-		reorderSourceQK(&ck.cfg, ck.src)
+		ck.hostBytes = reorderSourceQK(&ck.cfg, ck.src)
 	}
 	if tokenizerIn(dir) {
 		ck.tok = func() (tokenizer.Tokenizer, error) { return tokenizer.Load(dir) }
@@ -121,22 +122,28 @@ func gptqPart(name string) (base, suffix string, ok bool) {
 // way, but in the family's own order the attention scores are summed in
 // the same order as for a GGUF or llama2.c file of the same weights, so all
 // formats give bit-identical logits, and the tensors export to GGUF
-// unchanged. It costs a host copy of q and k.
-func reorderSourceQK(cfg *model.Config, src *model.MapSource) {
+// unchanged. It costs a host copy of q and k, whose bytes it returns.
+func reorderSourceQK(cfg *model.Config, src *model.MapSource) int64 {
 	to := cfg.Family().RopeOrder
 	if cfg.RopeStyle == to {
-		return
+		return 0
 	}
+	var n int64
 	for l := range cfg.NLayers {
 		for _, part := range []string{model.AttnQ, model.AttnK} {
 			for _, kind := range []string{"weight", "bias"} {
 				if t, ok := src.Lookup(model.LayerName(l, part, kind)); ok {
-					src.Add(reorderQK(*cfg, t, part, cfg.RopeStyle, to))
+					r := reorderQK(*cfg, t, part, cfg.RopeStyle, to)
+					if unsafe.SliceData(r.Data) != unsafe.SliceData(t.Data) {
+						n += int64(len(r.Data))
+					}
+					src.Add(r)
 				}
 			}
 		}
 	}
 	cfg.RopeStyle = to
+	return n
 }
 
 // tokenizerIn reports whether dir holds a tokenizer that tokenizer.Load

@@ -44,8 +44,12 @@ type Info struct {
 	Config     model.Config
 	NumParams  int // parameters of the model (a tied classifier counts once)
 	Tensors    []TensorInfo
-	TotalBytes int64             // sum of the tensors' storage
-	Metadata   map[string]string // as Loaded.Metadata
+	TotalBytes int64 // sum of the tensors' storage
+	// HostBytes are the bytes loading copies out of the file into memory
+	// (q/k rows moved from HF's RoPE order to the family's); the other
+	// TotalBytes - HostBytes are used where the file is mapped.
+	HostBytes int64
+	Metadata  map[string]string // as Loaded.Metadata
 }
 
 // Inspect reads the header and tensor table of the checkpoint at path (the
@@ -65,7 +69,7 @@ func Inspect(path string) (*Info, error) {
 		return nil, err
 	}
 	defer ck.closeFile()
-	info := &Info{Path: path, Format: ck.format, Config: ck.cfg, NumParams: ck.cfg.NumParams(), Tensors: ck.tensors, Metadata: ck.meta}
+	info := &Info{Path: path, Format: ck.format, Config: ck.cfg, NumParams: ck.cfg.NumParams(), Tensors: ck.tensors, Metadata: ck.meta, HostBytes: ck.hostBytes}
 	for _, t := range ck.tensors {
 		info.TotalBytes += t.Bytes
 	}
@@ -112,8 +116,20 @@ func inspectConfig(dir string) (*Info, error) {
 		return nil, fmt.Errorf("checkpoint: %s: torch_dtype %q is not one distill stores (float32, float16, bfloat16)", path, td.DType)
 	}
 	info := &Info{Path: path, Format: FormatConfig, Config: cfg, NumParams: cfg.NumParams()}
+	qk := map[string]bool{} // the tensors reorderSourceQK copies, if it reorders
+	if cfg.Family().Pos == model.RoPE && cfg.RopeStyle != cfg.Family().RopeOrder {
+		for l := range cfg.NLayers {
+			for _, name := range []string{model.LayerName(l, model.AttnQ, "weight"), model.LayerName(l, model.AttnQ, "bias"),
+				model.LayerName(l, model.AttnK, "weight"), model.LayerName(l, model.AttnK, "bias")} {
+				qk[name] = true
+			}
+		}
+	}
 	for _, p := range cfg.Params() {
 		b, _ := dt.RowBytes(p.Numel())
+		if qk[p.Name] {
+			info.HostBytes += int64(b)
+		}
 		info.Tensors = append(info.Tensors, TensorInfo{Name: hfName(cfg, p.Name), FileType: dt.String(), DType: dt,
 			Supported: true, Shape: p.Shape, Bytes: int64(b)})
 		info.TotalBytes += int64(b)

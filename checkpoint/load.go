@@ -152,10 +152,13 @@ type checkpoint struct {
 	// the file; nil when the file uses canonical names.
 	fileName func(canon string) string
 	// tok loads the tokenizer that goes with the checkpoint; nil when none.
-	tok   func() (tokenizer.Tokenizer, error)
-	end   []int32           // end-of-text ids
-	meta  map[string]string // string metadata (Loaded.Metadata)
-	close func() error
+	tok  func() (tokenizer.Tokenizer, error)
+	end  []int32           // end-of-text ids
+	meta map[string]string // string metadata (Loaded.Metadata)
+	// hostBytes are the bytes Load holds in memory beside the file's own
+	// (Info.HostBytes).
+	hostBytes int64
+	close     func() error
 }
 
 func (ck *checkpoint) closeFile() error {

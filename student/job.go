@@ -122,8 +122,14 @@ func (j *Job) Estimate() (Memory, model.Config, []int, error) {
 	if o.Loss.Alpha > 0 && !j.UsesCache() {
 		tc = &info.Config // the teacher runs
 	}
-	perParam := float64(info.TotalBytes) / float64(max(info.NumParams, 1))
-	return EstimateMemory(tc, perParam, cfg, o, j.Batch, j.SeqLen), cfg, layers, nil
+	return EstimateMemory(tc, TeacherBytesPerParam(info), cfg, o, j.Batch, j.SeqLen), cfg, layers, nil
+}
+
+// TeacherBytesPerParam is the memory a loaded checkpoint takes per
+// parameter: its stored bytes (used in place, memory-mapped) and the
+// bytes loading copies (Info.HostBytes).
+func TeacherBytesPerParam(info *checkpoint.Info) float64 {
+	return float64(info.TotalBytes+info.HostBytes) / float64(max(info.NumParams, 1))
 }
 
 // trainerOptions are Options with the job's defaults: hidden pairs from

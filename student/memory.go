@@ -16,11 +16,18 @@ type Memory struct {
 	Optimizer          int64 // AdamW moments
 	Activations        int64 // student training activations and backward scratch
 	SoftLabels         int64 // top-k ids and log-probs, per-row losses
+	Runtime            int64 // the Go runtime, code, matmul packing buffers (RuntimeOverhead)
 }
+
+// RuntimeOverhead is the memory a distill process holds besides weights,
+// activations and optimizer state: the Go runtime and code, the matmul
+// packing buffers and other per-thread scratch (measured by cmd/scalebench
+// at 2 threads).
+const RuntimeOverhead = 48 << 20
 
 // Total is the sum of all parts.
 func (m Memory) Total() int64 {
-	return m.Teacher + m.TeacherActivations + m.Student + m.Gradients + m.Optimizer + m.Activations + m.SoftLabels
+	return m.Teacher + m.TeacherActivations + m.Student + m.Gradients + m.Optimizer + m.Activations + m.SoftLabels + m.Runtime
 }
 
 // String prints one line per part, in MiB.
@@ -31,7 +38,7 @@ func (m Memory) String() string {
 		v    int64
 	}{{"teacher weights", m.Teacher}, {"teacher activations", m.TeacherActivations}, {"student weights", m.Student},
 		{"gradients", m.Gradients}, {"optimizer state", m.Optimizer}, {"student activations", m.Activations},
-		{"soft labels", m.SoftLabels}, {"total", m.Total()}} {
+		{"soft labels", m.SoftLabels}, {"runtime, scratch", m.Runtime}, {"total", m.Total()}} {
 		fmt.Fprintf(&sb, "%-20s %10.1f MiB\n", p.name, float64(p.v)/(1<<20))
 	}
 	return sb.String()
@@ -54,7 +61,7 @@ func (m Memory) Check(limit int64) error {
 func EstimateMemory(t *model.Config, teacherBytes float64, s model.Config, o Options, B, T int) Memory {
 	const f32 = 4
 	P, N := int64(s.NumParams()), int64(B*T)
-	m := Memory{Student: f32 * P, Gradients: f32 * P, Optimizer: 2 * f32 * P}
+	m := Memory{Student: f32 * P, Gradients: f32 * P, Optimizer: 2 * f32 * P, Runtime: RuntimeOverhead}
 	act := int64(f32)
 	if o.Precision == BF16 || o.Precision == FP16 {
 		m.Student += 2 * P
@@ -65,16 +72,11 @@ func EstimateMemory(t *model.Config, teacherBytes float64, s model.Config, o Opt
 	m.Activations = trainActivations(s, N, act)
 	m.SoftLabels = f32 * N
 	if t != nil {
-		m.Teacher = int64(teacherBytes * float64(t.NumParams()))
-		tC, tF, tKV := int64(t.Dim), int64(t.HiddenDim), int64(t.KVDim())
-		tQD := int64(t.QDim())
-		// + the stacked q/k/v product (model/fuse.go), whether or not the
-		// teacher's layers stack.
-		m.TeacherActivations = f32 * N * (4*tC + 3*tQD + 4*tKV + 3*tF + int64(t.VocabSize))
+		m.Teacher, m.TeacherActivations = teacherMemory(*t, teacherBytes, N)
 		if o.Hidden != nil { // the teacher runs ForwardTrain to expose its block outputs
 			m.TeacherActivations = trainActivations(*t, N, f32)
 			if t.Dim != s.Dim { // projections: weights, gradient, moments, out and dOut
-				m.Activations += f32 * int64(len(o.Hidden.Pairs)) * (4*tC*int64(s.Dim) + 2*N*tC)
+				m.Activations += f32 * int64(len(o.Hidden.Pairs)) * (4*int64(t.Dim)*int64(s.Dim) + 2*N*int64(t.Dim))
 			}
 		}
 		if o.TopK > 0 {
@@ -82,6 +84,31 @@ func EstimateMemory(t *model.Config, teacherBytes float64, s model.Config, o Opt
 		}
 	}
 	return m
+}
+
+// EstimateInference estimates running teacher t (stored at teacherBytes
+// bytes per parameter) forward over micro-batches of B x T tokens, as
+// Model.Forward allocates them, keeping the top-k log-probabilities of
+// every position when topK > 0 (distill teach).
+func EstimateInference(t model.Config, teacherBytes float64, B, T, topK int) Memory {
+	m := Memory{Runtime: RuntimeOverhead}
+	N := int64(B * T)
+	m.Teacher, m.TeacherActivations = teacherMemory(t, teacherBytes, N)
+	if topK > 0 {
+		m.SoftLabels = 2 * 4 * N * int64(topK)
+	}
+	return m
+}
+
+// teacherMemory is the teacher's weights and its forward buffers for N
+// tokens.
+func teacherMemory(t model.Config, teacherBytes float64, N int64) (weights, activations int64) {
+	const f32 = 4
+	tC, tF, tKV := int64(t.Dim), int64(t.HiddenDim), int64(t.KVDim())
+	tQD := int64(t.QDim())
+	// + the stacked q/k/v product (model/fuse.go), whether or not the
+	// teacher's layers stack.
+	return int64(teacherBytes * float64(t.NumParams())), f32 * N * (4*tC + 3*tQD + 4*tKV + 3*tF + int64(t.VocabSize))
 }
 
 // trainActivations is the memory of model.ForwardTrain's state and the

@@ -66,3 +66,24 @@ func cgroupLimit(path string) int64 {
 	}
 	return n
 }
+
+// Status returns the memory counters of /proc/self/status in bytes, by
+// name (VmRSS, VmHWM: the peak resident set, RssAnon, RssFile: mapped
+// files' pages, ...); an error where there is no /proc.
+func Status() (map[string]int64, error) {
+	b, err := readFileHook("/proc/self/status")
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]int64{}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) == 3 && f[2] == "kB" {
+			if kb, err := strconv.ParseInt(f[1], 10, 64); err == nil {
+				out[strings.TrimSuffix(f[0], ":")] = kb << 10
+			}
+		}
+	}
+	return out, nil
+}

@@ -43,3 +43,13 @@ func TestLimitHere(t *testing.T) {
 		t.Errorf("Limit() = %d on a system with %s", Limit(), memInfoFile)
 	}
 }
+
+func TestStatus(t *testing.T) {
+	st, err := Status()
+	if err != nil {
+		t.Skip("no /proc:", err)
+	}
+	if st["VmRSS"] <= 0 || st["VmHWM"] < st["VmRSS"] {
+		t.Errorf("VmRSS %d, VmHWM %d", st["VmRSS"], st["VmHWM"])
+	}
+}
