@@ -1,6 +1,6 @@
 // Package tokenizertest builds small vocabularies for tests of packages
-// that need a tokenizer (checkpoint round trips, generation). Only tests
-// import it.
+// that need a tokenizer (checkpoint round trips, generation), and for the
+// random models of cmd/scalebench. Nothing else imports it.
 package tokenizertest
 
 import (
