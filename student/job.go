@@ -122,7 +122,11 @@ func (j *Job) Estimate() (Memory, model.Config, []int, error) {
 	if o.Loss.Alpha > 0 && !j.UsesCache() {
 		tc = &info.Config // the teacher runs
 	}
-	return EstimateMemory(tc, TeacherBytesPerParam(info), cfg, o, j.Batch, j.SeqLen), cfg, layers, nil
+	m := EstimateMemory(tc, TeacherBytesPerParam(info), cfg, o, j.Batch, j.SeqLen)
+	if tc == nil { // Open loads (maps) the teacher even when it does not run
+		m.Teacher = int64(TeacherBytesPerParam(info) * float64(info.NumParams))
+	}
+	return m, cfg, layers, nil
 }
 
 // TeacherBytesPerParam is the memory a loaded checkpoint takes per

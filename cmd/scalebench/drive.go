@@ -28,7 +28,7 @@ func drive(o options) error {
 	}
 	kinds := strings.Split(o.only, ",")
 	fmt.Printf("scalebench %s: %d threads, batch %d x %d tokens, %s/%s, %d CPUs\n\n", time.Now().UTC().Format("2006-01-02"), o.threads, o.batch, o.seq, runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
-	fmt.Println("| model | params | file | load s | RSS after load | forward tok/s | GFLOP/s | teach tok/s (top-64) | KD tok/s (half depth) | measured peak RSS: forward / teach / KD | estimate: forward / teach / KD | peak / estimate |")
+	fmt.Println("| model | params | file | load s | RSS after load | forward tok/s | GFLOP/s (per CPU-s) | teach tok/s (top-64) | KD tok/s (half depth) | measured peak RSS: forward / teach / KD | estimate: forward / teach / KD | peak / estimate |")
 	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, name := range strings.Split(o.models, ",") {
 		s, err := findShape(name)
@@ -70,8 +70,8 @@ func drive(o options) error {
 			ests = append(ests, units.Bytes(r.Estimate))
 			ratios = append(ratios, fmt.Sprintf("%.2f", float64(r.Peak)/float64(max(r.Estimate, 1))))
 		}
-		fmt.Printf("| %s | %.0fM | %s | %.2f | %s (%s mapped) | %.0f | %.0f | %.0f | %.0f | %s | %s | %s |\n", name, float64(info.NumParams)/1e6,
-			units.Bytes(info.TotalBytes), f.LoadS, units.Bytes(f.RSSLoad), units.Bytes(f.FileLoad), f.TokPerS, f.GFLOPs,
+		fmt.Printf("| %s | %.0fM | %s | %.2f | %s (%s mapped) | %.0f | %.0f (%.0f) | %.0f | %.0f | %s | %s | %s |\n", name, float64(info.NumParams)/1e6,
+			units.Bytes(info.TotalBytes), f.LoadS, units.Bytes(f.RSSLoad), units.Bytes(f.FileLoad), f.TokPerS, f.GFLOPs, f.GFLOPCPU,
 			res["teach"].TokPerS, res["kd"].TokPerS, strings.Join(peaks, " / "), strings.Join(ests, " / "), strings.Join(ratios, " / "))
 		if !o.keep {
 			if err := os.RemoveAll(dir); err != nil {

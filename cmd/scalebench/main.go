@@ -32,6 +32,7 @@ type options struct {
 	reps, kdSteps int
 	teachTokens   int
 	keep          bool
+	cpuProfile    string
 }
 
 func (o *options) flags(fs *flag.FlagSet) {
@@ -46,6 +47,7 @@ func (o *options) flags(fs *flag.FlagSet) {
 	fs.IntVar(&o.kdSteps, "kd-steps", 3, "KD steps (the first is a warm-up; the median of the others is reported)")
 	fs.IntVar(&o.teachTokens, "teach-tokens", 1024, "tokens teach labels")
 	fs.BoolVar(&o.keep, "keep", false, "keep the models in -dir")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "measure: write a CPU profile of the timed part here")
 }
 
 func main() {

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
+	"syscall"
 	"time"
 
 	"github.com/distill-dev/distill/checkpoint"
@@ -19,12 +21,15 @@ import (
 
 // result is one measurement, as the measuring process prints it (JSON).
 type result struct {
-	Kind      string  `json:"kind"`
-	LoadS     float64 `json:"load_s"`        // checkpoint.Load (forward) or Job.Open (teach, kd: also tokenising and hashing)
-	RSSLoad   int64   `json:"rss_load"`      // VmRSS after loading
-	FileLoad  int64   `json:"rss_file_load"` // of which mapped file pages (RssFile)
-	TokPerS   float64 `json:"tok_s"`
-	GFLOPs    float64 `json:"gflop_s,omitempty"` // forward only
+	Kind     string  `json:"kind"`
+	LoadS    float64 `json:"load_s"`        // checkpoint.Load (forward) or Job.Open (teach, kd: also tokenising and hashing)
+	RSSLoad  int64   `json:"rss_load"`      // VmRSS after loading
+	FileLoad int64   `json:"rss_file_load"` // of which mapped file pages (RssFile)
+	TokPerS  float64 `json:"tok_s"`
+	GFLOPs   float64 `json:"gflop_s,omitempty"` // forward only
+	// GFLOPCPU is GFLOP per CPU-second (user + system, all threads) of
+	// the forward: on a shared machine, what compares between programs.
+	GFLOPCPU  float64 `json:"gflop_per_cpu_s,omitempty"`
 	Tokens    int     `json:"tokens"`
 	Peak      int64   `json:"peak"`     // VmHWM at the end
 	Estimate  int64   `json:"estimate"` // distill's memory estimate (KD: the job's; the driver fills the others)
@@ -80,19 +85,32 @@ func measureForward(dir string, o options) (result, error) {
 	for i := range ids {
 		ids[i] = int32((i * 7919) % m.VocabSize())
 	}
-	var secs []float64
+	var secs, cpus []float64
 	for i := range o.reps + 1 {
-		t := time.Now()
+		if i == 1 && o.cpuProfile != "" {
+			f, err := os.Create(o.cpuProfile)
+			if err != nil {
+				return r, err
+			}
+			defer f.Close()
+			if err := pprof.StartCPUProfile(f); err != nil {
+				return r, err
+			}
+			defer pprof.StopCPUProfile()
+		}
+		t, c := time.Now(), cpuSeconds()
 		m.Forward(ids, B, T, nil)
 		m.Backend.Sync()
 		if i > 0 {
 			secs = append(secs, time.Since(t).Seconds())
+			cpus = append(cpus, cpuSeconds()-c)
 		}
 	}
 	s := median(secs)
 	r.Tokens = B * T * o.reps
 	r.TokPerS = float64(B*T) / s
 	r.GFLOPs = m.Config.ForwardFLOPs(B, T) / s / 1e9
+	r.GFLOPCPU = m.Config.ForwardFLOPs(B, T) / median(cpus) / 1e9
 	return r, nil
 }
 
@@ -157,6 +175,15 @@ func measureJob(kind, dir string, o options) (result, error) {
 	}
 	r.TokPerS = median(tps)
 	return r, nil
+}
+
+// cpuSeconds is the process's user and system CPU time so far.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
 func median(x []float64) float64 {
