@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"slices"
-	"syscall"
 	"time"
 
 	"github.com/distill-dev/distill/checkpoint"
@@ -175,15 +174,6 @@ func measureJob(kind, dir string, o options) (result, error) {
 	}
 	r.TokPerS = median(tps)
 	return r, nil
-}
-
-// cpuSeconds is the process's user and system CPU time so far.
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
 func median(x []float64) float64 {
