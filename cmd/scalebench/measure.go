@@ -109,7 +109,9 @@ func measureForward(dir string, o options) (result, error) {
 	r.Tokens = B * T * o.reps
 	r.TokPerS = float64(B*T) / s
 	r.GFLOPs = m.Config.ForwardFLOPs(B, T) / s / 1e9
-	r.GFLOPCPU = m.Config.ForwardFLOPs(B, T) / median(cpus) / 1e9
+	if c := median(cpus); c > 0 {
+		r.GFLOPCPU = m.Config.ForwardFLOPs(B, T) / c / 1e9
+	}
 	return r, nil
 }
 
