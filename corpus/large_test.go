@@ -8,11 +8,11 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/distill-dev/distill/corpus"
+	"github.com/distill-dev/distill/internal/sysmem"
 	"github.com/distill-dev/distill/tokenizer"
 )
 
@@ -50,7 +50,7 @@ func TestLargeCorpusMemory(t *testing.T) {
 		writeCorpus(t, path, sample, n)
 		runtime.GC()
 		start := status(t)["RssAnon"]
-		stop := watchPeak()
+		stop := sysmem.WatchPeak("RssAnon")
 		began := time.Now()
 		s, err := corpus.TokenizeFile(path, corpus.ReadOptions{}, tok, corpus.BOSDocument)
 		if err != nil {
@@ -106,55 +106,12 @@ func writeCorpus(t *testing.T, path string, sample []byte, n int64) {
 	}
 }
 
-// watchPeak samples RssAnon until the returned function is called, which
-// returns the peak in bytes.
-func watchPeak() func() int64 {
-	var peak atomic.Int64
-	done := make(chan struct{})
-	go func() {
-		for {
-			if v := readStatus()["RssAnon"]; v > peak.Load() {
-				peak.Store(v)
-			}
-			select {
-			case <-done:
-				return
-			case <-time.After(20 * time.Millisecond):
-			}
-		}
-	}()
-	return func() int64 {
-		close(done)
-		if v := readStatus()["RssAnon"]; v > peak.Load() {
-			peak.Store(v)
-		}
-		return peak.Load()
-	}
-}
-
 func status(t *testing.T) map[string]int64 {
-	st := readStatus()
-	if st == nil {
-		t.Skip("no /proc/self/status to read memory from")
+	st, err := sysmem.Status()
+	if err != nil {
+		t.Skip("no /proc/self/status to read memory from:", err)
 	}
 	return st
-}
-
-// readStatus reads the kB fields of /proc/self/status, in bytes.
-func readStatus() map[string]int64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return nil
-	}
-	out := map[string]int64{}
-	for _, line := range strings.Split(string(b), "\n") {
-		k, v, ok := strings.Cut(line, ":")
-		if f := strings.Fields(v); ok && len(f) == 2 && f[1] == "kB" {
-			n, _ := strconv.ParseInt(f[0], 10, 64)
-			out[k] = n << 10
-		}
-	}
-	return out
 }
 
 func parseSize(s string) (int64, error) {

@@ -10,6 +10,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"time"
 )
 
 // Files read, replaced in tests.
@@ -86,4 +88,32 @@ func Status() (map[string]int64, error) {
 		}
 	}
 	return out, nil
+}
+
+// WatchPeak samples Status()[name] (RssAnon, VmRSS, ...) every 20 ms until
+// the returned function is called, which returns the highest value seen
+// (the kernel keeps a peak only for VmRSS, as VmHWM).
+func WatchPeak(name string) func() int64 {
+	var peak atomic.Int64
+	sample := func() {
+		if st, err := Status(); err == nil && st[name] > peak.Load() {
+			peak.Store(st[name])
+		}
+	}
+	done := make(chan struct{})
+	go func() {
+		for {
+			sample()
+			select {
+			case <-done:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}()
+	return func() int64 {
+		close(done)
+		sample()
+		return peak.Load()
+	}
 }

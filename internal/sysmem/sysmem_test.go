@@ -2,6 +2,7 @@ package sysmem
 
 import (
 	"os"
+	"runtime"
 	"testing"
 )
 
@@ -52,4 +53,13 @@ func TestStatus(t *testing.T) {
 	if st["VmRSS"] <= 0 || st["VmHWM"] < st["VmRSS"] {
 		t.Errorf("VmRSS %d, VmHWM %d", st["VmRSS"], st["VmHWM"])
 	}
+	stop := WatchPeak("RssAnon")
+	buf := make([]byte, 64<<20)
+	for i := range buf {
+		buf[i] = 1
+	}
+	if peak := stop(); peak < st["RssAnon"]+32<<20 {
+		t.Errorf("peak RssAnon %d after touching 64 MiB from %d", peak, st["RssAnon"])
+	}
+	runtime.KeepAlive(buf)
 }
