@@ -6,20 +6,22 @@
 # forward side by side with PyTorch (scripts/torch_peer_scale.py over
 # ../shared/tools/torch_peer_bench.py; Debian's python3-torch).
 #
-#   THREADS=2 DIR=/tmp/distill-scale scripts/scale.sh     (what `make scale` runs)
+#   THREADS=2 DIR=/tmp/distill-scale CORPUS_MB=2048 scripts/scale.sh   (what `make scale` runs)
 #   PEER=1 scripts/scale.sh                               (adds the PyTorch comparison)
+#   CORPUS_MB=0 scripts/scale.sh                          (leaves out the 2 GiB streamed corpus)
 #
-# Needs about 3 GB free under DIR (the models are deleted at the end) and,
-# for the KD column of TinyLlama-1.1B, about 13 GB of memory.
+# Needs about 5 GB free under DIR (models and corpus, deleted at the end)
+# and, for the KD column of TinyLlama-1.1B, about 13 GB of memory.
 set -euo pipefail
 
 THREADS=${THREADS:-2}
 DIR=${DIR:-/tmp/distill-scale}
 PEER=${PEER:-}
+CORPUS_MB=${CORPUS_MB:-2048}
 PEER_SCRIPT=${PEER_SCRIPT:-../shared/tools/torch_peer_bench.py}
 
 go build -o bin/scalebench ./cmd/scalebench
-bin/scalebench -dir "$DIR" -threads "$THREADS" ${SCALE_ARGS:-}
+bin/scalebench -dir "$DIR" -threads "$THREADS" -corpus-mb "$CORPUS_MB" ${SCALE_ARGS:-}
 if [ -n "$PEER" ]; then
 	[ -e "$PEER_SCRIPT" ] || { echo "scale: $PEER_SCRIPT is missing" >&2; exit 1; }
 	echo

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -30,6 +31,7 @@ func drive(o options) error {
 	fmt.Printf("scalebench %s: %d threads, batch %d x %d tokens, %s/%s, %d CPUs\n\n", time.Now().UTC().Format("2006-01-02"), o.threads, o.batch, o.seq, runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
 	fmt.Println("| model | params | file | load s | RSS after load | forward tok/s | GFLOP/s (per CPU-s) | teach tok/s (top-64) | KD tok/s (half depth) | measured peak RSS: forward / teach / KD | estimate: forward / teach / KD | peak / estimate |")
 	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|")
+	var streamed []string
 	for _, name := range strings.Split(o.models, ",") {
 		s, err := findShape(name)
 		if err != nil {
@@ -73,13 +75,77 @@ func drive(o options) error {
 		fmt.Printf("| %s | %.0fM | %s | %.2f | %s (%s mapped) | %.0f | %.0f (%.0f) | %.0f | %.0f | %s | %s | %s |\n", name, float64(info.NumParams)/1e6,
 			units.Bytes(info.TotalBytes), f.LoadS, units.Bytes(f.RSSLoad), units.Bytes(f.FileLoad), f.TokPerS, f.GFLOPs, f.GFLOPCPU,
 			res["teach"].TokPerS, res["kd"].TokPerS, strings.Join(peaks, " / "), strings.Join(ests, " / "), strings.Join(ratios, " / "))
+		if o.corpusMB > 0 && streamed == nil {
+			if streamed, err = streamRow(self, name, dir, o); err != nil {
+				return err
+			}
+		}
 		if !o.keep {
 			if err := os.RemoveAll(dir); err != nil {
 				return err
 			}
 		}
 	}
+	if streamed != nil {
+		fmt.Printf("\nteach (top-64, %d tokens labelled) from a text file tokenised and streamed from disk, as any corpus over 256 MiB is:\n\n", o.teachTokens)
+		fmt.Println("| model | text | process s | RSS after tokenising | peak anonymous RSS | peak RSS (VmHWM) |")
+		fmt.Println("|---|---|---|---|---|---|")
+		for _, l := range streamed {
+			fmt.Println(l)
+		}
+	}
 	return nil
+}
+
+// streamRow teaches the model in dir from a generated corpus of
+// o.corpusMB MiB and from -data itself, and returns the lines reporting
+// the memory of both.
+func streamRow(self, name, dir string, o options) ([]string, error) {
+	path := filepath.Join(o.dir, "corpus.txt")
+	if err := writeCorpus(path, o.data, int64(o.corpusMB)<<20); err != nil {
+		return nil, err
+	}
+	defer os.Remove(path)
+	var lines []string
+	for _, data := range []string{o.data, path} {
+		st, err := os.Stat(data)
+		if err != nil {
+			return nil, err
+		}
+		oo := o
+		oo.data = data
+		t0 := time.Now()
+		r, err := measureChild(self, "teach", dir, oo)
+		if err != nil {
+			return nil, fmt.Errorf("%s: teach from %s: %w", name, data, err)
+		}
+		lines = append(lines, fmt.Sprintf("| %s | %s | %.0f | %s | %s | %s |", name, units.Bytes(st.Size()), time.Since(t0).Seconds(),
+			units.Bytes(r.RSSLoad), units.Bytes(r.PeakAnon), units.Bytes(r.Peak)))
+	}
+	return lines, nil
+}
+
+// writeCorpus writes the text of sample over and over (blank-line
+// documents) to path until it holds n bytes.
+func writeCorpus(path, sample string, n int64) error {
+	text, err := os.ReadFile(sample)
+	if err != nil {
+		return err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	for written := int64(0); written < n; written += int64(len(text)) + 2 {
+		w.Write(text)
+		w.WriteString("\n\n")
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // measureChild runs one measurement in a new process and decodes its

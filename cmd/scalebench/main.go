@@ -33,6 +33,7 @@ type options struct {
 	teachTokens   int
 	keep          bool
 	cpuProfile    string
+	corpusMB      int
 }
 
 func (o *options) flags(fs *flag.FlagSet) {
@@ -47,6 +48,7 @@ func (o *options) flags(fs *flag.FlagSet) {
 	fs.IntVar(&o.kdSteps, "kd-steps", 3, "KD steps (the first is a warm-up; the median of the others is reported)")
 	fs.IntVar(&o.teachTokens, "teach-tokens", 1024, "tokens teach labels")
 	fs.BoolVar(&o.keep, "keep", false, "keep the models in -dir")
+	fs.IntVar(&o.corpusMB, "corpus-mb", 0, "also teach the first model from a generated text corpus of this many MiB (-data repeated), streamed from disk, and report its memory")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "measure: write a CPU profile of the timed part here")
 }
 

@@ -30,8 +30,9 @@ type result struct {
 	// the forward: on a shared machine, what compares between programs.
 	GFLOPCPU  float64 `json:"gflop_per_cpu_s,omitempty"`
 	Tokens    int     `json:"tokens"`
-	Peak      int64   `json:"peak"`     // VmHWM at the end
-	Estimate  int64   `json:"estimate"` // distill's memory estimate (KD: the job's; the driver fills the others)
+	Peak      int64   `json:"peak"`      // VmHWM at the end
+	PeakAnon  int64   `json:"peak_anon"` // the highest RssAnon sampled (every 20 ms)
+	Estimate  int64   `json:"estimate"`  // distill's memory estimate (KD: the job's; the driver fills the others)
 	Breakdown string  `json:"breakdown"`
 }
 
@@ -39,6 +40,7 @@ type result struct {
 func measureMain(kind, dir string, o options) error {
 	var r result
 	var err error
+	stop := sysmem.WatchPeak("RssAnon")
 	switch kind {
 	case "forward":
 		r, err = measureForward(dir, o)
@@ -55,7 +57,7 @@ func measureMain(kind, dir string, o options) error {
 	if err != nil {
 		return err
 	}
-	r.Peak = st["VmHWM"]
+	r.Peak, r.PeakAnon = st["VmHWM"], stop()
 	return json.NewEncoder(os.Stdout).Encode(r)
 }
 
