@@ -57,11 +57,12 @@ func leaseMap(f *os.File, size int) (*leased, error) {
 			}
 		}()
 	})
-	fd, err := unix.Dup(int(f.Fd()))
+	// close-on-exec from the start: a child holding the descriptor would
+	// hold the lease
+	fd, err := unix.FcntlInt(f.Fd(), unix.F_DUPFD_CLOEXEC, 0)
 	if err != nil {
 		return nil, err
 	}
-	unix.CloseOnExec(fd)
 	if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETLEASE, unix.F_RDLCK); err != nil {
 		unix.Close(fd)
 		return nil, err
@@ -114,7 +115,8 @@ func (l *leased) breakIfAsked() {
 		// the mapping. Say so before a read faults.
 		fmt.Fprintf(os.Stderr, "distill: a memory-mapped checkpoint is being modified and could not be copied (%v); reading it further may crash\n", err)
 	}
-	unix.Close(l.fd) // releases the lease: the breaker proceeds
+	unix.FcntlInt(uintptr(l.fd), unix.F_SETLEASE, unix.F_UNLCK) // the breaker proceeds
+	unix.Close(l.fd)
 	l.fd = -1
 }
 
