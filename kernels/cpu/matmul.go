@@ -12,9 +12,11 @@ import (
 // MatMul computes out = alpha * op(a) @ op(b) + beta * out.
 //
 // F32 operands go straight to gemm.Sgemm. Half-precision a (and b without
-// transB) are widened to pooled float32 scratch first; half-precision or
-// block-typed b with transB is decoded row by row inside
-// gemm.SgemmDecodedB; a half-precision out is computed in float32 scratch
+// transB) are widened to pooled float32 scratch first; block-typed b with
+// transB and F32 out runs on integer dot products where the type has them
+// (matmulIntDot: Q8_0, Q4_0, Q4_K, Q5_K, Q6_K, activations quantized to 8
+// bits as llama.cpp does); other half-precision or block-typed b with
+// transB is decoded row by row inside gemm.SgemmDecodedB; a half-precision out is computed in float32 scratch
 // and rounded once. Package gemm splits each product between the backend's
 // threads; batches of at least that many products run one per thread.
 func (b *Backend) MatMul(outT, aT, bT kernels.Tensor, transA, transB bool, alpha, beta float32) {
@@ -67,6 +69,11 @@ func (b *Backend) matmulOne(o, a, w *tensor, s kernels.MatMulShape, i int, trans
 	if transB {
 		ldb = k
 	}
+	oOff := i * m * n
+	if transB && !transA && o.dt == kernels.F32 && k > 0 &&
+		b.matmulIntDot(o.f32[oOff:oOff+m*n], aF, w, bOff/k, m, n, k, alpha, beta, parallel) {
+		return
+	}
 	var bF []float32
 	var dec gemm.RowDecoder
 	switch {
@@ -88,7 +95,6 @@ func (b *Backend) matmulOne(o, a, w *tensor, s kernels.MatMulShape, i int, trans
 		load(w, bOff, bF)
 		defer putScratch(bSp)
 	}
-	oOff := i * m * n
 	if k == 0 { // out = beta * out; serial, as it may run inside parallelFor
 		sp := getScratch(n)
 		for r := 0; r < m; r++ {

@@ -2,10 +2,12 @@ package kerneltest
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"testing"
 
 	"github.com/distill-dev/distill/kernels"
+	"github.com/distill-dev/distill/kernels/qblock"
 )
 
 // matmulCase is one MatMul shape: bt products of [m, k] x [k, n].
@@ -133,9 +135,60 @@ var BlockTypes = []kernels.DType{
 	kernels.I4S_G32, kernels.I4S_G64, kernels.I4S_G128, kernels.I4A_G32, kernels.I4A_G64, kernels.I4A_G128,
 }
 
+// runBlock is run for block-typed weights w (values wv): where w's type
+// has an integer dot product (qblock.ActType), a backend may quantize each
+// row of a to 8 bits first, as llama.cpp does (qblock.QuantizeAct); the
+// output must then equal, to float32 rounding, the product with those
+// activations (Act.Decode) instead of the float one.
+func (c matmulCase) runBlock(e *env, adt, odt kernels.DType, w kernels.Tensor, wv []float64) {
+	as, _, os := c.shapes()
+	a, av := e.input(adt, 1, as...)
+	out, ov := e.output(odt, c.beta != 0, os...)
+	ov8 := append([]float64(nil), ov...)
+	e.b.MatMul(out.T, a, w, c.transA, c.transB, c.alpha, c.beta)
+	RefMatMul(ov, av, wv, c.bt, c.m, c.n, c.k, c.transA, c.transB, c.bShared, float64(c.alpha), float64(c.beta))
+	name := fmt.Sprintf("MatMul %v a=%s b=%s out=%s", c, adt, w.DType(), odt)
+	tol := maxTol(odt)
+	if _, ok := qblock.ActType(w.DType()); ok && !c.transA {
+		got := e.b.ToFloat32(out.parent, nil)[out.per:]
+		if !within(got, ov, tol) {
+			av8 := make([]float64, len(av))
+			row, deq := make([]float32, c.k), make([]float32, c.k)
+			var act qblock.Act
+			for r := 0; r < len(av)/c.k; r++ {
+				for j := range row {
+					row[j] = float32(av[r*c.k+j])
+				}
+				qblock.QuantizeAct(&act, w.DType(), row)
+				act.Decode(deq)
+				for j, v := range deq {
+					av8[r*c.k+j] = float64(v)
+				}
+			}
+			RefMatMul(ov8, av8, wv, c.bt, c.m, c.n, c.k, c.transA, c.transB, c.bShared, float64(c.alpha), float64(c.beta))
+			e.check(name+" (8-bit activations)", out, ov8, tol)
+			return
+		}
+	}
+	e.check(name, out, ov, tol)
+}
+
+// within reports whether got[i] is within tol*max(1, |want[i]|) of want[i]
+// for every i < len(want).
+func within(got []float32, want []float64, tol float64) bool {
+	for i, w := range want {
+		if !(math.Abs(float64(got[i])-w) <= tol*math.Max(1, math.Abs(w))) {
+			return false
+		}
+	}
+	return true
+}
+
 // testMatMulBlock multiplies by block-typed weights [N, K] (created with
 // FromFloat32, which quantizes); the reference uses their dequantized
-// values, so only the backend's decoding and accumulation are tested.
+// values, so only the backend's decoding and accumulation are tested (and,
+// for the types with integer dot products, its activation quantization:
+// runBlock).
 func testMatMulBlock(e *env) {
 	for _, dt := range BlockTypes {
 		e.Run(dt.String(), func(t *testing.T) {
@@ -152,13 +205,13 @@ func testMatMulBlock(e *env) {
 					for _, m := range []int{1, 17} {
 						for _, odt := range []kernels.DType{kernels.F32, kernels.BF16} {
 							c := matmulCase{bt: 1, m: m, n: n, k: k, transB: true, bShared: true, alpha: 1}
-							c.run(e, kernels.F32, dt, odt, w, wv)
+							c.runBlock(e, kernels.F32, odt, w, wv)
 							c.beta = 1
-							c.run(e, kernels.F16, dt, odt, w, wv)
+							c.runBlock(e, kernels.F16, odt, w, wv)
 						}
 					}
 					c := matmulCase{bt: 1, m: 6, n: n, k: k, transB: true, bShared: true, flat: 2, alpha: 1}
-					c.run(e, kernels.F32, dt, kernels.F32, w, wv)
+					c.runBlock(e, kernels.F32, kernels.F32, w, wv)
 				}
 			})
 		})

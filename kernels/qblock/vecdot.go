@@ -95,6 +95,16 @@ func QuantizeAct(a *Act, dt kernels.DType, x []float32) {
 	}
 }
 
+// Decode writes the values the activations stand for, d*q per element,
+// into dst[:len(x)] (x the row QuantizeAct quantized): the row IntDot
+// multiplies the weights with.
+func (a *Act) Decode(dst []float32) {
+	bs := len(a.q) / max(len(a.d), 1)
+	for i, v := range a.q {
+		dst[i] = a.d[i/bs] * float32(int8(v))
+	}
+}
+
 // quantQ8Generic is llama.cpp's SIMD quantize_row_q8_0 (not the _ref, whose
 // roundf rounds ties away from zero and divides by d): per block of 32,
 // m = max|x|, d[i] = m/127 (unrounded), q = round_half_even(x * (127/m)).
