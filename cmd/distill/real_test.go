@@ -22,7 +22,7 @@ func runReal(t *testing.T, args ...string) string {
 	return out.String()
 }
 
-func stories(t *testing.T) (bin, gguf string) {
+func stories(t testing.TB) (bin, gguf string) {
 	d := formattest.SharedData(t)
 	return filepath.Join(d, "stories260K/stories260K.bin"), filepath.Join(d, "stories260K/stories260K.gguf")
 }

@@ -1,6 +1,7 @@
 package cpu_test
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -169,3 +170,31 @@ func BenchmarkMatMulBF16Weights(b *testing.B) {
 	}
 	reportGFLOPs(b, 2*float64(n)*benchFFN*benchC)
 }
+
+// BenchmarkMatMulQ is x [m, 1024] times block-typed weights [2816, 1024]^T
+// (an FFN projection of the ~100M-parameter side-by-side model) for m = 1
+// (generation) and m = 128 (prompt processing): the integer path (8-bit
+// activations, qblock.IntDot) against the float one (rows decoded inside
+// gemm), on the backend's default threads.
+func BenchmarkMatMulQ(b *testing.B) {
+	const n, k = 2816, 1024
+	be := cpu.New(0)
+	for _, dt := range []kernels.DType{kernels.Q4_0, kernels.Q8_0, kernels.Q4_K, kernels.Q5_K, kernels.Q6_K} {
+		w := randTensor(be, dt, n, k)
+		for _, m := range benchMs {
+			x := randTensor(be, kernels.F32, m, k)
+			out := be.Zeros(kernels.F32, m, n)
+			for _, path := range []string{"int", "float"} {
+				b.Run(fmt.Sprintf("%s/m=%d/%s", dt, m, path), func(b *testing.B) {
+					defer cpu.SetIntDotMatMul(cpu.SetIntDotMatMul(path == "int"))
+					for b.Loop() {
+						be.MatMul(out, x, w, false, true, 1, 0)
+					}
+					b.ReportMetric(float64(m)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+				})
+			}
+		}
+	}
+}
+
+var benchMs = []int{1, 128}

@@ -13,9 +13,9 @@ import (
 //
 // F32 operands go straight to gemm.Sgemm. Half-precision a (and b without
 // transB) are widened to pooled float32 scratch first; block-typed b with
-// transB and F32 out runs on integer dot products where the type has them
-// (matmulIntDot: Q8_0, Q4_0, Q4_K, Q5_K, Q6_K, activations quantized to 8
-// bits as llama.cpp does); other half-precision or block-typed b with
+// transB, F32 out and at most 16 rows of a (generation) runs on integer dot
+// products where the type has them (matmulIntDot: Q8_0, Q4_0, Q4_K, Q5_K,
+// Q6_K, activations quantized to 8 bits as llama.cpp does); other half-precision or block-typed b with
 // transB is decoded row by row inside gemm.SgemmDecodedB; a half-precision out is computed in float32 scratch
 // and rounded once. Package gemm splits each product between the backend's
 // threads; batches of at least that many products run one per thread.

@@ -20,6 +20,14 @@ import (
 // off to compare with the float path.
 var intDotMatMul = true
 
+// intDotMaxRows is the most rows of a the integer path takes: beyond it the
+// float gemm (weights decoded once per panel, AVX-512 FMA micro-kernel)
+// outruns one-row-at-a-time integer dot products on AVX-512 machines
+// (BenchmarkMatMulQ: at m = 16 the two are about even, at m = 128 the
+// float path is ~5x faster), so prompt processing and evaluation over
+// long windows stay on it until a multi-row integer kernel exists.
+const intDotMaxRows = 16
+
 // intTileRows is how many activation rows one weight row meets while its
 // bytes are in L1: prompt processing reads each weight row once per tile.
 const intTileRows = 16
@@ -30,10 +38,10 @@ var actPool sync.Pool
 // matmulIntDot computes out [m, n] = alpha * a [m, k] @ w[row0:row0+n]^T +
 // beta * out with integer dot products, threaded when parallel, and
 // reports whether it did: w's dtype must have one (qblock.ActType), k fill
-// whole activation blocks and out be F32.
+// whole activation blocks, m be at most intDotMaxRows and out be F32.
 func (b *Backend) matmulIntDot(c []float32, aF []float32, w *tensor, row0, m, n, k int, alpha, beta float32, parallel bool) bool {
 	kind, ok := qblock.ActType(w.dt)
-	if !ok || !intDotMatMul {
+	if !ok || !intDotMatMul || m > intDotMaxRows {
 		return false
 	}
 	bs := 32

@@ -202,7 +202,7 @@ func testMatMulBlock(e *env) {
 					n := 40
 					w := e.b.FromFloat32(dt, e.randn(n*k, 1), n, k)
 					wv := f64(e.b.ToFloat32(w, nil))
-					for _, m := range []int{1, 17} {
+					for _, m := range []int{1, 5, 17} {
 						for _, odt := range []kernels.DType{kernels.F32, kernels.BF16} {
 							c := matmulCase{bt: 1, m: m, n: n, k: k, transB: true, bShared: true, alpha: 1}
 							c.runBlock(e, kernels.F32, odt, w, wv)

@@ -1,0 +1,201 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/distill-dev/distill/checkpoint"
+	"github.com/distill-dev/distill/internal/formattest"
+	"github.com/distill-dev/distill/kernels"
+	"github.com/distill-dev/distill/kernels/cpu"
+	"github.com/distill-dev/distill/model"
+	"github.com/distill-dev/distill/quant"
+)
+
+// sideBySideConfig is the ~100M-parameter random Llama of the quantized
+// speed comparison: dim 1024, 8 layers of 16 heads (8 key/value heads), FFN
+// 2816, 95M parameters, with stories260K's 512-token vocabulary (so the
+// comparison is the transformer's matmuls, not a large output layer).
+var sideBySideConfig = model.Config{
+	Arch: model.ArchLlama, Dim: 1024, HiddenDim: 2816, NLayers: 8, NHeads: 16, NKVHeads: 8,
+	VocabSize: 512, MaxSeqLen: 1024, NormEps: 1e-5, RopeTheta: 10000, BOS: 1, EOS: 2,
+}
+
+// BenchmarkLlamaCppSideBySide times prompt processing (pp: one batch of
+// DISTILL_BENCH_PP tokens, default 128) and generation (tg: DISTILL_BENCH_TG
+// one-token steps after it, default 32) of distill and of llama.cpp
+// (node-llama-cpp 3.22.1's binaries, testdata/llamacpp_bench.mjs) on the
+// same GGUF files, alternating DISTILL_BENCH_ROUNDS times (default 5), both
+// on DISTILL_LLAMA_THREADS threads (default 2), and reports the medians in
+// tokens/s. The files are sideBySideConfig's random model in Q4_K_M, Q8_0
+// and Q4_0, written (once) to DISTILL_BENCH_DIR (default a temporary
+// folder), plus any GGUF files listed in DISTILL_BENCH_GGUF. Runs only when
+// DISTILL_LLAMA_CPP names node-llama-cpp's folder (make test-llamacpp);
+// use -benchtime 1x.
+func BenchmarkLlamaCppSideBySide(b *testing.B) {
+	root := os.Getenv("DISTILL_LLAMA_CPP")
+	if root == "" {
+		b.Skip("DISTILL_LLAMA_CPP is not set: run `make test-llamacpp` first")
+	}
+	pp, tg, rounds := envInt(b, "DISTILL_BENCH_PP", 128), envInt(b, "DISTILL_BENCH_TG", 32), envInt(b, "DISTILL_BENCH_ROUNDS", 5)
+	threads := envInt(b, "DISTILL_LLAMA_THREADS", 2)
+	dir := os.Getenv("DISTILL_BENCH_DIR")
+	if dir == "" {
+		dir = b.TempDir()
+	}
+	paths := sideBySideFiles(b, dir)
+	if extra := os.Getenv("DISTILL_BENCH_GGUF"); extra != "" {
+		paths = append(paths, filepath.SplitList(extra)...)
+	}
+	for _, p := range paths {
+		b.Run(filepath.Base(p), func(b *testing.B) {
+			be := cpu.New(threads)
+			l, err := checkpoint.Load(p, be, checkpoint.LoadOptions{NoTokenizer: true})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer l.Close()
+			var dPP, dTG, lPP, lTG []float64
+			for range rounds {
+				ppS, tgS := distillSpeed(l.Model, pp, tg)
+				dPP, dTG = append(dPP, float64(pp)/ppS), append(dTG, float64(tg)/tgS)
+				out := formattest.RunNodeScript(b, root, filepath.Join("testdata", "llamacpp_bench.mjs"), 10*time.Minute,
+					strconv.Itoa(pp), strconv.Itoa(tg), p)
+				var r struct{ PPS, TGS float64 }
+				sc := bufio.NewScanner(bytes.NewReader(out))
+				for sc.Scan() {
+					var line struct {
+						PP float64 `json:"pp_s"`
+						TG float64 `json:"tg_s"`
+					}
+					if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
+						b.Fatalf("llama.cpp output %q: %v", sc.Text(), err)
+					}
+					r.PPS, r.TGS = line.PP, line.TG
+				}
+				if r.PPS <= 0 || r.TGS <= 0 {
+					b.Fatalf("llama.cpp printed no timings: %s", out)
+				}
+				lPP, lTG = append(lPP, float64(pp)/r.PPS), append(lTG, float64(tg)/r.TGS)
+			}
+			b.ReportMetric(median(dPP), "distill-pp-tok/s")
+			b.ReportMetric(median(lPP), "llamacpp-pp-tok/s")
+			b.ReportMetric(median(dTG), "distill-tg-tok/s")
+			b.ReportMetric(median(lTG), "llamacpp-tg-tok/s")
+			b.Logf("%s: pp%d distill %v llama.cpp %v; tg%d distill %v llama.cpp %v (tok/s, %d rounds)",
+				filepath.Base(p), pp, round1(dPP), round1(lPP), tg, round1(dTG), round1(lTG), rounds)
+		})
+	}
+}
+
+// distillSpeed returns the seconds distill takes for llamacpp_bench.mjs's
+// work: a warm-up, then the prompt (ids 1 + 7919i mod 500) in one Forward
+// and tg one-token Forward calls, each followed by a greedy pick.
+func distillSpeed(m *model.Model, pp, tg int) (ppS, tgS float64) {
+	prompt := make([]int32, pp)
+	for i := range prompt {
+		prompt[i] = int32(1 + (i*7919)%500)
+	}
+	cache := m.NewKVCache(1, pp+tg+16)
+	defer cache.Free()
+	var logits []float32
+	run := func() {
+		cache.Reset()
+		t0 := time.Now()
+		m.Forward(prompt, 1, pp, cache)
+		m.Backend.Sync()
+		ppS = time.Since(t0).Seconds()
+		id := prompt[pp-1]
+		t0 = time.Now()
+		for range tg {
+			logits = m.Backend.ToFloat32(m.Forward([]int32{id}, 1, 1, cache), logits)
+			id = int32(argmax(logits))
+		}
+		tgS = time.Since(t0).Seconds()
+	}
+	run()
+	run()
+	return ppS, tgS
+}
+
+// sideBySideFiles writes (when absent) sideBySideConfig's random model as
+// GGUF in Q4_K_M, Q8_0 and Q4_0 into dir, with stories260K's tokenizer.
+func sideBySideFiles(b *testing.B, dir string) []string {
+	bin, _ := stories(b)
+	tok, err := checkpoint.LoadTokenizer(bin, checkpoint.LoadOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg := sideBySideConfig
+	var src model.TensorSource
+	var paths []string
+	for _, method := range []string{"q4_k_m", "q8_0", "q4_0"} {
+		p := filepath.Join(dir, fmt.Sprintf("random95M-%s.gguf", method))
+		paths = append(paths, p)
+		if _, err := os.Stat(p); err == nil {
+			continue
+		}
+		if src == nil {
+			src = model.EncodeParams("random95M", cfg, cpu.New(0), model.RandomParams(cfg, 7), kernels.F32)
+		}
+		m, err := quant.ParseMethod(method)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, qs, err := quant.Apply(cfg, src, m, quant.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := checkpoint.WriteGGUF(p, cfg, qs, tok, checkpoint.GGUFOptions{FileType: method}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return paths
+}
+
+func envInt(b *testing.B, key string, def int) int {
+	s := os.Getenv(key)
+	if s == "" {
+		return def
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		b.Fatalf("%s=%q: want a positive integer", key, s)
+	}
+	return n
+}
+
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func round1(v []float64) []float64 {
+	o := make([]float64, len(v))
+	for i, x := range v {
+		o[i] = float64(int(x*10+0.5)) / 10
+	}
+	return o
+}
+
+func argmax(v []float32) int {
+	best := 0
+	for i, x := range v {
+		if x > v[best] {
+			best = i
+		}
+	}
+	return best
+}
