@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/distill-dev/distill/kernels"
+	"github.com/distill-dev/distill/kernels/half"
 )
 
 // The vectors in testdata/llamacpp were made by llama.cpp itself: a small C
@@ -59,13 +60,16 @@ func vectorInput(n int) (x, w []float32) {
 	return x, goldenWeights(x)
 }
 
+// actInput is the activation row of the llama.cpp vec_dot vectors.
+func actInput(n int) []float32 { return testRow(2, n) }
+
 func TestWriteVectorInput(t *testing.T) {
 	dir, n := vectorEnv(t, "QBLOCK_WRITE_INPUT")
 	if dir == "" {
 		t.Skip("QBLOCK_WRITE_INPUT=DIR:N is not set")
 	}
 	x, w := vectorInput(n)
-	for name, v := range map[string][]float32{"x.f32": x, "w.f32": w} {
+	for name, v := range map[string][]float32{"x.f32": x, "w.f32": w, "a.f32": actInput(n)} {
 		if err := os.WriteFile(filepath.Join(dir, name), f32Bytes(v), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -156,4 +160,70 @@ func firstDiff(a, b []byte) int {
 		return min(len(a), len(b))
 	}
 	return -1
+}
+
+// llamaCppVecDots are llama.cpp's integer dot products on the vectors: the
+// weights <type>.enc, the activations actInput(4096) quantized by its
+// quantize_row_q8_0 / quantize_row_q8_K (first 8 bytes of the SHA-256 of
+// the blocks: Q8_0 f16 d + 32 int8; Q8_K f32 d + 256 int8 + 16 int16
+// bsums), and ggml_vec_dot_<type>_q8_{0,K} — from libggml-cpu-
+// sapphirerapids.so of node-llama-cpp 3.22.1 (the variant llama.cpp loads
+// on an AVX-512 VNNI machine; haswell, icelake and zen4 give the same
+// values), called by the same kind of small C program.
+var llamaCppVecDots = []struct {
+	dt      kernels.DType
+	actHash string
+	dot     float32
+}{
+	{kernels.Q8_0, "af7aa292453467a6", 794.873535}, {kernels.Q4_0, "af7aa292453467a6", 717.419067},
+	{kernels.Q4_K, "61b7d63f4d45f543", 793.493652}, {kernels.Q5_K, "61b7d63f4d45f543", 874.178223},
+	{kernels.Q6_K, "61b7d63f4d45f543", 814.074219},
+}
+
+// TestLlamaCppIntDot checks QuantizeAct byte for byte against llama.cpp's
+// activation quantization and IntDot (assembly and Go) against its
+// vec_dot to float32 rounding (the summation orders differ).
+func TestLlamaCppIntDot(t *testing.T) {
+	x := actInput(4096)
+	for _, v := range llamaCppVecDots {
+		var a Act
+		QuantizeAct(&a, v.dt, x)
+		sum := sha256.Sum256(actBlocks(&a))
+		if h := hex.EncodeToString(sum[:8]); h != v.actHash {
+			t.Errorf("%s: activation blocks hash %s, llama.cpp's %s", v.dt, h, v.actHash)
+		}
+		name := strings.ToLower(v.dt.String())
+		if v.dt == kernels.Q4_K || v.dt == kernels.Q5_K || v.dt == kernels.Q6_K {
+			name = name[:2] + "_K"
+		}
+		w, err := os.ReadFile(filepath.Join("testdata", "llamacpp", name+".enc"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, got := range []float32{IntDot(v.dt, w, &a), intDotGeneric(v.dt, w, &a)} {
+			if d := math.Abs(float64(got - v.dot)); d > 2e-6*math.Abs(float64(v.dot)) {
+				t.Errorf("%s: IntDot = %v, llama.cpp's vec_dot %v", v.dt, got, v.dot)
+			}
+		}
+	}
+}
+
+// actBlocks lays a out as llama.cpp's block_q8_0 or block_q8_K.
+func actBlocks(a *Act) []byte {
+	var b []byte
+	if a.kind == kernels.Q8_0 {
+		for i, d := range a.d {
+			b = binary.LittleEndian.AppendUint16(b, half.RoundF16(d))
+			b = append(b, a.q[32*i:32*i+32]...)
+		}
+		return b
+	}
+	for i, d := range a.d {
+		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(d))
+		b = append(b, a.q[256*i:256*i+256]...)
+		for _, s := range a.bsums[16*i : 16*i+16] {
+			b = binary.LittleEndian.AppendUint16(b, uint16(int16(s)))
+		}
+	}
+	return b
 }
