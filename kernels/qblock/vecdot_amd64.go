@@ -2,7 +2,11 @@
 
 package qblock
 
-import "github.com/distill-dev/distill/kernels"
+import (
+	"golang.org/x/sys/cpu"
+
+	"github.com/distill-dev/distill/kernels"
+)
 
 //go:noescape
 func q8q8DotAVX2(w *byte, a *byte, d *float32, nblocks int) float32
@@ -31,11 +35,35 @@ func q5kq8kDotAVX2(w *byte, a *byte, d *float32, bsums *int32, nblocks int) floa
 //go:noescape
 func q6kq8kDotAVX2(w *byte, a *byte, d *float32, bsums *int32, nblocks int) float32
 
-// intDotArch is IntDot in AVX2 assembly (vecdot_amd64.s: Q8_0, Q4_0;
-// vecdot_kquant_amd64.s: Q4_K, Q5_K, Q6_K).
+//go:noescape
+func q4kq8kDotVNNI(w *byte, a *byte, d *float32, bsums *int32, nblocks int) float32
+
+//go:noescape
+func q5kq8kDotVNNI(w *byte, a *byte, d *float32, bsums *int32, nblocks int) float32
+
+//go:noescape
+func q6kq8kDotVNNI(w *byte, a *byte, d *float32, bsums *int32, nblocks int) float32
+
+// useVNNI selects the 512-bit k-quant kernels (vecdot_vnni_amd64.s):
+// AVX-512 BW for the byte and word ops, VNNI for VPDPWSSD.
+var useVNNI = useRow4 && useFMA && cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VNNI
+
+// intDotArch is IntDot in assembly: Q8_0 and Q4_0 in AVX2
+// (vecdot_amd64.s), Q4_K, Q5_K and Q6_K in AVX-512 VNNI where the CPU has
+// it (vecdot_vnni_amd64.s), else AVX2 (vecdot_kquant_amd64.s).
 func intDotArch(dt kernels.DType, src []byte, a *Act) (float32, bool) {
 	if !useRow4 || !useFMA || len(a.d) == 0 {
 		return 0, false
+	}
+	if useVNNI {
+		switch dt {
+		case kernels.Q4_K:
+			return q4kq8kDotVNNI(&src[0], &a.q[0], &a.d[0], &a.bsums[0], len(a.d)), true
+		case kernels.Q5_K:
+			return q5kq8kDotVNNI(&src[0], &a.q[0], &a.d[0], &a.bsums[0], len(a.d)), true
+		case kernels.Q6_K:
+			return q6kq8kDotVNNI(&src[0], &a.q[0], &a.d[0], &a.bsums[0], len(a.d)), true
+		}
 	}
 	switch dt {
 	case kernels.Q8_0:
