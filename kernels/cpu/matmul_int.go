@@ -28,10 +28,6 @@ var intDotMatMul = true
 // long windows stay on it until a multi-row integer kernel exists.
 const intDotMaxRows = 16
 
-// intTileRows is how many activation rows one weight row meets while its
-// bytes are in L1: prompt processing reads each weight row once per tile.
-const intTileRows = 16
-
 // actPool holds []qblock.Act buffers, reused between calls.
 var actPool sync.Pool
 
@@ -78,20 +74,17 @@ func (b *Backend) matmulIntDot(c []float32, aF []float32, w *tensor, row0, m, n,
 		}
 	})
 	// Each thread owns a contiguous range of weight rows (output columns);
-	// within it, tiles of intTileRows activation rows meet every weight row
-	// while it is in L1.
+	// each weight row meets all m activation rows while its bytes are in
+	// L1, so it is read from memory once.
 	run(n, 16, func(lo, hi int) {
-		for i0 := 0; i0 < m; i0 += intTileRows {
-			i1 := min(m, i0+intTileRows)
-			for j := lo; j < hi; j++ {
-				src := w.raw[(row0+j)*rb : (row0+j+1)*rb]
-				for i := i0; i < i1; i++ {
-					v := alpha * qblock.IntDot(w.dt, src, &acts[i])
-					if beta != 0 {
-						v += beta * c[i*n+j]
-					}
-					c[i*n+j] = v
+		for j := lo; j < hi; j++ {
+			src := w.raw[(row0+j)*rb : (row0+j+1)*rb]
+			for i := range m {
+				v := alpha * qblock.IntDot(w.dt, src, &acts[i])
+				if beta != 0 {
+					v += beta * c[i*n+j]
 				}
+				c[i*n+j] = v
 			}
 		}
 	})

@@ -137,17 +137,17 @@
 // IntDot is llama.cpp's vec_dot: activations quantized to 8 bits per block
 // (QuantizeAct: Q8_0 blocks for Q8_0/Q4_0 weights, Q8_K super-blocks with
 // 16-element sums for Q4_K/Q5_K/Q6_K), integer products summed in int32 and
-// scaled once per (sub-)block; AVX2 assembly for Q8_0 and Q4_0
-// (VPMADDUBSW/VPMADDWD) and for QuantizeAct's Q8_0 layout, Go for the
-// k-quants. Measured side by side in one run on the shared 2-core machine
-// (load average 16-18, so only the ratios mean anything), 4096-element
-// rows: IntDot 150-240 ns against DotRow's 620-3000 for Q8_0 and Q4_0;
-// BenchmarkGEMV (64 rows, the activation quantization included, 1.4-8.5
-// us) Q8_0 31-51 us integer vs 35-65 float, Q4_0 38-62 vs 88-457. The Go
-// k-quant dots are 10x slower than DotRow's assembly. Nothing in the model
-// path calls IntDot yet: MatMul still decodes to float32 (wiring it in,
-// behind an option since the activations' rounding changes the numbers,
-// and k-quant assembly are the next steps).
+// scaled once per (sub-)block. QuantizeAct is byte for byte llama.cpp's
+// quantize_row_q8_0 (its SIMD rounding) and quantize_row_q8_K, and IntDot
+// agrees with its ggml_vec_dot_<type>_q8_{0,K} to 2e-6
+// (TestLlamaCppIntDot, values from node-llama-cpp 3.22.1's binaries).
+// Assembly: Q8_0 and Q4_0 in AVX2 (VPMADDUBSW/VPMADDWD, vecdot_amd64.s);
+// Q4_K, Q5_K and Q6_K in AVX2 (vecdot_kquant_amd64.s, llama.cpp's scheme:
+// unsigned levels times signed activations, sub-block scales by
+// VPMADDWD, the k-quants' offsets through the activations' bsums) and, where
+// the CPU has AVX-512 VNNI, on 512-bit registers with VPDPWSSD
+// (vecdot_vnni_amd64.s); Go otherwise (-tags purego). kernels/cpu's MatMul
+// calls it for generation-sized products (see its doc).
 //
 // Q5_K, Q3_K and Q2_K rows decode in one assembly call too (q5kRowAVX2
 // adds the 5th bits to Q4_K's kernel; q3kRowAVX2 and q2kRowAVX2 extract 2
