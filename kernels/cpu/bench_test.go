@@ -186,7 +186,11 @@ func BenchmarkMatMulQ(b *testing.B) {
 			out := be.Zeros(kernels.F32, m, n)
 			for _, path := range []string{"int", "float"} {
 				b.Run(fmt.Sprintf("%s/m=%d/%s", dt, m, path), func(b *testing.B) {
-					defer cpu.SetIntDotMatMul(cpu.SetIntDotMatMul(path == "int"))
+					rows := 0
+					if path == "int" {
+						rows = m
+					}
+					defer cpu.SetIntDotMaxRows(cpu.SetIntDotMaxRows(rows))
 					for b.Loop() {
 						be.MatMul(out, x, w, false, true, 1, 0)
 					}

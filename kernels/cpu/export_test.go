@@ -1,10 +1,10 @@
 package cpu
 
-// SetIntDotMatMul switches MatMul's integer dot products (matmulIntDot) on
-// or off and returns the previous setting, for tests and benchmarks that
-// compare them with the float path.
-func SetIntDotMatMul(on bool) bool {
-	old := intDotMatMul
-	intDotMatMul = on
+// SetIntDotMaxRows sets how many rows of a MatMul's integer path takes (0:
+// none, the float path only) and returns the previous limit, for tests and
+// benchmarks that compare the two paths.
+func SetIntDotMaxRows(n int) int {
+	old := intDotMaxRows
+	intDotMaxRows = n
 	return old
 }

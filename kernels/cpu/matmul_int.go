@@ -16,17 +16,14 @@ import (
 // (gemm.SgemmDecodedB on the unquantized activations) it differs by the
 // activations' rounding, at most half a level per element.
 
-// intDotMatMul switches the integer path on; tests and benchmarks turn it
-// off to compare with the float path.
-var intDotMatMul = true
-
 // intDotMaxRows is the most rows of a the integer path takes: beyond it the
 // float gemm (weights decoded once per panel, AVX-512 FMA micro-kernel)
 // outruns one-row-at-a-time integer dot products on AVX-512 machines
 // (BenchmarkMatMulQ: at m = 16 the two are about even, at m = 128 the
 // float path is ~5x faster), so prompt processing and evaluation over
 // long windows stay on it until a multi-row integer kernel exists.
-const intDotMaxRows = 16
+// Benchmarks move it to compare the two paths.
+var intDotMaxRows = 16
 
 // actPool holds []qblock.Act buffers, reused between calls.
 var actPool sync.Pool
@@ -37,7 +34,7 @@ var actPool sync.Pool
 // whole activation blocks, m be at most intDotMaxRows and out be F32.
 func (b *Backend) matmulIntDot(c []float32, aF []float32, w *tensor, row0, m, n, k int, alpha, beta float32, parallel bool) bool {
 	kind, ok := qblock.ActType(w.dt)
-	if !ok || !intDotMatMul || m > intDotMaxRows {
+	if !ok || m > intDotMaxRows {
 		return false
 	}
 	bs := 32
