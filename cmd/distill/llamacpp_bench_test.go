@@ -29,22 +29,19 @@ var sideBySideConfig = model.Config{
 	VocabSize: 512, MaxSeqLen: 1024, NormEps: 1e-5, RopeTheta: 10000, BOS: 1, EOS: 2,
 }
 
-// BenchmarkLlamaCppSideBySide times prompt processing (pp: one batch of
+// BenchmarkQuantizedGGUF times prompt processing (pp: one batch of
 // DISTILL_BENCH_PP tokens, default 128) and generation (tg: DISTILL_BENCH_TG
-// one-token steps after it, default 32) of distill and of llama.cpp
-// (node-llama-cpp 3.22.1's binaries, testdata/llamacpp_bench.mjs) on the
-// same GGUF files, alternating DISTILL_BENCH_ROUNDS times (default 5), both
-// on DISTILL_LLAMA_THREADS threads (default 2), and reports the medians in
-// tokens/s. The files are sideBySideConfig's random model in Q4_K_M, Q8_0
-// and Q4_0, written (once) to DISTILL_BENCH_DIR (default a temporary
-// folder), plus any GGUF files listed in DISTILL_BENCH_GGUF. Runs only when
-// DISTILL_LLAMA_CPP names node-llama-cpp's folder (make test-llamacpp);
-// use -benchtime 1x.
-func BenchmarkLlamaCppSideBySide(b *testing.B) {
-	root := os.Getenv("DISTILL_LLAMA_CPP")
-	if root == "" {
-		b.Skip("DISTILL_LLAMA_CPP is not set: run `make test-llamacpp` first")
-	}
+// one-token steps after it, default 32) of distill on GGUF files, and, when
+// DISTILL_LLAMA_CPP names node-llama-cpp's folder (make test-llamacpp), of
+// llama.cpp (node-llama-cpp 3.22.1's binaries, testdata/llamacpp_bench.mjs)
+// on the same files, alternating DISTILL_BENCH_ROUNDS times (default 5),
+// both on DISTILL_LLAMA_THREADS threads (default 2). It reports the medians
+// in tokens/s. The files are sideBySideConfig's random model in Q4_K_M,
+// Q8_0 and Q4_0, written (once) to DISTILL_BENCH_DIR (default a temporary
+// folder), plus any GGUF files listed in DISTILL_BENCH_GGUF. Use
+// -benchtime 1x.
+func BenchmarkQuantizedGGUF(b *testing.B) {
+	root := os.Getenv("DISTILL_LLAMA_CPP") // llama.cpp too when set
 	pp, tg, rounds := envInt(b, "DISTILL_BENCH_PP", 128), envInt(b, "DISTILL_BENCH_TG", 32), envInt(b, "DISTILL_BENCH_ROUNDS", 5)
 	threads := envInt(b, "DISTILL_LLAMA_THREADS", 2)
 	dir := os.Getenv("DISTILL_BENCH_DIR")
@@ -67,33 +64,46 @@ func BenchmarkLlamaCppSideBySide(b *testing.B) {
 			for range rounds {
 				ppS, tgS := distillSpeed(l.Model, pp, tg)
 				dPP, dTG = append(dPP, float64(pp)/ppS), append(dTG, float64(tg)/tgS)
-				out := formattest.RunNodeScript(b, root, filepath.Join("testdata", "llamacpp_bench.mjs"), 10*time.Minute,
-					strconv.Itoa(pp), strconv.Itoa(tg), p)
-				var r struct{ PPS, TGS float64 }
-				sc := bufio.NewScanner(bytes.NewReader(out))
-				for sc.Scan() {
-					var line struct {
-						PP float64 `json:"pp_s"`
-						TG float64 `json:"tg_s"`
-					}
-					if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
-						b.Fatalf("llama.cpp output %q: %v", sc.Text(), err)
-					}
-					r.PPS, r.TGS = line.PP, line.TG
+				if root == "" {
+					continue
 				}
-				if r.PPS <= 0 || r.TGS <= 0 {
-					b.Fatalf("llama.cpp printed no timings: %s", out)
-				}
-				lPP, lTG = append(lPP, float64(pp)/r.PPS), append(lTG, float64(tg)/r.TGS)
+				ppS, tgS = llamaCppSpeed(b, root, p, pp, tg)
+				lPP, lTG = append(lPP, float64(pp)/ppS), append(lTG, float64(tg)/tgS)
 			}
 			b.ReportMetric(median(dPP), "distill-pp-tok/s")
-			b.ReportMetric(median(lPP), "llamacpp-pp-tok/s")
 			b.ReportMetric(median(dTG), "distill-tg-tok/s")
+			if root == "" {
+				b.Logf("%s: pp%d distill %v; tg%d distill %v (tok/s, %d rounds)", filepath.Base(p), pp, round1(dPP), tg, round1(dTG), rounds)
+				return
+			}
+			b.ReportMetric(median(lPP), "llamacpp-pp-tok/s")
 			b.ReportMetric(median(lTG), "llamacpp-tg-tok/s")
 			b.Logf("%s: pp%d distill %v llama.cpp %v; tg%d distill %v llama.cpp %v (tok/s, %d rounds)",
 				filepath.Base(p), pp, round1(dPP), round1(lPP), tg, round1(dTG), round1(lTG), rounds)
 		})
 	}
+}
+
+// llamaCppSpeed runs testdata/llamacpp_bench.mjs on the file p and returns
+// its pp and tg seconds.
+func llamaCppSpeed(b *testing.B, root, p string, pp, tg int) (ppS, tgS float64) {
+	out := formattest.RunNodeScript(b, root, filepath.Join("testdata", "llamacpp_bench.mjs"), 10*time.Minute,
+		strconv.Itoa(pp), strconv.Itoa(tg), p)
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		var line struct {
+			PP float64 `json:"pp_s"`
+			TG float64 `json:"tg_s"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
+			b.Fatalf("llama.cpp output %q: %v", sc.Text(), err)
+		}
+		ppS, tgS = line.PP, line.TG
+	}
+	if ppS <= 0 || tgS <= 0 {
+		b.Fatalf("llama.cpp printed no timings: %s", out)
+	}
+	return ppS, tgS
 }
 
 // distillSpeed returns the seconds distill takes for llamacpp_bench.mjs's
