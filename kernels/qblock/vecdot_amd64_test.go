@@ -84,3 +84,25 @@ func BenchmarkIntDotKernels(b *testing.B) {
 		}
 	}
 }
+
+// TestIntDotLegacyKernels checks the Q8_0 and Q4_0 kernels against the Go
+// loop on odd and even block counts.
+func TestIntDotLegacyKernels(t *testing.T) {
+	for _, dt := range []kernels.DType{kernels.Q8_0, kernels.Q4_0} {
+		for _, nb := range []int{1, 2, 3, 7, 8} {
+			w, x := testRow(uint64(100+nb), 32*nb), testRow(uint64(200+nb), 32*nb)
+			src := encode(dt, w)
+			var a Act
+			QuantizeAct(&a, dt, x)
+			got, want := IntDot(dt, src, &a), intDotGeneric(dt, src, &a)
+			var mag float64
+			wd := decode(dt, src, len(w))
+			for i := range x {
+				mag += math.Abs(float64(wd[i]) * float64(a.d[i/32]) * float64(int8(a.q[i])))
+			}
+			if math.Abs(float64(got-want)) > 1e-5*mag {
+				t.Errorf("%s, %d blocks: %v, Go %v", dt, nb, got, want)
+			}
+		}
+	}
+}
