@@ -38,8 +38,8 @@ var sideBySideConfig = model.Config{
 // both on DISTILL_LLAMA_THREADS threads (default 2). It reports the medians
 // in tokens/s. The files are sideBySideConfig's random model in Q4_K_M,
 // Q8_0 and Q4_0, written (once) to DISTILL_BENCH_DIR (default a temporary
-// folder), plus any GGUF files listed in DISTILL_BENCH_GGUF. Use
-// -benchtime 1x.
+// folder), or the GGUF files listed in DISTILL_BENCH_GGUF. Use -benchtime
+// 1x.
 func BenchmarkQuantizedGGUF(b *testing.B) {
 	root := os.Getenv("DISTILL_LLAMA_CPP") // llama.cpp too when set
 	pp, tg, rounds := envInt(b, "DISTILL_BENCH_PP", 128), envInt(b, "DISTILL_BENCH_TG", 32), envInt(b, "DISTILL_BENCH_ROUNDS", 5)
@@ -48,9 +48,11 @@ func BenchmarkQuantizedGGUF(b *testing.B) {
 	if dir == "" {
 		dir = b.TempDir()
 	}
-	paths := sideBySideFiles(b, dir)
-	if extra := os.Getenv("DISTILL_BENCH_GGUF"); extra != "" {
-		paths = append(paths, filepath.SplitList(extra)...)
+	var paths []string
+	if list := os.Getenv("DISTILL_BENCH_GGUF"); list != "" {
+		paths = filepath.SplitList(list)
+	} else {
+		paths = sideBySideFiles(b, dir)
 	}
 	for _, p := range paths {
 		b.Run(filepath.Base(p), func(b *testing.B) {
