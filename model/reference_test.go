@@ -1,6 +1,11 @@
 package model
 
-import "math"
+import (
+	"math"
+
+	"github.com/distill-dev/distill/kernels"
+	"github.com/distill-dev/distill/kernels/qblock"
+)
 
 // refModel is the naive float64 Transformer every backend forward is tested
 // against: llm.c-style loops over flat slices, one function per layer
@@ -13,6 +18,29 @@ type refModel struct {
 	// first saw position t of a T-token sequence (KV-cache generation);
 	// nil: T, one full forward. Dynamic RoPE scaling depends on it.
 	callLen func(t, T int) int
+	// actQuant, when set, is the block type of the matrices whose inputs
+	// the backend quantizes to 8 bits first (qblock.QuantizeAct, as
+	// llama.cpp): the reference multiplies them with those activations.
+	actQuant kernels.DType
+}
+
+// matVec is refMatVec after quantizing x as the backend does when actQuant
+// is set.
+func (r *refModel) matVec(w, x []float64, n int) []float64 {
+	if r.actQuant != 0 {
+		xf := make([]float32, len(x))
+		for i, v := range x {
+			xf[i] = float32(v)
+		}
+		var a qblock.Act
+		qblock.QuantizeAct(&a, r.actQuant, xf)
+		a.Decode(xf)
+		x = make([]float64, len(x))
+		for i, v := range xf {
+			x[i] = float64(v)
+		}
+	}
+	return refMatVec(w, x, n)
 }
 
 // logits returns [B*T][V] for ids [B*T] (positions 0..T-1 in each row).
@@ -40,7 +68,7 @@ func (r *refModel) logits(ids []int32, B, T int) [][]float64 {
 			if c.TiedEmbeddings {
 				cls = r.w[NameTokenEmbd]
 			}
-			out = append(out, refMatVec(cls, xn, c.VocabSize))
+			out = append(out, r.matVec(cls, xn, c.VocabSize))
 		}
 	}
 	return out
@@ -127,7 +155,7 @@ func (r *refModel) layer(l int, x [][]float64) [][]float64 {
 // linear is W x (+ b) for the layer tensor part.
 func (r *refModel) linear(l int, part string, x []float64) []float64 {
 	w := r.w[LayerName(l, part, "weight")]
-	y := refMatVec(w, x, len(w)/len(x))
+	y := r.matVec(w, x, len(w)/len(x))
 	if b, ok := r.w[LayerName(l, part, "bias")]; ok {
 		refAdd(y, b)
 	}
