@@ -15,8 +15,9 @@ import (
 // transB) are widened to pooled float32 scratch first; block-typed b with
 // transB, F32 out and at most 16 rows of a (generation) runs on integer dot
 // products where the type has them (matmulIntDot: Q8_0, Q4_0, Q4_K, Q5_K,
-// Q6_K, activations quantized to 8 bits as llama.cpp does); other half-precision or block-typed b with
-// transB is decoded row by row inside gemm.SgemmDecodedB; a half-precision out is computed in float32 scratch
+// Q6_K, activations quantized to 8 bits as llama.cpp does); other
+// half-precision or block-typed b with transB is decoded row by row inside
+// gemm.SgemmDecodedB; a half-precision out is computed in float32 scratch
 // and rounded once. Package gemm splits each product between the backend's
 // threads; batches of at least that many products run one per thread.
 func (b *Backend) MatMul(outT, aT, bT kernels.Tensor, transA, transB bool, alpha, beta float32) {
