@@ -76,3 +76,22 @@
 	VMOVSS       X0, ret+40(FP) \
 	VZEROUPPER                \
 	RET
+
+// Q6BLOCKHEAD starts a Q6_K block at (SI): X4 = d_w*d_a (d_a at (DX)), X2
+// = the 16 int8 scales, Y12 = -32 * sum_j sc_j * bsums[j] (bsums at BX):
+// the levels are stored as q+32.
+#define Q6BLOCKHEAD \
+	MOVWLZX   208(SI), AX     \
+	VMOVD     AX, X3          \
+	VCVTPH2PS X3, X3          \
+	VMULSS    (DX), X3, X4    \
+	VMOVDQU   192(SI), X2     \
+	VPMOVSXBD X2, Y6          \
+	VPSRLDQ   $8, X2, X7      \
+	VPMOVSXBD X7, Y7          \
+	VPMULLD   (BX), Y6, Y6    \
+	VPMULLD   32(BX), Y7, Y7  \
+	VPADDD    Y7, Y6, Y6      \
+	VPSLLD    $5, Y6, Y6      \
+	VPXOR     Y12, Y12, Y12   \
+	VPSUBD    Y6, Y12, Y12

@@ -201,22 +201,8 @@ TEXT ·q6kq8kDotAVX2(SB), NOSPLIT, $0-44
 q6kloop:
 	TESTQ        CX, CX
 	JZ           q6kdone
-	MOVWLZX      208(SI), AX
-	VMOVD        AX, X3
-	VCVTPH2PS    X3, X3
-	VMULSS       (DX), X3, X3
-	VBROADCASTSS X3, Y4
-	VMOVDQU      192(SI), X2
-	// Y12 = -32 * sum_j sc_j * bsums[j]
-	VPMOVSXBD    X2, Y6
-	VPSRLDQ      $8, X2, X7
-	VPMOVSXBD    X7, Y7
-	VPMULLD      (BX), Y6, Y6
-	VPMULLD      32(BX), Y7, Y7
-	VPADDD       Y7, Y6, Y6
-	VPSLLD       $5, Y6, Y6
-	VPXOR        Y12, Y12, Y12
-	VPSUBD       Y6, Y12, Y12
+	Q6BLOCKHEAD
+	VBROADCASTSS X4, Y4
 	VMOVDQU      0(SI), Y8
 	VMOVDQU      32(SI), Y9
 	VMOVDQU      128(SI), Y10

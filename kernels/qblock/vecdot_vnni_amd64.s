@@ -234,20 +234,7 @@ TEXT ·q6kq8kDotVNNI(SB), NOSPLIT, $0-44
 zq6kloop:
 	TESTQ        CX, CX
 	JZ           zq6kdone
-	MOVWLZX      208(SI), AX
-	VMOVD        AX, X3
-	VCVTPH2PS    X3, X3
-	VMULSS       (DX), X3, X4
-	VMOVDQU      192(SI), X2
-	VPMOVSXBD    X2, Y6
-	VPSRLDQ      $8, X2, X7
-	VPMOVSXBD    X7, Y7
-	VPMULLD      (BX), Y6, Y6
-	VPMULLD      32(BX), Y7, Y7
-	VPADDD       Y7, Y6, Y6
-	VPSLLD       $5, Y6, Y6
-	VPXOR        Y12, Y12, Y12
-	VPSUBD       Y6, Y12, Y12
+	Q6BLOCKHEAD
 	VPMOVSXBW    X2, Y2
 	VMOVDQU64       0(SI), Z10
 	VBROADCASTI64X4 128(SI), Z11
