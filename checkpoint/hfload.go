@@ -15,7 +15,9 @@ import (
 
 // openHF opens an HF checkpoint directory: config.json and the safetensors
 // weights (single file or sharded index), tokenizer files beside them.
-func openHF(dir string) (*checkpoint, error) {
+// Without weights, q/k rows are not reordered (reorderSourceQK counts
+// them).
+func openHF(dir string, weights bool) (*checkpoint, error) {
 	cfgPath := filepath.Join(dir, "config.json")
 	js, err := os.ReadFile(cfgPath)
 	if err != nil {
@@ -75,7 +77,7 @@ func openHF(dir string) (*checkpoint, error) {
 	}
 	ck.fileName = func(canon string) string { return hfName(cfg, canon) }
 	if cfg.Family().Pos == model.RoPE {
-		ck.hostBytes = reorderSourceQK(&ck.cfg, ck.src)
+		ck.hostBytes = reorderSourceQK(&ck.cfg, ck.src, weights)
 	}
 	if tokenizerIn(dir) {
 		ck.tok = func() (tokenizer.Tokenizer, error) { return tokenizer.Load(dir) }
@@ -122,8 +124,9 @@ func gptqPart(name string) (base, suffix string, ok bool) {
 // way, but in the family's own order the attention scores are summed in
 // the same order as for a GGUF or llama2.c file of the same weights, so all
 // formats give bit-identical logits, and the tensors export to GGUF
-// unchanged. It costs a host copy of q and k, whose bytes it returns.
-func reorderSourceQK(cfg *model.Config, src *model.MapSource) int64 {
+// unchanged. It costs a host copy of q and k, whose bytes it returns;
+// without apply it only counts them, and src keeps the file's rows.
+func reorderSourceQK(cfg *model.Config, src *model.MapSource, apply bool) int64 {
 	to := cfg.Family().RopeOrder
 	if cfg.RopeStyle == to {
 		return 0
@@ -133,6 +136,12 @@ func reorderSourceQK(cfg *model.Config, src *model.MapSource) int64 {
 		for _, part := range []string{model.AttnQ, model.AttnK} {
 			for _, kind := range []string{"weight", "bias"} {
 				if t, ok := src.Lookup(model.LayerName(l, part, kind)); ok {
+					if !apply {
+						if reordersQK(*cfg, t, part) {
+							n += int64(len(t.Data))
+						}
+						continue
+					}
 					r := reorderQK(*cfg, t, part, cfg.RopeStyle, to)
 					if unsafe.SliceData(r.Data) != unsafe.SliceData(t.Data) {
 						n += int64(len(r.Data))

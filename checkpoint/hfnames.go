@@ -217,15 +217,22 @@ func hfTensors(cfg model.Config, src model.TensorSource) ([]model.HostTensor, er
 // projection (weight or bias) and the two differ (HFRopePermutation);
 // other tensors are returned as they are.
 func reorderQK(cfg model.Config, t model.HostTensor, part string, from, to kernels.RoPEStyle) model.HostTensor {
-	heads := qkHeads(cfg, part)
-	if heads == 0 || from == to || len(t.Shape) == 0 || t.Shape[0] != heads*cfg.HeadDim() {
+	if from == to || !reordersQK(cfg, t, part) {
 		return t
 	}
+	heads := qkHeads(cfg, part)
 	perm := HFRopePermutation(heads, cfg.HeadDim())
 	if to == kernels.RoPEHalf {
 		return permuteRows(t, perm)
 	}
 	return unpermuteRows(t, perm)
+}
+
+// reordersQK reports whether t, the weight or bias of part, has rows RoPE
+// rotates (which reorderQK moves).
+func reordersQK(cfg model.Config, t model.HostTensor, part string) bool {
+	heads := qkHeads(cfg, part)
+	return heads != 0 && len(t.Shape) > 0 && t.Shape[0] == heads*cfg.HeadDim()
 }
 
 // qkHeads is the head count of a q or k projection (whose weight and bias

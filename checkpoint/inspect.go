@@ -64,7 +64,7 @@ func Inspect(path string) (*Info, error) {
 	if dir, ok := configOnly(path); ok {
 		return inspectConfig(dir)
 	}
-	ck, err := open(path)
+	ck, err := open(path, false)
 	if err != nil {
 		return nil, err
 	}

@@ -75,7 +75,7 @@ type LoadOptions struct {
 //   - any other file: llama2.c .bin, tokenizer tokenizer.bin or tok*.bin in
 //     the same directory.
 func Load(path string, b kernels.Backend, opts LoadOptions) (*Loaded, error) {
-	ck, err := open(path)
+	ck, err := open(path, true)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +98,7 @@ func Load(path string, b kernels.Backend, opts LoadOptions) (*Loaded, error) {
 // path with, checked against it the same way, without loading the
 // weights; nil when none is found.
 func LoadTokenizer(path string, opts LoadOptions) (tokenizer.Tokenizer, error) {
-	ck, err := open(path)
+	ck, err := open(path, false)
 	if err != nil {
 		return nil, err
 	}
@@ -171,9 +171,10 @@ func (ck *checkpoint) closeFile() error {
 }
 
 // open detects the format of path, opens it and checks every tensor the
-// config needs.
-func open(path string) (*checkpoint, error) {
-	ck, err := detectOpen(path)
+// config needs. Without weights (inspecting, finding the tokenizer) the
+// tensors that loading copies are only counted (checkpoint.hostBytes).
+func open(path string, weights bool) (*checkpoint, error) {
+	ck, err := detectOpen(path, weights)
 	if err != nil {
 		return nil, err
 	}
@@ -209,17 +210,17 @@ func (ck *checkpoint) check(path string) error {
 	return nil
 }
 
-func detectOpen(path string) (*checkpoint, error) {
+func detectOpen(path string, weights bool) (*checkpoint, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
 	if st.IsDir() {
-		return openHF(path)
+		return openHF(path, weights)
 	}
 	base := filepath.Base(path)
 	if base == "config.json" || strings.HasSuffix(base, ".safetensors") || strings.HasSuffix(base, ".index.json") {
-		return openHF(filepath.Dir(path))
+		return openHF(filepath.Dir(path), weights)
 	}
 	magic := make([]byte, 4)
 	f, err := os.Open(path)
