@@ -9,6 +9,9 @@ func microAVX512_8x32(k int, a, b, c *float32, ldc int, alpha, beta float32)
 func microAVX2_6x16(k int, a, b, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
+func microAVX512BF16_8x32(k int, a, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
 func packT32AVX512(kc int, src *float32, ld int, dst *float32)
 
 //go:noescape

@@ -114,7 +114,7 @@ func (d *driver) work() {
 	p, kern := d.p, d.kern
 	mr, nr := kern.mr, kern.nr
 	var rowBuf []float32
-	if p.transB {
+	if p.transB && p.b16 == nil {
 		rb := getBuf(nr * d.kc)
 		defer putBuf(rb)
 		rowBuf = *rb
@@ -179,14 +179,18 @@ func (d *driver) macro(i0, ic, mcb, jc, nc, q0, q1, kc int, beta float32, tmp []
 		j := jc + q*nr
 		cols := min(nr, jc+nc-j)
 		bp := &d.b[q*nr*kc]
+		steps := kc
+		if kern.pairs {
+			steps = (kc + 1) / 2 // packed panels hold k-pairs (bf16.go)
+		}
 		for ir := 0; ir < mcb; ir += mr {
 			i := ic + ir
 			ap := &d.a[(i0+ir)*kc]
 			if rows := min(mr, mcb-ir); rows < mr || cols < nr {
-				kern.micro(kc, ap, bp, &tmp[0], nr, 1, 0)
+				kern.micro(steps, ap, bp, &tmp[0], nr, 1, 0)
 				mergeTile(c[i*ldc+j:], ldc, tmp, nr, rows, cols, alpha, beta)
 			} else {
-				kern.micro(kc, ap, bp, &c[i*ldc+j], ldc, alpha, beta)
+				kern.micro(steps, ap, bp, &c[i*ldc+j], ldc, alpha, beta)
 			}
 		}
 	}

@@ -92,7 +92,8 @@ type problem struct {
 	alpha, beta    float32
 	a              []float32
 	lda            int
-	b              []float32 // nil when decode is set
+	b              []float32 // nil when decode or b16 is set
+	b16            []uint16  // bfloat16 B stored [N, K] for SgemmBF16BThreads
 	ldb            int
 	decode         RowDecoder
 	c              []float32
@@ -112,6 +113,10 @@ func run(p *problem, threads int) {
 		threads = runtime.GOMAXPROCS(0)
 	}
 	kern := active
+	if p.b16 != nil {
+		blocked(p, threads, activeBF16)
+		return
+	}
 	if p.m == 1 && p.transB {
 		gemv(p, threads, kern)
 		return
@@ -143,7 +148,7 @@ func checkDims(m, n, k int) {
 
 // checkMatrix panics unless s can hold a rows x cols row-major matrix with
 // leading dimension ld.
-func checkMatrix(name string, s []float32, rows, cols, ld int) {
+func checkMatrix[T float32 | uint16](name string, s []T, rows, cols, ld int) {
 	if ld < max(1, cols) {
 		panic(fmt.Sprintf("gemm: leading dimension of %s is %d, want >= %d", name, ld, max(1, cols)))
 	}

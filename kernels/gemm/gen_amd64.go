@@ -44,11 +44,19 @@ type micro struct {
 	isa    isa
 	mr, nv int
 	unroll int
+	// bf16: packed A and B hold k-pairs of bfloat16 in each 32-bit lane
+	// (low half the even k) and one step is one pair: VPBROADCASTD of A's
+	// pair and VDPBF16PS (acc += a.lo*b.lo + a.hi*b.hi in float32).
+	bf16 bool
 }
 
 func (m micro) nr() int { return m.nv * m.isa.lanes }
 func (m micro) fn() string {
-	return fmt.Sprintf("micro%s_%dx%d", m.isa.name, m.mr, m.nr())
+	name := m.isa.name
+	if m.bf16 {
+		name += "BF16"
+	}
+	return fmt.Sprintf("micro%s_%dx%d", name, m.mr, m.nr())
 }
 
 // micros are the kernels generated. Others shapes (12x32, 14x32 and 6x64
@@ -56,8 +64,9 @@ func (m micro) fn() string {
 // one Sapphire Rapids core) and were no faster in the full GEMM; 8x32 needs
 // the fewest registers and packs A with the simplest transpose.
 var micros = []micro{
-	{avx512, 8, 2, 4},
-	{avx2, 6, 2, 4},
+	{avx512, 8, 2, 4, false},
+	{avx2, 6, 2, 4, false},
+	{avx512, 8, 2, 4, true},
 }
 
 var asm bytes.Buffer
@@ -65,6 +74,20 @@ var asm bytes.Buffer
 func p(format string, args ...any) { fmt.Fprintf(&asm, format+"\n", args...) }
 
 func reg(i isa, n int) string { return fmt.Sprintf("%s%d", i.reg, n) }
+
+// vdpbf16ps writes VDPBF16PS Z<dst>, Z<src1>, Z<src2> (dst += pairwise
+// bf16 dot products of src1 and src2, in float32) as the bytes of its EVEX
+// encoding, EVEX.512.F3.0F38.W0 52 /r, which Go's assembler does not know.
+// Checked against GNU as: vdpbf16ps zmm0, zmm16, zmm18 is 62 b2 7e 40 52 c2.
+func vdpbf16ps(dst, src1, src2 int) string {
+	bit := func(r, b int) int { return r >> b & 1 }
+	p0 := (1-bit(dst, 3))<<7 | (1-bit(src2, 4))<<6 | (1-bit(src2, 3))<<5 | (1-bit(dst, 4))<<4 | 0b10
+	p1 := (^src1&0xF)<<3 | 1<<2 | 0b10
+	p2 := 0b10<<5 | (1-bit(src1, 4))<<3
+	modrm := 0b11<<6 | (dst&7)<<3 | src2&7
+	return fmt.Sprintf("BYTE $0x62; BYTE $0x%02x; BYTE $0x%02x; BYTE $0x%02x; BYTE $0x52; BYTE $0x%02x // VDPBF16PS Z%d, Z%d, Z%d",
+		p0, p1, p2, modrm, src2, src1, dst)
+}
 
 func genMicro(m micro) {
 	i := m.isa
@@ -76,17 +99,25 @@ func genMicro(m micro) {
 	acc := func(r, v int) string { return reg(i, r*m.nv+v) }
 	breg := func(v int) string { return reg(i, nacc+v) }
 	// One or two broadcast registers, alternating, after the B registers.
-	bc := func(r int) string {
+	bcn := func(r int) int {
 		if nacc+m.nv+1 < i.regs {
-			return reg(i, nacc+m.nv+r%2)
+			return nacc + m.nv + r%2
 		}
-		return reg(i, nacc+m.nv)
+		return nacc + m.nv
 	}
+	bc := func(r int) string { return reg(i, bcn(r)) }
 	step := func(u int) {
 		for v := 0; v < m.nv; v++ {
 			p("\tVMOVUPS %d(BX), %s", (u*m.nr()+v*i.lanes)*4, breg(v))
 		}
 		for r := 0; r < m.mr; r++ {
+			if m.bf16 {
+				p("\tVPBROADCASTD %d(SI), %s", (u*m.mr+r)*4, bc(r))
+				for v := 0; v < m.nv; v++ {
+					p("\t%s", vdpbf16ps(r*m.nv+v, nacc+v, bcn(r)))
+				}
+				continue
+			}
 			p("\tVBROADCASTSS %d(SI), %s", (u*m.mr+r)*4, bc(r))
 			for v := 0; v < m.nv; v++ {
 				p("\tVFMADD231PS %s, %s, %s", breg(v), bc(r), acc(r, v))

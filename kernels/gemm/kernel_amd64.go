@@ -32,6 +32,27 @@ var (
 	}
 )
 
+// avx512BF16Kernel multiplies k-pairs of bfloat16 with VDPBF16PS (bf16.go):
+// the same 8x32 tile and the same bytes per block as avx512Kernel (kc
+// counts bfloat16 values, two per 32-bit word).
+var avx512BF16Kernel = &kernel{
+	name: "avx512bf16-8x32",
+	mr:   8, nr: 32,
+	mc: 128, kc: 1024, nc: 4096,
+	pairs:   true,
+	micro:   microAVX512BF16_8x32,
+	packT16: packT32AVX512,
+}
+
+// availableBF16Kernels lists the bf16 micro-kernels this CPU can run, best
+// first.
+func availableBF16Kernels() []*kernel {
+	if cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL && cpu.X86.HasAVX512BF16 {
+		return []*kernel{avx512BF16Kernel, goBF16Kernel}
+	}
+	return []*kernel{goBF16Kernel}
+}
+
 // availableKernels lists the micro-kernels this CPU can run, best first.
 func availableKernels() []*kernel {
 	var ks []*kernel

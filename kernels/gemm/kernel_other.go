@@ -6,3 +6,8 @@ package gemm
 func availableKernels() []*kernel {
 	return []*kernel{goKernel}
 }
+
+// availableBF16Kernels lists the bf16 micro-kernels this CPU can run.
+func availableBF16Kernels() []*kernel {
+	return []*kernel{goBF16Kernel}
+}

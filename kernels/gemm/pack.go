@@ -9,6 +9,10 @@ package gemm
 // ceil(mc/mr) panels of kc*mr values: panel r holds, for each p, the mr values
 // op(A)[i0+r*mr+ii, p0+p], ii < mr.
 func packA(dst []float32, p *problem, i0, mc, p0, kc, mr int) {
+	if p.b16 != nil {
+		packAPairs(dst, p, i0, mc, p0, kc, mr)
+		return
+	}
 	a, lda := p.a, p.lda
 	for ir := 0; ir < mc; ir += mr {
 		rows := min(mr, mc-ir)
@@ -71,6 +75,10 @@ func packRows8(dst, src []float32, off, ld, kc int) {
 // rows of a transposed panel that need staging: decoded rows, or the rows of
 // an edge panel padded with zero rows.
 func packB(dst []float32, p *problem, kern *kernel, j0, nc, p0, kc, s0, s1 int, rowBuf []float32) {
+	if p.b16 != nil {
+		packBPairs(dst, p, kern, j0, nc, p0, kc, s0, s1)
+		return
+	}
 	b, ldb, nr := p.b, p.ldb, kern.nr
 	for s := s0; s < s1; s++ {
 		jr := s * nr
