@@ -5,7 +5,8 @@ import (
 	"math/rand/v2"
 	"testing"
 	"time"
-	"unsafe"
+
+	"github.com/distill-dev/distill/kernels/half"
 )
 
 // benchShape is one GEMM of the benchmarks: the square yardstick and the
@@ -108,16 +109,10 @@ func BenchmarkSgemmKernels(b *testing.B) {
 }
 
 // bf16Decoder decodes rows of a [N, K] matrix stored as bfloat16 bits, the
-// way a real half-precision weight is multiplied.
+// way kernels/cpu multiplies a real half-precision weight.
 func bf16Decoder(bits []uint16, k int) RowDecoder {
 	return func(dst []float32, n, k0, k1 int) {
-		src := bits[n*k+k0 : n*k+k1]
-		// Write the bits through a []uint32 view: a float32 whose top
-		// half is the bfloat16.
-		out := unsafe.Slice((*uint32)(unsafe.Pointer(&dst[0])), len(src))
-		for i, v := range src {
-			out[i] = uint32(v) << 16
-		}
+		half.BF16ToF32(dst[:k1-k0], bits[n*k+k0:n*k+k1])
 	}
 }
 
@@ -141,6 +136,44 @@ func BenchmarkSgemmDecodedB(b *testing.B) {
 	}
 }
 
+// bf16Shapes are the forward products (activations times bfloat16 weights
+// stored [N, K]) of BenchmarkSgemmBF16: benchShapes' transB shapes and the
+// TinyLlama-1.1B layer shapes (512 tokens, dim 2048, FFN 5632).
+var bf16Shapes = []benchShape{
+	{"qkv_1024x768x768", false, true, 1024, 768, 768},
+	{"qkv_fused_1024x768x2304", false, true, 1024, 2304, 768},
+	{"ffn_up_1024x768x2048", false, true, 1024, 2048, 768},
+	{"ffn_down_1024x2048x768", false, true, 1024, 768, 2048},
+	{"logits_1024x768x32000", false, true, 1024, 32000, 768},
+	{"tl1b_qo_512x2048x2048", false, true, 512, 2048, 2048},
+	{"tl1b_up_512x2048x5632", false, true, 512, 5632, 2048},
+	{"tl1b_down_512x5632x2048", false, true, 512, 2048, 5632},
+}
+
+// BenchmarkSgemmBF16 multiplies by bfloat16 weights both ways, side by side
+// per shape: fp32 (SgemmDecodedB widening the weights, today's BF16 path in
+// kernels/cpu) and bf16 (SgemmBF16BThreads: activations rounded, VDPBF16PS
+// where the CPU has AVX512_BF16). GFLOP counts 2*m*n*k for both. Run with
+// -cpu 2 for two threads.
+func BenchmarkSgemmBF16(b *testing.B) {
+	for _, s := range bf16Shapes {
+		a, _, bm, _, c := benchOperands(s)
+		bits := make([]uint16, len(bm))
+		half.F32ToBF16(bits, bm)
+		dec := bf16Decoder(bits, s.k)
+		b.Run(s.name+"/fp32", func(b *testing.B) {
+			benchLoopWarm(b, s, 200*time.Millisecond, func() {
+				SgemmDecodedB(s.m, s.n, s.k, 1, a, s.k, dec, 0, c, s.n)
+			})
+		})
+		b.Run(s.name+"/bf16", func(b *testing.B) {
+			benchLoopWarm(b, s, 200*time.Millisecond, func() {
+				SgemmBF16BThreads(0, s.m, s.n, s.k, 1, a, s.k, bits, s.k, 0, c, s.n)
+			})
+		})
+	}
+}
+
 // BenchmarkMicroKernel runs each micro-kernel alone on packed panels that
 // stay in L1 (eight A panels against one B panel, like the inner loop of
 // the driver): the ceiling the blocked GEMM can approach. About 230 GFLOP/s
@@ -156,6 +189,27 @@ func BenchmarkMicroKernel(b *testing.B) {
 			for b.Loop() {
 				for t := 0; t < 8; t++ {
 					kern.micro(kc, &a[t*kern.mr*kc], &bp[0], &c[t*kern.mr*kern.nr], kern.nr, 1, 1)
+				}
+			}
+			flop := 2 * float64(kern.mr*kern.nr*kc*8) * float64(b.N)
+			b.ReportMetric(flop/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+	// The bf16 kernels: kc/2 k-pairs, the same bytes of panels.
+	for _, kern := range availableBF16Kernels() {
+		b.Run(kern.name, func(b *testing.B) {
+			a := make([]float32, kern.mr*kc/2*8)
+			bp := make([]float32, kern.nr*kc/2)
+			for i := range a {
+				a[i] = math.Float32frombits(0x3F803F80) // a pair of bf16 ones
+			}
+			for i := range bp {
+				bp[i] = math.Float32frombits(0x3F003F00) // a pair of bf16 halves
+			}
+			c := make([]float32, kern.mr*kern.nr*8)
+			for b.Loop() {
+				for t := 0; t < 8; t++ {
+					kern.micro(kc/2, &a[t*kern.mr*kc/2], &bp[0], &c[t*kern.mr*kern.nr], kern.nr, 1, 0)
 				}
 			}
 			flop := 2 * float64(kern.mr*kern.nr*kc*8) * float64(b.N)
