@@ -67,6 +67,16 @@
 // when another process takes a core for a while. Problems under about 96^3
 // multiply-adds run on the calling goroutine.
 //
+// # bf16
+//
+// SgemmBF16BThreads (bf16.go) multiplies activations rounded to bfloat16
+// by bfloat16 weights with float32 sums, through the same driver: packing
+// puts k-pairs of bfloat16 in each 32-bit word and the AVX512_BF16 kernel
+// (microAVX512BF16_8x32, VDPBF16PS written as EVEX bytes) does one pair per
+// step; a Go kernel computes the same numbers elsewhere. On the Xeon this
+// was measured on, VDPBF16PS has about half the throughput of the fp32
+// FMAs (BenchmarkSgemmBF16), so nothing uses it by default.
+//
 // # m == 1
 //
 // One activation row times a weight matrix (token-by-token generation) is
