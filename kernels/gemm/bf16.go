@@ -79,9 +79,7 @@ func packAPairs(dst []float32, p *problem, i0, mc, p0, kc, mr int) {
 		panel := words(dst[ir*kc : ir*kc+mr*np])
 		for ii := 0; ii < mr; ii++ {
 			if ii >= rows {
-				for q := 0; q < np; q++ {
-					panel[q*mr+ii] = 0
-				}
+				clearColumn(panel, mr, ii, np)
 				continue
 			}
 			off := (i0+ir+ii)*p.lda + p0
@@ -116,9 +114,7 @@ func packBPairs(dst []float32, p *problem, kern *kernel, j0, nc, p0, kc, s0, s1 
 		panel := words(dst[jr*kc : jr*kc+nr*np])
 		for jj := 0; jj < nr; jj++ {
 			if jj >= cols {
-				for q := 0; q < np; q++ {
-					panel[q*nr+jj] = 0
-				}
+				clearColumn(panel, nr, jj, np)
 				continue
 			}
 			row := b[off+jj*ldb : off+jj*ldb+kc]
@@ -130,6 +126,14 @@ func packBPairs(dst []float32, p *problem, kern *kernel, j0, nc, p0, kc, s0, s1 
 				panel[q*nr+jj] = w
 			}
 		}
+	}
+}
+
+// clearColumn zeroes column c of the np steps of a panel of width w: the
+// padding of an edge panel.
+func clearColumn(panel []uint32, w, c, np int) {
+	for q := 0; q < np; q++ {
+		panel[q*w+c] = 0
 	}
 }
 

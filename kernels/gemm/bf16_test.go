@@ -10,17 +10,8 @@ import (
 )
 
 // testBF16Kernels returns every bf16 kernel available, each also with tiny
-// blocks (several k, m and n blocks, odd k blocks) for small matrices.
-func testBF16Kernels() []*kernel {
-	var ks []*kernel
-	for _, k := range availableBF16Kernels() {
-		tiny := *k
-		tiny.name += "-tiny"
-		tiny.mc, tiny.kc, tiny.nc, tiny.mb = 2*k.mr, 16, 2*k.nr, 4*k.mr
-		ks = append(ks, k, &tiny)
-	}
-	return ks
-}
+// blocks (odd k blocks among them).
+func testBF16Kernels() []*kernel { return withTiny(availableBF16Kernels()) }
 
 // withBF16Kernel makes SgemmBF16BThreads use kern (and run tiny problems in
 // parallel) until the returned function is called.

@@ -23,12 +23,22 @@ func testKernels() []*kernel {
 			continue
 		}
 		seen[k.name] = true
+		ks = append(ks, k)
+	}
+	return withTiny(ks)
+}
+
+// withTiny returns ks, each followed by a copy with tiny blocks (several k,
+// m and n blocks for small matrices).
+func withTiny(ks []*kernel) []*kernel {
+	var out []*kernel
+	for _, k := range ks {
 		tiny := *k
 		tiny.name += "-tiny"
 		tiny.mc, tiny.kc, tiny.nc, tiny.mb = 2*k.mr, 16, 2*k.nr, 4*k.mr
-		ks = append(ks, k, &tiny)
+		out = append(out, k, &tiny)
 	}
-	return ks
+	return out
 }
 
 // withKernel makes Sgemm use kern (and run tiny problems in parallel) until
