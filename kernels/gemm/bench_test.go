@@ -152,8 +152,8 @@ var bf16Shapes = []benchShape{
 
 // BenchmarkSgemmBF16 multiplies by bfloat16 weights both ways, side by side
 // per shape: fp32 (SgemmDecodedB widening the weights, today's BF16 path in
-// kernels/cpu) and bf16 (SgemmBF16BThreads: activations rounded, VDPBF16PS
-// where the CPU has AVX512_BF16). GFLOP counts 2*m*n*k for both. Run with
+// kernels/cpu) and bf16 (SgemmBF16BThreads: activations rounded, with each
+// native bf16 kernel: VDPBF16PS, AMX tiles). GFLOP counts 2*m*n*k for both. Run with
 // -cpu 2 for two threads.
 func BenchmarkSgemmBF16(b *testing.B) {
 	for _, s := range bf16Shapes {
@@ -166,11 +166,17 @@ func BenchmarkSgemmBF16(b *testing.B) {
 				SgemmDecodedB(s.m, s.n, s.k, 1, a, s.k, dec, 0, c, s.n)
 			})
 		})
-		b.Run(s.name+"/bf16", func(b *testing.B) {
-			benchLoopWarm(b, s, 200*time.Millisecond, func() {
-				SgemmBF16BThreads(0, s.m, s.n, s.k, 1, a, s.k, bits, s.k, 0, c, s.n)
+		for _, kern := range availableBF16Kernels() {
+			if kern == goBF16Kernel && BF16Native() {
+				continue // far slower than the native ones
+			}
+			b.Run(s.name+"/"+kern.name, func(b *testing.B) {
+				defer withBF16Kernel(kern)()
+				benchLoopWarm(b, s, 200*time.Millisecond, func() {
+					SgemmBF16BThreads(0, s.m, s.n, s.k, 1, a, s.k, bits, s.k, 0, c, s.n)
+				})
 			})
-		})
+		}
 	}
 }
 

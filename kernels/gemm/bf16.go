@@ -69,8 +69,9 @@ func words(s []float32) []uint32 {
 
 // packAPairs is packA for a bf16 kernel: rows [i0, i0+mc), columns
 // [p0, p0+kc) of A rounded to bfloat16, as ceil(mc/mr) panels of
-// ceil(kc/2)*mr words at offsets ir*kc.
-func packAPairs(dst []float32, p *problem, i0, mc, p0, kc, mr int) {
+// ceil(kc/2)*mr words at offsets ir*kc (row by row if kern.rowsA).
+func packAPairs(dst []float32, p *problem, i0, mc, p0, kc int, kern *kernel) {
+	mr := kern.mr
 	var buf [bf16MaxKC + 1]uint16
 	row := buf[:kc+kc%2]
 	np := (kc + 1) / 2
@@ -78,6 +79,20 @@ func packAPairs(dst []float32, p *problem, i0, mc, p0, kc, mr int) {
 		rows := min(mr, mc-ir)
 		panel := words(dst[ir*kc : ir*kc+mr*np])
 		for ii := 0; ii < mr; ii++ {
+			if kern.rowsA {
+				r := panel[ii*np : ii*np+np]
+				if ii >= rows {
+					clear(r)
+					continue
+				}
+				off := (i0+ir+ii)*p.lda + p0
+				bits := unsafe.Slice((*uint16)(unsafe.Pointer(unsafe.SliceData(r))), 2*np)
+				half.F32ToBF16(bits, p.a[off:off+kc])
+				if kc%2 == 1 {
+					bits[kc] = 0
+				}
+				continue
+			}
 			if ii >= rows {
 				clearColumn(panel, mr, ii, np)
 				continue

@@ -147,7 +147,7 @@ func (d *driver) work() {
 					}
 					s0 := (t - bTasks) * 4
 					s1 := min(s0+4, aPanels)
-					packA(d.a[s0*mr*kc:], p, ic0+s0*mr, min(s1*mr, mb)-s0*mr, pc, kc, mr)
+					packA(d.a[s0*mr*kc:], p, ic0+s0*mr, min(s1*mr, mb)-s0*mr, pc, kc, kern)
 				}
 				d.endPhase()
 

@@ -17,6 +17,9 @@ type kernel struct {
 	// pairs marks a bf16 kernel (bf16.go): packed A and B hold k-pairs of
 	// bfloat16 per 32-bit word and micro's k counts pairs.
 	pairs bool
+	// rowsA (with pairs) packs A panels row by row: word i*ceil(kc/2)+q
+	// of a panel is k-pair q of row i, the tile rows of AMX (amx_amd64.go).
+	rowsA bool
 	// micro computes C[0:mr, 0:nr] = alpha*Ap*Bp + beta*C, where Ap holds k
 	// steps of mr values of A (a column of the tile's rows per step) and Bp k
 	// steps of nr values of B. C has row stride ldc. When beta == 0 (either

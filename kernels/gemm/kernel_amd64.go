@@ -47,10 +47,14 @@ var avx512BF16Kernel = &kernel{
 // availableBF16Kernels lists the bf16 micro-kernels this CPU can run, best
 // first.
 func availableBF16Kernels() []*kernel {
-	if cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL && cpu.X86.HasAVX512BF16 {
-		return []*kernel{avx512BF16Kernel, goBF16Kernel}
+	var ks []*kernel
+	if hasAMXBF16() {
+		ks = append(ks, amxBF16Kernel)
 	}
-	return []*kernel{goBF16Kernel}
+	if cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL && cpu.X86.HasAVX512BF16 {
+		ks = append(ks, avx512BF16Kernel)
+	}
+	return append(ks, goBF16Kernel)
 }
 
 // availableKernels lists the micro-kernels this CPU can run, best first.

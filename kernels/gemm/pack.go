@@ -8,9 +8,10 @@ package gemm
 // packA packs rows [i0, i0+mc) and columns [p0, p0+kc) of op(A) into dst as
 // ceil(mc/mr) panels of kc*mr values: panel r holds, for each p, the mr values
 // op(A)[i0+r*mr+ii, p0+p], ii < mr.
-func packA(dst []float32, p *problem, i0, mc, p0, kc, mr int) {
+func packA(dst []float32, p *problem, i0, mc, p0, kc int, kern *kernel) {
+	mr := kern.mr
 	if p.b16 != nil {
-		packAPairs(dst, p, i0, mc, p0, kc, mr)
+		packAPairs(dst, p, i0, mc, p0, kc, kern)
 		return
 	}
 	a, lda := p.a, p.lda
