@@ -1,3 +1,5 @@
+// Written by hand (not by gen_amd64.go: one short kernel, no unrolling).
+
 #include "textflag.h"
 
 // func amxBF16_32x32(k int, a, b, c *float32, ldc int, alpha, beta float32, cfg, tail *[64]byte, s *[1024]float32)
