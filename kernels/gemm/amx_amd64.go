@@ -10,7 +10,7 @@ import (
 // The AMX bf16 kernel: TDPBF16PS multiplies 16x32 bfloat16 tiles of A
 // (rows of k-pairs, packed row by row: kernel.rowsA) by 16x16 k-pair tiles
 // of B (the packed B panel of bf16.go, 32 columns wide: two tiles side by
-// side) into 16x16 float32 tiles of C. One call of amxBF16_32x32 keeps a
+// side) into 16x16 float32 tiles of C. One call of microAMXBF16_32x32 keeps a
 // 32x32 block of C in four tile registers and streams k in steps of 16
 // pairs, then a shorter tile configuration takes the rest of k.
 //
@@ -74,15 +74,10 @@ func hasAMXBF16() bool {
 	return cpu.X86.HasAMXTile && cpu.X86.HasAMXBF16 && cpu.X86.HasAVX512F && amxPermission()
 }
 
-// microAMXBF16_32x32 is kernel.micro of amxBF16Kernel (k counts pairs).
-func microAMXBF16_32x32(k int, a, b, c *float32, ldc int, alpha, beta float32) {
-	var s [32 * 32]float32
-	amxBF16_32x32(k, a, b, c, ldc, alpha, beta, &amxConfigs[0], &amxConfigs[k%16], &s)
-}
-
-// amxBF16_32x32 sets C[0:32, 0:32] = alpha*A*B + beta*C (C not read when
-// beta is 0) for k pairs of the packed A (32 rows of k words) and B (k
-// steps of 32 words), through the tile scratch s.
+// microAMXBF16_32x32 is kernel.micro of amxBF16Kernel (k counts pairs;
+// amx_amd64.s): C[0:32, 0:32] = alpha*A*B + beta*C (C not read when beta
+// is 0) for the packed A (32 rows of k words) and B (k steps of 32 words),
+// the tiles stored through a 4 KiB scratch on its stack frame.
 //
 //go:noescape
-func amxBF16_32x32(k int, a, b, c *float32, ldc int, alpha, beta float32, cfg, tail *[64]byte, s *[32 * 32]float32)
+func microAMXBF16_32x32(k int, a, b, c *float32, ldc int, alpha, beta float32)

@@ -1,12 +1,14 @@
 // Written by hand (not by gen_amd64.go: one short kernel, no unrolling).
 
 #include "textflag.h"
+#include "funcdata.h"
 
-// func amxBF16_32x32(k int, a, b, c *float32, ldc int, alpha, beta float32, cfg, tail *[64]byte, s *[1024]float32)
+// func microAMXBF16_32x32(k int, a, b, c *float32, ldc int, alpha, beta float32)
 // Tile instructions are raw bytes (checked with GNU as and objdump):
 // TMM0-3 hold C (rows 0-15 | 16-31) x (cols 0-15 | 16-31), TMM4-5 the A
 // tiles (SI, R10; stride R8 = 4k), TMM6-7 the B tiles (DI, DI+64; stride
-// R9 = 128), the scratch rows at R11 (rows 0-15) and R12 (rows 16-31).
+// R9 = 128), the scratch rows at R11 (rows 0-15) and R12 (rows 16-31): the
+// 4 KiB frame. The tile configurations are amxConfigs (amx_amd64.go).
 // AMX_STEP: TILELOADD TMM4, (SI)(R8*1); TILELOADD TMM5, (R10)(R8*1);
 // TILELOADD TMM6, (DI)(R9*1); TILELOADD TMM7, 64(DI)(R9*1);
 // TDPBF16PS TMM0, TMM4, TMM6; TDPBF16PS TMM1, TMM4, TMM7;
@@ -29,12 +31,13 @@
 	BYTE $0xc4; BYTE $0x82; BYTE $0x7a; BYTE $0x4b; BYTE $0x14; BYTE $0x0c; \
 	BYTE $0xc4; BYTE $0x82; BYTE $0x7a; BYTE $0x4b; BYTE $0x5c; BYTE $0x0c; BYTE $0x40
 
-TEXT ·amxBF16_32x32(SB), NOSPLIT, $0-72
+TEXT ·microAMXBF16_32x32(SB), 0, $4096-48
+	NO_LOCAL_POINTERS
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
-	MOVQ cfg+48(FP), AX
-	MOVQ s+64(FP), R11
+	LEAQ ·amxConfigs(SB), AX
+	LEAQ 0(SP), R11
 	LEAQ (CX*4), R8
 	MOVQ $128, R9
 	MOVQ R8, R10
@@ -60,7 +63,10 @@ amx_tail:
 	AMX_STORE_C
 	ANDQ $15, CX
 	JZ   amx_done
-	MOVQ tail+56(FP), AX
+	MOVQ CX, AX
+	SHLQ $6, AX
+	LEAQ ·amxConfigs(SB), BX
+	ADDQ BX, AX
 	BYTE $0xc4; BYTE $0xe2; BYTE $0x78; BYTE $0x49; BYTE $0x00 // LDTILECFG (AX)
 	BYTE $0xc4; BYTE $0x82; BYTE $0x7b; BYTE $0x4b; BYTE $0x04; BYTE $0x0b // TILELOADD TMM0, (R11)(R9*1)
 	BYTE $0xc4; BYTE $0x82; BYTE $0x7b; BYTE $0x4b; BYTE $0x4c; BYTE $0x0b; BYTE $0x40 // TILELOADD TMM1, 64(R11)(R9*1)
