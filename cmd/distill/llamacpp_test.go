@@ -63,17 +63,32 @@ func TestLlamaCppLoadsExports(t *testing.T) {
 		dtype string
 		exact bool
 		quant []string // quantize flags besides --method: a calibrated file
-	}{{"f32", true, nil}, {"f16", true, nil}, {"q8_0", false, nil}, {"q4_0", false, nil}, {"q5_0", false, nil}, {"q5_1", false, nil},
-		{"gptq-q4_0", false, calibrated}, {"gptq-q4_k_m", false, calibrated}, {"q5_0+imatrix", false, append([]string{"--imatrix-calib"}, calibrated...)}}
+		model string   // "" for stories260K
+	}{{"f32", true, nil, ""}, {"f16", true, nil, ""}, {"q8_0", false, nil, ""}, {"q4_0", false, nil, ""}, {"q5_0", false, nil, ""}, {"q5_1", false, nil, ""},
+		{"gptq-q4_0", false, calibrated, ""}, {"gptq-q4_k_m", false, calibrated, ""}, {"q5_0+imatrix", false, append([]string{"--imatrix-calib"}, calibrated...), ""}}
+	// The real-width teacher, whose rows fill the k-quant super-blocks:
+	// GPTQ onto Q4_K and Q6_K blocks (its Q4_K_M mix), when it is there.
+	if st3 := filepath.Join("..", "..", "testdata", "stories3M", "stories3M.gguf"); statOK(st3) {
+		types = append(types, struct {
+			dtype string
+			exact bool
+			quant []string
+			model string
+		}{"gptq-q4_k_m", false, calibrated, st3})
+	}
 	var paths []string
 	want := map[string]generateReport{}
 	for i, ty := range types {
 		p := filepath.Join(dir, fmt.Sprintf("stories-%d.gguf", i))
+		src := bin
+		if ty.model != "" {
+			src = ty.model
+		}
 		if ty.quant != nil {
 			method, _, _ := strings.Cut(ty.dtype, "+")
-			runReal(t, append([]string{"quantize", bin, "--method", method, "--out", p}, ty.quant...)...)
+			runReal(t, append([]string{"quantize", src, "--method", method, "--out", p}, ty.quant...)...)
 		} else {
-			runReal(t, "export", bin, "--format", "gguf", "--dtype", ty.dtype, "--out", p)
+			runReal(t, "export", src, "--format", "gguf", "--dtype", ty.dtype, "--out", p)
 		}
 		var r generateReport
 		decodeJSON(t, runReal(t, "generate", p, "--prompt", prompt, "--max-tokens", "40", "--json"), &r)
@@ -112,7 +127,7 @@ func TestLlamaCppLoadsExports(t *testing.T) {
 			}
 			same++
 		}
-		t.Logf("%s: %d/%d greedy tokens identical; llama.cpp: %q", ty.dtype, same, n, strings.TrimSpace(g.Text))
+		t.Logf("%s%s: %d/%d greedy tokens identical; llama.cpp: %q", ty.model, ty.dtype, same, n, strings.TrimSpace(g.Text))
 		if ty.exact && same != n {
 			t.Errorf("%s: llama.cpp continues with %v, distill with %v", ty.dtype, g.IDs, w.IDs)
 		}
@@ -120,4 +135,9 @@ func TestLlamaCppLoadsExports(t *testing.T) {
 			t.Errorf("%s: only the first %d greedy tokens agree", ty.dtype, same)
 		}
 	}
+}
+
+func statOK(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
