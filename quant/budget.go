@@ -250,6 +250,11 @@ func PlanBudget(cfg model.Config, src model.TensorSource, b kernels.Backend, cal
 	if cands == nil {
 		cands = DefaultCandidates
 	}
+	for _, dt := range cands {
+		if m, err := ParseMethod(strings.ToLower(dt.String())); err != nil || m.Family == FamilyDistill {
+			return nil, fmt.Errorf("quant: planner: candidate type %s is not a GGUF type (want F32 F16 BF16 Q8_0 Q6_K Q5_K Q4_K Q3_K Q2_K Q5_1 Q5_0 Q4_1 Q4_0)", dt)
+		}
+	}
 	base := Method{Name: "target:" + target.String(), Base: kernels.Q8_0, Family: FamilyGGUF}
 	plan, err := NewPlan(cfg, base, o.Plan)
 	if err != nil {

@@ -117,9 +117,6 @@ func runQuantize(e *env, c *cli.Context) error {
 			if err != nil {
 				return fmt.Errorf("--target-types %q: %w", n, err)
 			}
-			if !dt.IsFloat() && !dt.IsQuantized() || dt == kernels.I8CH || strings.HasPrefix(dt.String(), "I4") {
-				return fmt.Errorf("--target-types %q: want GGUF types (F16 Q8_0 Q6_K Q5_K Q4_K Q3_K Q2_K Q5_1 Q5_0 Q4_1 Q4_0)", n)
-			}
 			cands = append(cands, dt)
 		}
 	}
@@ -182,6 +179,9 @@ func runQuantize(e *env, c *cli.Context) error {
 	if planning {
 		bo := quant.BudgetOptions{Candidates: cands, Plan: po, Imatrix: o.Imatrix, MeasureAll: c.Bool("target-measure-all")}
 		if bud, err = quant.PlanBudget(tc.Config, src, b, o.Calib, target, bo); err != nil {
+			if len(cands) > 0 {
+				return fmt.Errorf("--target-types: %w", err)
+			}
 			return err
 		}
 		if c.Bool("gptq") {
