@@ -138,7 +138,7 @@ func (Quantize) Run(ctx context.Context, env *Env) ([]string, error) {
 // planMethod runs the quality-budget planner for a plan method on the
 // student (calibration windows calib) and returns the method it chose.
 func planMethod(st *checkpoint.Loaded, src model.TensorSource, es *evalSet, rm recipe.Method, calib [][]int32) (quant.Method, error) {
-	bud, err := quant.PlanBudget(st.Config, src, es.b, calib, quant.Target{KL: rm.TargetKL, PPLDeltaPct: rm.TargetPPLDelta}, quant.BudgetOptions{})
+	bud, err := quant.PlanBudget(st.Config, src, es.b, calib, quant.Target{KL: rm.TargetKL, PPLDeltaPct: rm.TargetPPLDelta}, quant.BudgetOptions{Margin: quant.DefaultMargin})
 	if err != nil {
 		return quant.Method{}, err
 	}

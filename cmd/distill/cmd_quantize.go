@@ -51,6 +51,7 @@ func quantizeCommand(e *env) *cli.Command {
 			&cli.Float64Flag{Name: "target-kl", Usage: "quality-budget planner: choose per-tensor types with mean KL(unquantized || quantized) <= X nats/token on the calibration text at the fewest bytes; the choice is reported as method target:kl<=X"},
 			&cli.Float64Flag{Name: "target-ppl-delta", Usage: "quality-budget planner: as --target-kl, for a perplexity increase of at most P percent"},
 			&cli.StringSliceFlag{Name: "target-types", Usage: "planner candidate types (default Q3_K,Q4_K,Q5_K,Q6_K,Q8_0,F16; rows that fit no 256-block fall back as llama.cpp's)"},
+			&cli.Float64Flag{Name: "target-margin", Value: quant.DefaultMargin, Usage: "planner: aim at (1 - margin) x the target on the calibration text, so that held-out text meets it too"},
 			&cli.BoolFlag{Name: "target-measure-all", Usage: "planner: measure the KL of every (tensor, type) pair instead of predicting all but the cheapest from the importance-weighted error"},
 			&cli.BoolFlag{Name: "json", Usage: "machine-readable output"},
 		),
@@ -177,7 +178,7 @@ func runQuantize(e *env, c *cli.Context) error {
 	src := quant.SourceOf(tc.Model)
 	var bud *quant.Budget
 	if planning {
-		bo := quant.BudgetOptions{Candidates: cands, Plan: po, Imatrix: o.Imatrix, MeasureAll: c.Bool("target-measure-all")}
+		bo := quant.BudgetOptions{Candidates: cands, Plan: po, Imatrix: o.Imatrix, MeasureAll: c.Bool("target-measure-all"), Margin: c.Float64("target-margin")}
 		if bud, err = quant.PlanBudget(tc.Config, src, b, o.Calib, target, bo); err != nil {
 			if len(cands) > 0 {
 				return fmt.Errorf("--target-types: %w", err)
