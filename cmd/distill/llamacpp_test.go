@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -127,7 +128,7 @@ func TestLlamaCppLoadsExports(t *testing.T) {
 			}
 			same++
 		}
-		t.Logf("%s%s: %d/%d greedy tokens identical; llama.cpp: %q", ty.model, ty.dtype, same, n, strings.TrimSpace(g.Text))
+		t.Logf("%s %s: %d/%d greedy tokens identical; llama.cpp: %q", filepath.Base(cmp.Or(ty.model, bin)), ty.dtype, same, n, strings.TrimSpace(g.Text))
 		if ty.exact && same != n {
 			t.Errorf("%s: llama.cpp continues with %v, distill with %v", ty.dtype, g.IDs, w.IDs)
 		}
