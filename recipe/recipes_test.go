@@ -2,14 +2,13 @@ package recipe
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/distill-dev/distill/checkpoint"
 	"github.com/distill-dev/distill/internal/formattest"
 )
 
@@ -104,17 +103,21 @@ func TestQuickstartValidates(t *testing.T) {
 }
 
 // TestTinyStoriesRealTeacher validates tinystories.yaml against the real
-// stories260K files, reading the shape from the llama2.c header, and checks
-// that the student has at most half the teacher's parameters.
+// stories3M teacher, reading its shape from the GGUF, and checks that the
+// student has at most half the teacher's parameters and widths that fit
+// 256-element k-quant blocks.
 func TestTinyStoriesRealTeacher(t *testing.T) {
 	root := repoRoot(t)
 	data := formattest.SharedData(t)
 	t.Setenv("DISTILL_DATA", data)
 	var info TeacherInfo
 	hook := func(tt Teacher) (TeacherInfo, error) {
-		var err error
-		info, err = llama2cHeader(string(tt.Path))
-		return info, err
+		in, err := checkpoint.Inspect(string(tt.Path))
+		if err != nil {
+			return TeacherInfo{}, err
+		}
+		info = TeacherInfo{Config: in.Config}
+		return info, nil
 	}
 	r, err := LoadAndValidate(filepath.Join(root, "recipes", "tinystories.yaml"), ValidateContext{Teacher: hook})
 	if err != nil {
@@ -129,25 +132,9 @@ func TestTinyStoriesRealTeacher(t *testing.T) {
 	} else {
 		t.Logf("student %d layers %v, %d params; teacher %d params (%.2fx)", len(layers), layers, sp, tp, float64(sp)/float64(tp))
 	}
-}
-
-// llama2cHeader reads the 7 int32 of a llama2.c checkpoint header.
-func llama2cHeader(path string) (TeacherInfo, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return TeacherInfo{}, err
+	if sc.Dim%256 != 0 || sc.HiddenDim%256 != 0 {
+		t.Errorf("student %s: widths must be multiples of 256 for real k-quants", sc)
 	}
-	defer f.Close()
-	var h [7]int32
-	if err := binary.Read(f, binary.LittleEndian, &h); err != nil {
-		return TeacherInfo{}, fmt.Errorf("%s: header: %w", path, err)
-	}
-	vocab := int(h[5])
-	tied := vocab > 0
-	if vocab < 0 {
-		vocab = -vocab
-	}
-	return TeacherInfo{Config: llama(int(h[2]), int(h[0]), int(h[3]), int(h[4]), int(h[1]), vocab, int(h[6]), tied)}, nil
 }
 
 func TestLlamaHFValidates(t *testing.T) {
