@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/distill-dev/distill/kernels"
+	"github.com/distill-dev/distill/kernels/gemm"
 )
 
 func init() {
@@ -29,18 +30,37 @@ func init() {
 
 // Backend is the pure-Go CPU implementation of kernels.Backend.
 type Backend struct {
-	threads int
-	pool    *workerPool
-	ropes   ropeCache
+	threads     int
+	bf16Compute bool
+	pool        *workerPool
+	ropes       ropeCache
+}
+
+// Options configures a CPU backend made by NewWith.
+type Options struct {
+	// Threads is the number of goroutines of the row-parallel loops;
+	// <= 0 means runtime.GOMAXPROCS(0).
+	Threads int
+	// BF16Compute runs MatMul with BF16 weights (b transposed, the layout
+	// of a model's weights) on gemm.SgemmBF16BThreads: activations are
+	// rounded to bfloat16 and the products summed in float32. It changes
+	// the numbers (the activation rounding) and only takes effect where
+	// gemm.BF16Native reports a native kernel (AMX/AVX512_BF16), so it
+	// never slows a product down; other weight types are unaffected.
+	BF16Compute bool
 }
 
 // New returns a CPU backend running its row-parallel loops on threads
 // goroutines; threads <= 0 means runtime.GOMAXPROCS(0).
-func New(threads int) kernels.Backend {
+func New(threads int) kernels.Backend { return NewWith(Options{Threads: threads}) }
+
+// NewWith returns a CPU backend configured by o.
+func NewWith(o Options) kernels.Backend {
+	threads := o.Threads
 	if threads <= 0 {
 		threads = runtime.GOMAXPROCS(0)
 	}
-	return &Backend{threads: threads, pool: newWorkerPool(threads)}
+	return &Backend{threads: threads, bf16Compute: o.BF16Compute && gemm.BF16Native(), pool: newWorkerPool(threads)}
 }
 
 // Name returns "cpu" (with the thread count when it is not GOMAXPROCS).

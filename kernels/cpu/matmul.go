@@ -17,7 +17,8 @@ import (
 // products where the type has them (matmulIntDot: Q8_0, Q4_0, Q4_K, Q5_K,
 // Q6_K, activations quantized to 8 bits as llama.cpp does); other
 // half-precision or block-typed b with transB is decoded row by row inside
-// gemm.SgemmDecodedB; a half-precision out is computed in float32 scratch
+// gemm.SgemmDecodedB (BF16 b on gemm.SgemmBF16B instead, with activations
+// rounded to bfloat16, under Options.BF16Compute); a half-precision out is computed in float32 scratch
 // and rounded once. Package gemm splits each product between the backend's
 // threads; batches of at least that many products run one per thread.
 func (b *Backend) MatMul(outT, aT, bT kernels.Tensor, transA, transB bool, alpha, beta float32) {
@@ -113,6 +114,8 @@ func (b *Backend) matmulOne(o, a, w *tensor, s kernels.MatMulShape, i int, trans
 		return
 	}
 
+	// Options.BF16Compute: BF16 weights on the native bf16 kernel.
+	bf16 := dec != nil && w.dt == kernels.BF16 && b.bf16Compute
 	threads := 1
 	if parallel {
 		threads = b.threads
@@ -137,7 +140,9 @@ func (b *Backend) matmulOne(o, a, w *tensor, s kernels.MatMulShape, i int, trans
 				load(o, oOff+i0*n, c)
 			}
 		}
-		if dec != nil {
+		if bf16 {
+			gemm.SgemmBF16BThreads(threads, bm, n, k, alpha, ap, lda, w.u16[bOff:bOff+n*k], k, beta, c, n)
+		} else if dec != nil {
 			gemm.SgemmDecodedBThreads(threads, bm, n, k, alpha, ap, lda, dec, beta, c, n)
 		} else {
 			gemm.SgemmThreads(threads, transA, transB, bm, n, k, alpha, ap, lda, bF, ldb, beta, c, n)
