@@ -14,6 +14,7 @@ import (
 
 	"github.com/distill-dev/distill/checkpoint"
 	"github.com/distill-dev/distill/internal/units"
+	"github.com/distill-dev/distill/kernels/gemm"
 	"github.com/distill-dev/distill/student"
 )
 
@@ -28,7 +29,14 @@ func drive(o options) error {
 		return err
 	}
 	kinds := strings.Split(o.only, ",")
-	fmt.Printf("scalebench %s: %d threads, batch %d x %d tokens, %s/%s, %d CPUs\n\n", time.Now().UTC().Format("2006-01-02"), o.threads, o.batch, o.seq, runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
+	matmul := "fp32 matmul"
+	if o.bf16Matmul {
+		matmul = "bf16 matmul (-bf16-matmul)"
+		if !gemm.BF16Native() {
+			matmul = "fp32 matmul (-bf16-matmul: no native bf16 kernel on this CPU)"
+		}
+	}
+	fmt.Printf("scalebench %s: %d threads, batch %d x %d tokens, %s, %s/%s, %d CPUs\n\n", time.Now().UTC().Format("2006-01-02"), o.threads, o.batch, o.seq, matmul, runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
 	fmt.Println("| model | params | file | load s | RSS after load | forward tok/s | GFLOP/s (per CPU-s) | teach tok/s (top-64) | KD tok/s (half depth) | measured peak RSS: forward / teach / KD | estimate: forward / teach / KD | peak / estimate |")
 	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|")
 	var streamed []string
@@ -153,7 +161,7 @@ func writeCorpus(path, sample string, n int64) error {
 func measureChild(self, kind, dir string, o options) (result, error) {
 	args := []string{"measure", "-data", o.data, "-threads", fmt.Sprint(o.threads), "-batch", fmt.Sprint(o.batch),
 		"-seq", fmt.Sprint(o.seq), "-reps", fmt.Sprint(o.reps), "-kd-steps", fmt.Sprint(o.kdSteps),
-		"-teach-tokens", fmt.Sprint(o.teachTokens), kind, dir}
+		"-teach-tokens", fmt.Sprint(o.teachTokens), fmt.Sprintf("-bf16-matmul=%v", o.bf16Matmul), kind, dir}
 	cmd := exec.Command(self, args...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, os.Stderr

@@ -32,6 +32,7 @@ type options struct {
 	reps, kdSteps int
 	teachTokens   int
 	keep          bool
+	bf16Matmul    bool
 	cpuProfile    string
 	corpusMB      int
 }
@@ -48,6 +49,7 @@ func (o *options) flags(fs *flag.FlagSet) {
 	fs.IntVar(&o.kdSteps, "kd-steps", 3, "KD steps (the first is a warm-up; the median of the others is reported)")
 	fs.IntVar(&o.teachTokens, "teach-tokens", 1024, "tokens teach labels")
 	fs.BoolVar(&o.keep, "keep", false, "keep the models in -dir")
+	fs.BoolVar(&o.bf16Matmul, "bf16-matmul", false, "multiply the bf16 weights in bf16 where the CPU has a native kernel (cpu.Options.BF16Compute, distill --bf16-matmul)")
 	fs.IntVar(&o.corpusMB, "corpus-mb", 0, "also teach the first model from a generated text corpus of this many MiB (-data repeated), streamed from disk, and report its memory")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "measure: write a CPU profile of the timed part here")
 }

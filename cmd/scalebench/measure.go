@@ -69,12 +69,17 @@ func (r *result) afterLoad(t0 time.Time) {
 	}
 }
 
+// backend is the CPU backend of a measurement.
+func (o options) backend() kernels.Backend {
+	return cpu.NewWith(cpu.Options{Threads: o.threads, BF16Compute: o.bf16Matmul})
+}
+
 // measureForward loads the model and times forward passes of batch x seq
 // tokens (one warm-up, then reps; the median).
 func measureForward(dir string, o options) (result, error) {
 	var r result
 	t0 := time.Now()
-	l, err := checkpoint.Load(dir, cpu.New(o.threads), checkpoint.LoadOptions{NoTokenizer: true})
+	l, err := checkpoint.Load(dir, o.backend(), checkpoint.LoadOptions{NoTokenizer: true})
 	if err != nil {
 		return r, err
 	}
@@ -144,7 +149,7 @@ func measureJob(kind, dir string, o options) (result, error) {
 		j.Out = filepath.Join(scratch, "student")
 	}
 	t0 := time.Now()
-	s, err := j.Open(cpu.New(o.threads))
+	s, err := j.Open(o.backend())
 	if err != nil {
 		return r, err
 	}
