@@ -4,6 +4,7 @@ import (
 	"math"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"testing"
 
 	"github.com/distill-dev/distill/internal/formattest"
@@ -57,7 +58,7 @@ func TestStories260KBF16Compute(t *testing.T) {
 				d2 += d * d
 				r2 += float64(r[i]) * float64(r[i])
 			}
-			if argmax(g) == argmax(r) {
+			if slices.Index(g, slices.Max(g)) == slices.Index(r, slices.Max(r)) {
 				agree++
 			}
 		}
@@ -67,26 +68,7 @@ func TestStories260KBF16Compute(t *testing.T) {
 			t.Errorf("BF16Compute=%v: rel. L2 error %.3g (want <= 0.01), argmax agrees at %d of %d positions (want all)", on, rel, agree, T)
 		}
 	}
-	if gemm.BF16Native() && equalF32(logits[false], logits[true]) {
+	if gemm.BF16Native() && slices.Equal(logits[false], logits[true]) {
 		t.Error("BF16Compute changed no logit on a CPU with a native bf16 kernel: the option is not used")
 	}
-}
-
-func argmax(v []float32) int {
-	best := 0
-	for i, x := range v {
-		if x > v[best] {
-			best = i
-		}
-	}
-	return best
-}
-
-func equalF32(a, b []float32) bool {
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return len(a) == len(b)
 }
