@@ -2,6 +2,7 @@ package gemm
 
 import (
 	"math"
+	"sync"
 	"unsafe"
 
 	"github.com/distill-dev/distill/kernels/half"
@@ -30,14 +31,27 @@ var goBF16Kernel = &kernel{
 	micro: microGoBF16_4x4,
 }
 
-// activeBF16 is the bf16 kernel SgemmBF16BThreads uses; tests swap it.
-var activeBF16 = availableBF16Kernels()[0]
+// activeBF16 is the bf16 kernel SgemmBF16BThreads uses, chosen on first
+// use (bf16Kernel) rather than at package init: choosing the AMX kernel asks
+// Linux for the tile state, which no process that never multiplies in bf16
+// should do. Tests swap it after calling bf16Kernel.
+var (
+	activeBF16     *kernel
+	chooseBF16Once sync.Once
+)
+
+// bf16Kernel returns activeBF16, choosing the best available kernel the
+// first time.
+func bf16Kernel() *kernel {
+	chooseBF16Once.Do(func() { activeBF16 = availableBF16Kernels()[0] })
+	return activeBF16
+}
 
 // BF16Native reports whether SgemmBF16BThreads runs on bf16 dot-product
 // instructions (AVX512_BF16). Without them it still computes the same
 // numbers, in portable Go and much slower than Sgemm: callers then keep
 // their float32 path.
-func BF16Native() bool { return activeBF16 != goBF16Kernel }
+func BF16Native() bool { return bf16Kernel() != goBF16Kernel }
 
 // SgemmBF16BThreads computes C = alpha*bf16(A)*B^T + beta*C on at most
 // threads goroutines (threads <= 0 means runtime.GOMAXPROCS(0)). A is m x k

@@ -16,7 +16,7 @@ func testBF16Kernels() []*kernel { return withTiny(availableBF16Kernels()) }
 // withBF16Kernel makes SgemmBF16BThreads use kern (and run tiny problems in
 // parallel) until the returned function is called.
 func withBF16Kernel(kern *kernel) func() {
-	oldK, oldS := activeBF16, serialWork
+	oldK, oldS := bf16Kernel(), serialWork
 	activeBF16, serialWork = kern, 0
 	return func() { activeBF16, serialWork = oldK, oldS }
 }

@@ -114,7 +114,7 @@ func run(p *problem, threads int) {
 	}
 	kern := active
 	if p.b16 != nil {
-		blocked(p, threads, activeBF16)
+		blocked(p, threads, bf16Kernel())
 		return
 	}
 	if p.m == 1 && p.transB {
