@@ -18,8 +18,8 @@ import (
 // Q6_K, activations quantized to 8 bits as llama.cpp does); other
 // half-precision or block-typed b with transB is decoded row by row inside
 // gemm.SgemmDecodedB (BF16 b on gemm.SgemmBF16B instead, with activations
-// rounded to bfloat16, under Options.BF16Compute); a half-precision out is computed in float32 scratch
-// and rounded once. Package gemm splits each product between the backend's
+// rounded to bfloat16, under Options.BF16Compute); a half-precision out is
+// computed in float32 scratch and rounded once. Package gemm splits each product between the backend's
 // threads; batches of at least that many products run one per thread.
 func (b *Backend) MatMul(outT, aT, bT kernels.Tensor, transA, transB bool, alpha, beta float32) {
 	o, a, w := tns(outT), tns(aT), tns(bT)
