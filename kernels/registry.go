@@ -7,8 +7,25 @@ import (
 	"sync"
 )
 
-// Opener creates a backend for a device string such as "cpu" or "cuda:1".
-type Opener func(device string) (Backend, error)
+// Opener creates a backend for a device string such as "cpu" or "cuda:1"
+// with the settings in o.
+type Opener func(device string, o OpenOptions) (Backend, error)
+
+// OpenOptions are a backend's settings beyond its device string: the CLI's
+// --threads and --bf16-matmul and a recipe's training.threads and
+// training.bf16_matmul all arrive here, so every caller opens a device the
+// same way.
+type OpenOptions struct {
+	// Threads pins the CPU backend's worker count ("cpu:N" says the same;
+	// 0 leaves it to the device string, whose default is every core).
+	// Other backends ignore it: their host work is not row-parallel.
+	Threads int
+	// BF16Matmul multiplies bf16 weights in bf16 (activations rounded to
+	// bf16, float32 sums) where the CPU has a native bf16 kernel
+	// (cpu.Options.BF16Compute). Only the CPU backend has it; others
+	// refuse it rather than silently computing something else.
+	BF16Matmul bool
+}
 
 var (
 	registryMu sync.Mutex
@@ -28,7 +45,10 @@ func Register(name string, open Opener) {
 }
 
 // Open returns the backend for device, e.g. "cpu", "cuda" or "cuda:1".
-func Open(device string) (Backend, error) {
+func Open(device string) (Backend, error) { return OpenWith(device, OpenOptions{}) }
+
+// OpenWith returns the backend for device configured by o.
+func OpenWith(device string, o OpenOptions) (Backend, error) {
 	name, _, _ := strings.Cut(device, ":")
 	registryMu.Lock()
 	open, ok := registry[name]
@@ -39,7 +59,10 @@ func Open(device string) (Backend, error) {
 		}
 		return nil, fmt.Errorf("kernels: unknown device %q (available: %s)", device, strings.Join(Available(), ", "))
 	}
-	return open(device)
+	if err := CheckThreads("threads", o.Threads); err != nil {
+		return nil, fmt.Errorf("kernels: device %q: %w", device, err)
+	}
+	return open(device, o)
 }
 
 // Available lists the registered backend names.

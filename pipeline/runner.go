@@ -140,6 +140,9 @@ func (p *runner) inputs(i int) (map[string]string, string, error) {
 		}
 		parts["recipe."+sec] = hashStrings(string(b))
 	}
+	for k, v := range in.Settings {
+		parts["recipe."+k] = hashStrings(v)
+	}
 	for _, f := range in.Files {
 		sum, err := p.m.hashInput(f)
 		if err != nil {

@@ -39,6 +39,10 @@ type Stage interface {
 type Inputs struct {
 	Sections []string // top-level recipe sections ("teacher", "training", ...)
 	Files    []string // absolute paths of files or folders read
+	// Settings are single recipe values outside Sections that change the
+	// stage's outputs, by dotted name (training.bf16_matmul for teach):
+	// hashing their whole section would redo the stage on unrelated edits.
+	Settings map[string]string
 }
 
 // Env is what a running stage sees.

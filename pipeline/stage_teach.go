@@ -35,6 +35,10 @@ func (Teach) Inputs(r *recipe.Recipe) Inputs {
 	if j, err := trainJob(r, nil); err == nil && j.UsesCache() {
 		in.Sections = append(in.Sections, "data", "distillation")
 		in.Files = append(in.Files, string(r.Data.Train))
+		if r.Training.BF16Matmul {
+			// The soft labels are the teacher's bf16-rounded products.
+			in.Settings = map[string]string{"training.bf16_matmul": "true"}
+		}
 	}
 	return in
 }

@@ -1,8 +1,6 @@
 package pipeline
 
 import (
-	"strconv"
-
 	"github.com/distill-dev/distill/checkpoint"
 	"github.com/distill-dev/distill/kernels"
 	"github.com/distill-dev/distill/recipe"
@@ -22,13 +20,14 @@ func Stages(r *recipe.Recipe) []Stage {
 	return append(s, Report{})
 }
 
-// openBackend opens training.device with training.threads.
+// openBackend opens training.device with training.threads and
+// training.bf16_matmul (kernels.OpenWith, as the CLI does).
 func openBackend(r *recipe.Recipe) (kernels.Backend, error) {
-	dev := r.Training.Device
-	if dev == "cpu" && r.Training.Threads > 0 {
-		dev = "cpu:" + strconv.Itoa(r.Training.Threads)
+	b, err := kernels.OpenWith(r.Training.Device, kernels.OpenOptions{Threads: r.Training.Threads, BF16Matmul: r.Training.BF16Matmul})
+	if err != nil {
+		return nil, r.Errorf("training.device", "%v", err)
 	}
-	return kernels.Open(dev)
+	return b, nil
 }
 
 // teacherFiles are the teacher checkpoint and, when given, its tokenizer.

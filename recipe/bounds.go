@@ -75,6 +75,9 @@ func (r *Recipe) checkProducts(errs *errorList) {
 	if err := kernels.CheckThreads("threads", t.Threads); err != nil {
 		r.bad(errs, "training.threads", "%v", err)
 	}
+	if t.BF16Matmul && t.Device != "cpu" {
+		r.bad(errs, "training.bf16_matmul", "only the cpu device has it, not %q (remove bf16_matmul or set device: cpu)", t.Device)
+	}
 	steps := r.steps64()
 	if e := CheckTrainingSize(int64(t.BatchSize), int64(r.Data.SeqLen), int64(t.GradAccum), steps); e != nil {
 		field := "training." + e.Field

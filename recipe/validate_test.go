@@ -115,6 +115,8 @@ func TestValidateErrors(t *testing.T) {
 			[]string{"3:50: student.calibration_batches: 9223372036854775807 batches of 2048 tokens exceed 1099511627776 calibration tokens"}},
 		{"threads 100000", "teacher: {path: t.bin}\ndata: {train: train.txt}\nstudent: {}\ntraining: {steps: 1, threads: 100000}\n",
 			[]string{"4:31: training.threads: " + kernels.CheckThreads("threads", 100000).Error()}},
+		{"bf16_matmul on cuda", "teacher: {path: t.bin}\ndata: {train: train.txt}\nstudent: {}\ntraining: {steps: 1, device: cuda, bf16_matmul: true}\n",
+			[]string{"4:49: training.bf16_matmul: only the cpu device has it, not \"cuda\" (remove bf16_matmul or set device: cpu)"}},
 
 		// Data.
 		{"split with validation file", "teacher: {path: t.bin}\ndata: {train: train.txt, validation: valid.txt, validation_split: 0.1}\nstudent: {}\ntraining: {steps: 1}\n",

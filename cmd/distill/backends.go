@@ -2,27 +2,20 @@ package main
 
 import (
 	"fmt"
-	"strconv"
 
 	"github.com/distill-dev/distill/kernels"
 	// Backends register themselves with kernels from init. The CPU backend
 	// is always built; backends_cuda.go ("//go:build cuda") blank-imports
 	// github.com/distill-dev/distill/kernels/cuda the same way.
-	"github.com/distill-dev/distill/kernels/cpu"
+	_ "github.com/distill-dev/distill/kernels/cpu"
 )
 
-// openBackend opens --device, pinning the CPU backend to --threads;
-// --bf16-matmul sets cpu.Options.BF16Compute.
+// openBackend opens --device with --threads and --bf16-matmul
+// (kernels.OpenWith, as the recipe pipeline does).
 func openBackend(e *env) (kernels.Backend, error) {
-	dev := e.device
-	if e.bf16Matmul {
-		if dev != "cpu" {
-			return nil, fmt.Errorf("--bf16-matmul: only the cpu device has it, not --device %q (use --device cpu and --threads)", dev)
-		}
-		return cpu.NewWith(cpu.Options{Threads: e.threads, BF16Compute: true}), nil
+	b, err := kernels.OpenWith(e.device, kernels.OpenOptions{Threads: e.threads, BF16Matmul: e.bf16Matmul})
+	if err != nil {
+		return nil, fmt.Errorf("--device %s: %w", e.device, err)
 	}
-	if dev == "cpu" && e.threads > 0 {
-		dev = "cpu:" + strconv.Itoa(e.threads)
-	}
-	return kernels.Open(dev)
+	return b, nil
 }

@@ -11,20 +11,27 @@ import (
 )
 
 func init() {
-	kernels.Register("cpu", func(device string) (kernels.Backend, error) {
-		// "cpu" uses every core; "cpu:N" pins the worker count to N.
-		_, arg, ok := strings.Cut(device, ":")
-		if !ok || arg == "" {
-			return New(0), nil
+	kernels.Register("cpu", func(device string, o kernels.OpenOptions) (kernels.Backend, error) {
+		// "cpu" uses every core; "cpu:N" pins the worker count to N, as
+		// does o.Threads (both set must agree).
+		n := 0
+		if _, arg, ok := strings.Cut(device, ":"); ok && arg != "" {
+			v, err := strconv.Atoi(arg)
+			if err != nil || v < 0 {
+				return nil, fmt.Errorf("kernels/cpu: device %q: thread count %q is not a non-negative integer", device, arg)
+			}
+			if err := kernels.CheckThreads("kernels/cpu: device "+device+": threads", v); err != nil {
+				return nil, err
+			}
+			n = v
 		}
-		n, err := strconv.Atoi(arg)
-		if err != nil || n < 0 {
-			return nil, fmt.Errorf("kernels/cpu: device %q: thread count %q is not a non-negative integer", device, arg)
+		if o.Threads > 0 {
+			if n > 0 && n != o.Threads {
+				return nil, fmt.Errorf("kernels/cpu: device %q asks for %d threads but threads is %d: give one of them", device, n, o.Threads)
+			}
+			n = o.Threads
 		}
-		if err := kernels.CheckThreads("kernels/cpu: device "+device+": threads", n); err != nil {
-			return nil, err
-		}
-		return New(n), nil
+		return NewWith(Options{Threads: n, BF16Compute: o.BF16Matmul}), nil
 	})
 }
 

@@ -15,7 +15,12 @@ import (
 )
 
 func init() {
-	kernels.Register("cuda", func(device string) (kernels.Backend, error) { return Open(device) })
+	kernels.Register("cuda", func(device string, o kernels.OpenOptions) (kernels.Backend, error) {
+		if o.BF16Matmul {
+			return nil, fmt.Errorf("kernels/cuda: device %q: bf16 matmul is a CPU backend setting (--bf16-matmul, training.bf16_matmul); the GPU path has DISTILL_CUDA_FAST_MATMUL=1", device)
+		}
+		return Open(device)
+	})
 }
 
 // Backend is kernels.Backend on one NVIDIA GPU. Its methods may be called
