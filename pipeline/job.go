@@ -70,7 +70,7 @@ func trainOptions(r *recipe.Recipe) (student.Options, error) {
 		}
 	}
 	if q := d.QAD; q != nil {
-		o.QAD = q.Type
+		o.QAD, o.QADSteps = q.Type, q.Steps
 	}
 	if op := d.OnPolicy; op != nil {
 		o.OnPolicy = &student.OnPolicyOptions{Lambda: op.Lambda, MaxNewTokens: op.MaxNewTokens, Temperature: op.Temperature}

@@ -12,6 +12,11 @@ import (
 // with a warning, as they are not the model that was trained.
 func (r *Recipe) checkQAD(errs *errorList) {
 	q := r.Distillation.QAD
+	if q != nil && q.Steps > 0 {
+		if n := r.Steps(); n > 0 && q.Steps > n {
+			r.bad(errs, "distillation.qad.steps", "%d is beyond the run's %d training steps (0 or absent: QAD over the whole run)", q.Steps, n)
+		}
+	}
 	if q == nil || checkScalar(reflect.ValueOf(q.Type), reflect.TypeFor[QAD]().Field(0).Tag) != "" {
 		return // unknown types are reported by checkTags
 	}

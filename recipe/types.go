@@ -143,9 +143,11 @@ type OnPolicy struct {
 
 // QAD trains the student on its weights fake-quantized to an export type
 // (straight-through gradients to the fp32 master weights), so that the
-// exported file of that type is the model that was trained.
+// exported file of that type is the model that was trained: for the whole
+// run, or for its last Steps steps.
 type QAD struct {
-	Type string `json:"type" required:"true" enum:"q8_0,q4_0,q4_1,q5_0,q5_1,q2_k,q3_k_m,q4_k_s,q4_k_m,q5_k_s,q5_k_m,q6_k,int8,int4-g32,int4-g64,int4-g128" doc:"The export type (a gguf export dtype or a quantization method) whose per-tensor plan the forward runs on; tensors whose rows do not fit its blocks fall back as the export does. Export or quantize the same type."`
+	Type  string `json:"type" required:"true" enum:"q8_0,q4_0,q4_1,q5_0,q5_1,q2_k,q3_k_m,q4_k_s,q4_k_m,q5_k_s,q5_k_m,q6_k,int8,int4-g32,int4-g64,int4-g128" doc:"The export type (a gguf export dtype or a quantization method) whose per-tensor plan the forward runs on; tensors whose rows do not fit its blocks fall back as the export does. Export or quantize the same type."`
+	Steps int    `json:"steps" min:"0" doc:"Fake-quantize only the last N training steps: the trained fp32 student is fine-tuned as its export at the schedule's tail learning rate (NVIDIA ModelOpt's QAD). At most training.steps. Absent or 0: the whole run."`
 }
 
 // Hidden adds a loss between student and teacher hidden states.

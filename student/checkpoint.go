@@ -41,9 +41,13 @@ type trainerState struct {
 	Skipped   int     `json:"skipped"`
 	Tokens    int64   `json:"tokens"`
 	// Batches keys the on-policy generators (see onpolicy.go).
-	Batches         int64        `json:"batches"`
-	OnPolicyBatches int64        `json:"on_policy_batches"`
-	Config          model.Config `json:"config"`
+	Batches         int64 `json:"batches"`
+	OnPolicyBatches int64 `json:"on_policy_batches"`
+	// QAD and QADFrom record the fake quantization (qad.go): the method,
+	// and the step after which it is on (0: from the start); "": none.
+	QAD     string       `json:"qad,omitempty"`
+	QADFrom int          `json:"qad_from,omitempty"`
+	Config  model.Config `json:"config"`
 }
 
 // Save writes a checkpoint of the trainer to dir, each file atomically.
@@ -66,6 +70,9 @@ func (t *Trainer) Save(dir string) error {
 	st := trainerState{Step: t.Step, Epoch: t.Data.Epoch, Pos: t.Data.Pos, Seed: t.Data.Seed, Scale: t.Scale,
 		GoodSteps: t.GoodSteps, Skipped: t.Skipped, Tokens: t.Tokens,
 		Batches: t.Batches, OnPolicyBatches: t.OnPolicyBatches, Config: cfg}
+	if t.qad != nil {
+		st.QAD, st.QADFrom = t.Opts.QAD, t.Opts.qadFrom()
+	}
 	js, err := json.MarshalIndent(st, "", "  ")
 	if err != nil {
 		return fmt.Errorf("student: checkpoint %s: %w", dir, err)
@@ -118,6 +125,9 @@ func Resume(dir string, b kernels.Backend, teacherModel *model.Model, data *corp
 	if err := st.check(path, f, data); err != nil {
 		return nil, err
 	}
+	if err := st.checkQAD(path, o); err != nil {
+		return nil, err
+	}
 	loadInto := func(name string, dst kernels.Tensor) error {
 		ten, err := f.Tensor(name)
 		if err != nil {
@@ -159,9 +169,9 @@ func Resume(dir string, b kernels.Backend, teacherModel *model.Model, data *corp
 			}
 		}
 	}
-	t.syncRun()
 	t.Step, t.Scale, t.GoodSteps, t.Skipped, t.Tokens = st.Step, st.Scale, st.GoodSteps, st.Skipped, st.Tokens
 	t.Batches, t.OnPolicyBatches = st.Batches, st.OnPolicyBatches
+	t.syncRun() // after Step: the QAD phase depends on it
 	data.Epoch, data.Pos = st.Epoch, st.Pos
 	return t, nil
 }

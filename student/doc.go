@@ -80,14 +80,16 @@
 // positions only. Options.QAD (qad.go) runs the student on its weights
 // fake-quantized by an export plan (quant.Plan.FakeQuantize), the
 // straight-through gradient updating the float32 master weights, so the
-// export of that type is the model that was trained.
+// export of that type is the model that was trained: for the whole run, or
+// (Options.QADSteps) only for its last steps, fine-tuning the trained fp32
+// student as its export at the schedule's tail learning rate.
 //
 // # Checkpoints
 //
 // Save writes an HF checkpoint (model.safetensors + config.json, loadable
 // by checkpoint.Load) and optimizer.safetensors: master weights, moments and,
 // in its metadata, the trainer state (step, loss scale, data epoch and
-// position, the on-policy batch counter), written atomically last, so a run killed at any moment
+// position, the on-policy batch counter, the QAD method and phase), written atomically last, so a run killed at any moment
 // resumes (Resume) from a consistent checkpoint and continues
 // bit-identically (TestKillResume kills a child process with SIGKILL).
 //

@@ -76,6 +76,10 @@ type Options struct {
 	// q4_k_m, int4-g32, ...) whose export the student trains as:
 	// quantization-aware distillation (see qad.go).
 	QAD string
+	// QADSteps > 0 fake-quantizes only the last QADSteps of the Steps
+	// (the trained fp32 student fine-tuned as its export, at the
+	// schedule's tail learning rate); 0: the whole run. At most Steps.
+	QADSteps int
 	// OnPolicy, when set, samples a fraction of the micro-batches from the
 	// student and distils on them (GKD; see onpolicy.go). It needs the
 	// online teacher.
@@ -297,10 +301,8 @@ func (o *Options) fill() error {
 	if o.Steps < 1 || o.GradAccum < 1 || o.TopK < 0 || o.GradClip < 0 {
 		return fmt.Errorf("student: steps %d, grad_accum %d, top_k %d, grad_clip %g out of range", o.Steps, o.GradAccum, o.TopK, o.GradClip)
 	}
-	if o.QAD != "" {
-		if _, err := QADMethod(o.QAD); err != nil {
-			return err
-		}
+	if err := o.checkQAD(); err != nil {
+		return err
 	}
 	if ls := o.LossScale; !(ls.Initial > 0) || ls.Growth < 1 || !(ls.GrowthFactor >= 1) || !(ls.Backoff > 0 && ls.Backoff < 1) {
 		return fmt.Errorf("student: loss scale %+v out of range", ls)

@@ -68,6 +68,7 @@ func trainCommand(e *env) *cli.Command {
 			&cli.IntFlag{Name: "on-policy-tokens", Value: 64, Usage: "with --on-policy: tokens sampled per window (at most --seq-len; the rest of the window is the prompt)"},
 			&cli.Float64Flag{Name: "on-policy-temperature", Value: 1, Usage: "with --on-policy: sampling temperature (0 = greedy)"},
 			&cli.StringFlag{Name: "qad", Usage: "quantization-aware distillation: train on the weights fake-quantized as this export type (q4_0, q4_k_m, int4-g32, ...) and export the same type"},
+			&cli.IntFlag{Name: "qad-steps", Usage: "with --qad: fake-quantize only the last N steps (fine-tune the trained fp32 student as its export, at the schedule's tail learning rate; 0 = the whole run)"},
 			&cli.StringFlag{Name: "hidden-pairs", Usage: "student:teacher layer pairs, e.g. 0:1,1:3 (default: each student layer with the teacher layer it came from)"},
 			// Outputs and limits.
 			&cli.StringFlag{Name: "metrics", Usage: "per-step metrics JSONL (default OUT/metrics.jsonl)"},
@@ -169,6 +170,9 @@ func trainOptions(c *cli.Context) (student.Options, error) {
 			return student.Options{}, fmt.Errorf("--qad: %w", err)
 		}
 	}
+	if n, steps := c.Int("qad-steps"), c.Int("steps"); c.IsSet("qad-steps") && (c.String("qad") == "" || n < 0 || n > steps) {
+		return student.Options{}, fmt.Errorf("--qad-steps %d: want --qad and 0 <= N <= --steps %d", n, steps)
+	}
 	return student.Options{
 		Loss: kernels.LossParams{Divergence: div, Temperature: float32(c.Float64("temperature")),
 			Alpha: float32(c.Float64("alpha")), Beta: float32(c.Float64("beta"))},
@@ -178,7 +182,7 @@ func trainOptions(c *cli.Context) (student.Options, error) {
 			Total: c.Int("steps"), MinRatio: c.Float64("min-lr-ratio")},
 		WeightDecay: c.Float64("weight-decay"), GradClip: c.Float64("grad-clip"),
 		Precision: c.String("precision"), CheckpointEvery: c.Int("checkpoint-every"),
-		QAD: c.String("qad"), OnPolicy: op,
+		QAD: c.String("qad"), QADSteps: c.Int("qad-steps"), OnPolicy: op,
 	}, nil
 }
 

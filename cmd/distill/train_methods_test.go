@@ -25,6 +25,9 @@ func TestRealTrainMethods(t *testing.T) {
 	if code, stderr := train("qad", "--qad", "q4_0"); code != 0 || !strings.Contains(stderr, "blk.0.ffn_down.weight [64 172]: fallback Q4_0->F16: row 172") {
 		t.Errorf("--qad q4_0: exit %d, stderr %q", code, stderr)
 	}
+	if code, stderr := train("qad-tail", "--qad", "q4_0", "--qad-steps", "1"); code != 0 || !strings.Contains(stderr, "for the last 1 of 2 steps (from step 2)") {
+		t.Errorf("--qad q4_0 --qad-steps 1: exit %d, stderr %q", code, stderr)
+	}
 	if code, stderr := train("onpolicy", "--on-policy", "1", "--on-policy-tokens", "8"); code != 0 {
 		t.Errorf("--on-policy 1: exit %d, stderr %q", code, stderr)
 	}
@@ -35,6 +38,9 @@ func TestRealTrainMethods(t *testing.T) {
 		{"--on-policy 0.5 --on-policy-tokens 8 --soft-labels x", "--on-policy needs the online teacher"},
 		{"--on-policy 0.5 --on-policy-tokens 8 --alpha 0", "on-policy distillation needs alpha > 0"},
 		{"--qad q4_z", `--qad: student: qad: quant: unknown method "q4_z"`},
+		{"--qad q4_0 --qad-steps 3", "--qad-steps 3: want --qad and 0 <= N <= --steps 2"},
+		{"--qad q4_0 --qad-steps -1", "--qad-steps -1: out of range"},
+		{"--qad-steps 1", "--qad-steps 1: want --qad and 0 <= N <= --steps 2"},
 		{"--qad gptq-int4", "--qad: student: qad gptq-int4: GPTQ weights are calibrated at export"},
 	} {
 		if code, stderr := train("bad", strings.Fields(tc.args)...); code != exitError || !strings.Contains(stderr, tc.want) {
