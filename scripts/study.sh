@@ -14,7 +14,7 @@
 # TinyStories text (tinystories/train-head.txt, evaluated on the first 40,000
 # tokens of valid-head.txt in windows of 256), batch 16, students at 42%
 # (2 layers, FFN cut to 512 by importance: recipes/tinystories.yaml's) and
-# 25%, quantized column Q4_K_M; its QAD row is left out by default (ROWS).
+# 25%, quantized column Q4_K_M; its QAD rows are left out by default (ROWS).
 # ROWS picks the methods (row names below), SIZES the sizes, JOBS how many
 # trainings run at once (1: one after another). Each trained student and
 # its evaluation stay in OUT, so a rerun only does what is missing. Needs
@@ -46,7 +46,7 @@ stories260K)
 	CONTEXT=0 # the model's maximum, 512
 	QUANT=q4_0
 	SIZES=${SIZES:-50 25}
-	ROWS=${ROWS:-hard fkl rkl jsd fkl-hidden fkl-init rkl-onpolicy fkl-qad}
+	ROWS=${ROWS:-hard fkl rkl jsd fkl-hidden fkl-init rkl-onpolicy fkl-qad fkl-qad-tail}
 	OUT=${OUT:-/tmp/distill-study}
 	# 50%: 2 of the 5 teacher layers (47.6%); its importance-pruned rival keeps
 	# 3 layers with FFN channels cut to 104 by activation importance (about the
@@ -113,6 +113,9 @@ row() {
 	rkl-onpolicy) label="reverse KL + on-policy 0.5" args=("${shape[@]}" "${kd[@]}" --divergence reverse_kl --on-policy 0.5) ;;
 	fkl-onpolicy) label="forward KL + on-policy 0.5" args=("${shape[@]}" "${kd[@]}" --divergence kl --on-policy 0.5) ;;
 	fkl-qad) label="forward KL + QAD $QUANT" args=("${shape[@]}" "${kd[@]}" --divergence kl --qad "$QUANT") quant=1 ;;
+	# QAD on the last tenth of the steps only (the README's setting): the
+	# same run as fkl up to there, then fine-tuned as its export.
+	fkl-qad-tail) label="forward KL + QAD $QUANT, last $((STEPS / 10)) steps" args=("${shape[@]}" "${kd[@]}" --divergence kl --qad "$QUANT" --qad-steps $((STEPS / 10))) quant=1 ;;
 	*) echo "study: no row $1" >&2; exit 1 ;;
 	esac
 }
