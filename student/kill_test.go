@@ -25,11 +25,14 @@ func killOptions() Options {
 	// Half the micro-batches sampled from the student (on-policy KD): its
 	// generators' state must survive the kill too.
 	o.OnPolicy = &OnPolicyOptions{Lambda: 0.5, MaxNewTokens: 6, Temperature: 1}
+	// QAD on the second half (steps 8-14): the child is killed at step 5
+	// or later, so most resumes cross the switch to fake quantization.
+	o.QAD, o.QADSteps = "q4_0", killSteps/2
 	return o
 }
 
-// TestKillResume runs training (on-policy for some batches) in a child
-// process that checkpoints every step, kills it with SIGKILL mid-run,
+// TestKillResume runs training (on-policy for some batches, QAD on the
+// last half) in a child process that checkpoints every step, kills it with SIGKILL mid-run,
 // resumes from its checkpoint and checks that the final weights equal
 // those of a run never stopped. It also
 // checks that the checkpoint's model.safetensors loads with checkpoint.Load.
@@ -99,7 +102,7 @@ func TestKillResume(t *testing.T) {
 	}
 	defer loaded.Close()
 	ids := randomTokens(16, tinyTeacher.VocabSize, 2)
-	want := tr.Student.Logits(nil, ids, 1, 16)
+	want := tr.Master.Model(b).Logits(nil, ids, 1, 16) // the fp32 master weights (the student runs fake-quantized)
 	got := loaded.Model.Logits(nil, ids, 1, 16)
 	for i := range want {
 		if d := got[i] - want[i]; d > 1e-5 || d < -1e-5 {
