@@ -1,32 +1,41 @@
 package gemm
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"unsafe"
 )
 
 // serialWork is the size (m*n*k multiply-adds) below which a GEMM runs on
-// the calling goroutine: starting goroutines and meeting at barriers costs
+// the calling goroutine: handing work to a helper and waiting for it costs
 // a few microseconds, as much as a 96^3 product. A variable so that tests
 // can send tiny problems through the parallel code.
 var serialWork = 96 * 96 * 96
 
-// Blocking beyond the kernel's own (mr, nr, mc, kc, nc):
-const (
-	// superRows bounds the rows of A packed at once (the shared packed A
-	// is superRows x kc), so that a tall A does not need a huge buffer.
-	superRows = 2048
-	// taskPanels bounds the nr-wide panels of B one compute task covers.
-	taskPanels = 8
-	// tasksPerThread is how many compute tasks per goroutine a phase is
-	// cut into at least (when the shape allows), so that a goroutine that
-	// loses its core for a while delays the others by one small task.
-	tasksPerThread = 4
-)
+// superRows bounds the rows of A packed at once (the packed A is
+// superRows x kc), so that a tall A does not need a huge buffer.
+const superRows = 2048
 
 // blocked runs p through the packed, cache-blocked algorithm (doc.go) on at
 // most threads goroutines with micro-kernel kern.
+//
+// The product is a sequence of steps, one per (nc block of columns, kc
+// block of k, mb block of rows). Each goroutine owns a share of the rows of
+// every step (threads near-equal shares, whole mr-row panels), as
+// OpenBLAS's threads do: it packs its own rows of A, mc at a time, into a
+// part of the A buffer that only it reads, keeping them in its core's L2,
+// and multiplies them by every panel of the step's B block. The B panels
+// are shared: a goroutine packs the panels of its own share of the columns
+// first (so each panel is usually packed once, by one goroutine) and takes
+// the others as their packers finish them, packing any that nobody has
+// started itself. Nothing else is shared, so there is no barrier: a
+// goroutine waits only for a B panel another one is packing, and before it
+// overwrites a B buffer (two of them, used by alternate steps) for the
+// steps two back to be finished by all. Giving every goroutine its own rows
+// rather than handing out tiles dynamically keeps the packed A local:
+// with tiles that either goroutine could take, the two cores read each
+// other's packed blocks, and 2 threads ran 15-20% slower per core than 1.
 func blocked(p *problem, threads int, kern *kernel) {
 	mr, nr := kern.mr, kern.nr
 	// Split k, then n, into near-equal blocks no larger than the kernel's:
@@ -42,75 +51,97 @@ func blocked(p *problem, threads int, kern *kernel) {
 		mbLimit = kern.mb
 	}
 	mb := evenSplit(p.m, mbLimit, mr)
-	mc := evenSplit(min(p.m, mb), kern.mc, mr)
 	if p.m*p.n*p.k < serialWork {
 		threads = 1
 	}
-	d := &driver{p: p, kern: kern, kc: kc, nc: nc, mb: mb, mc: mc, threads: threads}
-	bBuf, aBuf := getBuf(kc*ceilDiv(nc, nr)*nr), getBuf(kc*ceilDiv(mb, mr)*mr)
-	defer putBuf(bBuf)
+	threads = max(1, min(threads, ceilDiv(mb, mr)))
+	d := &driver{p: p, kern: kern, kc: kc, nc: nc, mb: mb, threads: threads}
+	d.plan()
+	d.sets = 1
+	if threads > 1 && len(d.groupDone) > 1 {
+		d.sets = 2
+	}
+	// Each goroutine packs its rows into its own part of the A buffer, the
+	// same part in every step (the row shares of a shorter last step differ).
+	d.aShare = ceilDiv(ceilDiv(mb, mr), threads) * mr * kc
+	aBuf := getBuf(threads * d.aShare)
 	defer putBuf(aBuf)
-	d.a, d.b = *aBuf, *bBuf
+	d.a = *aBuf
+	for s := 0; s < d.sets; s++ {
+		bBuf := getBuf(kc * ceilDiv(nc, nr) * nr)
+		defer putBuf(bBuf)
+		d.b[s] = *bBuf
+	}
+	d.wake.L = &d.mu
 	if threads == 1 {
-		d.work()
+		d.work(0)
 		return
 	}
-	d.bar.init(threads, func() { d.next.Store(0) })
-	var wg sync.WaitGroup
-	wg.Add(threads - 1)
-	for t := 1; t < threads; t++ {
-		go func() {
-			defer wg.Done()
-			d.work()
-		}()
-	}
-	d.work()
-	wg.Wait()
+	runParallel(d, threads)
 }
 
-// driver holds what the goroutines of one blocked GEMM share. Each of them
-// runs work, which walks the same sequence of phases; within a phase the
-// goroutines take tasks from the counter next, and a barrier (which also
-// resets next) separates the phases.
+// driver holds what the goroutines of one blocked GEMM share.
 type driver struct {
-	p              *problem
-	kern           *kernel
-	kc, nc, mb, mc int
-	threads        int
-	a              []float32 // packed mb x kc block of op(A)
-	b              []float32 // packed kc x nc block of op(B)
-	next           atomic.Int64
-	bar            barrier
+	p          *problem
+	kern       *kernel
+	kc, nc, mb int
+	threads    int
+	steps      []step
+	sets       int
+	a          []float32 // packed A: aShare values for each goroutine's rows
+	aShare     int
+	b          [2][]float32 // packed B blocks (kc x nc), alternate (jc, pc) groups
+	panelState []atomic.Int32
+	groupDone  []atomic.Int32 // goroutines that finished each (jc, pc) group
+
+	mu       sync.Mutex // guards nothing but wake's waits
+	wake     sync.Cond  // broadcast when a state moves while sleepers > 0
+	sleepers atomic.Int32
 }
 
-// take returns the next task index of the current phase, or -1 when the
-// phase's tasks are all taken.
-func (d *driver) take(tasks int) int {
-	if d.threads == 1 {
-		// One goroutine: no atomics needed, but the same sequence.
-		t := int(d.next.Load())
-		if t >= tasks {
-			d.next.Store(0)
-			return -1
+// step is one (jc, pc, ic0) block of the product.
+type step struct {
+	jc, nc, pc, kc, ic0, mb int
+	beta                    float32
+	group                   int // index of its (jc, pc); its steps share one packed B block
+	last                    bool
+}
+
+// States of a B panel of one group, in driver.panelState.
+const (
+	panelFree    = 0
+	panelPacking = 1
+	panelPacked  = 2
+)
+
+// plan lists the steps in the order every goroutine walks them.
+func (d *driver) plan() {
+	p, nr := d.p, d.kern.nr
+	g := -1
+	for jc := 0; jc < p.n; jc += d.nc {
+		nc := min(d.nc, p.n-jc)
+		for pc := 0; pc < p.k; pc += d.kc {
+			kc := min(d.kc, p.k-pc)
+			beta := p.beta
+			if pc > 0 {
+				beta = 1 // later k blocks add to what the first wrote
+			}
+			g++
+			for ic0 := 0; ic0 < p.m; ic0 += d.mb {
+				mb := min(d.mb, p.m-ic0)
+				d.steps = append(d.steps, step{jc: jc, nc: nc, pc: pc, kc: kc, ic0: ic0, mb: mb, beta: beta, group: g, last: ic0+mb == p.m})
+			}
 		}
-		d.next.Store(int64(t + 1))
-		return t
 	}
-	if t := int(d.next.Add(1) - 1); t < tasks {
-		return t
-	}
-	return -1
-}
-
-// endPhase waits until every goroutine has finished the phase.
-func (d *driver) endPhase() {
+	d.groupDone = make([]atomic.Int32, g+1)
 	if d.threads > 1 {
-		d.bar.wait()
+		d.panelState = make([]atomic.Int32, (g+1)*ceilDiv(d.nc, nr))
 	}
 }
 
-// work is one goroutine's part of the whole product.
-func (d *driver) work() {
+// work runs share t of the product: rows span(mb panels, threads, t) of
+// every step.
+func (d *driver) work(t int) {
 	p, kern := d.p, d.kern
 	mr, nr := kern.mr, kern.nr
 	var rowBuf []float32
@@ -120,72 +151,124 @@ func (d *driver) work() {
 		rowBuf = *rb
 	}
 	tmp := make([]float32, mr*nr)
-
-	for jc := 0; jc < p.n; jc += d.nc {
-		nc := min(d.nc, p.n-jc)
-		panels := ceilDiv(nc, nr)
-		for pc := 0; pc < p.k; pc += d.kc {
-			kc := min(d.kc, p.k-pc)
-			beta := p.beta
-			if pc > 0 {
-				beta = 1 // later k blocks add to what the first wrote
-			}
-			for ic0 := 0; ic0 < p.m; ic0 += d.mb {
-				mb := min(d.mb, p.m-ic0)
-				// Pack phase: the B block (once per jc, pc) and this
-				// super-block of A, panel by panel (A four panels a task).
-				bTasks := 0
-				if ic0 == 0 {
-					bTasks = panels
-				}
-				aPanels := ceilDiv(mb, mr)
-				aTasks := ceilDiv(aPanels, 4)
-				for t := d.take(bTasks + aTasks); t >= 0; t = d.take(bTasks + aTasks) {
-					if t < bTasks {
-						packB(d.b, p, kern, jc, nc, pc, kc, t, t+1, rowBuf)
-						continue
-					}
-					s0 := (t - bTasks) * 4
-					s1 := min(s0+4, aPanels)
-					packA(d.a[s0*mr*kc:], p, ic0+s0*mr, min(s1*mr, mb)-s0*mr, pc, kc, kern)
-				}
-				d.endPhase()
-
-				// Compute phase: tasks are (mc rows) x (chunk panels)
-				// tiles of C, row blocks fastest so that goroutines
-				// working at the same time share the B chunk.
-				rowBlocks := ceilDiv(mb, d.mc)
-				chunk := max(1, min(taskPanels, ceilDiv(panels*rowBlocks, tasksPerThread*d.threads)))
-				chunks := ceilDiv(panels, chunk)
-				for t := d.take(rowBlocks * chunks); t >= 0; t = d.take(rowBlocks * chunks) {
-					ib, jb := t%rowBlocks, t/rowBlocks
-					i0 := ib * d.mc
-					q0 := jb * chunk
-					d.macro(i0, ic0+i0, min(d.mc, mb-i0), jc, nc, q0, min(q0+chunk, panels), kc, beta, tmp)
-				}
-				d.endPhase()
+	mc := kern.mc
+	for si := range d.steps {
+		s := &d.steps[si]
+		b := d.b[s.group%d.sets]
+		panels := ceilDiv(s.nc, nr)
+		q0, _ := span(panels, d.threads, t)
+		p0, p1 := span(ceilDiv(s.mb, mr), d.threads, t)
+		r0, r1 := p0*mr, min(p1*mr, s.mb)
+		if s.ic0 == 0 {
+			// Pack this share's B panels now, while the others pack theirs.
+			_, q1 := span(panels, d.threads, t)
+			for q := q0; q < q1; q++ {
+				d.panel(s, b, q, rowBuf)
 			}
 		}
+		a := d.a[t*d.aShare : (t+1)*d.aShare]
+		for i0 := r0; i0 < r1; i0 += mc {
+			rows := min(mc, r1-i0)
+			packA(a, p, s.ic0+i0, rows, s.pc, s.kc, kern)
+			// Own panels first, then the others' in order.
+			for j := 0; j < panels; j++ {
+				q := (q0 + j) % panels
+				if d.threads > 1 {
+					d.panel(s, b, q, rowBuf)
+				}
+				d.macro(a, b, 0, s.ic0+i0, rows, s.jc, s.nc, q, q+1, s.kc, s.beta, tmp)
+			}
+		}
+		if s.last {
+			d.done(&d.groupDone[s.group])
+		}
+	}
+}
+
+// panel makes sure B panel q of step s's group is packed: with one
+// goroutine it packs it (when s is the first step of the group); with
+// several, it packs it if no one has started to, or waits for its packer.
+func (d *driver) panel(s *step, b []float32, q int, rowBuf []float32) {
+	if d.threads == 1 {
+		if s.ic0 == 0 {
+			packB(b, d.p, d.kern, s.jc, s.nc, s.pc, s.kc, q, q+1, rowBuf)
+		}
+		return
+	}
+	st := &d.panelState[s.group*ceilDiv(d.nc, d.kern.nr)+q]
+	if st.Load() == panelPacked {
+		return
+	}
+	if st.Load() == panelFree {
+		// The B buffer was last read by the group two back.
+		if s.group >= 2 {
+			d.await(&d.groupDone[s.group-2], d.threads)
+		}
+		if st.CompareAndSwap(panelFree, panelPacking) {
+			packB(b, d.p, d.kern, s.jc, s.nc, s.pc, s.kc, q, q+1, rowBuf)
+			st.Store(panelPacked)
+			d.wakeAll()
+			return
+		}
+	}
+	d.await(st, panelPacked)
+}
+
+// done adds one to c and wakes the goroutines that sleep in await, if any.
+func (d *driver) done(c *atomic.Int32) {
+	c.Add(1)
+	d.wakeAll()
+}
+
+func (d *driver) wakeAll() {
+	if d.sleepers.Load() > 0 {
+		d.mu.Lock()
+		d.wake.Broadcast()
+		d.mu.Unlock()
+	}
+}
+
+// spinWait is how many times await polls (yielding to other goroutines in
+// between) before it sleeps: tens of microseconds, about the time another
+// goroutine needs to pack a B panel.
+const spinWait = 200
+
+// await returns once c reaches n. The wait is short unless another goroutine
+// lost its core: it polls for a while, then sleeps until a done wakes it.
+func (d *driver) await(c *atomic.Int32, n int) {
+	for i := 0; int(c.Load()) < n; i++ {
+		if i < spinWait {
+			runtime.Gosched()
+			continue
+		}
+		d.mu.Lock()
+		d.sleepers.Add(1)
+		for int(c.Load()) < n {
+			d.wake.Wait()
+		}
+		d.sleepers.Add(-1)
+		d.mu.Unlock()
+		return
 	}
 }
 
 // macro multiplies rows [i0, i0+mcb) of the packed A block (C rows ic..) by
 // panels [q0, q1) of the packed B block (C columns jc+q0*nr..).
-func (d *driver) macro(i0, ic, mcb, jc, nc, q0, q1, kc int, beta float32, tmp []float32) {
+func (d *driver) macro(a, b []float32, i0, ic, mcb, jc, nc, q0, q1, kc int, beta float32, tmp []float32) {
 	p, kern := d.p, d.kern
 	mr, nr := kern.mr, kern.nr
 	c, ldc, alpha := p.c, p.ldc, p.alpha
 	for q := q0; q < q1; q++ {
 		j := jc + q*nr
 		cols := min(nr, jc+nc-j)
-		bp := &d.b[q*nr*kc]
+		bp := &b[q*nr*kc]
 		steps := kc
 		if kern.pairs {
 			steps = (kc + 1) / 2 // packed panels hold k-pairs (bf16.go)
 		}
 		for ir := 0; ir < mcb; ir += mr {
 			i := ic + ir
-			ap := &d.a[(i0+ir)*kc]
+			ap := &a[(i0+ir)*kc]
 			if rows := min(mr, mcb-ir); rows < mr || cols < nr {
 				kern.micro(steps, ap, bp, &tmp[0], nr, 1, 0)
 				mergeTile(c[i*ldc+j:], ldc, tmp, nr, rows, cols, alpha, beta)
@@ -229,39 +312,6 @@ func evenSplit(n, limit, unit int) int {
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
-
-// barrier is a reusable rendezvous for a fixed number of goroutines. The
-// last to arrive runs last (before releasing the others).
-type barrier struct {
-	mu    sync.Mutex
-	cond  sync.Cond
-	n     int
-	count int
-	gen   uint64
-	last  func()
-}
-
-func (b *barrier) init(n int, last func()) {
-	b.n, b.last = n, last
-	b.cond.L = &b.mu
-}
-
-func (b *barrier) wait() {
-	b.mu.Lock()
-	gen := b.gen
-	b.count++
-	if b.count == b.n {
-		b.last()
-		b.count = 0
-		b.gen++
-		b.cond.Broadcast()
-	} else {
-		for gen == b.gen {
-			b.cond.Wait()
-		}
-	}
-	b.mu.Unlock()
-}
 
 // bufPool recycles packing buffers: a 1024^3 product needs megabytes of
 // them, and allocating (and zeroing) them per call costs as much as packing.

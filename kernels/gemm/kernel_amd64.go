@@ -6,17 +6,18 @@ import "golang.org/x/sys/cpu"
 
 // The amd64 micro-kernels, written by gen_amd64.go into kernel_amd64.s.
 var (
-	// avx512Kernel: the 256 KiB A block (mc x kc) sits in L2 with the
-	// 64 KiB B micro-panel (kc x nr) it meets, the B block (kc x nc,
-	// 8 MiB) in L3. Measured on one Sapphire Rapids core (1024^3 and the
-	// model shapes), kc from 384 to 768 with mc from 64 to 128 ran within
-	// noise of each other and about 5% faster than kc = mc = 256: fewer
-	// passes over C and fewer kernel calls outweigh B's micro-panel
-	// spilling from L1 to L2, which the hardware prefetcher hides.
+	// avx512Kernel: the 128 KiB A block (mc x kc) sits in L2, the 32 KiB
+	// B micro-panel (kc x nr) it meets in L1 (48 KiB on Sapphire Rapids
+	// and Zen 5), the B block (kc x nc, 4 MiB) in L3. On one Zen 5 core
+	// (2026-12-02, GFLOP per CPU-second of 1024^3 and the model shapes)
+	// kc = 256 ran 3-7% faster than kc = 512 (whose 64 KiB micro-panel
+	// spills from L1); on Sapphire Rapids kc from 384 to 768 had measured
+	// about 5% faster than kc = mc = 256, and mc = 128 was not tried with
+	// kc = 256 there.
 	avx512Kernel = &kernel{
 		name: "avx512-8x32",
 		mr:   8, nr: 32,
-		mc: 128, kc: 512, nc: 4096,
+		mc: 128, kc: 256, nc: 4096,
 		micro:   microAVX512_8x32,
 		packT16: packT32AVX512,
 		dot4:    dot4AVX512,

@@ -15,19 +15,13 @@ func packA(dst []float32, p *problem, i0, mc, p0, kc int, kern *kernel) {
 		return
 	}
 	a, lda := p.a, p.lda
+	if p.transA {
+		packAT(dst, a, lda, i0, mc, p0, kc, mr)
+		return
+	}
 	for ir := 0; ir < mc; ir += mr {
 		rows := min(mr, mc-ir)
 		panel := dst[ir*kc : ir*kc+mr*kc]
-		if p.transA {
-			// op(A)[i, p] = A[p, i]: each step is a contiguous run of A.
-			for q := 0; q < kc; q++ {
-				src := a[(p0+q)*lda+i0+ir:]
-				d := panel[q*mr : q*mr+mr]
-				copy(d, src[:rows])
-				clear(d[rows:])
-			}
-			continue
-		}
 		// Rows of A are contiguous in p: read mr rows side by side and write
 		// the panel sequentially.
 		if rows == mr && mr == 8 {
@@ -46,6 +40,31 @@ func packA(dst []float32, p *problem, i0, mc, p0, kc int, kern *kernel) {
 			for q, v := range src {
 				panel[q*mr+ii] = v
 			}
+		}
+	}
+}
+
+// packAT is packA for a transposed A (op(A)[i, p] = A[p, i]): step q of
+// every panel is a run of row p0+q of A, so each row of A is read once, all
+// mc values of it, and scattered to the panels.
+func packAT(dst, a []float32, lda, i0, mc, p0, kc, mr int) {
+	full := mc / mr
+	rest := mc - full*mr
+	for q := 0; q < kc; q++ {
+		src := a[(p0+q)*lda+i0 : (p0+q)*lda+i0+mc]
+		if mr == 8 {
+			for r := 0; r < full; r++ {
+				*(*[8]float32)(dst[r*8*kc+q*8:]) = *(*[8]float32)(src[r*8:])
+			}
+		} else {
+			for r := 0; r < full; r++ {
+				copy(dst[r*mr*kc+q*mr:r*mr*kc+q*mr+mr], src[r*mr:r*mr+mr])
+			}
+		}
+		if rest > 0 {
+			d := dst[full*mr*kc+q*mr : full*mr*kc+q*mr+mr]
+			copy(d, src[full*mr:])
+			clear(d[rest:])
 		}
 	}
 }
