@@ -15,6 +15,15 @@ func microAVX512BF16_8x32(k int, a, b, c *float32, ldc int, alpha, beta float32)
 func packT32AVX512(kc int, src *float32, ld int, dst *float32)
 
 //go:noescape
+func packA8x2AVX512(kc int, src *float32, ld int, dst *float32)
+
+//go:noescape
+func copy32AVX512(kc int, src *float32, ld int, dst *float32)
+
+//go:noescape
+func packATAVX512(kc int, src *float32, ld int, dst *float32, pairs int)
+
+//go:noescape
 func packT16AVX2(kc int, src *float32, ld int, dst *float32)
 
 //go:noescape

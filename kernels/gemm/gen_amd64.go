@@ -335,6 +335,41 @@ func packTPrologue(fn string) (bases []string, rowAddr func(r int) string) {
 	}
 }
 
+// transpose16 writes the transpose of the 16x16 block in Z0..Z15 (row r
+// in Zr): store(q, reg) is called for each step q with the register that
+// holds column q (16 values, one per row). It uses Z16..Z23.
+func transpose16(store func(q int, reg string)) {
+	// Stage 1: a[2i], a[2i+1] interleave rows 2i and 2i+1 (Z16..Z31).
+	for i := 0; i < 8; i++ {
+		p("\tVUNPCKLPS Z%d, Z%d, Z%d", 2*i+1, 2*i, 16+2*i)
+		p("\tVUNPCKHPS Z%d, Z%d, Z%d", 2*i+1, 2*i, 16+2*i+1)
+	}
+	// Stage 2: b[4j+c] lane l = column 4l+c of rows 4j..4j+3 (Z0..Z15).
+	for j := 0; j < 4; j++ {
+		a := 16 + 4*j
+		p("\tVUNPCKLPD Z%d, Z%d, Z%d", a+2, a, 4*j)
+		p("\tVUNPCKHPD Z%d, Z%d, Z%d", a+2, a, 4*j+1)
+		p("\tVUNPCKLPD Z%d, Z%d, Z%d", a+3, a+1, 4*j+2)
+		p("\tVUNPCKHPD Z%d, Z%d, Z%d", a+3, a+1, 4*j+3)
+	}
+	// Stage 3: for each c, transpose the 4x4 grid of 128-bit lanes of
+	// b[c], b[4+c], b[8+c], b[12+c]; output l (Z20+l) is step 4l+c.
+	for c := 0; c < 4; c++ {
+		x0, x1, x2, x3 := c, 4+c, 8+c, 12+c
+		p("\tVSHUFF32X4 $0x44, Z%d, Z%d, Z16", x1, x0)
+		p("\tVSHUFF32X4 $0xEE, Z%d, Z%d, Z17", x1, x0)
+		p("\tVSHUFF32X4 $0x44, Z%d, Z%d, Z18", x3, x2)
+		p("\tVSHUFF32X4 $0xEE, Z%d, Z%d, Z19", x3, x2)
+		p("\tVSHUFF32X4 $0x88, Z18, Z16, Z20")
+		p("\tVSHUFF32X4 $0xDD, Z18, Z16, Z21")
+		p("\tVSHUFF32X4 $0x88, Z19, Z17, Z22")
+		p("\tVSHUFF32X4 $0xDD, Z19, Z17, Z23")
+		for l := 0; l < 4; l++ {
+			store(4*l+c, fmt.Sprintf("Z%d", 20+l))
+		}
+	}
+}
+
 // genPackT writes packT<nr>AVX512(kc int, src *float32, ld int, dst *float32):
 // dst[q*nr+r] = src[r*ld+q] for r < 16, q < kc, the transposing copy that
 // packs 16 rows of a B stored [N, K] into a panel of width nr. It moves
@@ -346,48 +381,47 @@ func genPackT(nr int) {
 	fn := fmt.Sprintf("packT%dAVX512", nr)
 	stride := nr * 4
 	bases, rowAddr := packTPrologue(fn)
-	transpose := func(store func(q int, reg string)) {
-		// Stage 1: a[2i], a[2i+1] interleave rows 2i and 2i+1 (Z16..Z31).
-		for i := 0; i < 8; i++ {
-			p("\tVUNPCKLPS Z%d, Z%d, Z%d", 2*i+1, 2*i, 16+2*i)
-			p("\tVUNPCKHPS Z%d, Z%d, Z%d", 2*i+1, 2*i, 16+2*i+1)
-		}
-		// Stage 2: b[4j+c] lane l = column 4l+c of rows 4j..4j+3 (Z0..Z15).
-		for j := 0; j < 4; j++ {
-			a := 16 + 4*j
-			p("\tVUNPCKLPD Z%d, Z%d, Z%d", a+2, a, 4*j)
-			p("\tVUNPCKHPD Z%d, Z%d, Z%d", a+2, a, 4*j+1)
-			p("\tVUNPCKLPD Z%d, Z%d, Z%d", a+3, a+1, 4*j+2)
-			p("\tVUNPCKHPD Z%d, Z%d, Z%d", a+3, a+1, 4*j+3)
-		}
-		// Stage 3: for each c, transpose the 4x4 grid of 128-bit lanes of
-		// b[c], b[4+c], b[8+c], b[12+c]; output l (Z20+l) is step 4l+c.
-		for c := 0; c < 4; c++ {
-			x0, x1, x2, x3 := c, 4+c, 8+c, 12+c
-			p("\tVSHUFF32X4 $0x44, Z%d, Z%d, Z16", x1, x0)
-			p("\tVSHUFF32X4 $0xEE, Z%d, Z%d, Z17", x1, x0)
-			p("\tVSHUFF32X4 $0x44, Z%d, Z%d, Z18", x3, x2)
-			p("\tVSHUFF32X4 $0xEE, Z%d, Z%d, Z19", x3, x2)
-			p("\tVSHUFF32X4 $0x88, Z18, Z16, Z20")
-			p("\tVSHUFF32X4 $0xDD, Z18, Z16, Z21")
-			p("\tVSHUFF32X4 $0x88, Z19, Z17, Z22")
-			p("\tVSHUFF32X4 $0xDD, Z19, Z17, Z23")
-			for l := 0; l < 4; l++ {
-				store(4*l+c, fmt.Sprintf("Z%d", 20+l))
-			}
-		}
-	}
+	genTransposeBlocks(fn, bases, rowAddr, func(q int, reg string) {
+		p("\tVMOVUPS %s, %d(DI)", reg, q*stride)
+	}, []string{"DI"}, 16*stride)
+}
+
+// genPackA8 writes packA8x2AVX512(kc int, src *float32, ld int, dst *float32):
+// two A panels of mr = 8 from 16 rows of a row-major A, dst[q*8+r] =
+// src[r*ld+q] (rows 0-7) and dst[8*kc+q*8+r-8] = src[r*ld+q] (rows 8-15),
+// q < kc. The same 16x16 transposes as genPackT; each step's low 8 values
+// go to the first panel and the high 8 to the second.
+func genPackA8() {
+	fn := "packA8x2AVX512"
+	bases, rowAddr := packTPrologue(fn)
+	p("\tMOVQ CX, R9")
+	p("\tSHLQ $5, R9")
+	p("\tADDQ DI, R9") // second panel: dst + kc*8 floats
+	genTransposeBlocks(fn, bases, rowAddr, func(q int, reg string) {
+		p("\tVMOVUPS Y%s, %d(DI)", reg[1:], q*32)
+		p("\tVEXTRACTF64X4 $1, %s, %d(R9)", reg, q*32)
+	}, []string{"DI", "R9"}, 16*32)
+}
+
+// genTransposeBlocks writes the body of a packT function after its
+// prologue: 16x16 blocks (16 rows of 16 values from the bases) transposed
+// and handed to store step by step, the destination registers dsts
+// advanced by step bytes per block; the last block loads with a mask and
+// stores only the steps that exist.
+func genTransposeBlocks(fn string, bases []string, rowAddr func(r int) string, store func(q int, reg string), dsts []string, step int) {
 	p("\tCMPQ CX, $16")
 	p("\tJLT %s_tail", fn)
 	p("%s_loop:", fn)
 	for r := 0; r < 16; r++ {
 		p("\tVMOVUPS %s, Z%d", rowAddr(r), r)
 	}
-	transpose(func(q int, reg string) { p("\tVMOVUPS %s, %d(DI)", reg, q*stride) })
+	transpose16(store)
 	for _, b := range bases {
 		p("\tADDQ $64, %s", b)
 	}
-	p("\tADDQ $%d, DI", 16*stride)
+	for _, d := range dsts {
+		p("\tADDQ $%d, %s", step, d)
+	}
 	p("\tSUBQ $16, CX")
 	p("\tCMPQ CX, $16")
 	p("\tJGE %s_loop", fn)
@@ -402,12 +436,84 @@ func genPackT(nr int) {
 		p("\tVMOVUPS.Z %s, K1, Z%d", rowAddr(r), r)
 	}
 	// Store step q only if q < kc%16.
-	transpose(func(q int, reg string) {
+	transpose16(func(q int, reg string) {
 		p("\tCMPQ CX, $%d", q)
 		p("\tJLE %s_skip%d", fn, q)
-		p("\tVMOVUPS %s, %d(DI)", reg, q*stride)
+		store(q, reg)
 		p("%s_skip%d:", fn, q)
 	})
+	p("%s_done:", fn)
+	p("\tVZEROUPPER")
+	p("\tRET")
+	p("")
+}
+
+// genCopy32 writes copy32AVX512(kc int, src *float32, ld int, dst *float32):
+// dst[q*32+j] = src[q*ld+j], j < 32, q < kc, the packing of a B panel
+// that is not transposed (32 contiguous values of each of kc rows).
+func genCopy32() {
+	fn := "copy32AVX512"
+	p("// func %s(kc int, src *float32, ld int, dst *float32)", fn)
+	p("TEXT ·%s(SB), NOSPLIT, $0-32", fn)
+	p("\tMOVQ kc+0(FP), CX")
+	p("\tMOVQ src+8(FP), SI")
+	p("\tMOVQ ld+16(FP), DX")
+	p("\tMOVQ dst+24(FP), DI")
+	p("\tSHLQ $2, DX")
+	p("\tTESTQ CX, CX")
+	p("\tJEQ %s_done", fn)
+	p("%s_loop:", fn)
+	p("\tVMOVUPS (SI), Z0")
+	p("\tVMOVUPS 64(SI), Z1")
+	p("\tVMOVUPS Z0, (DI)")
+	p("\tVMOVUPS Z1, 64(DI)")
+	p("\tADDQ DX, SI")
+	p("\tADDQ $128, DI")
+	p("\tDECQ CX")
+	p("\tJNE %s_loop", fn)
+	p("%s_done:", fn)
+	p("\tVZEROUPPER")
+	p("\tRET")
+	p("")
+}
+
+// genPackAT writes packATAVX512(kc int, src *float32, ld int, dst *float32, pairs int):
+// 2*pairs A panels of mr = 8 from a transposed A (op(A)[i, q] = A[q, i]),
+// dst[r*8*kc+q*8+i] = src[q*ld+r*8+i], r < 2*pairs, i < 8, q < kc: for
+// each step, one row of A, 16*pairs values read in 64-byte pieces, each
+// split between two panels.
+func genPackAT() {
+	fn := "packATAVX512"
+	p("// func %s(kc int, src *float32, ld int, dst *float32, pairs int)", fn)
+	p("TEXT ·%s(SB), NOSPLIT, $0-40", fn)
+	p("\tMOVQ kc+0(FP), CX")
+	p("\tMOVQ src+8(FP), SI")
+	p("\tMOVQ ld+16(FP), DX")
+	p("\tMOVQ dst+24(FP), DI")
+	p("\tMOVQ pairs+32(FP), R8")
+	p("\tSHLQ $2, DX")
+	p("\tMOVQ CX, R9")
+	p("\tSHLQ $5, R9") // panel stride in bytes: kc*8 floats
+	p("\tTESTQ CX, CX")
+	p("\tJEQ %s_done", fn)
+	p("\tTESTQ R8, R8")
+	p("\tJEQ %s_done", fn)
+	p("%s_step:", fn)
+	p("\tMOVQ SI, AX")
+	p("\tMOVQ DI, BX")
+	p("\tMOVQ R8, R10")
+	p("%s_pair:", fn)
+	p("\tVMOVUPS (AX), Z0")
+	p("\tVMOVUPS Y0, (BX)")
+	p("\tVEXTRACTF64X4 $1, Z0, (BX)(R9*1)")
+	p("\tADDQ $64, AX")
+	p("\tLEAQ (BX)(R9*2), BX")
+	p("\tDECQ R10")
+	p("\tJNE %s_pair", fn)
+	p("\tADDQ DX, SI")
+	p("\tADDQ $32, DI")
+	p("\tDECQ CX")
+	p("\tJNE %s_step", fn)
 	p("%s_done:", fn)
 	p("\tVZEROUPPER")
 	p("\tRET")
@@ -509,6 +615,12 @@ func main() {
 		genPackT(nr)
 		fmt.Fprintf(&decl, "//go:noescape\nfunc packT%dAVX512(kc int, src *float32, ld int, dst *float32)\n\n", nr)
 	}
+	genPackA8()
+	fmt.Fprintf(&decl, "//go:noescape\nfunc packA8x2AVX512(kc int, src *float32, ld int, dst *float32)\n\n")
+	genCopy32()
+	fmt.Fprintf(&decl, "//go:noescape\nfunc copy32AVX512(kc int, src *float32, ld int, dst *float32)\n\n")
+	genPackAT()
+	fmt.Fprintf(&decl, "//go:noescape\nfunc packATAVX512(kc int, src *float32, ld int, dst *float32, pairs int)\n\n")
 	genPackTAVX2()
 	fmt.Fprintf(&decl, "//go:noescape\nfunc packT16AVX2(kc int, src *float32, ld int, dst *float32)\n\n")
 	for _, i := range []isa{avx512, avx2} {

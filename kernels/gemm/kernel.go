@@ -28,6 +28,15 @@ type kernel struct {
 	// packT16, when set, packs 16 rows of a B stored [N, K] into 16
 	// columns of a panel: dst[q*nr+r] = src[r*ld+q], r < 16, q < kc.
 	packT16 func(kc int, src *float32, ld int, dst *float32)
+	// packA16, when set (mr = 8), packs 16 rows of a row-major A into two
+	// panels: dst[h*8*kc+q*8+r] = src[(8*h+r)*ld+q], h < 2, r < 8, q < kc.
+	packA16 func(kc int, src *float32, ld int, dst *float32)
+	// packAT16, when set (mr = 8), packs 16*pairs rows of op(A) = A^T into
+	// 2*pairs panels: dst[r*8*kc+q*8+i] = src[q*ld+r*8+i].
+	packAT16 func(kc int, src *float32, ld int, dst *float32, pairs int)
+	// copyNR, when set, packs an untransposed B panel of nr columns:
+	// dst[q*nr+j] = src[q*ld+j], j < nr, q < kc.
+	copyNR func(kc int, src *float32, ld int, dst *float32)
 	// dot4 sets out[r] = sum_p x[p]*b[r*ldb+p] for r < 4: the m == 1 path.
 	dot4 func(k int, x, b *float32, ldb int, out *[4]float32)
 }

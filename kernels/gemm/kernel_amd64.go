@@ -18,9 +18,12 @@ var (
 		name: "avx512-8x32",
 		mr:   8, nr: 32,
 		mc: 128, kc: 256, nc: 4096,
-		micro:   microAVX512_8x32,
-		packT16: packT32AVX512,
-		dot4:    dot4AVX512,
+		micro:    microAVX512_8x32,
+		packT16:  packT32AVX512,
+		packA16:  packA8x2AVX512,
+		packAT16: packATAVX512,
+		copyNR:   copy32AVX512,
+		dot4:     dot4AVX512,
 	}
 	// avx2Kernel: 12 of the 16 ymm registers hold the 6x16 tile.
 	avx2Kernel = &kernel{

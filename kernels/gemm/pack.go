@@ -16,10 +16,32 @@ func packA(dst []float32, p *problem, i0, mc, p0, kc int, kern *kernel) {
 	}
 	a, lda := p.a, p.lda
 	if p.transA {
-		packAT(dst, a, lda, i0, mc, p0, kc, mr)
+		pairs := 0
+		if kern.packAT16 != nil && mr == 8 && kc > 0 {
+			pairs = mc / 16
+		}
+		if pairs > 0 {
+			off := p0*lda + i0
+			_ = a[off+(kc-1)*lda+16*pairs-1]
+			_ = dst[16*pairs*kc-1]
+			kern.packAT16(kc, &a[off], lda, &dst[0], pairs)
+		}
+		if r := 16 * pairs; r < mc {
+			packAT(dst[r*kc:], a, lda, i0+r, mc-r, p0, kc, mr)
+		}
 		return
 	}
-	for ir := 0; ir < mc; ir += mr {
+	ir := 0
+	if kern.packA16 != nil && mr == 8 && kc > 0 {
+		// 16 full rows at a time through the AVX-512 transpose.
+		for ; ir+16 <= mc; ir += 16 {
+			off := (i0+ir)*lda + p0
+			_ = a[off+15*lda+kc-1]
+			_ = dst[ir*kc+16*kc-1]
+			kern.packA16(kc, &a[off], lda, &dst[ir*kc])
+		}
+	}
+	for ; ir < mc; ir += mr {
 		rows := min(mr, mc-ir)
 		panel := dst[ir*kc : ir*kc+mr*kc]
 		// Rows of A are contiguous in p: read mr rows side by side and write
@@ -106,6 +128,12 @@ func packB(dst []float32, p *problem, kern *kernel, j0, nc, p0, kc, s0, s1 int, 
 		panel := dst[jr*kc : jr*kc+nr*kc]
 		if !p.transB {
 			// op(B)[p, j] = B[p, j]: each step is a contiguous run of B.
+			if kern.copyNR != nil && cols == nr && kc > 0 {
+				off := p0*ldb + j0 + jr
+				_ = b[off+(kc-1)*ldb+nr-1]
+				kern.copyNR(kc, &b[off], ldb, &panel[0])
+				continue
+			}
 			for q := 0; q < kc; q++ {
 				d := panel[q*nr : q*nr+nr]
 				copy(d, b[(p0+q)*ldb+j0+jr:][:cols])
