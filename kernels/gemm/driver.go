@@ -26,10 +26,11 @@ const superRows = 2048
 // OpenBLAS's threads do: it packs its own rows of A, mc at a time, into a
 // part of the A buffer that only it reads, keeping them in its core's L2,
 // and multiplies them by every panel of the step's B block. The B panels
-// are shared: a goroutine packs the panels of its own share of the columns
-// first (so each panel is usually packed once, by one goroutine) and takes
-// the others as their packers finish them, packing any that nobody has
-// started itself. Nothing else is shared, so there is no barrier: a
+// are shared: a goroutine walks them starting with its own share of the
+// columns, and the first to need a panel packs it and multiplies it at
+// once while it is in cache (OpenBLAS fuses its copy and kernel the same
+// way); the others find it packed, or wait for its packer. Nothing else is
+// shared, so there is no barrier: a
 // goroutine waits only for a B panel another one is packing, and before it
 // overwrites a B buffer (two of them, used by alternate steps) for the
 // steps two back to be finished by all. Giving every goroutine its own rows
@@ -134,9 +135,7 @@ func (d *driver) plan() {
 		}
 	}
 	d.groupDone = make([]atomic.Int32, g+1)
-	if d.threads > 1 {
-		d.panelState = make([]atomic.Int32, (g+1)*ceilDiv(d.nc, nr))
-	}
+	d.panelState = make([]atomic.Int32, (g+1)*ceilDiv(d.nc, nr))
 }
 
 // work runs share t of the product: rows span(mb panels, threads, t) of
@@ -159,23 +158,16 @@ func (d *driver) work(t int) {
 		q0, _ := span(panels, d.threads, t)
 		p0, p1 := span(ceilDiv(s.mb, mr), d.threads, t)
 		r0, r1 := p0*mr, min(p1*mr, s.mb)
-		if s.ic0 == 0 {
-			// Pack this share's B panels now, while the others pack theirs.
-			_, q1 := span(panels, d.threads, t)
-			for q := q0; q < q1; q++ {
-				d.panel(s, b, q, rowBuf)
-			}
-		}
 		a := d.a[t*d.aShare : (t+1)*d.aShare]
 		for i0 := r0; i0 < r1; i0 += mc {
 			rows := min(mc, r1-i0)
 			packA(a, p, s.ic0+i0, rows, s.pc, s.kc, kern)
-			// Own panels first, then the others' in order.
+			// Own panels first, then the others' in order. The first
+			// goroutine to need a panel packs it and multiplies it at once,
+			// while it is in cache, as OpenBLAS's fused copy and kernel.
 			for j := 0; j < panels; j++ {
 				q := (q0 + j) % panels
-				if d.threads > 1 {
-					d.panel(s, b, q, rowBuf)
-				}
+				d.panel(s, b, q, rowBuf)
 				d.macro(a, b, 0, s.ic0+i0, rows, s.jc, s.nc, q, q+1, s.kc, s.beta, tmp)
 			}
 		}
@@ -185,16 +177,9 @@ func (d *driver) work(t int) {
 	}
 }
 
-// panel makes sure B panel q of step s's group is packed: with one
-// goroutine it packs it (when s is the first step of the group); with
-// several, it packs it if no one has started to, or waits for its packer.
+// panel makes sure B panel q of step s's group is packed: it packs it if
+// no one has started to, or waits for the goroutine that has.
 func (d *driver) panel(s *step, b []float32, q int, rowBuf []float32) {
-	if d.threads == 1 {
-		if s.ic0 == 0 {
-			packB(b, d.p, d.kern, s.jc, s.nc, s.pc, s.kc, q, q+1, rowBuf)
-		}
-		return
-	}
 	st := &d.panelState[s.group*ceilDiv(d.nc, d.kern.nr)+q]
 	if st.Load() == panelPacked {
 		return
