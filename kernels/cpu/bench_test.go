@@ -8,6 +8,7 @@ import (
 
 	"github.com/distill-dev/distill/kernels"
 	"github.com/distill-dev/distill/kernels/cpu"
+	"github.com/distill-dev/distill/kernels/qblock"
 )
 
 // Teacher shapes (issue 2): dim 768, 12 heads of 64, FFN 2048, batch 4 x 256.
@@ -173,9 +174,10 @@ func BenchmarkMatMulBF16Weights(b *testing.B) {
 
 // BenchmarkMatMulQ is x [m, 1024] times block-typed weights [2816, 1024]^T
 // (an FFN projection of the ~100M-parameter side-by-side model) for m = 1
-// (generation) and m = 128 (prompt processing): the integer path (8-bit
-// activations, qblock.IntDot) against the float one (rows decoded inside
-// gemm), on the backend's default threads.
+// (generation), 16 and 128 (prompt processing) on the backend's default
+// threads, per path: "rows" the multi-row integer kernel (Q8_0, Q4_0:
+// qblock.IntDotRows), "onerow" one-row integer dot products (qblock.IntDot
+// per pair of rows), "float" the rows decoded inside gemm.
 func BenchmarkMatMulQ(b *testing.B) {
 	const n, k = 2816, 1024
 	be := cpu.New(0)
@@ -184,13 +186,20 @@ func BenchmarkMatMulQ(b *testing.B) {
 		for _, m := range benchMs {
 			x := randTensor(be, kernels.F32, m, k)
 			out := be.Zeros(kernels.F32, m, n)
-			for _, path := range []string{"int", "float"} {
+			for _, path := range []string{"rows", "onerow", "float"} {
+				if path == "rows" && !qblock.RowsType(dt) {
+					continue
+				}
 				b.Run(fmt.Sprintf("%s/m=%d/%s", dt, m, path), func(b *testing.B) {
-					rows := 0
-					if path == "int" {
-						rows = m
+					maxRows, minRows := m, 1<<30 // onerow
+					switch path {
+					case "rows":
+						maxRows, minRows = 0, 1
+					case "float":
+						maxRows = 0
 					}
-					defer cpu.SetIntDotMaxRows(cpu.SetIntDotMaxRows(rows))
+					defer cpu.SetIntDotMaxRows(cpu.SetIntDotMaxRows(maxRows))
+					defer cpu.SetIntRowsMinRows(cpu.SetIntRowsMinRows(minRows))
 					for b.Loop() {
 						be.MatMul(out, x, w, false, true, 1, 0)
 					}
@@ -201,4 +210,4 @@ func BenchmarkMatMulQ(b *testing.B) {
 	}
 }
 
-var benchMs = []int{1, 128}
+var benchMs = []int{1, 16, 128}

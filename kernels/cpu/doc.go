@@ -22,14 +22,17 @@
 // MatMul hands F32 operands to gemm.SgemmThreads and half-precision or
 // block-typed weights with transB (the [N, K] weight layout) to
 // gemm.SgemmDecodedBThreads, which decodes rows into its packed panels.
-// Q8_0, Q4_0, Q4_K, Q5_K and Q6_K weights times at most 16 rows (token
-// generation) run instead on llama.cpp-style integer dot products
-// (matmul_int.go): each row of a quantized once to 8 bits per block
-// (qblock.QuantizeAct), then qblock.IntDot per (row, weight row), the weight
-// rows split between threads. The output then equals the product of the
-// decoded weights with the decoded 8-bit activations, as in llama.cpp. Longer
-// products (prompt processing, evaluation windows) stay on the float path,
-// which on AVX-512 outruns one-row integer dot products (BenchmarkMatMulQ).
+// Q8_0, Q4_0, Q4_K, Q5_K and Q6_K weights run instead on llama.cpp-style
+// integer dot products (matmul_int.go): each row of a quantized once to 8
+// bits per block (qblock.QuantizeAct), the weight rows split between
+// threads. Q8_0 and Q4_0 weights run on qblock.IntDotRows at any row count
+// where the CPU has AVX-512 VNNI (tiles of 4 weight rows x 8 activation
+// rows: prompt processing, evaluation and generation); without it, and
+// for the k-quants times at most 16 rows (token generation), on
+// qblock.IntDot per (row, weight row). The output then equals the product
+// of the decoded weights with the decoded 8-bit activations, as in
+// llama.cpp. Longer products without a multi-row kernel stay on the float path, which on AVX-512 outruns
+// one-row integer dot products (BenchmarkMatMulQ).
 //
 // Attention is a flash-attention forward: per (batch, head) pair, blocks of
 // 64 query rows stream blocks of up to 256 key rows; each tile's logits

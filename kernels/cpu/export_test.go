@@ -8,3 +8,12 @@ func SetIntDotMaxRows(n int) int {
 	intDotMaxRows = n
 	return old
 }
+
+// SetIntRowsMinRows sets the fewest rows of a from which Q8_0 and Q4_0
+// weights take the multi-row integer kernel (a large value: never) and
+// returns the previous value.
+func SetIntRowsMinRows(n int) int {
+	old := intRowsMinRows
+	intRowsMinRows = n
+	return old
+}

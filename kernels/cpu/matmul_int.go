@@ -11,19 +11,33 @@ import (
 // quantized matmuls: each row of a is quantized once to 8 bits per block
 // (qblock.QuantizeAct: Q8_0 for Q8_0 and Q4_0 weights, Q8_K for the
 // k-quants), then out[i, j] = alpha * qblock.IntDot(w_j, a_i) + beta *
-// out[i, j]. It equals the float product of the decoded weights with the
-// decoded 8-bit activations up to float32 rounding; against the float path
+// out[i, j], for Q8_0 and Q4_0 on qblock.IntDotRows where the CPU has it
+// (tiles of 4 weight rows x 8 activation rows, the same integer sums). It
+// equals the float product of the decoded weights with the decoded 8-bit
+// activations up to float32 rounding; against the float path
 // (gemm.SgemmDecodedB on the unquantized activations) it differs by the
 // activations' rounding, at most half a level per element.
 
-// intDotMaxRows is the most rows of a the integer path takes: beyond it the
-// float gemm (weights decoded once per panel, AVX-512 FMA micro-kernel)
-// outruns one-row-at-a-time integer dot products on AVX-512 machines
+// intDotMaxRows is the most rows of a the one-row integer path takes
+// (qblock.IntDot per pair of rows) for types without a multi-row kernel
+// (the k-quants): beyond it the float gemm (weights decoded once per panel,
+// AVX-512 FMA micro-kernel) outruns it on AVX-512 machines
 // (BenchmarkMatMulQ: at m = 16 the two are about even, at m = 128 the
-// float path is ~5x faster), so prompt processing and evaluation over
-// long windows stay on it until a multi-row integer kernel exists.
-// Benchmarks move it to compare the two paths.
+// float path is ~5x faster), so their prompt processing and evaluation
+// stay on the float path. Benchmarks move it to compare the paths.
 var intDotMaxRows = 16
+
+// intRowsMinRows is the fewest rows of a from which Q8_0 and Q4_0 weights
+// run on the multi-row integer kernel (qblock.IntDotRows: 4 weight rows x
+// 8 activation rows per call, 4 x 1 for the last 1-2 rows) where the CPU
+// has it (qblock.RowsKernel), at any row count; below it, and without
+// the kernel, they take the one-row path. CPU time per row of a [m, 1024]
+// x [2816, 1024]^T product, one thread, best of 5 (shared 2-core AMD EPYC
+// with AVX-512 VNNI, 2026-12-02), multi-row / one-row / float path: Q4_0
+// m = 1: 72 / 139 / 283 us, m = 16: 23 / 128 / 100, m = 128: 24 / 127 /
+// 37; Q8_0 m = 1: 69 / 116 / 196, m = 16: 23 / 134 / 173, m = 128: 29 /
+// 117 / 43. Tests and benchmarks move it to compare the paths.
+var intRowsMinRows = 1
 
 // actPool holds []qblock.Act buffers, reused between calls.
 var actPool sync.Pool
@@ -34,7 +48,13 @@ var actPool sync.Pool
 // whole activation blocks, m be at most intDotMaxRows and out be F32.
 func (b *Backend) matmulIntDot(c []float32, aF []float32, w *tensor, row0, m, n, k int, alpha, beta float32, parallel bool) bool {
 	kind, ok := qblock.ActType(w.dt)
-	if !ok || m > intDotMaxRows {
+	if !ok {
+		return false
+	}
+	if qblock.RowsKernel(w.dt) && m >= intRowsMinRows {
+		return b.matmulIntRows(c, aF, w, row0, m, n, k, alpha, beta, parallel)
+	}
+	if m > intDotMaxRows {
 		return false
 	}
 	bs := 32
@@ -85,5 +105,58 @@ func (b *Backend) matmulIntDot(c []float32, aF []float32, w *tensor, row0, m, n,
 			}
 		}
 	})
+	return true
+}
+
+// rowsPool holds *qblock.ActRows, reused between calls.
+var rowsPool sync.Pool
+
+// matmulIntRows is matmulIntDot on qblock.IntDotRows, for Q8_0 and Q4_0
+// weights: the m rows of a quantized once, then each thread takes a range
+// of groups of 4 weight rows (output columns) against all m rows.
+func (b *Backend) matmulIntRows(c []float32, aF []float32, w *tensor, row0, m, n, k int, alpha, beta float32, parallel bool) bool {
+	if k%32 != 0 {
+		return false
+	}
+	rb, err := w.dt.RowBytes(k)
+	if err != nil {
+		return false
+	}
+	ar, _ := rowsPool.Get().(*qblock.ActRows)
+	if ar == nil {
+		ar = new(qblock.ActRows)
+	}
+	defer rowsPool.Put(ar)
+	qblock.QuantizeRows(ar, w.dt, aF[:m*k], m, k)
+	out := c[:m*n]
+	var sp *[]float32
+	if alpha != 1 || beta != 0 {
+		sp = getScratch(m * n)
+		out = *sp
+		defer putScratch(sp)
+	}
+	groups := (n + 3) / 4
+	fn := func(lo, hi int) {
+		j0, j1 := 4*lo, min(4*hi, n)
+		qblock.IntDotRows(w.dt, w.raw[(row0+j0)*rb:(row0+j1)*rb], rb, j1-j0, ar, out[j0:], n)
+		if sp == nil {
+			return
+		}
+		for i := range m {
+			o, s := c[i*n+j0:i*n+j1], out[i*n+j0:i*n+j1]
+			for j, v := range s {
+				if beta != 0 {
+					o[j] = alpha*v + beta*o[j]
+				} else {
+					o[j] = alpha * v
+				}
+			}
+		}
+	}
+	if parallel {
+		b.parallelFor(groups, 4, fn)
+	} else {
+		fn(0, groups)
+	}
 	return true
 }

@@ -152,6 +152,13 @@
 // Q4_K 128 ns, Q5_K 155, Q6_K 126 (0.03-0.04 ns per element). kernels/cpu's MatMul
 // calls it for generation-sized products (see its doc).
 //
+// IntDotRows multiplies many activation rows (ActRows, quantized once by
+// QuantizeRows) with many Q8_0 or Q4_0 weight rows: tiles of 4 weight rows
+// x 8 activation rows per AVX-512 VNNI call (tile_amd64.s, VPDPBUSD on the
+// weights' GGUF layout, 4 rows interleaved in registers), Go elsewhere;
+// the same integer block sums as IntDot, float additions in another
+// order.
+//
 // Q5_K, Q3_K and Q2_K rows decode in one assembly call too (q5kRowAVX2
 // adds the 5th bits to Q4_K's kernel; q3kRowAVX2 and q2kRowAVX2 extract 2
 // bits per element with a variable shift): best of 3, 4096-element rows,

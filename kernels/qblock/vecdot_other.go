@@ -7,3 +7,7 @@ import "github.com/distill-dev/distill/kernels"
 func intDotArch(kernels.DType, []byte, *Act) (float32, bool) { return 0, false }
 
 func quantQ8Arch([]byte, []float32, []float32) bool { return false }
+
+func intDotRowsArch(kernels.DType, []byte, int, int, *ActRows, []float32, int) int { return 0 }
+
+const rowsKernelArch = false

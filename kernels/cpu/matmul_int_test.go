@@ -1,0 +1,78 @@
+package cpu_test
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/distill-dev/distill/kernels"
+	"github.com/distill-dev/distill/kernels/cpu"
+	"github.com/distill-dev/distill/kernels/qblock"
+)
+
+// TestMatMulIntPaths runs MatMul with Q8_0 and Q4_0 weights on the
+// multi-row integer kernel (qblock.IntDotRows) and on one-row integer dot
+// products (qblock.IntDot), on 1 and 3 threads, and compares them with
+// each other (within float32 rounding: the same integer block sums, added
+// in another order) and with the float product of the decoded weights and
+// the decoded 8-bit activations; odd row counts, weight rows that are not
+// a multiple of the kernel's 4, alpha and beta. Without the multi-row
+// kernel (qblock.RowsKernel: -tags purego, no AVX-512 VNNI) MatMul does
+// not route to it, and only the one-row path is checked.
+func TestMatMulIntPaths(t *testing.T) {
+	for _, dt := range []kernels.DType{kernels.Q8_0, kernels.Q4_0} {
+		for _, c := range []struct {
+			m, n, k     int
+			alpha, beta float32
+		}{
+			{1, 4, 32, 1, 0}, {2, 5, 64, 1, 0}, {9, 7, 96, 1, 0}, {17, 13, 256, 0.5, 0.25}, {33, 64, 512, 1, 0}, {130, 6, 64, 2, 1},
+		} {
+			for _, threads := range []int{1, 3} {
+				t.Run(fmt.Sprintf("%s/m%d_n%d_k%d_a%g_b%g/threads%d", dt, c.m, c.n, c.k, c.alpha, c.beta, threads), func(t *testing.T) {
+					be := cpu.New(threads)
+					w := randTensor(be, dt, c.n, c.k)
+					x := randTensor(be, kernels.F32, c.m, c.k)
+					init := randTensor(be, kernels.F32, c.m, c.n)
+					initV := be.ToFloat32(init, nil)
+					run := func(maxRows, minRows int) []float32 {
+						defer cpu.SetIntDotMaxRows(cpu.SetIntDotMaxRows(maxRows))
+						defer cpu.SetIntRowsMinRows(cpu.SetIntRowsMinRows(minRows))
+						out := be.FromFloat32(kernels.F32, initV, c.m, c.n)
+						be.MatMul(out, x, w, false, true, c.alpha, c.beta)
+						return be.ToFloat32(out, nil)
+					}
+					one := run(c.m, 1<<30)
+					rows := one
+					if qblock.RowsKernel(dt) {
+						rows = run(0, 1)
+					}
+					// Reference: decoded weights times decoded 8-bit activations.
+					wd, xv := be.ToFloat32(w, nil), be.ToFloat32(x, nil)
+					deq := make([]float32, c.m*c.k)
+					var a qblock.Act
+					for i := range c.m {
+						qblock.QuantizeAct(&a, dt, xv[i*c.k:(i+1)*c.k])
+						a.Decode(deq[i*c.k : (i+1)*c.k])
+					}
+					for i := range c.m {
+						for j := range c.n {
+							var ref, mag float64
+							for l := range c.k {
+								p := float64(deq[i*c.k+l]) * float64(wd[j*c.k+l])
+								ref += p
+								mag += math.Abs(p)
+							}
+							ref = float64(c.alpha)*ref + float64(c.beta)*float64(initV[i*c.n+j])
+							mag = math.Abs(float64(c.alpha))*mag + math.Abs(float64(c.beta)*float64(initV[i*c.n+j]))
+							tol := 2e-6*mag + 1e-6
+							got, o := float64(rows[i*c.n+j]), float64(one[i*c.n+j])
+							if math.Abs(got-o) > tol || math.Abs(got-ref) > tol {
+								t.Fatalf("[%d, %d]: rows %v, one-row %v, reference %v (tolerance %g)", i, j, got, o, ref, tol)
+							}
+						}
+					}
+				})
+			}
+		}
+	}
+}

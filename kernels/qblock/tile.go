@@ -1,0 +1,139 @@
+package qblock
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+
+	"github.com/distill-dev/distill/kernels"
+)
+
+// Multi-row integer dot products (IntDotRows) for Q8_0 and Q4_0 weights:
+// m activation rows quantized once (ActRows, Q8_0 levels and scales
+// exactly as QuantizeAct) times n weight rows, a tile of 4 weight rows by
+// 8 activation rows per assembly call, so each weight block is loaded and
+// unpacked once for 8 activation rows and each activation block once for 4
+// weight rows (llama.cpp's gemm_q4_0/q8_0 tiles do the same with repacked
+// weights; here the 4 rows are interleaved in registers, so the weights
+// keep their GGUF layout).
+//
+// The tile kernel (AVX-512 VNNI, tile_amd64.s) multiplies unsigned weight
+// levels by signed activations with VPDPBUSD: Q4_0's nibbles u in 0..15
+// stand for u-8, Q8_0's levels w for (w xor 0x80)-128, so each
+// activation block carries c = -8*sum(q) (Q4_0) or -128*sum(q) (Q8_0),
+// stored as c/4, which the kernel spreads over the four int32 lanes of a
+// weight row. The integer block sums are exact, so the results differ from
+// IntDot's only in the order of the float additions.
+
+// actRecord is the bytes of one activation block in ActRows: 32 levels
+// (int8), the block scale (float32, the f16-rounded value QuantizeAct
+// keeps), and c/4 (int32, see above).
+const actRecord = 40
+
+// tileRows is the number of activation rows one tile call takes; ActRows
+// pads its rows to a multiple of it with zero blocks.
+const tileRows = 8
+
+// ActRows is m rows of activations quantized for IntDotRows.
+type ActRows struct {
+	dt      kernels.DType // the weights' type (Q8_0 or Q4_0)
+	m, nb   int           // rows, 32-blocks per row
+	buf     []byte        // padded rows x nb records
+	scratch Act
+}
+
+// RowsType reports whether IntDotRows takes weights of dtype dt.
+func RowsType(dt kernels.DType) bool {
+	return dt == kernels.Q8_0 || dt == kernels.Q4_0
+}
+
+// RowsKernel reports whether IntDotRows runs weights of dtype dt on a
+// vector kernel on this CPU (AVX-512 VNNI); elsewhere it is a Go loop,
+// slower than IntDot's AVX2 kernels.
+func RowsKernel(dt kernels.DType) bool {
+	return RowsType(dt) && rowsKernelArch
+}
+
+// QuantizeRows quantizes the m rows of x [m, k] for IntDotRows with weights
+// of dtype dt, reusing ar's storage. It panics when RowsType(dt) is false
+// or k is not a multiple of 32.
+func QuantizeRows(ar *ActRows, dt kernels.DType, x []float32, m, k int) {
+	if !RowsType(dt) {
+		panic("qblock: QuantizeRows: no multi-row integer dot product for " + dt.String())
+	}
+	if k%32 != 0 || len(x) < m*k {
+		panic(fmt.Sprintf("qblock: QuantizeRows: %d rows of %d in %d values (k must be a multiple of 32)", m, k, len(x)))
+	}
+	ar.dt, ar.m, ar.nb = dt, m, k/32
+	pm := (m + tileRows - 1) / tileRows * tileRows
+	ar.buf = grow(ar.buf, pm*ar.nb*actRecord)
+	off := int32(-32) // c/4 for Q8_0: -128*sum/4
+	if dt == kernels.Q4_0 {
+		off = -2
+	}
+	for i := range m {
+		QuantizeAct(&ar.scratch, dt, x[i*k:(i+1)*k])
+		rec := ar.buf[i*ar.nb*actRecord:]
+		for b, d := range ar.scratch.d {
+			r := rec[b*actRecord : (b+1)*actRecord]
+			q := ar.scratch.q[32*b : 32*b+32]
+			copy(r, q)
+			var s int32
+			for _, v := range q {
+				s += int32(int8(v))
+			}
+			binary.LittleEndian.PutUint32(r[32:], math.Float32bits(d))
+			binary.LittleEndian.PutUint32(r[36:], uint32(off*s))
+		}
+	}
+	clear(ar.buf[m*ar.nb*actRecord:])
+}
+
+// Rows returns the number of activation rows.
+func (ar *ActRows) Rows() int { return ar.m }
+
+// IntDotRows computes out[i*ldo+j] = IntDot(dt, w[j*rb:(j+1)*rb], a_i) for
+// the n weight rows of w (rb bytes each) and every row a_i of ar, within
+// float32 rounding of IntDot (the integer block sums are exact; the float
+// additions run in another order). It panics when ar was quantized for
+// another type or row length.
+func IntDotRows(dt kernels.DType, w []byte, rb, n int, ar *ActRows, out []float32, ldo int) {
+	if dt != ar.dt {
+		panic("qblock: IntDotRows: activations quantized for " + ar.dt.String() + ", weights " + dt.String())
+	}
+	checkSizes("IntDotRows", dt, 32*ar.nb, rb)
+	if n == 0 || ar.m == 0 {
+		return
+	}
+	if len(w) < n*rb || len(out) < (ar.m-1)*ldo+n {
+		panic(fmt.Sprintf("qblock: IntDotRows: %d weight rows of %d bytes in %d, out %d for %d x %d (ldo %d)", n, rb, len(w), len(out), ar.m, n, ldo))
+	}
+	j := 0
+	if n >= 4 && ar.nb > 0 {
+		j = intDotRowsArch(dt, w, rb, n, ar, out, ldo)
+	}
+	for ; j < n; j++ {
+		src := w[j*rb : (j+1)*rb]
+		for i := range ar.m {
+			out[i*ldo+j] = intDotRecords(dt, src, ar.buf[i*ar.nb*actRecord:(i+1)*ar.nb*actRecord])
+		}
+	}
+}
+
+// intDotRecords is intDotGeneric on one row of ActRows records: the same
+// integer block sums and float additions in the same order.
+func intDotRecords(dt kernels.DType, src, rec []byte) float32 {
+	var sum float32
+	for b := 0; b < len(rec)/actRecord; b++ {
+		r := rec[b*actRecord : (b+1)*actRecord]
+		d := math.Float32frombits(binary.LittleEndian.Uint32(r[32:]))
+		if dt == kernels.Q8_0 {
+			wb := src[34*b : 34*b+34]
+			sum += float32(dotI8(wb[2:34], r[:32])) * (f16(wb) * d)
+		} else {
+			wb := src[18*b : 18*b+18]
+			sum += float32(dotQ4I8(wb[2:18], r[:32])) * (f16(wb) * d)
+		}
+	}
+	return sum
+}

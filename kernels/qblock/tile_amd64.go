@@ -1,0 +1,64 @@
+//go:build amd64 && !purego
+
+package qblock
+
+import "github.com/distill-dev/distill/kernels"
+
+// tileVNNI computes a tile of IntDotRows: weight rows w, w+rb, w+2rb,
+// w+3rb (nb Q4_0 blocks each when q4, else Q8_0) times the 8 activation
+// rows a, a+astride, ..., a+7astride (nb ActRows records each; only the
+// first when one). It writes 8 x 16 partial sums to out (only the first 16
+// when one): out[16i+4r+l], l = 0..3, add up to the product of weight row
+// r with activation row i.
+//
+//go:noescape
+func tileVNNI(w *byte, rb int, a *byte, astride int, nb int, out *[tileRows * 16]float32, q4, one bool)
+
+// rowsKernelArch: the tile kernels need AVX-512 VNNI (and F16C, FMA).
+var rowsKernelArch = useVNNI
+
+// tile1Below is the row count under which a tile's activation rows run
+// one by one on the one-row kernel rather than padded to 8.
+var tile1Below = 3
+
+// intDotRowsArch runs IntDotRows's groups of 4 weight rows on the tile
+// kernels where the CPU has AVX-512 VNNI, and returns how many weight
+// rows it did (a multiple of 4; 0 without VNNI).
+func intDotRowsArch(dt kernels.DType, w []byte, rb, n int, ar *ActRows, out []float32, ldo int) int {
+	if !useVNNI {
+		return 0
+	}
+	q4 := dt == kernels.Q4_0
+	astride := ar.nb * actRecord
+	// Activation rows in chunks of about actChunkBytes (whole tiles), so a
+	// chunk stays in L1 while all the weight rows pass it.
+	chunk := max(tileRows, actChunkBytes/astride/tileRows*tileRows)
+	var t [tileRows * 16]float32
+	n4 := n / 4 * 4
+	for c0 := 0; c0 < ar.m; c0 += chunk {
+		c1 := min(c0+chunk, ar.m)
+		for j := 0; j < n4; j += 4 {
+			for i0 := c0; i0 < c1; {
+				rows := min(tileRows, c1-i0)
+				if rows < tile1Below {
+					rows = 1
+				}
+				tileVNNI(&w[j*rb], rb, &ar.buf[i0*astride], astride, ar.nb, &t, q4, rows == 1)
+				for i := i0; i < i0+rows; i++ {
+					p := t[16*(i-i0):]
+					o := out[i*ldo+j : i*ldo+j+4]
+					o[0] = (p[0] + p[1]) + (p[2] + p[3])
+					o[1] = (p[4] + p[5]) + (p[6] + p[7])
+					o[2] = (p[8] + p[9]) + (p[10] + p[11])
+					o[3] = (p[12] + p[13]) + (p[14] + p[15])
+				}
+				i0 += rows
+			}
+		}
+	}
+	return n4
+}
+
+// actChunkBytes is the most activation bytes IntDotRows keeps in L1 while
+// the weight rows pass (a variable for benchmarks).
+var actChunkBytes = 32 << 10
