@@ -14,9 +14,9 @@ import (
 // F32 operands go straight to gemm.Sgemm. Half-precision a (and b without
 // transB) are widened to pooled float32 scratch first; block-typed b with
 // transB and F32 out runs on integer dot products where the type has them
-// (matmulIntDot, activations quantized to 8 bits as llama.cpp does: Q8_0
-// and Q4_0 at any row count on AVX-512 VNNI's multi-row kernel; else, and
-// Q4_K, Q5_K, Q6_K, up to 16 rows of a, generation); other
+// (matmulIntDot, activations quantized to 8 bits as llama.cpp does: Q8_0,
+// Q4_0 and Q4_K at any row count on AVX-512 VNNI's multi-row kernel; else,
+// and Q5_K, Q6_K, up to 16 rows of a, generation); other
 // half-precision or block-typed b with transB is decoded row by row inside
 // gemm.SgemmDecodedB (BF16 b on gemm.SgemmBF16B instead, with activations
 // rounded to bfloat16, under Options.BF16Compute); a half-precision out is

@@ -10,7 +10,7 @@ import (
 	"github.com/distill-dev/distill/kernels/qblock"
 )
 
-// TestMatMulIntPaths runs MatMul with Q8_0 and Q4_0 weights on the
+// TestMatMulIntPaths runs MatMul with Q8_0, Q4_0 and Q4_K weights on the
 // multi-row integer kernel (qblock.IntDotRows) and on one-row integer dot
 // products (qblock.IntDot), on 1 and 3 threads, and compares them with
 // each other (within float32 rounding: the same integer block sums, added
@@ -20,13 +20,17 @@ import (
 // kernel (qblock.RowsKernel: -tags purego, no AVX-512 VNNI) MatMul does
 // not route to it, and only the one-row path is checked.
 func TestMatMulIntPaths(t *testing.T) {
-	for _, dt := range []kernels.DType{kernels.Q8_0, kernels.Q4_0} {
+	for _, dt := range []kernels.DType{kernels.Q8_0, kernels.Q4_0, kernels.Q4_K} {
 		for _, c := range []struct {
 			m, n, k     int
 			alpha, beta float32
 		}{
 			{1, 4, 32, 1, 0}, {2, 5, 64, 1, 0}, {9, 7, 96, 1, 0}, {17, 13, 256, 0.5, 0.25}, {33, 64, 512, 1, 0}, {130, 6, 64, 2, 1},
+			{3, 5, 256, 1, 0}, {11, 9, 768, 1, 0.5},
 		} {
+			if c.k%dt.BlockSize() != 0 {
+				continue
+			}
 			for _, threads := range []int{1, 3} {
 				t.Run(fmt.Sprintf("%s/m%d_n%d_k%d_a%g_b%g/threads%d", dt, c.m, c.n, c.k, c.alpha, c.beta, threads), func(t *testing.T) {
 					be := cpu.New(threads)

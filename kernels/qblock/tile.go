@@ -25,10 +25,18 @@ import (
 // weight row. The integer block sums are exact, so the results differ from
 // IntDot's only in the order of the float additions.
 
-// actRecord is the bytes of one activation block in ActRows: 32 levels
-// (int8), the block scale (float32, the f16-rounded value QuantizeAct
-// keeps), and c/4 (int32, see above).
+// actRecord is the bytes of one activation block in ActRows for Q8_0 and
+// Q4_0 weights: 32 levels (int8), the block scale (float32, the
+// f16-rounded value QuantizeAct keeps), and c/4 (int32, see above). Row i's
+// records follow each other.
 const actRecord = 40
+
+// kRecord is the bytes of one Q8_K activation block in ActRows for Q4_K
+// weights: 256 levels, the 8 sums of 32 levels (int16: bsums[2j] +
+// bsums[2j+1]), d (float32), 12 bytes of padding. The records of a tile's
+// 8 rows are interleaved by block: row i's block b is record ((i/8)*nb +
+// b)*8 + i%8, so the kernel reaches all 8 rows at fixed offsets.
+const kRecord = 288
 
 // tileRows is the number of activation rows one tile call takes; ActRows
 // pads its rows to a multiple of it with zero blocks.
@@ -44,7 +52,17 @@ type ActRows struct {
 
 // RowsType reports whether IntDotRows takes weights of dtype dt.
 func RowsType(dt kernels.DType) bool {
-	return dt == kernels.Q8_0 || dt == kernels.Q4_0
+	return dt == kernels.Q8_0 || dt == kernels.Q4_0 || dt == kernels.Q4_K
+}
+
+// rec returns the record of row i's block b.
+func (ar *ActRows) rec(i, b int) []byte {
+	if ar.dt == kernels.Q4_K {
+		o := ((i/tileRows*ar.nb+b)*tileRows + i%tileRows) * kRecord
+		return ar.buf[o : o+kRecord]
+	}
+	o := (i*ar.nb + b) * actRecord
+	return ar.buf[o : o+actRecord]
 }
 
 // RowsKernel reports whether IntDotRows runs weights of dtype dt on a
@@ -61,21 +79,37 @@ func QuantizeRows(ar *ActRows, dt kernels.DType, x []float32, m, k int) {
 	if !RowsType(dt) {
 		panic("qblock: QuantizeRows: no multi-row integer dot product for " + dt.String())
 	}
-	if k%32 != 0 || len(x) < m*k {
-		panic(fmt.Sprintf("qblock: QuantizeRows: %d rows of %d in %d values (k must be a multiple of 32)", m, k, len(x)))
+	if len(x) < m*k {
+		panic(fmt.Sprintf("qblock: QuantizeRows: %d rows of %d in %d values", m, k, len(x)))
 	}
-	ar.dt, ar.m, ar.nb = dt, m, k/32
+	bs, size := 32, actRecord
+	if dt == kernels.Q4_K {
+		bs, size = qkK, kRecord
+	}
+	if k%bs != 0 {
+		panic(fmt.Sprintf("qblock: QuantizeRows: %s activations of %d elements, not a multiple of %d", dt, k, bs))
+	}
+	ar.dt, ar.m, ar.nb = dt, m, k/bs
 	pm := (m + tileRows - 1) / tileRows * tileRows
-	ar.buf = grow(ar.buf, pm*ar.nb*actRecord)
-	off := int32(-32) // c/4 for Q8_0: -128*sum/4
+	ar.buf = grow(ar.buf, pm*ar.nb*size)
+	clear(ar.buf[m/tileRows*tileRows*ar.nb*size:]) // the padding rows of the last tile
+	off := int32(-32)                              // c/4 for Q8_0: -128*sum/4
 	if dt == kernels.Q4_0 {
 		off = -2
 	}
 	for i := range m {
 		QuantizeAct(&ar.scratch, dt, x[i*k:(i+1)*k])
-		rec := ar.buf[i*ar.nb*actRecord:]
 		for b, d := range ar.scratch.d {
-			r := rec[b*actRecord : (b+1)*actRecord]
+			r := ar.rec(i, b)
+			if dt == kernels.Q4_K {
+				copy(r, ar.scratch.q[qkK*b:qkK*(b+1)])
+				bsums := ar.scratch.bsums[16*b : 16*b+16]
+				for j := range 8 {
+					binary.LittleEndian.PutUint16(r[256+2*j:], uint16(int16(bsums[2*j]+bsums[2*j+1])))
+				}
+				binary.LittleEndian.PutUint32(r[272:], math.Float32bits(d))
+				continue
+			}
 			q := ar.scratch.q[32*b : 32*b+32]
 			copy(r, q)
 			var s int32
@@ -86,7 +120,6 @@ func QuantizeRows(ar *ActRows, dt kernels.DType, x []float32, m, k int) {
 			binary.LittleEndian.PutUint32(r[36:], uint32(off*s))
 		}
 	}
-	clear(ar.buf[m*ar.nb*actRecord:])
 }
 
 // Rows returns the number of activation rows.
@@ -101,7 +134,11 @@ func IntDotRows(dt kernels.DType, w []byte, rb, n int, ar *ActRows, out []float3
 	if dt != ar.dt {
 		panic("qblock: IntDotRows: activations quantized for " + ar.dt.String() + ", weights " + dt.String())
 	}
-	checkSizes("IntDotRows", dt, 32*ar.nb, rb)
+	bs := 32
+	if dt == kernels.Q4_K {
+		bs = qkK
+	}
+	checkSizes("IntDotRows", dt, bs*ar.nb, rb)
 	if n == 0 || ar.m == 0 {
 		return
 	}
@@ -115,24 +152,38 @@ func IntDotRows(dt kernels.DType, w []byte, rb, n int, ar *ActRows, out []float3
 	for ; j < n; j++ {
 		src := w[j*rb : (j+1)*rb]
 		for i := range ar.m {
-			out[i*ldo+j] = intDotRecords(dt, src, ar.buf[i*ar.nb*actRecord:(i+1)*ar.nb*actRecord])
+			out[i*ldo+j] = ar.intDotRecords(src, i)
 		}
 	}
 }
 
-// intDotRecords is intDotGeneric on one row of ActRows records: the same
-// integer block sums and float additions in the same order.
-func intDotRecords(dt kernels.DType, src, rec []byte) float32 {
+// intDotRecords is intDotGeneric of the weight row src with row i of ar:
+// the same integer block sums and float additions in the same order.
+func (ar *ActRows) intDotRecords(src []byte, i int) float32 {
 	var sum float32
-	for b := 0; b < len(rec)/actRecord; b++ {
-		r := rec[b*actRecord : (b+1)*actRecord]
-		d := math.Float32frombits(binary.LittleEndian.Uint32(r[32:]))
-		if dt == kernels.Q8_0 {
+	var q [qkK]uint8
+	for b := range ar.nb {
+		r := ar.rec(i, b)
+		switch ar.dt {
+		case kernels.Q8_0:
+			d := math.Float32frombits(binary.LittleEndian.Uint32(r[32:]))
 			wb := src[34*b : 34*b+34]
 			sum += float32(dotI8(wb[2:34], r[:32])) * (f16(wb) * d)
-		} else {
+		case kernels.Q4_0:
+			d := math.Float32frombits(binary.LittleEndian.Uint32(r[32:]))
 			wb := src[18*b : 18*b+18]
 			sum += float32(dotQ4I8(wb[2:18], r[:32])) * (f16(wb) * d)
+		case kernels.Q4_K:
+			d := math.Float32frombits(binary.LittleEndian.Uint32(r[272:]))
+			wb := src[144*b : 144*(b+1)]
+			unpackQ4K(&q, wb)
+			var sumi, summ int32
+			for j := range 8 {
+				sc, m := scaleMinK4(j, wb[4:16])
+				sumi += int32(sc) * dotU8I8(q[32*j:32*j+32], r[32*j:32*j+32])
+				summ += int32(m) * int32(int16(binary.LittleEndian.Uint16(r[256+2*j:])))
+			}
+			sum += f16(wb)*d*float32(sumi) - f16(wb[2:])*d*float32(summ)
 		}
 	}
 	return sum

@@ -14,6 +14,13 @@ import "github.com/distill-dev/distill/kernels"
 //go:noescape
 func tileVNNI(w *byte, rb int, a *byte, astride int, nb int, out *[tileRows * 16]float32, q4, one bool)
 
+// k4TileVNNI is tileVNNI for Q4_K weights (nb 256-element blocks) and a
+// tile of 8 Q8_K activation rows at a (kRecord records interleaved by
+// block, see tile.go).
+//
+//go:noescape
+func k4TileVNNI(w *byte, rb int, a *byte, nb int, out *[tileRows * 16]float32)
+
 // rowsKernelArch: the tile kernels need AVX-512 VNNI (and F16C, FMA).
 var rowsKernelArch = useVNNI
 
@@ -30,6 +37,9 @@ func intDotRowsArch(dt kernels.DType, w []byte, rb, n int, ar *ActRows, out []fl
 	}
 	q4 := dt == kernels.Q4_0
 	astride := ar.nb * actRecord
+	if dt == kernels.Q4_K {
+		astride = ar.nb * kRecord // per row, on average: a tile is 8 rows
+	}
 	// Activation rows in chunks of about actChunkBytes (whole tiles), so a
 	// chunk stays in L1 while all the weight rows pass it.
 	chunk := max(tileRows, actChunkBytes/astride/tileRows*tileRows)
@@ -40,10 +50,15 @@ func intDotRowsArch(dt kernels.DType, w []byte, rb, n int, ar *ActRows, out []fl
 		for j := 0; j < n4; j += 4 {
 			for i0 := c0; i0 < c1; {
 				rows := min(tileRows, c1-i0)
-				if rows < tile1Below {
+				switch {
+				case dt == kernels.Q4_K:
+					k4TileVNNI(&w[j*rb], rb, &ar.buf[i0*astride], ar.nb, &t)
+				case rows < tile1Below:
 					rows = 1
+					fallthrough
+				default:
+					tileVNNI(&w[j*rb], rb, &ar.buf[i0*astride], astride, ar.nb, &t, q4, rows == 1)
 				}
-				tileVNNI(&w[j*rb], rb, &ar.buf[i0*astride], astride, ar.nb, &t, q4, rows == 1)
 				for i := i0; i < i0+rows; i++ {
 					p := t[16*(i-i0):]
 					o := out[i*ldo+j : i*ldo+j+4]

@@ -13,12 +13,19 @@ import (
 // counts around the tile sizes (4 weight rows, 8 activation rows), one and
 // odd block counts, extreme levels, and a strided out with guard values.
 func TestIntDotRows(t *testing.T) {
-	for _, dt := range []kernels.DType{kernels.Q8_0, kernels.Q4_0} {
+	for _, dt := range []kernels.DType{kernels.Q8_0, kernels.Q4_0, kernels.Q4_K} {
 		for _, c := range []struct{ m, n, nb int }{
 			{1, 1, 1}, {1, 4, 3}, {3, 5, 2}, {8, 4, 1}, {9, 7, 5}, {17, 12, 8}, {16, 9, 32}, {2, 3, 7},
 		} {
 			t.Run(fmt.Sprintf("%s/m%d_n%d_nb%d", dt, c.m, c.n, c.nb), func(t *testing.T) {
-				k := 32 * c.nb
+				bs := 32
+				if dt == kernels.Q4_K {
+					bs = 256
+					if c.nb > 8 {
+						return
+					}
+				}
+				k := bs * c.nb
 				rb, _ := dt.RowBytes(k)
 				w := make([]byte, 0, c.n*rb)
 				wd := make([][]float32, c.n)
@@ -64,13 +71,13 @@ func TestIntDotRows(t *testing.T) {
 							continue
 						}
 						want := IntDot(dt, w[j*rb:(j+1)*rb], &a)
-						goRec := intDotRecords(dt, w[j*rb:(j+1)*rb], ar.buf[i*ar.nb*actRecord:(i+1)*ar.nb*actRecord])
+						goRec := ar.intDotRecords(w[j*rb:(j+1)*rb], i)
 						if goRec != intDotGeneric(dt, w[j*rb:(j+1)*rb], &a) {
 							t.Fatalf("[%d, %d]: Go records %v, intDotGeneric %v (want bit-identical)", i, j, goRec, intDotGeneric(dt, w[j*rb:(j+1)*rb], &a))
 						}
 						var mag float64
 						for l := range k {
-							mag += math.Abs(float64(wd[j][l]) * float64(a.d[l/32]) * float64(int8(a.q[l])))
+							mag += math.Abs(float64(wd[j][l]) * float64(a.d[l/bs]) * float64(int8(a.q[l])))
 						}
 						if math.Abs(float64(got-want)) > 1e-5*mag {
 							t.Errorf("[%d, %d] = %v, IntDot %v", i, j, got, want)
