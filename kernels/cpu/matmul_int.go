@@ -11,8 +11,8 @@ import (
 // quantized matmuls: each row of a is quantized once to 8 bits per block
 // (qblock.QuantizeAct: Q8_0 for Q8_0 and Q4_0 weights, Q8_K for the
 // k-quants), then out[i, j] = alpha * qblock.IntDot(w_j, a_i) + beta *
-// out[i, j], for Q8_0, Q4_0 and Q4_K on qblock.IntDotRows where the CPU
-// has it (tiles of 4 weight rows x 8 activation rows, the same integer
+// out[i, j], for Q8_0, Q4_0, Q4_K and Q6_K on qblock.IntDotRows where the
+// CPU has it (tiles of 4 weight rows x 8 activation rows, the same integer
 // sums). It
 // equals the float product of the decoded weights with the decoded 8-bit
 // activations up to float32 rounding; against the float path
@@ -21,29 +21,30 @@ import (
 
 // intDotMaxRows is the most rows of a the one-row integer path takes
 // (qblock.IntDot per pair of rows) for types without a multi-row kernel
-// (Q5_K, Q6_K): beyond it the float gemm (weights decoded once per panel,
+// (Q5_K): beyond it the float gemm (weights decoded once per panel,
 // AVX-512 FMA micro-kernel) outruns it on AVX-512 machines
 // (BenchmarkMatMulQ: at m = 16 the two are about even, at m = 128 the
 // float path is ~5x faster), so their prompt processing and evaluation
 // stay on the float path. Benchmarks move it to compare the paths.
 var intDotMaxRows = 16
 
-// intRowsMinRows is the fewest rows of a from which Q8_0, Q4_0 and Q4_K
-// weights run on the multi-row integer kernel (qblock.IntDotRows: 4 weight
+// intRowsMinRows is the fewest rows of a from which Q8_0, Q4_0, Q4_K and
+// Q6_K weights run on the multi-row integer kernel (qblock.IntDotRows: 4 weight
 // rows x 8 activation rows per call; for Q8_0 and Q4_0 4 x 1 for the last
 // 1-2 rows) where the CPU has it (qblock.RowsKernel), at any row count;
-// below it, and without the kernel, they take the one-row path. Q4_K's
-// tile has no one-row form, so it starts at kRowsMinRows. CPU time per
+// below it, and without the kernel, they take the one-row path. The
+// k-quant tiles have no one-row form, so they start at kRowsMinRows. CPU time per
 // row of a [m, 1024] x [2816, 1024]^T product, one thread, best of 5
 // (shared 2-core AMD EPYC with AVX-512 VNNI, 2026-12-02), multi-row /
 // one-row / float path: Q4_0 m = 1: 72 / 139 / 283 us, m = 16: 23 / 128 /
 // 100, m = 128: 24 / 127 / 37; Q8_0 m = 1: 69 / 116 / 196, m = 16: 23 /
 // 134 / 173, m = 128: 29 / 117 / 43; Q4_K m = 1: 164 / 94 / 429, m = 4:
-// 44 / 90 / 476, m = 16: 23 / 90 / 113, m = 128: 24 / 89 / 39. Tests and
+// 44 / 90 / 476, m = 16: 23 / 90 / 113, m = 128: 24 / 89 / 39; Q6_K m =
+// 4: 49 / 81 / 685, m = 128: 26 / 81 / 48. Tests and
 // benchmarks move it to compare the paths.
 var intRowsMinRows = 1
 
-// kRowsMinRows is where Q4_K weights start on the multi-row kernel (see
+// kRowsMinRows is where Q4_K and Q6_K weights start on the multi-row kernel (see
 // intRowsMinRows).
 const kRowsMinRows = 3
 
@@ -60,7 +61,7 @@ func (b *Backend) matmulIntDot(c []float32, aF []float32, w *tensor, row0, m, n,
 		return false
 	}
 	minRows := intRowsMinRows
-	if w.dt == kernels.Q4_K {
+	if w.dt == kernels.Q4_K || w.dt == kernels.Q6_K {
 		minRows = max(minRows, kRowsMinRows)
 	}
 	if qblock.RowsKernel(w.dt) && m >= minRows {
@@ -123,8 +124,8 @@ func (b *Backend) matmulIntDot(c []float32, aF []float32, w *tensor, row0, m, n,
 // rowsPool holds *qblock.ActRows, reused between calls.
 var rowsPool sync.Pool
 
-// matmulIntRows is matmulIntDot on qblock.IntDotRows, for Q8_0, Q4_0 and
-// Q4_K weights: the m rows of a quantized once, then each thread takes a range
+// matmulIntRows is matmulIntDot on qblock.IntDotRows, for Q8_0, Q4_0, Q4_K
+// and Q6_K weights: the m rows of a quantized once, then each thread takes a range
 // of groups of 4 weight rows (output columns) against all m rows.
 func (b *Backend) matmulIntRows(c []float32, aF []float32, w *tensor, row0, m, n, k int, alpha, beta float32, parallel bool) bool {
 	if k%w.dt.BlockSize() != 0 {

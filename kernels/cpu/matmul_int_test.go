@@ -10,9 +10,9 @@ import (
 	"github.com/distill-dev/distill/kernels/qblock"
 )
 
-// TestMatMulIntPaths runs MatMul with Q8_0, Q4_0 and Q4_K weights on the
-// multi-row integer kernel (qblock.IntDotRows) and on one-row integer dot
-// products (qblock.IntDot), on 1 and 3 threads, and compares them with
+// TestMatMulIntPaths runs MatMul with Q8_0, Q4_0, Q4_K and Q6_K weights on
+// the multi-row integer kernel (qblock.IntDotRows) and on one-row integer
+// dot products (qblock.IntDot), on 1 and 3 threads, and compares them with
 // each other (within float32 rounding: the same integer block sums, added
 // in another order) and with the float product of the decoded weights and
 // the decoded 8-bit activations; odd row counts, weight rows that are not
@@ -20,7 +20,7 @@ import (
 // kernel (qblock.RowsKernel: -tags purego, no AVX-512 VNNI) MatMul does
 // not route to it, and only the one-row path is checked.
 func TestMatMulIntPaths(t *testing.T) {
-	for _, dt := range []kernels.DType{kernels.Q8_0, kernels.Q4_0, kernels.Q4_K} {
+	for _, dt := range []kernels.DType{kernels.Q8_0, kernels.Q4_0, kernels.Q4_K, kernels.Q6_K} {
 		for _, c := range []struct {
 			m, n, k     int
 			alpha, beta float32

@@ -153,11 +153,14 @@
 // calls it for generation-sized products (see its doc).
 //
 // IntDotRows multiplies many activation rows (ActRows, quantized once by
-// QuantizeRows) with many Q8_0 or Q4_0 weight rows: tiles of 4 weight rows
-// x 8 activation rows per AVX-512 VNNI call (tile_amd64.s, VPDPBUSD on the
-// weights' GGUF layout, 4 rows interleaved in registers), Go elsewhere;
-// the same integer block sums as IntDot, float additions in another
-// order.
+// QuantizeRows) with many Q8_0, Q4_0, Q4_K or Q6_K weight rows: tiles of 4
+// weight rows x 8 activation rows per AVX-512 VNNI call (tile_amd64.s:
+// VPDPBUSD; tile_k_amd64.s: VPMADDUBSW and VPDPWSSD with the sub-block
+// scales; on the weights' GGUF layout, 4 rows interleaved in registers),
+// Go elsewhere; the same integer block sums as IntDot, float additions in
+// another order. CPU time per row of a [128, 1024] x [2816, 1024]^T
+// product, one thread: 24-29 us for every type (about 100 GMAC/s), against
+// 37-48 us on the float path.
 //
 // Q5_K, Q3_K and Q2_K rows decode in one assembly call too (q5kRowAVX2
 // adds the 5th bits to Q4_K's kernel; q3kRowAVX2 and q2kRowAVX2 extract 2

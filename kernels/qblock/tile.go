@@ -8,22 +8,26 @@ import (
 	"github.com/distill-dev/distill/kernels"
 )
 
-// Multi-row integer dot products (IntDotRows) for Q8_0 and Q4_0 weights:
-// m activation rows quantized once (ActRows, Q8_0 levels and scales
-// exactly as QuantizeAct) times n weight rows, a tile of 4 weight rows by
-// 8 activation rows per assembly call, so each weight block is loaded and
-// unpacked once for 8 activation rows and each activation block once for 4
-// weight rows (llama.cpp's gemm_q4_0/q8_0 tiles do the same with repacked
-// weights; here the 4 rows are interleaved in registers, so the weights
-// keep their GGUF layout).
+// Multi-row integer dot products (IntDotRows) for Q8_0, Q4_0, Q4_K and Q6_K
+// weights: m activation rows quantized once (ActRows, Q8_0 or Q8_K levels
+// and scales exactly as QuantizeAct) times n weight rows, a tile of 4
+// weight rows by 8 activation rows per assembly call, so each weight block
+// is loaded and unpacked once for 8 activation rows and each activation
+// block once for 4 weight rows (llama.cpp's gemm_q4_0/q8_0 tiles do the
+// same with repacked weights; here the 4 rows are interleaved in
+// registers, so the weights keep their GGUF layout).
 //
-// The tile kernel (AVX-512 VNNI, tile_amd64.s) multiplies unsigned weight
+// The Q8_0/Q4_0 kernel (AVX-512 VNNI, tile_amd64.s) multiplies unsigned weight
 // levels by signed activations with VPDPBUSD: Q4_0's nibbles u in 0..15
 // stand for u-8, Q8_0's levels w for (w xor 0x80)-128, so each
 // activation block carries c = -8*sum(q) (Q4_0) or -128*sum(q) (Q8_0),
 // stored as c/4, which the kernel spreads over the four int32 lanes of a
-// weight row. The integer block sums are exact, so the results differ from
-// IntDot's only in the order of the float additions.
+// weight row. The k-quant kernels (tile_k_amd64.s) take the unsigned
+// levels as they are (Q6_K's q+32) and multiply by the sub-block scales
+// with VPMADDUBSW and VPDPWSSD, with the mins (Q4_K) and the -32 offset
+// (Q6_K) through the activations' sums as IntDot does. The integer block
+// sums are exact, so the results differ from IntDot's only in the order of
+// the float additions.
 
 // actRecord is the bytes of one activation block in ActRows for Q8_0 and
 // Q4_0 weights: 32 levels (int8), the block scale (float32, the
@@ -33,10 +37,31 @@ const actRecord = 40
 
 // kRecord is the bytes of one Q8_K activation block in ActRows for Q4_K
 // weights: 256 levels, the 8 sums of 32 levels (int16: bsums[2j] +
-// bsums[2j+1]), d (float32), 12 bytes of padding. The records of a tile's
-// 8 rows are interleaved by block: row i's block b is record ((i/8)*nb +
-// b)*8 + i%8, so the kernel reaches all 8 rows at fixed offsets.
-const kRecord = 288
+// bsums[2j+1]), d (float32), 12 bytes of padding; k6Record for Q6_K: 256
+// levels, the 16 sums of 16 levels (int16), d, 12 bytes of padding. The
+// records of a tile's 8 rows are interleaved by block: row i's block b is
+// record ((i/8)*nb + b)*8 + i%8, so the kernel reaches all 8 rows at fixed
+// offsets.
+const (
+	kRecord  = 288
+	k6Record = 304
+)
+
+// isK reports whether dt's activations are Q8_K (tile-interleaved
+// records).
+func isK(dt kernels.DType) bool { return dt == kernels.Q4_K || dt == kernels.Q6_K }
+
+// recordSize returns the bytes of one ActRows record for weights of
+// dtype dt.
+func recordSize(dt kernels.DType) int {
+	switch dt {
+	case kernels.Q4_K:
+		return kRecord
+	case kernels.Q6_K:
+		return k6Record
+	}
+	return actRecord
+}
 
 // tileRows is the number of activation rows one tile call takes; ActRows
 // pads its rows to a multiple of it with zero blocks.
@@ -52,14 +77,14 @@ type ActRows struct {
 
 // RowsType reports whether IntDotRows takes weights of dtype dt.
 func RowsType(dt kernels.DType) bool {
-	return dt == kernels.Q8_0 || dt == kernels.Q4_0 || dt == kernels.Q4_K
+	return dt == kernels.Q8_0 || dt == kernels.Q4_0 || isK(dt)
 }
 
 // rec returns the record of row i's block b.
 func (ar *ActRows) rec(i, b int) []byte {
-	if ar.dt == kernels.Q4_K {
-		o := ((i/tileRows*ar.nb+b)*tileRows + i%tileRows) * kRecord
-		return ar.buf[o : o+kRecord]
+	if size := recordSize(ar.dt); isK(ar.dt) {
+		o := ((i/tileRows*ar.nb+b)*tileRows + i%tileRows) * size
+		return ar.buf[o : o+size]
 	}
 	o := (i*ar.nb + b) * actRecord
 	return ar.buf[o : o+actRecord]
@@ -82,9 +107,9 @@ func QuantizeRows(ar *ActRows, dt kernels.DType, x []float32, m, k int) {
 	if len(x) < m*k {
 		panic(fmt.Sprintf("qblock: QuantizeRows: %d rows of %d in %d values", m, k, len(x)))
 	}
-	bs, size := 32, actRecord
-	if dt == kernels.Q4_K {
-		bs, size = qkK, kRecord
+	bs, size := 32, recordSize(dt)
+	if isK(dt) {
+		bs = qkK
 	}
 	if k%bs != 0 {
 		panic(fmt.Sprintf("qblock: QuantizeRows: %s activations of %d elements, not a multiple of %d", dt, k, bs))
@@ -101,9 +126,16 @@ func QuantizeRows(ar *ActRows, dt kernels.DType, x []float32, m, k int) {
 		QuantizeAct(&ar.scratch, dt, x[i*k:(i+1)*k])
 		for b, d := range ar.scratch.d {
 			r := ar.rec(i, b)
-			if dt == kernels.Q4_K {
+			if isK(dt) {
 				copy(r, ar.scratch.q[qkK*b:qkK*(b+1)])
 				bsums := ar.scratch.bsums[16*b : 16*b+16]
+				if dt == kernels.Q6_K {
+					for j, v := range bsums {
+						binary.LittleEndian.PutUint16(r[256+2*j:], uint16(int16(v)))
+					}
+					binary.LittleEndian.PutUint32(r[288:], math.Float32bits(d))
+					continue
+				}
 				for j := range 8 {
 					binary.LittleEndian.PutUint16(r[256+2*j:], uint16(int16(bsums[2*j]+bsums[2*j+1])))
 				}
@@ -135,7 +167,7 @@ func IntDotRows(dt kernels.DType, w []byte, rb, n int, ar *ActRows, out []float3
 		panic("qblock: IntDotRows: activations quantized for " + ar.dt.String() + ", weights " + dt.String())
 	}
 	bs := 32
-	if dt == kernels.Q4_K {
+	if isK(dt) {
 		bs = qkK
 	}
 	checkSizes("IntDotRows", dt, bs*ar.nb, rb)
@@ -184,6 +216,15 @@ func (ar *ActRows) intDotRecords(src []byte, i int) float32 {
 				summ += int32(m) * int32(int16(binary.LittleEndian.Uint16(r[256+2*j:])))
 			}
 			sum += f16(wb)*d*float32(sumi) - f16(wb[2:])*d*float32(summ)
+		case kernels.Q6_K:
+			d := math.Float32frombits(binary.LittleEndian.Uint32(r[288:]))
+			wb := src[210*b : 210*(b+1)]
+			unpackQ6K(&q, wb)
+			var sumi int32
+			for j := range 16 {
+				sumi += int32(int8(wb[192+j])) * dotI8(q[16*j:16*j+16], r[16*j:16*j+16])
+			}
+			sum += f16(wb[208:]) * d * float32(sumi)
 		}
 	}
 	return sum

@@ -21,6 +21,11 @@ func tileVNNI(w *byte, rb int, a *byte, astride int, nb int, out *[tileRows * 16
 //go:noescape
 func k4TileVNNI(w *byte, rb int, a *byte, nb int, out *[tileRows * 16]float32)
 
+// k6TileVNNI is k4TileVNNI for Q6_K weights (k6Record records).
+//
+//go:noescape
+func k6TileVNNI(w *byte, rb int, a *byte, nb int, out *[tileRows * 16]float32)
+
 // rowsKernelArch: the tile kernels need AVX-512 VNNI (and F16C, FMA).
 var rowsKernelArch = useVNNI
 
@@ -37,8 +42,8 @@ func intDotRowsArch(dt kernels.DType, w []byte, rb, n int, ar *ActRows, out []fl
 	}
 	q4 := dt == kernels.Q4_0
 	astride := ar.nb * actRecord
-	if dt == kernels.Q4_K {
-		astride = ar.nb * kRecord // per row, on average: a tile is 8 rows
+	if isK(dt) {
+		astride = ar.nb * recordSize(dt) // per row, on average: a tile is 8 rows
 	}
 	// Activation rows in chunks of about actChunkBytes (whole tiles), so a
 	// chunk stays in L1 while all the weight rows pass it.
@@ -53,6 +58,8 @@ func intDotRowsArch(dt kernels.DType, w []byte, rb, n int, ar *ActRows, out []fl
 				switch {
 				case dt == kernels.Q4_K:
 					k4TileVNNI(&w[j*rb], rb, &ar.buf[i0*astride], ar.nb, &t)
+				case dt == kernels.Q6_K:
+					k6TileVNNI(&w[j*rb], rb, &ar.buf[i0*astride], ar.nb, &t)
 				case rows < tile1Below:
 					rows = 1
 					fallthrough

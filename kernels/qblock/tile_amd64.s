@@ -15,16 +15,17 @@
 // lanes) times d_a (broadcast from the record) into Z0..Z7, one per
 // activation row.
 
-// tileperm: the dword index vector [0 x4, 1 x4, 2 x4, 3 x4].
-DATA tileperm<>+0(SB)/8, $0x0000000000000000
-DATA tileperm<>+8(SB)/8, $0x0000000000000000
-DATA tileperm<>+16(SB)/8, $0x0000000100000001
-DATA tileperm<>+24(SB)/8, $0x0000000100000001
-DATA tileperm<>+32(SB)/8, $0x0000000200000002
-DATA tileperm<>+40(SB)/8, $0x0000000200000002
-DATA tileperm<>+48(SB)/8, $0x0000000300000003
-DATA tileperm<>+56(SB)/8, $0x0000000300000003
-GLOBL tileperm<>(SB), RODATA|NOPTR, $64
+// tileperm: the dword index vector [0 x4, 1 x4, 2 x4, 3 x4] (also used
+// by tile_k_amd64.s).
+DATA ·tileperm+0(SB)/8, $0x0000000000000000
+DATA ·tileperm+8(SB)/8, $0x0000000000000000
+DATA ·tileperm+16(SB)/8, $0x0000000100000001
+DATA ·tileperm+24(SB)/8, $0x0000000100000001
+DATA ·tileperm+32(SB)/8, $0x0000000200000002
+DATA ·tileperm+40(SB)/8, $0x0000000200000002
+DATA ·tileperm+48(SB)/8, $0x0000000300000003
+DATA ·tileperm+56(SB)/8, $0x0000000300000003
+GLOBL ·tileperm(SB), RODATA|NOPTR, $64
 
 // TILESETUP loads the arguments: SI weights, R8 rb, R9 3rb, DI and R10
 // activation rows 0 and 4, DX astride, R11 3astride, CX nb, R13 the
@@ -41,7 +42,7 @@ GLOBL tileperm<>(SB), RODATA|NOPTR, $64
 	LEAQ      (DI)(DX*4), R10      \
 	LEAQ      (SI)(R8*8), R13      \
 	MOVQ      nb+32(FP), CX        \
-	VMOVDQU32 tileperm<>(SB), Z16  \
+	VMOVDQU32 ·tileperm(SB), Z16  \
 	ZERO8(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
 
 // WSCALES builds Z12: the f16 scales at (SI) of the 4 weight rows, widened

@@ -13,13 +13,13 @@ import (
 // counts around the tile sizes (4 weight rows, 8 activation rows), one and
 // odd block counts, extreme levels, and a strided out with guard values.
 func TestIntDotRows(t *testing.T) {
-	for _, dt := range []kernels.DType{kernels.Q8_0, kernels.Q4_0, kernels.Q4_K} {
+	for _, dt := range []kernels.DType{kernels.Q8_0, kernels.Q4_0, kernels.Q4_K, kernels.Q6_K} {
 		for _, c := range []struct{ m, n, nb int }{
 			{1, 1, 1}, {1, 4, 3}, {3, 5, 2}, {8, 4, 1}, {9, 7, 5}, {17, 12, 8}, {16, 9, 32}, {2, 3, 7},
 		} {
 			t.Run(fmt.Sprintf("%s/m%d_n%d_nb%d", dt, c.m, c.n, c.nb), func(t *testing.T) {
 				bs := 32
-				if dt == kernels.Q4_K {
+				if dt == kernels.Q4_K || dt == kernels.Q6_K {
 					bs = 256
 					if c.nb > 8 {
 						return
