@@ -187,8 +187,8 @@ func BenchmarkMatMulQ(b *testing.B) {
 			x := randTensor(be, kernels.F32, m, k)
 			out := be.Zeros(kernels.F32, m, n)
 			for _, path := range []string{"rows", "onerow", "float"} {
-				if path == "rows" && !qblock.RowsType(dt) {
-					continue
+				if path == "rows" && (!qblock.RowsKernel(dt) || m < 3 && (dt == kernels.Q4_K || dt == kernels.Q6_K)) {
+					continue // no multi-row kernel (k-quants: from 3 rows)
 				}
 				b.Run(fmt.Sprintf("%s/m=%d/%s", dt, m, path), func(b *testing.B) {
 					maxRows, minRows := m, 1<<30 // onerow
@@ -200,10 +200,14 @@ func BenchmarkMatMulQ(b *testing.B) {
 					}
 					defer cpu.SetIntDotMaxRows(cpu.SetIntDotMaxRows(maxRows))
 					defer cpu.SetIntRowsMinRows(cpu.SetIntRowsMinRows(minRows))
+					c0, ok := processCPU()
 					for b.Loop() {
 						be.MatMul(out, x, w, false, true, 1, 0)
 					}
 					b.ReportMetric(float64(m)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+					if c1, _ := processCPU(); ok {
+						b.ReportMetric(float64((c1-c0).Microseconds())/float64(b.N)/float64(m), "cpu-us/row")
+					}
 				})
 			}
 		}
