@@ -36,7 +36,10 @@ var sideBySideConfig = model.Config{
 // llama.cpp (node-llama-cpp 3.22.1's binaries, testdata/llamacpp_bench.mjs)
 // on the same files, alternating DISTILL_BENCH_ROUNDS times (default 5),
 // both on DISTILL_LLAMA_THREADS threads (default 2). It reports the medians
-// in tokens/s. The files are sideBySideConfig's random model in Q4_K_M,
+// in tokens/s, per wall second and per second of the process's CPU time
+// (-cpu-tok/s: with one thread, the work itself whatever share of a shared
+// machine the process got; with more, llama.cpp's spinning thread pool
+// counts too). The files are sideBySideConfig's random model in Q4_K_M,
 // Q8_0 and Q4_0, written (once) to DISTILL_BENCH_DIR (default a temporary
 // folder), or the GGUF files listed in DISTILL_BENCH_GGUF. Use -benchtime
 // 1x.
@@ -62,56 +65,83 @@ func BenchmarkQuantizedGGUF(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer l.Close()
-			var dPP, dTG, lPP, lTG []float64
+			var d, lc speeds
 			for range rounds {
-				ppS, tgS := distillSpeed(l.Model, pp, tg)
-				dPP, dTG = append(dPP, float64(pp)/ppS), append(dTG, float64(tg)/tgS)
+				d.add(pp, tg, distillSpeed(l.Model, pp, tg))
 				if root == "" {
 					continue
 				}
-				ppS, tgS = llamaCppSpeed(b, root, p, pp, tg)
-				lPP, lTG = append(lPP, float64(pp)/ppS), append(lTG, float64(tg)/tgS)
+				lc.add(pp, tg, llamaCppSpeed(b, root, p, pp, tg))
 			}
-			b.ReportMetric(median(dPP), "distill-pp-tok/s")
-			b.ReportMetric(median(dTG), "distill-tg-tok/s")
+			d.report(b, "distill")
 			if root == "" {
-				b.Logf("%s: pp%d distill %v; tg%d distill %v (tok/s, %d rounds)", filepath.Base(p), pp, round1(dPP), tg, round1(dTG), rounds)
+				b.Logf("%s: pp%d distill %v; tg%d distill %v (tok/s, %d rounds)", filepath.Base(p), pp, round1(d.pp), tg, round1(d.tg), rounds)
 				return
 			}
-			b.ReportMetric(median(lPP), "llamacpp-pp-tok/s")
-			b.ReportMetric(median(lTG), "llamacpp-tg-tok/s")
-			b.Logf("%s: pp%d distill %v llama.cpp %v; tg%d distill %v llama.cpp %v (tok/s, %d rounds)",
-				filepath.Base(p), pp, round1(dPP), round1(lPP), tg, round1(dTG), round1(lTG), rounds)
+			lc.report(b, "llamacpp")
+			b.Logf("%s: pp%d distill %v llama.cpp %v; tg%d distill %v llama.cpp %v (tok/s, %d rounds); per CPU second: pp distill %v llama.cpp %v, tg distill %v llama.cpp %v",
+				filepath.Base(p), pp, round1(d.pp), round1(lc.pp), tg, round1(d.tg), round1(lc.tg), rounds,
+				round1(d.ppCPU), round1(lc.ppCPU), round1(d.tgCPU), round1(lc.tgCPU))
 		})
+	}
+}
+
+// timing is one round's seconds of wall time and of process CPU time (0:
+// not measured) for prompt processing and generation.
+type timing struct{ pp, tg, ppCPU, tgCPU float64 }
+
+// speeds collects tokens/s per round: per wall second and per CPU second
+// of the process (all its threads: on one thread the work itself, whatever
+// share of the machine the process got).
+type speeds struct{ pp, tg, ppCPU, tgCPU []float64 }
+
+func (s *speeds) add(pp, tg int, t timing) {
+	s.pp, s.tg = append(s.pp, float64(pp)/t.pp), append(s.tg, float64(tg)/t.tg)
+	if t.ppCPU > 0 && t.tgCPU > 0 {
+		s.ppCPU, s.tgCPU = append(s.ppCPU, float64(pp)/t.ppCPU), append(s.tgCPU, float64(tg)/t.tgCPU)
+	}
+}
+
+// report reports the medians as who-pp-tok/s, who-tg-tok/s and, where
+// measured, who-pp-cpu-tok/s, who-tg-cpu-tok/s.
+func (s *speeds) report(b *testing.B, who string) {
+	b.ReportMetric(median(s.pp), who+"-pp-tok/s")
+	b.ReportMetric(median(s.tg), who+"-tg-tok/s")
+	if len(s.ppCPU) > 0 {
+		b.ReportMetric(median(s.ppCPU), who+"-pp-cpu-tok/s")
+		b.ReportMetric(median(s.tgCPU), who+"-tg-cpu-tok/s")
 	}
 }
 
 // llamaCppSpeed runs testdata/llamacpp_bench.mjs on the file p and returns
 // its pp and tg seconds.
-func llamaCppSpeed(b *testing.B, root, p string, pp, tg int) (ppS, tgS float64) {
+func llamaCppSpeed(b *testing.B, root, p string, pp, tg int) timing {
 	out := formattest.RunNodeScript(b, root, filepath.Join("testdata", "llamacpp_bench.mjs"), 10*time.Minute,
 		strconv.Itoa(pp), strconv.Itoa(tg), p)
 	sc := bufio.NewScanner(bytes.NewReader(out))
+	var t timing
 	for sc.Scan() {
 		var line struct {
-			PP float64 `json:"pp_s"`
-			TG float64 `json:"tg_s"`
+			PP    float64 `json:"pp_s"`
+			TG    float64 `json:"tg_s"`
+			PPCPU float64 `json:"pp_cpu_s"`
+			TGCPU float64 `json:"tg_cpu_s"`
 		}
 		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
 			b.Fatalf("llama.cpp output %q: %v", sc.Text(), err)
 		}
-		ppS, tgS = line.PP, line.TG
+		t = timing{line.PP, line.TG, line.PPCPU, line.TGCPU}
 	}
-	if ppS <= 0 || tgS <= 0 {
+	if t.pp <= 0 || t.tg <= 0 {
 		b.Fatalf("llama.cpp printed no timings: %s", out)
 	}
-	return ppS, tgS
+	return t
 }
 
 // distillSpeed returns the seconds distill takes for llamacpp_bench.mjs's
 // work: a warm-up, then the prompt (ids 1 + 7919i mod 500) in one Forward
 // and tg one-token Forward calls, each followed by a greedy pick.
-func distillSpeed(m *model.Model, pp, tg int) (ppS, tgS float64) {
+func distillSpeed(m *model.Model, pp, tg int) timing {
 	prompt := make([]int32, pp)
 	for i := range prompt {
 		prompt[i] = int32(1 + (i*7919)%500)
@@ -119,23 +149,24 @@ func distillSpeed(m *model.Model, pp, tg int) (ppS, tgS float64) {
 	cache := m.NewKVCache(1, pp+tg+16)
 	defer cache.Free()
 	var logits []float32
+	var t timing
 	run := func() {
 		cache.Reset()
-		t0 := time.Now()
+		t0, c0 := time.Now(), processCPU()
 		m.Forward(prompt, 1, pp, cache)
 		m.Backend.Sync()
-		ppS = time.Since(t0).Seconds()
+		t.pp, t.ppCPU = time.Since(t0).Seconds(), (processCPU() - c0).Seconds()
 		id := prompt[pp-1]
-		t0 = time.Now()
+		t0, c0 = time.Now(), processCPU()
 		for range tg {
 			logits = m.Backend.ToFloat32(m.Forward([]int32{id}, 1, 1, cache), logits)
 			id = int32(argmax(logits))
 		}
-		tgS = time.Since(t0).Seconds()
+		t.tg, t.tgCPU = time.Since(t0).Seconds(), (processCPU() - c0).Seconds()
 	}
 	run()
 	run()
-	return ppS, tgS
+	return t
 }
 
 // sideBySideFiles writes (when absent) sideBySideConfig's random model as
