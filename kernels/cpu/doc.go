@@ -26,7 +26,7 @@
 // integer dot products (matmul_int.go): each row of a quantized once to 8
 // bits per block (qblock.QuantizeAct), the weight rows split between
 // threads. Q8_0 and Q4_0 weights (at any row count), Q4_K and Q6_K (from 3
-// rows) run on qblock.IntDotRows where the CPU has AVX-512 VNNI (tiles of
+// rows, on rows of at least 1024) run on qblock.IntDotRows where the CPU has AVX-512 VNNI (tiles of
 // 4 weight rows x 8 activation rows: prompt processing, evaluation and, for
 // Q8_0 and Q4_0, generation); without it, and for Q5_K, times at most 16
 // rows (token generation), on

@@ -1,6 +1,7 @@
 package cpu
 
 import (
+	"math"
 	"sync"
 
 	"github.com/distill-dev/distill/kernels"
@@ -48,6 +49,15 @@ var intRowsMinRows = 1
 // intRowsMinRows).
 const kRowsMinRows = 3
 
+// kRowsMinK is the shortest row (k) for which Q4_K and Q6_K products of
+// more than 16 rows take the multi-row kernel rather than the float path:
+// on 1-2 blocks per row the tile's per-call work and the activations'
+// quantization (Go, for Q8_K) cost as much as they save. CPU time per
+// multiply-add, 128 rows, one thread, multi-row / float: Q4_K k = 256: 14
+// / 13 ps (n = 768), k = 512: 15 / 14, k = 1024: 8 / 14; Q6_K k = 256:
+// 15 / 15, k = 512: 16 / 16.
+const kRowsMinK = 1024
+
 // actPool holds []qblock.Act buffers, reused between calls.
 var actPool sync.Pool
 
@@ -63,6 +73,9 @@ func (b *Backend) matmulIntDot(c []float32, aF []float32, w *tensor, row0, m, n,
 	minRows := intRowsMinRows
 	if w.dt == kernels.Q4_K || w.dt == kernels.Q6_K {
 		minRows = max(minRows, kRowsMinRows)
+		if k < kRowsMinK {
+			minRows = math.MaxInt // one-row up to intDotMaxRows rows, then float
+		}
 	}
 	if qblock.RowsKernel(w.dt) && m >= minRows {
 		return b.matmulIntRows(c, aF, w, row0, m, n, k, alpha, beta, parallel)

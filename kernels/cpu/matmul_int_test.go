@@ -26,7 +26,7 @@ func TestMatMulIntPaths(t *testing.T) {
 			alpha, beta float32
 		}{
 			{1, 4, 32, 1, 0}, {2, 5, 64, 1, 0}, {9, 7, 96, 1, 0}, {17, 13, 256, 0.5, 0.25}, {33, 64, 512, 1, 0}, {130, 6, 64, 2, 1},
-			{3, 5, 256, 1, 0}, {11, 9, 768, 1, 0.5},
+			{3, 5, 256, 1, 0}, {11, 9, 768, 1, 0.5}, {19, 6, 1024, 1, 0}, {4, 9, 1280, 0.5, 0},
 		} {
 			if c.k%dt.BlockSize() != 0 {
 				continue
@@ -47,7 +47,8 @@ func TestMatMulIntPaths(t *testing.T) {
 					}
 					one := run(c.m, 1<<30)
 					rows := one
-					if qblock.RowsKernel(dt) {
+					kq := dt == kernels.Q4_K || dt == kernels.Q6_K
+					if qblock.RowsKernel(dt) && (!kq || c.k >= 1024) { // k-quants: rows of 1024 or more
 						rows = run(0, 1)
 					}
 					// Reference: decoded weights times decoded 8-bit activations.
