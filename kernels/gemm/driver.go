@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unsafe"
 )
 
@@ -213,16 +214,25 @@ func (d *driver) wakeAll() {
 	}
 }
 
-// spinWait is how many times await polls (yielding to other goroutines in
-// between) before it sleeps: tens of microseconds, about the time another
-// goroutine needs to pack a B panel.
-const spinWait = 200
+// spinWait is how long await polls before it sleeps. Sleeping costs a
+// wake-up of an OS thread (tens to hundreds of microseconds on a VM) and
+// moves goroutines between threads, so it polls for about as long as the
+// other goroutine may need: the rest of a pack or of a share.
+const spinWait = time.Millisecond
 
 // await returns once c reaches n. The wait is short unless another goroutine
-// lost its core: it polls for a while, then sleeps until a done wakes it.
+// lost its core: it polls for a while, yielding to other goroutines now
+// and then, and then sleeps until a done wakes it.
 func (d *driver) await(c *atomic.Int32, n int) {
+	var t0 time.Time
 	for i := 0; int(c.Load()) < n; i++ {
-		if i < spinWait {
+		if i%64 != 63 {
+			continue
+		}
+		if i == 63 {
+			t0 = time.Now()
+		}
+		if time.Since(t0) < spinWait {
 			runtime.Gosched()
 			continue
 		}

@@ -76,12 +76,13 @@ func (h *helper) next() share {
 			return s
 		default:
 		}
-		if i%64 == 0 {
-			if i == 0 {
-				t0 = time.Now()
-			} else if time.Since(t0) > helperSpin {
-				return <-h.work
-			}
+		if i%64 != 63 {
+			continue
+		}
+		if i == 63 {
+			t0 = time.Now()
+		} else if time.Since(t0) > helperSpin {
+			return <-h.work
 		}
 		runtime.Gosched()
 	}
