@@ -48,18 +48,11 @@ GLOBL ·tileperm(SB), RODATA|NOPTR, $64
 // WSCALES builds Z12: the f16 scales at (SI) of the 4 weight rows, widened
 // and spread over their lanes.
 #define WSCALES \
-	MOVWLZX   (SI), AX             \
-	MOVWLZX   (SI)(R8*1), BX       \
-	SHLL      $16, BX              \
-	ORL       BX, AX               \
-	MOVWLZX   (SI)(R8*2), BX       \
-	MOVWLZX   (SI)(R9*1), R12      \
-	SHLL      $16, R12             \
-	ORL       R12, BX              \
-	SHLQ      $32, BX              \
-	ORQ       BX, AX               \
-	VMOVQ     AX, X12              \
-	VCVTPH2PS X12, X12             \
+	VMOVD     (SI), X12                   \
+	VPINSRW   $1, (SI)(R8*1), X12, X12    \
+	VPINSRW   $2, (SI)(R8*2), X12, X12    \
+	VPINSRW   $3, (SI)(R9*1), X12, X12    \
+	VCVTPH2PS X12, X12                    \
 	VPERMD    Z12, Z16, Z12
 
 // ACTROW adds one activation row's block (record at m0; m16, m32, m36 its
