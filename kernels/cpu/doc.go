@@ -25,11 +25,12 @@
 // Q8_0, Q4_0, Q4_K, Q5_K and Q6_K weights run instead on llama.cpp-style
 // integer dot products (matmul_int.go): each row of a quantized once to 8
 // bits per block (qblock.QuantizeAct), the weight rows split between
-// threads. Q8_0 and Q4_0 weights (at any row count), Q4_K and Q6_K (from 3
-// rows, on rows of at least 1024) run on qblock.IntDotRows where the CPU has AVX-512 VNNI (tiles of
-// 4 weight rows x 8 activation rows: prompt processing, evaluation and, for
-// Q8_0 and Q4_0, generation); without it, and for Q5_K, times at most 16
-// rows (token generation), on
+// threads. On rows (k) of at least 1024, Q8_0 and Q4_0 weights at any row
+// count and Q4_K and Q6_K from 3 rows run on qblock.IntDotRows where the
+// CPU has AVX-512 VNNI (tiles of 4 weight rows x 8 activation rows: prompt
+// processing, evaluation and, for Q8_0 and Q4_0, generation); on shorter
+// rows Q8_0 and Q4_0 take it up to 16 rows of a. Without it, and for the
+// rest, at most 16 rows (token generation) run on
 // qblock.IntDot per (row, weight row). The output then equals the product
 // of the decoded weights with the decoded 8-bit activations, as in
 // llama.cpp. Longer products without a multi-row kernel stay on the float path, which on AVX-512 outruns

@@ -17,3 +17,12 @@ func SetIntRowsMinRows(n int) int {
 	intRowsMinRows = n
 	return old
 }
+
+// SetIntRowsMinK sets the shortest row for which products of more than
+// intDotMaxRows rows, and k-quant products, take the multi-row kernel, and
+// returns the previous value.
+func SetIntRowsMinK(k int) int {
+	old := intRowsMinK
+	intRowsMinK = k
+	return old
+}

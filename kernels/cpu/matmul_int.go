@@ -45,18 +45,21 @@ var intDotMaxRows = 16
 // benchmarks move it to compare the paths.
 var intRowsMinRows = 1
 
-// kRowsMinRows is where Q4_K and Q6_K weights start on the multi-row kernel (see
-// intRowsMinRows).
+// kRowsMinRows is where Q4_K and Q6_K weights start on the multi-row kernel
+// (see intRowsMinRows).
 const kRowsMinRows = 3
 
-// kRowsMinK is the shortest row (k) for which Q4_K and Q6_K products of
-// more than 16 rows take the multi-row kernel rather than the float path:
-// on 1-2 blocks per row the tile's per-call work and the activations'
-// quantization (Go, for Q8_K) cost as much as they save. CPU time per
-// multiply-add, 128 rows, one thread, multi-row / float: Q4_K k = 256: 14
-// / 13 ps (n = 768), k = 512: 15 / 14, k = 1024: 8 / 14; Q6_K k = 256:
-// 15 / 15, k = 512: 16 / 16.
-const kRowsMinK = 1024
+// intRowsMinK is the shortest row (k) for which products of more than
+// intDotMaxRows rows take the multi-row kernel rather than the float path,
+// and Q4_K and Q6_K products take it at all: on short rows the tile's
+// per-call work and the activations' quantization (Go for Q8_K) cost as
+// much as they save. CPU time per multiply-add, 128 rows, one thread,
+// multi-row / float: Q4_K k = 256: 14 / 13 ps (n = 768), k = 512: 15 /
+// 14, k = 1024: 8 / 14; Q6_K k = 256: 15 / 15, k = 512: 16 / 16; Q8_0 and
+// Q4_0 k = 256: 11-14 / 11-13, and stories3M's prompt processing (rows of
+// 256 and 768) ran 5-10% slower on the multi-row kernel. Tests and
+// benchmarks move it.
+var intRowsMinK = 1024
 
 // actPool holds []qblock.Act buffers, reused between calls.
 var actPool sync.Pool
@@ -70,14 +73,14 @@ func (b *Backend) matmulIntDot(c []float32, aF []float32, w *tensor, row0, m, n,
 	if !ok {
 		return false
 	}
-	minRows := intRowsMinRows
+	minRows, short := intRowsMinRows, k < intRowsMinK
 	if w.dt == kernels.Q4_K || w.dt == kernels.Q6_K {
 		minRows = max(minRows, kRowsMinRows)
-		if k < kRowsMinK {
+		if short {
 			minRows = math.MaxInt // one-row up to intDotMaxRows rows, then float
 		}
 	}
-	if qblock.RowsKernel(w.dt) && m >= minRows {
+	if qblock.RowsKernel(w.dt) && m >= minRows && (m <= intDotMaxRows || !short) {
 		return b.matmulIntRows(c, aF, w, row0, m, n, k, alpha, beta, parallel)
 	}
 	if m > intDotMaxRows {

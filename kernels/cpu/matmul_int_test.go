@@ -41,14 +41,14 @@ func TestMatMulIntPaths(t *testing.T) {
 					run := func(maxRows, minRows int) []float32 {
 						defer cpu.SetIntDotMaxRows(cpu.SetIntDotMaxRows(maxRows))
 						defer cpu.SetIntRowsMinRows(cpu.SetIntRowsMinRows(minRows))
+						defer cpu.SetIntRowsMinK(cpu.SetIntRowsMinK(0))
 						out := be.FromFloat32(kernels.F32, initV, c.m, c.n)
 						be.MatMul(out, x, w, false, true, c.alpha, c.beta)
 						return be.ToFloat32(out, nil)
 					}
 					one := run(c.m, 1<<30)
 					rows := one
-					kq := dt == kernels.Q4_K || dt == kernels.Q6_K
-					if qblock.RowsKernel(dt) && (!kq || c.k >= 1024) { // k-quants: rows of 1024 or more
+					if qblock.RowsKernel(dt) {
 						rows = run(0, 1)
 					}
 					// Reference: decoded weights times decoded 8-bit activations.
