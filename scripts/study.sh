@@ -33,8 +33,8 @@ DATA=${DATA:-../shared/data}
 DISTILL=${DISTILL:-bin/distill}
 
 # The shapes of the two sizes (SHAPE) and each one's rival initialisation
-# (OTHER, the "other init" row).
-declare -A SHAPE OTHER
+# (OTHER, the "other init" row; OTHER2 a third, row fkl-init2).
+declare -A SHAPE OTHER OTHER2
 case $MODEL in
 stories260K)
 	TEACHER=$DATA/stories260K/stories260K.bin
@@ -68,16 +68,20 @@ stories3M)
 	CONTEXT=256
 	QUANT=q4_k_m
 	SIZES=${SIZES:-42 25}
-	ROWS=${ROWS:-hard fkl rkl jsd fkl-hidden fkl-init fkl-onpolicy}
+	ROWS=${ROWS:-hard fkl rkl jsd fkl-hidden fkl-init fkl-init2 fkl-onpolicy}
 	OUT=${OUT:-/tmp/distill-study-3M}
 	# 42%: 2 of the 4 layers with the FFN cut to 512 channels by importance
 	# (1,443,072 params); its rival is the plain layer subset, 2 whole layers
 	# (1,836,288, 53.8%). 25%: 1 layer, FFN 512 by importance (852,736,
-	# 25.005%); its rival is 1 whole layer (1,049,344, 30.8%).
+	# 25.005%); its rival is 1 whole layer (1,049,344, 30.8%). fkl-init2: about
+	# the same count as SHAPE, one layer deeper with a narrower FFN (42.33%:
+	# 3 layers, FFN 256; 25.02%: 2 layers, FFN 128).
 	SHAPE[42]="--n-layers 2 --hidden-dim 512 --init importance"
 	OTHER[42]="--n-layers 2"
+	OTHER2[42]="--n-layers 3 --hidden-dim 256 --init importance"
 	SHAPE[25]="--n-layers 1 --hidden-dim 512 --init importance"
 	OTHER[25]="--n-layers 1"
+	OTHER2[25]="--n-layers 2 --hidden-dim 128 --init importance"
 	;;
 *)
 	echo "study: MODEL is stories260K or stories3M, not $MODEL" >&2
@@ -98,9 +102,10 @@ evalflags=(--data "$VALID" --limit "$EVAL_TOKENS" --context "$CONTEXT" --json)
 # row NAME: sets label, args (the training flags) and quant (set: the row has
 # a quantized-file column) of method NAME at $size.
 row() {
-	local shape other kd
+	local shape other other2 kd
 	read -ra shape <<<"${SHAPE[$size]}"
 	read -ra other <<<"${OTHER[$size]}"
+	read -ra other2 <<<"${OTHER2[$size]:-}"
 	read -ra kd <<<"$KD"
 	quant=""
 	case $1 in
@@ -110,6 +115,9 @@ row() {
 	jsd) label="JSD" args=("${shape[@]}" "${kd[@]}" --divergence jsd) ;;
 	fkl-hidden) label="forward KL + hidden cosine" args=("${shape[@]}" "${kd[@]}" --divergence kl --hidden-loss cosine) ;;
 	fkl-init) label="forward KL, other init: ${OTHER[$size]}" args=("${other[@]}" "${kd[@]}" --divergence kl) ;;
+	fkl-init2)
+		[ -n "${OTHER2[$size]:-}" ] || { echo "study: no fkl-init2 shape for $MODEL at $size%" >&2; exit 1; }
+		label="forward KL, other init: ${OTHER2[$size]:-}" args=("${other2[@]}" "${kd[@]}" --divergence kl) ;;
 	rkl-onpolicy) label="reverse KL + on-policy 0.5" args=("${shape[@]}" "${kd[@]}" --divergence reverse_kl --on-policy 0.5) ;;
 	fkl-onpolicy) label="forward KL + on-policy 0.5" args=("${shape[@]}" "${kd[@]}" --divergence kl --on-policy 0.5) ;;
 	fkl-qad) label="forward KL + QAD $QUANT" args=("${shape[@]}" "${kd[@]}" --divergence kl --qad "$QUANT") quant=1 ;;
