@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/distill-dev/distill/checkpoint"
+	"github.com/distill-dev/distill/internal/cputime"
 	"github.com/distill-dev/distill/internal/formattest"
 	"github.com/distill-dev/distill/kernels"
 	"github.com/distill-dev/distill/kernels/cpu"
@@ -152,17 +153,17 @@ func distillSpeed(m *model.Model, pp, tg int) timing {
 	var t timing
 	run := func() {
 		cache.Reset()
-		t0, c0 := time.Now(), processCPU()
+		t0, c0 := time.Now(), cputime.Process()
 		m.Forward(prompt, 1, pp, cache)
 		m.Backend.Sync()
-		t.pp, t.ppCPU = time.Since(t0).Seconds(), (processCPU() - c0).Seconds()
+		t.pp, t.ppCPU = time.Since(t0).Seconds(), (cputime.Process() - c0).Seconds()
 		id := prompt[pp-1]
-		t0, c0 = time.Now(), processCPU()
+		t0, c0 = time.Now(), cputime.Process()
 		for range tg {
 			logits = m.Backend.ToFloat32(m.Forward([]int32{id}, 1, 1, cache), logits)
 			id = int32(argmax(logits))
 		}
-		t.tg, t.tgCPU = time.Since(t0).Seconds(), (processCPU() - c0).Seconds()
+		t.tg, t.tgCPU = time.Since(t0).Seconds(), (cputime.Process() - c0).Seconds()
 	}
 	run()
 	run()

@@ -12,6 +12,7 @@ import (
 
 	"github.com/distill-dev/distill/checkpoint"
 	"github.com/distill-dev/distill/corpus"
+	"github.com/distill-dev/distill/internal/cputime"
 	"github.com/distill-dev/distill/internal/sysmem"
 	"github.com/distill-dev/distill/kernels"
 	"github.com/distill-dev/distill/kernels/cpu"
@@ -104,12 +105,12 @@ func measureForward(dir string, o options) (result, error) {
 			}
 			defer pprof.StopCPUProfile()
 		}
-		t, c := time.Now(), cpuSeconds()
+		t, c := time.Now(), cputime.Process().Seconds()
 		m.Forward(ids, B, T, nil)
 		m.Backend.Sync()
 		if i > 0 {
 			secs = append(secs, time.Since(t).Seconds())
-			cpus = append(cpus, cpuSeconds()-c)
+			cpus = append(cpus, cputime.Process().Seconds()-c)
 		}
 	}
 	s := median(secs)

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/distill-dev/distill/internal/cputime"
 	"github.com/distill-dev/distill/kernels"
 	"github.com/distill-dev/distill/kernels/cpu"
 	"github.com/distill-dev/distill/kernels/qblock"
@@ -201,12 +202,12 @@ func BenchmarkMatMulQ(b *testing.B) {
 					defer cpu.SetIntDotMaxRows(cpu.SetIntDotMaxRows(maxRows))
 					defer cpu.SetIntRowsMinRows(cpu.SetIntRowsMinRows(minRows))
 					defer cpu.SetIntRowsMinK(cpu.SetIntRowsMinK(0))
-					c0, ok := processCPU()
+					c0 := cputime.Process()
 					for b.Loop() {
 						be.MatMul(out, x, w, false, true, 1, 0)
 					}
 					b.ReportMetric(float64(m)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
-					if c1, _ := processCPU(); ok {
+					if c1 := cputime.Process(); c0 > 0 {
 						b.ReportMetric(float64((c1-c0).Microseconds())/float64(b.N)/float64(m), "cpu-us/row")
 					}
 				})

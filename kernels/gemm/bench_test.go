@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/distill-dev/distill/internal/cputime"
 	"github.com/distill-dev/distill/kernels/half"
 )
 
@@ -64,7 +65,7 @@ func benchLoopWarm(b *testing.B, s benchShape, warm time.Duration, f func()) {
 			break
 		}
 	}
-	cpu0 := processCPUTime()
+	cpu0 := cputime.Process()
 	best := time.Duration(math.MaxInt64)
 	b.ResetTimer()
 	for b.Loop() {
@@ -75,7 +76,7 @@ func benchLoopWarm(b *testing.B, s benchShape, warm time.Duration, f func()) {
 	flop := 2 * float64(s.m) * float64(s.n) * float64(s.k)
 	b.ReportMetric(flop*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 	b.ReportMetric(flop/best.Seconds()/1e9, "max-GFLOP/s")
-	if cpu := processCPUTime() - cpu0; cpu > 0 {
+	if cpu := cputime.Process() - cpu0; cpu > 0 {
 		b.ReportMetric(flop*float64(b.N)/cpu.Seconds()/1e9, "GFLOP/cpu-s")
 	}
 }
