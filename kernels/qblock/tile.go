@@ -69,10 +69,10 @@ const tileRows = 8
 
 // ActRows is m rows of activations quantized for IntDotRows.
 type ActRows struct {
-	dt      kernels.DType // the weights' type (Q8_0 or Q4_0)
-	m, nb   int           // rows, 32-blocks per row
-	buf     []byte        // padded rows x nb records
-	scratch Act
+	dt    kernels.DType // the weights' type (Q8_0, Q4_0, Q4_K or Q6_K)
+	m, nb int           // rows, blocks per row
+	buf   []byte        // padded rows x nb records, for the tile kernels
+	acts  []Act         // row i as QuantizeAct makes it, for IntDot on the rows the tiles leave
 }
 
 // RowsType reports whether IntDotRows takes weights of dtype dt.
@@ -91,8 +91,8 @@ func (ar *ActRows) rec(i, b int) []byte {
 }
 
 // RowsKernel reports whether IntDotRows runs weights of dtype dt on a
-// vector kernel on this CPU (AVX-512 VNNI); elsewhere it is a Go loop,
-// slower than IntDot's AVX2 kernels.
+// vector kernel on this CPU (AVX-512 VNNI); elsewhere it runs IntDot
+// pair by pair, as it does for the weight rows a 4-row tile leaves.
 func RowsKernel(dt kernels.DType) bool {
 	return RowsType(dt) && rowsKernelArch
 }
@@ -122,13 +122,18 @@ func QuantizeRows(ar *ActRows, dt kernels.DType, x []float32, m, k int) {
 	if dt == kernels.Q4_0 {
 		off = -2
 	}
+	if cap(ar.acts) < m {
+		ar.acts = append(ar.acts[:cap(ar.acts)], make([]Act, m-cap(ar.acts))...)
+	}
+	ar.acts = ar.acts[:m]
 	for i := range m {
-		QuantizeAct(&ar.scratch, dt, x[i*k:(i+1)*k])
-		for b, d := range ar.scratch.d {
+		a := &ar.acts[i]
+		QuantizeAct(a, dt, x[i*k:(i+1)*k])
+		for b, d := range a.d {
 			r := ar.rec(i, b)
 			if isK(dt) {
-				copy(r, ar.scratch.q[qkK*b:qkK*(b+1)])
-				bsums := ar.scratch.bsums[16*b : 16*b+16]
+				copy(r, a.q[qkK*b:qkK*(b+1)])
+				bsums := a.bsums[16*b : 16*b+16]
 				if dt == kernels.Q6_K {
 					for j, v := range bsums {
 						binary.LittleEndian.PutUint16(r[256+2*j:], uint16(int16(v)))
@@ -142,7 +147,7 @@ func QuantizeRows(ar *ActRows, dt kernels.DType, x []float32, m, k int) {
 				binary.LittleEndian.PutUint32(r[272:], math.Float32bits(d))
 				continue
 			}
-			q := ar.scratch.q[32*b : 32*b+32]
+			q := a.q[32*b : 32*b+32]
 			copy(r, q)
 			var s int32
 			for _, v := range q {
@@ -184,48 +189,7 @@ func IntDotRows(dt kernels.DType, w []byte, rb, n int, ar *ActRows, out []float3
 	for ; j < n; j++ {
 		src := w[j*rb : (j+1)*rb]
 		for i := range ar.m {
-			out[i*ldo+j] = ar.intDotRecords(src, i)
+			out[i*ldo+j] = IntDot(dt, src, &ar.acts[i])
 		}
 	}
-}
-
-// intDotRecords is intDotGeneric of the weight row src with row i of ar:
-// the same integer block sums and float additions in the same order.
-func (ar *ActRows) intDotRecords(src []byte, i int) float32 {
-	var sum float32
-	var q [qkK]uint8
-	for b := range ar.nb {
-		r := ar.rec(i, b)
-		switch ar.dt {
-		case kernels.Q8_0:
-			d := math.Float32frombits(binary.LittleEndian.Uint32(r[32:]))
-			wb := src[34*b : 34*b+34]
-			sum += float32(dotI8(wb[2:34], r[:32])) * (f16(wb) * d)
-		case kernels.Q4_0:
-			d := math.Float32frombits(binary.LittleEndian.Uint32(r[32:]))
-			wb := src[18*b : 18*b+18]
-			sum += float32(dotQ4I8(wb[2:18], r[:32])) * (f16(wb) * d)
-		case kernels.Q4_K:
-			d := math.Float32frombits(binary.LittleEndian.Uint32(r[272:]))
-			wb := src[144*b : 144*(b+1)]
-			unpackQ4K(&q, wb)
-			var sumi, summ int32
-			for j := range 8 {
-				sc, m := scaleMinK4(j, wb[4:16])
-				sumi += int32(sc) * dotU8I8(q[32*j:32*j+32], r[32*j:32*j+32])
-				summ += int32(m) * int32(int16(binary.LittleEndian.Uint16(r[256+2*j:])))
-			}
-			sum += f16(wb)*d*float32(sumi) - f16(wb[2:])*d*float32(summ)
-		case kernels.Q6_K:
-			d := math.Float32frombits(binary.LittleEndian.Uint32(r[288:]))
-			wb := src[210*b : 210*(b+1)]
-			unpackQ6K(&q, wb)
-			var sumi int32
-			for j := range 16 {
-				sumi += int32(int8(wb[192+j])) * dotI8(q[16*j:16*j+16], r[16*j:16*j+16])
-			}
-			sum += f16(wb[208:]) * d * float32(sumi)
-		}
-	}
-	return sum
 }

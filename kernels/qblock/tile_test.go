@@ -71,10 +71,6 @@ func TestIntDotRows(t *testing.T) {
 							continue
 						}
 						want := IntDot(dt, w[j*rb:(j+1)*rb], &a)
-						goRec := ar.intDotRecords(w[j*rb:(j+1)*rb], i)
-						if goRec != intDotGeneric(dt, w[j*rb:(j+1)*rb], &a) {
-							t.Fatalf("[%d, %d]: Go records %v, intDotGeneric %v (want bit-identical)", i, j, goRec, intDotGeneric(dt, w[j*rb:(j+1)*rb], &a))
-						}
 						var mag float64
 						for l := range k {
 							mag += math.Abs(float64(wd[j][l]) * float64(a.d[l/bs]) * float64(int8(a.q[l])))
