@@ -201,7 +201,7 @@ func BenchmarkMatMulQ(b *testing.B) {
 					}
 					defer cpu.SetIntDotMaxRows(cpu.SetIntDotMaxRows(maxRows))
 					defer cpu.SetIntRowsMinRows(cpu.SetIntRowsMinRows(minRows))
-					defer cpu.SetIntRowsMinK(cpu.SetIntRowsMinK(0))
+					defer cpu.SetIntRowsMinK(0)()
 					c0 := cputime.Process()
 					for b.Loop() {
 						be.MatMul(out, x, w, false, true, 1, 0)

@@ -79,6 +79,7 @@ func store(t *tensor, off int, src []float32) {
 				panic(fmt.Sprintf("kernels: partial-row store into block-typed tensor %s", t))
 			}
 			rb, _ := t.dt.RowBytes(c)
+			t.written()
 			for r := 0; r < n/c; r++ {
 				row := off/c + r
 				qblock.EncodeRow(t.dt, t.raw[row*rb:(row+1)*rb], src[r*c:(r+1)*c])

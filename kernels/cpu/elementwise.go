@@ -32,6 +32,7 @@ func (b *Backend) Copy(dstT, srcT kernels.Tensor) {
 	n := kernels.CheckCopy(dst, src)
 	if dst.dt == src.dt {
 		copy(dst.bytes(), src.bytes())
+		dst.written()
 		return
 	}
 	if dst.dt.IsQuantized() || src.dt.IsQuantized() {

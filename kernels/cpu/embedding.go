@@ -67,6 +67,7 @@ func (b *Backend) CopyRows(dstT, srcT kernels.Tensor, pos int) {
 		for bi := 0; bi < bs; bi++ {
 			copy(dst.raw[((bi*S)+pos)*rb:((bi*S)+pos+T)*rb], src.raw[bi*T*rb:(bi+1)*T*rb])
 		}
+		dst.written()
 		return
 	}
 	b.parallelFor(bs*T, rowGrain(c), func(lo, hi int) {
@@ -95,6 +96,7 @@ func (b *Backend) SliceRows(dstT, srcT kernels.Tensor, pos int) {
 		for bi := 0; bi < bs; bi++ {
 			copy(db[bi*T*rb:(bi+1)*T*rb], sb[(bi*S+pos)*rb:(bi*S+pos+T)*rb])
 		}
+		dst.written()
 		return
 	}
 	b.parallelFor(bs*T, rowGrain(c), func(lo, hi int) {

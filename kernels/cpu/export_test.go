@@ -19,10 +19,19 @@ func SetIntRowsMinRows(n int) int {
 }
 
 // SetIntRowsMinK sets the shortest row for which products of more than
-// intDotMaxRows rows, and k-quant products, take the multi-row kernel, and
-// returns the previous value.
-func SetIntRowsMinK(k int) int {
-	old := intRowsMinK
-	intRowsMinK = k
+// intDotMaxRows rows, and k-quant products, take the multi-row kernels
+// (tiles and panels), and returns a function that restores the previous
+// values.
+func SetIntRowsMinK(k int) (restore func()) {
+	tiles, panels := intRowsMinK, panelMinK
+	intRowsMinK, panelMinK = k, k
+	return func() { intRowsMinK, panelMinK = tiles, panels }
+}
+
+// SetPanelMinK sets the shortest row for which products of more than
+// intDotMaxRows rows take the panels, and returns the previous value.
+func SetPanelMinK(k int) int {
+	old := panelMinK
+	panelMinK = k
 	return old
 }

@@ -1,7 +1,6 @@
 package cpu
 
 import (
-	"math"
 	"sync"
 
 	"github.com/distill-dev/distill/kernels"
@@ -12,13 +11,15 @@ import (
 // quantized matmuls: each row of a is quantized once to 8 bits per block
 // (qblock.QuantizeAct: Q8_0 for Q8_0 and Q4_0 weights, Q8_K for the
 // k-quants), then out[i, j] = alpha * qblock.IntDot(w_j, a_i) + beta *
-// out[i, j], for Q8_0, Q4_0, Q4_K and Q6_K on qblock.IntDotRows where the
-// CPU has it (tiles of 4 weight rows x 8 activation rows, the same integer
-// sums). It
-// equals the float product of the decoded weights with the decoded 8-bit
-// activations up to float32 rounding; against the float path
-// (gemm.SgemmDecodedB on the unquantized activations) it differs by the
-// activations' rounding, at most half a level per element.
+// out[i, j]. Where the CPU has AVX-512 VNNI, Q8_0 and Q4_0 weights run on
+// their repacked panels (qblock.PanelDot, 16 weight rows per vector; the
+// tensor's panelCache) at any row count, and Q4_K and Q6_K on
+// qblock.IntDotRows's tiles (4 weight rows x 8 activation rows) from
+// kRowsMinRows rows; the same integer sums. It equals the float product of
+// the decoded weights with the decoded 8-bit activations up to float32
+// rounding; against the float path (gemm.SgemmDecodedB on the unquantized
+// activations) it differs by the activations' rounding, at most half a
+// level per element.
 
 // intDotMaxRows is the most rows of a the one-row integer path takes
 // (qblock.IntDot per pair of rows) for types without a multi-row kernel
@@ -29,37 +30,35 @@ import (
 // stay on the float path. Benchmarks move it to compare the paths.
 var intDotMaxRows = 16
 
-// intRowsMinRows is the fewest rows of a from which Q8_0, Q4_0, Q4_K and
-// Q6_K weights run on the multi-row integer kernel (qblock.IntDotRows: 4 weight
-// rows x 8 activation rows per call; for Q8_0 and Q4_0 4 x 1 for the last
-// 1-2 rows) where the CPU has it (qblock.RowsKernel), at any row count;
-// below it, and without the kernel, they take the one-row path. The
-// k-quant tiles have no one-row form, so they start at kRowsMinRows. CPU time per
-// row of a [m, 1024] x [2816, 1024]^T product, one thread, best of 5
-// (shared 2-core AMD EPYC with AVX-512 VNNI, 2026-12-02), multi-row /
-// one-row / float path: Q4_0 m = 1: 72 / 139 / 283 us, m = 16: 23 / 128 /
-// 100, m = 128: 24 / 127 / 37; Q8_0 m = 1: 69 / 116 / 196, m = 16: 23 /
-// 134 / 173, m = 128: 29 / 117 / 43; Q4_K m = 1: 164 / 94 / 429, m = 4:
-// 44 / 90 / 476, m = 16: 23 / 90 / 113, m = 128: 24 / 89 / 39; Q6_K m =
-// 4: 49 / 81 / 685, m = 128: 26 / 81 / 48. Tests and
-// benchmarks move it to compare the paths.
+// intRowsMinRows is the fewest rows of a from which Q8_0 and Q4_0 weights
+// run on their panels (tests and benchmarks move it to compare the paths).
 var intRowsMinRows = 1
 
-// kRowsMinRows is where Q4_K and Q6_K weights start on the multi-row kernel
-// (see intRowsMinRows).
+// kRowsMinRows is where Q4_K and Q6_K weights start on the multi-row tiles:
+// they have no one-row form, and below it the one-row IntDot is faster.
+// CPU time per row of a [m, 1024] x [2816, 1024]^T product, one thread,
+// best of 5 (shared 2-core AMD EPYC with AVX-512 VNNI, 2026-12-02), tiles
+// / one-row / float path: Q4_K m = 1: 164 / 94 / 429 us, m = 4: 44 / 90 /
+// 476, m = 16: 23 / 90 / 113, m = 128: 24 / 89 / 39; Q6_K m = 4: 49 / 81
+// / 685, m = 128: 26 / 81 / 48.
 const kRowsMinRows = 3
 
 // intRowsMinK is the shortest row (k) for which products of more than
-// intDotMaxRows rows take the multi-row kernel rather than the float path,
-// and Q4_K and Q6_K products take it at all: on short rows the tile's
-// per-call work and the activations' quantization (Go for Q8_K) cost as
-// much as they save. CPU time per multiply-add, 128 rows, one thread,
-// multi-row / float: Q4_K k = 256: 14 / 13 ps (n = 768), k = 512: 15 /
-// 14, k = 1024: 8 / 14; Q6_K k = 256: 15 / 15, k = 512: 16 / 16; Q8_0 and
-// Q4_0 k = 256: 11-14 / 11-13, and stories3M's prompt processing (rows of
-// 256 and 768) ran 5-10% slower on the multi-row kernel. Tests and
-// benchmarks move it.
+// intDotMaxRows rows take the multi-row kernels rather than the float
+// path, and Q4_K and Q6_K products take the tiles at all: on short rows
+// the tiles' per-call work and the activations' quantization (Go for
+// Q8_K) cost as much as they save. CPU time per multiply-add, 128 rows,
+// one thread, tiles / float: Q4_K k = 256: 14 / 13 ps (n = 768), k = 512:
+// 15 / 14, k = 1024: 8 / 14; Q6_K k = 256: 15 / 15, k = 512: 16 / 16.
+// Tests and benchmarks move it.
 var intRowsMinK = 1024
+
+// panelMinK is intRowsMinK for Q8_0 and Q4_0 weights on their panels,
+// which pay for their activation quantization on shorter rows than the
+// tiles: stories3M's prompt processing (rows of 256 and 768, 1 thread,
+// 128 tokens, 2026-12-02, the 2-core AMD EPYC) ran at 24-31k tokens/s
+// with panels from k = 256 against 14-18k on the float path.
+var panelMinK = 256
 
 // actPool holds []qblock.Act buffers, reused between calls.
 var actPool sync.Pool
@@ -73,14 +72,11 @@ func (b *Backend) matmulIntDot(c []float32, aF []float32, w *tensor, row0, m, n,
 	if !ok {
 		return false
 	}
-	minRows, short := intRowsMinRows, k < intRowsMinK
-	if w.dt == kernels.Q4_K || w.dt == kernels.Q6_K {
-		minRows = max(minRows, kRowsMinRows)
-		if short {
-			minRows = math.MaxInt // one-row up to intDotMaxRows rows, then float
-		}
+	if p, prow, ok := w.panelsAt(row0); ok && m >= intRowsMinRows && (m <= intDotMaxRows || k >= panelMinK) {
+		b.matmulPanels(c, aF, p, prow, m, n, k, alpha, beta, parallel)
+		return true
 	}
-	if qblock.RowsKernel(w.dt) && m >= minRows && (m <= intDotMaxRows || !short) {
+	if qblock.RowsKernel(w.dt) && m >= max(intRowsMinRows, kRowsMinRows) && k >= intRowsMinK {
 		return b.matmulIntRows(c, aF, w, row0, m, n, k, alpha, beta, parallel)
 	}
 	if m > intDotMaxRows {
@@ -140,8 +136,8 @@ func (b *Backend) matmulIntDot(c []float32, aF []float32, w *tensor, row0, m, n,
 // rowsPool holds *qblock.ActRows, reused between calls.
 var rowsPool sync.Pool
 
-// matmulIntRows is matmulIntDot on qblock.IntDotRows, for Q8_0, Q4_0, Q4_K
-// and Q6_K weights: the m rows of a quantized once, then each thread takes a range
+// matmulIntRows is matmulIntDot on qblock.IntDotRows, for Q4_K and Q6_K
+// weights: the m rows of a quantized once, then each thread takes a range
 // of groups of 4 weight rows (output columns) against all m rows.
 func (b *Backend) matmulIntRows(c []float32, aF []float32, w *tensor, row0, m, n, k int, alpha, beta float32, parallel bool) bool {
 	if k%w.dt.BlockSize() != 0 {
@@ -151,12 +147,33 @@ func (b *Backend) matmulIntRows(c []float32, aF []float32, w *tensor, row0, m, n
 	if err != nil {
 		return false
 	}
+	b.multiRow(c, aF, w.dt, m, n, k, 4, alpha, beta, parallel, func(ar *qblock.ActRows, j0, j1 int, out []float32) {
+		qblock.IntDotRows(w.dt, w.raw[(row0+j0)*rb:(row0+j1)*rb], rb, j1-j0, ar, out, n)
+	})
+	return true
+}
+
+// matmulPanels is matmulIntDot on qblock.PanelDot, for Q8_0 and Q4_0
+// weights repacked into panels (p, the product's first weight row at
+// row0): each thread takes a range of panels (16 weight rows).
+func (b *Backend) matmulPanels(c []float32, aF []float32, p *qblock.Panels, row0, m, n, k int, alpha, beta float32, parallel bool) {
+	b.multiRow(c, aF, p.DType(), m, n, k, qblock.PanelAlign, alpha, beta, parallel, func(ar *qblock.ActRows, j0, j1 int, out []float32) {
+		qblock.PanelDot(p, row0+j0, j1-j0, ar, out, n)
+	})
+}
+
+// multiRow runs a multi-row integer kernel: the m rows of a quantized once
+// for weights of dtype dt (qblock.QuantizeRows), then dot(ar, j0, j1, out)
+// for ranges of group output columns, split between threads when
+// parallel, writing out[i*n+j-j0] for j in [j0, j1); alpha and beta are
+// applied after, through scratch.
+func (b *Backend) multiRow(c []float32, aF []float32, dt kernels.DType, m, n, k, group int, alpha, beta float32, parallel bool, dot func(ar *qblock.ActRows, j0, j1 int, out []float32)) {
 	ar, _ := rowsPool.Get().(*qblock.ActRows)
 	if ar == nil {
 		ar = new(qblock.ActRows)
 	}
 	defer rowsPool.Put(ar)
-	qblock.QuantizeRows(ar, w.dt, aF[:m*k], m, k)
+	qblock.QuantizeRows(ar, dt, aF[:m*k], m, k)
 	out := c[:m*n]
 	var sp *[]float32
 	if alpha != 1 || beta != 0 {
@@ -164,10 +181,10 @@ func (b *Backend) matmulIntRows(c []float32, aF []float32, w *tensor, row0, m, n
 		out = *sp
 		defer putScratch(sp)
 	}
-	groups := (n + 3) / 4
+	groups := (n + group - 1) / group
 	fn := func(lo, hi int) {
-		j0, j1 := 4*lo, min(4*hi, n)
-		qblock.IntDotRows(w.dt, w.raw[(row0+j0)*rb:(row0+j1)*rb], rb, j1-j0, ar, out[j0:], n)
+		j0, j1 := group*lo, min(group*hi, n)
+		dot(ar, j0, j1, out[j0:])
 		if sp == nil {
 			return
 		}
@@ -183,9 +200,8 @@ func (b *Backend) matmulIntRows(c []float32, aF []float32, w *tensor, row0, m, n
 		}
 	}
 	if parallel {
-		b.parallelFor(groups, 4, fn)
+		b.parallelFor(groups, max(1, 16/group), fn)
 	} else {
 		fn(0, groups)
 	}
-	return true
 }

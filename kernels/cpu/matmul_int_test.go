@@ -3,6 +3,7 @@ package cpu_test
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/distill-dev/distill/kernels"
@@ -11,14 +12,15 @@ import (
 )
 
 // TestMatMulIntPaths runs MatMul with Q8_0, Q4_0, Q4_K and Q6_K weights on
-// the multi-row integer kernel (qblock.IntDotRows) and on one-row integer
-// dot products (qblock.IntDot), on 1 and 3 threads, and compares them with
-// each other (within float32 rounding: the same integer block sums, added
-// in another order) and with the float product of the decoded weights and
-// the decoded 8-bit activations; odd row counts, weight rows that are not
-// a multiple of the kernel's 4, alpha and beta. Without the multi-row
-// kernel (qblock.RowsKernel: -tags purego, no AVX-512 VNNI) MatMul does
-// not route to it, and only the one-row path is checked.
+// the multi-row integer kernels (qblock.PanelDot for Q8_0 and Q4_0,
+// qblock.IntDotRows for the k-quants) and on one-row integer dot products
+// (qblock.IntDot), on 1 and 3 threads, and compares them with each other
+// (within float32 rounding: the same integer block sums, added in another
+// order) and with the float product of the decoded weights and the decoded
+// 8-bit activations; odd row counts, weight rows that are not a multiple
+// of the kernels' 4 or 16, alpha and beta. Without the multi-row kernels
+// (-tags purego, no AVX-512 VNNI) MatMul does not route to them, and only
+// the one-row path is checked.
 func TestMatMulIntPaths(t *testing.T) {
 	for _, dt := range []kernels.DType{kernels.Q8_0, kernels.Q4_0, kernels.Q4_K, kernels.Q6_K} {
 		for _, c := range []struct {
@@ -26,7 +28,7 @@ func TestMatMulIntPaths(t *testing.T) {
 			alpha, beta float32
 		}{
 			{1, 4, 32, 1, 0}, {2, 5, 64, 1, 0}, {9, 7, 96, 1, 0}, {17, 13, 256, 0.5, 0.25}, {33, 64, 512, 1, 0}, {130, 6, 64, 2, 1},
-			{3, 5, 256, 1, 0}, {11, 9, 768, 1, 0.5}, {19, 6, 1024, 1, 0}, {4, 9, 1280, 0.5, 0},
+			{3, 5, 256, 1, 0}, {11, 9, 768, 1, 0.5}, {19, 6, 1024, 1, 0}, {4, 9, 1280, 0.5, 0}, {8, 35, 64, 1, 0}, {24, 48, 96, 1, 0},
 		} {
 			if c.k%dt.BlockSize() != 0 {
 				continue
@@ -41,14 +43,14 @@ func TestMatMulIntPaths(t *testing.T) {
 					run := func(maxRows, minRows int) []float32 {
 						defer cpu.SetIntDotMaxRows(cpu.SetIntDotMaxRows(maxRows))
 						defer cpu.SetIntRowsMinRows(cpu.SetIntRowsMinRows(minRows))
-						defer cpu.SetIntRowsMinK(cpu.SetIntRowsMinK(0))
+						defer cpu.SetIntRowsMinK(0)()
 						out := be.FromFloat32(kernels.F32, initV, c.m, c.n)
 						be.MatMul(out, x, w, false, true, c.alpha, c.beta)
 						return be.ToFloat32(out, nil)
 					}
 					one := run(c.m, 1<<30)
 					rows := one
-					if qblock.RowsKernel(dt) {
+					if qblock.RowsKernel(dt) || qblock.PanelKernel(dt) {
 						rows = run(0, 1)
 					}
 					// Reference: decoded weights times decoded 8-bit activations.
@@ -79,5 +81,72 @@ func TestMatMulIntPaths(t *testing.T) {
 				})
 			}
 		}
+	}
+}
+
+// TestMatMulPanelCache checks that Q8_0 and Q4_0 weights repacked for the
+// panel kernel follow their tensor: views and reshapes at a panel boundary
+// use the root's panels (the same results as the rows of the whole
+// product), views elsewhere take another path, and writes into the tensor
+// or through any view (Copy, CopyRows, FromFloat32's store) are seen by
+// the next product.
+func TestMatMulPanelCache(t *testing.T) {
+	for _, dt := range []kernels.DType{kernels.Q8_0, kernels.Q4_0} {
+		t.Run(dt.String(), func(t *testing.T) {
+			be := cpu.New(2)
+			const m, n, k = 5, 48, 64
+			x := randTensor(be, kernels.F32, m, k)
+			product := func(w kernels.Tensor) []float32 {
+				rows := w.Shape()[0]
+				out := be.Zeros(kernels.F32, m, rows)
+				be.MatMul(out, x, w, false, true, 1, 0)
+				return be.ToFloat32(out, nil)
+			}
+			// fresh returns the product with a new tensor holding w's rows now.
+			fresh := func(w kernels.Tensor) []float32 {
+				return product(be.FromBytes(dt, be.ReadBytes(w), w.Shape()...))
+			}
+			same := func(what string, got, want []float32) {
+				t.Helper()
+				for i := range want {
+					if math.Abs(float64(got[i]-want[i])) > 1e-4*(1+math.Abs(float64(want[i]))) {
+						t.Fatalf("%s: [%d] = %v, want %v", what, i, got[i], want[i])
+					}
+				}
+			}
+			cols := func(full []float32, lo, hi int) []float32 {
+				var o []float32
+				for i := range m {
+					o = append(o, full[i*n+lo:i*n+hi]...)
+				}
+				return o
+			}
+			seed := uint64(0)
+			rnd := func(rows int) kernels.Tensor {
+				seed++
+				rng := rand.New(rand.NewPCG(seed, 7))
+				v := make([]float32, rows*k)
+				for i := range v {
+					v[i] = float32(rng.NormFloat64())
+				}
+				return be.FromFloat32(dt, v, rows, k)
+			}
+			w := rnd(n)
+			full := product(w)
+			same("view at 16", product(be.View(w, 16, 48)), cols(full, 16, 48))
+			same("view at 8", product(be.View(w, 8, 24)), cols(full, 8, 24))
+			same("reshape", product(be.Reshape(w, n, k)), full)
+			// Writes: the whole tensor, a view, rows copied in.
+			be.Copy(w, rnd(n))
+			same("after Copy", product(w), fresh(w))
+			be.Copy(be.View(w, 16, 32), rnd(16))
+			same("after Copy into a view", product(w), fresh(w))
+			be.CopyRows(w, rnd(3), 20)
+			same("after CopyRows", product(w), fresh(w))
+			v := be.View(w, 32, 48)
+			product(v)
+			be.Copy(w, rnd(n))
+			same("view after a write to its root", product(v), cols(fresh(w), 32, 48))
+		})
 	}
 }

@@ -18,6 +18,8 @@ type tensor struct {
 	i32   []int32
 	raw   []byte
 	freed bool
+	pk    *panelCache // Q8_0, Q4_0: repacked rows (panels.go), shared by views
+	pkRow int         // this tensor's first row in pk
 }
 
 func (t *tensor) DType() kernels.DType { return t.dt }
@@ -87,6 +89,7 @@ func (b *Backend) Zeros(dt kernels.DType, shape ...int) kernels.Tensor {
 			panic(fmt.Sprintf("kernels: Zeros: %v", err))
 		}
 		t.raw = make([]byte, nb)
+		t.pk = newPanelCache(dt, t.raw, t.shape)
 	}
 	return t
 }
@@ -125,6 +128,7 @@ func (b *Backend) FromBytes(dt kernels.DType, data []byte, shape ...int) kernels
 		t.u16 = reinterpret[uint16](data, n)
 	default:
 		t.raw = data
+		t.pk = newPanelCache(dt, t.raw, t.shape)
 	}
 	return t
 }
@@ -190,6 +194,7 @@ func (b *Backend) View(x kernels.Tensor, start, end int, shape ...int) kernels.T
 	default:
 		lo, hi := kernels.ViewBytes(t, start, end, newShape, inner)
 		v.raw = t.raw[lo:hi]
+		t.shareCache(v, lo)
 	}
 	return v
 }
@@ -200,6 +205,7 @@ func (b *Backend) Reshape(x kernels.Tensor, shape ...int) kernels.Tensor {
 	kernels.CheckReshape(t, shape)
 	v := *t
 	v.shape = append([]int(nil), shape...)
+	t.shareCache(&v, 0)
 	return &v
 }
 
@@ -211,5 +217,6 @@ func (b *Backend) Free(x kernels.Tensor) {
 		return
 	}
 	t.f32, t.u16, t.i32, t.raw = nil, nil, nil, nil
+	t.pk = nil
 	t.freed = true
 }

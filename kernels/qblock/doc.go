@@ -152,15 +152,19 @@
 // Q4_K 128 ns, Q5_K 155, Q6_K 126 (0.03-0.04 ns per element). kernels/cpu's MatMul
 // calls it for generation-sized products (see its doc).
 //
-// IntDotRows multiplies many activation rows (ActRows, quantized once by
-// QuantizeRows) with many Q8_0, Q4_0, Q4_K or Q6_K weight rows: tiles of 4
-// weight rows x 8 activation rows per AVX-512 VNNI call (tile_amd64.s:
-// VPDPBUSD; tile_k_amd64.s: VPMADDUBSW and VPDPWSSD with the sub-block
-// scales; on the weights' GGUF layout, 4 rows interleaved in registers),
-// Go elsewhere; the same integer block sums as IntDot, float additions in
-// another order. CPU time per row of a [128, 1024] x [2816, 1024]^T
-// product, one thread: 24-29 us for every type (about 100 GMAC/s), against
-// 37-48 us on the float path.
+// Many activation rows (ActRows, quantized once by QuantizeRows) times
+// many weight rows: PanelDot for Q8_0 and Q4_0 weights repacked into
+// panels of 16 rows (PackPanels; panel_amd64.s: one weight row per int32
+// lane, four activation levels broadcast by VPDPBUSD itself, one scale
+// vector per block for 16 rows, as llama.cpp repacks Q4_0 for its CPU
+// backend), IntDotRows for Q4_K and Q6_K on their GGUF layout (tiles of 4
+// weight rows x 8 activation rows, tile_k_amd64.s: VPMADDUBSW and VPDPWSSD
+// with the sub-block scales); AVX-512 VNNI, Go elsewhere; the same integer
+// block sums as IntDot, float additions in another order. One thread,
+// [m, 1024] x [256, 1024]^T, activation quantization included
+// (BenchmarkMultiRow, 2026-12-02, 2-core AMD EPYC Zen 5): panels 190-215
+// GOP/s at m = 1 and 300-330 at m = 8 and 128, where IntDotRows's tiles
+// on the GGUF rows ran 85-100 and 155-200.
 //
 // Q5_K, Q3_K and Q2_K rows decode in one assembly call too (q5kRowAVX2
 // adds the 5th bits to Q4_K's kernel; q3kRowAVX2 and q2kRowAVX2 extract 2

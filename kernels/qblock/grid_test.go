@@ -64,14 +64,7 @@ func TestGridIsDecodeRow(t *testing.T) {
 		func() { ReadGrid(kernels.Q4_K, make([]byte, 143)) },
 		func() { g := NewGrid(kernels.Q4_0, x[:32], nil); g.Encode(make([]byte, 18), make([]uint8, 31)) },
 	} {
-		func() {
-			defer func() {
-				if recover() == nil {
-					t.Error("misuse of the Grid API did not panic")
-				}
-			}()
-			f()
-		}()
+		mustPanic(t, "a misuse of the Grid API", f)
 	}
 }
 

@@ -492,6 +492,18 @@ func TestEdgeCases(t *testing.T) {
 	}
 }
 
+// mustPanic reports an error when f, a misuse of the API named name,
+// returns without panicking.
+func mustPanic(t *testing.T, name string, f func()) {
+	t.Helper()
+	defer func() {
+		if recover() == nil {
+			t.Errorf("%s did not panic", name)
+		}
+	}()
+	f()
+}
+
 func TestSizesAndPanics(t *testing.T) {
 	for _, dt := range blockTypes {
 		bs := dt.BlockSize()
@@ -502,20 +514,11 @@ func TestSizesAndPanics(t *testing.T) {
 			}
 		}
 	}
-	mustPanic := func(name string, f func()) {
-		t.Helper()
-		defer func() {
-			if recover() == nil {
-				t.Errorf("%s did not panic", name)
-			}
-		}()
-		f()
-	}
-	mustPanic("DecodeRow short src", func() { DecodeRow(kernels.Q4_K, make([]float32, 256), make([]byte, 143)) })
-	mustPanic("EncodeRow partial block", func() { EncodeRow(kernels.Q8_0, make([]byte, 34), make([]float32, 31)) })
-	mustPanic("DecodeRow I32", func() { DecodeRow(kernels.I32, make([]float32, 1), make([]byte, 4)) })
-	mustPanic("EncodeRowWeighted Q8_0", func() { EncodeRowWeighted(kernels.Q8_0, make([]byte, 34), make([]float32, 32), make([]float32, 32)) })
-	mustPanic("EncodeRowWeighted short weights", func() { EncodeRowWeighted(kernels.Q6_K, make([]byte, 210), make([]float32, 256), make([]float32, 255)) })
+	mustPanic(t, "DecodeRow short src", func() { DecodeRow(kernels.Q4_K, make([]float32, 256), make([]byte, 143)) })
+	mustPanic(t, "EncodeRow partial block", func() { EncodeRow(kernels.Q8_0, make([]byte, 34), make([]float32, 31)) })
+	mustPanic(t, "DecodeRow I32", func() { DecodeRow(kernels.I32, make([]float32, 1), make([]byte, 4)) })
+	mustPanic(t, "EncodeRowWeighted Q8_0", func() { EncodeRowWeighted(kernels.Q8_0, make([]byte, 34), make([]float32, 32), make([]float32, 32)) })
+	mustPanic(t, "EncodeRowWeighted short weights", func() { EncodeRowWeighted(kernels.Q6_K, make([]byte, 210), make([]float32, 256), make([]float32, 255)) })
 }
 
 func TestPlainTypes(t *testing.T) {

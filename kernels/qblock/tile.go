@@ -8,31 +8,29 @@ import (
 	"github.com/distill-dev/distill/kernels"
 )
 
-// Multi-row integer dot products (IntDotRows) for Q8_0, Q4_0, Q4_K and Q6_K
-// weights: m activation rows quantized once (ActRows, Q8_0 or Q8_K levels
-// and scales exactly as QuantizeAct) times n weight rows, a tile of 4
-// weight rows by 8 activation rows per assembly call, so each weight block
-// is loaded and unpacked once for 8 activation rows and each activation
-// block once for 4 weight rows (llama.cpp's gemm_q4_0/q8_0 tiles do the
-// same with repacked weights; here the 4 rows are interleaved in
-// registers, so the weights keep their GGUF layout).
+// Multi-row integer dot products. ActRows is m activation rows quantized
+// once (QuantizeRows: Q8_0 or Q8_K levels and scales exactly as
+// QuantizeAct) into records the kernels read: for Q8_0 and Q4_0 weights
+// PanelDot's (panel.go, on repacked weights), for Q4_K and Q6_K
+// IntDotRows's, a tile of 4 weight rows by 8 activation rows per assembly
+// call, so each weight block is loaded and unpacked once for 8 activation
+// rows and each activation block once for 4 weight rows, on the weights'
+// GGUF layout (the 4 rows interleaved in registers).
 //
-// The Q8_0/Q4_0 kernel (AVX-512 VNNI, tile_amd64.s) multiplies unsigned weight
-// levels by signed activations with VPDPBUSD: Q4_0's nibbles u in 0..15
-// stand for u-8, Q8_0's levels w for (w xor 0x80)-128, so each
-// activation block carries c = -8*sum(q) (Q4_0) or -128*sum(q) (Q8_0),
-// stored as c/4, which the kernel spreads over the four int32 lanes of a
-// weight row. The k-quant kernels (tile_k_amd64.s) take the unsigned
-// levels as they are (Q6_K's q+32) and multiply by the sub-block scales
-// with VPMADDUBSW and VPDPWSSD, with the mins (Q4_K) and the -32 offset
-// (Q6_K) through the activations' sums as IntDot does. The integer block
-// sums are exact, so the results differ from IntDot's only in the order of
-// the float additions.
+// The k-quant kernels (tile_k_amd64.s) take the unsigned levels as they
+// are (Q6_K's q+32) and multiply by the sub-block scales with VPMADDUBSW
+// and VPDPWSSD, with the mins (Q4_K) and the -32 offset (Q6_K) through the
+// activations' sums as IntDot does. The integer block sums are exact, so
+// the results differ from IntDot's only in the order of the float
+// additions.
 
 // actRecord is the bytes of one activation block in ActRows for Q8_0 and
 // Q4_0 weights: 32 levels (int8), the block scale (float32, the
-// f16-rounded value QuantizeAct keeps), and c/4 (int32, see above). Row i's
-// records follow each other.
+// f16-rounded value QuantizeAct keeps), and c (int32), the offset
+// correction: the kernels multiply unsigned weight levels by the signed
+// activations with VPDPBUSD; Q4_0's nibbles u in 0..15 stand for u-8,
+// Q8_0's levels w (stored xor 0x80) for w-128, so c = -8*sum(q) (Q4_0) or
+// -128*sum(q) (Q8_0). Row i's records follow each other.
 const actRecord = 40
 
 // kRecord is the bytes of one Q8_K activation block in ActRows for Q4_K
@@ -48,7 +46,7 @@ const (
 )
 
 // isK reports whether dt's activations are Q8_K (tile-interleaved
-// records).
+// records, IntDotRows).
 func isK(dt kernels.DType) bool { return dt == kernels.Q4_K || dt == kernels.Q6_K }
 
 // recordSize returns the bytes of one ActRows record for weights of
@@ -71,23 +69,19 @@ const tileRows = 8
 type ActRows struct {
 	dt    kernels.DType // the weights' type (Q8_0, Q4_0, Q4_K or Q6_K)
 	m, nb int           // rows, blocks per row
-	buf   []byte        // padded rows x nb records, for the tile kernels
-	acts  []Act         // row i as QuantizeAct makes it, for IntDot on the rows the tiles leave
+	buf   []byte        // padded rows x nb records, for the kernels
+	acts  []Act         // k-quants: row i as QuantizeAct makes it, for IntDot on the rows the tiles leave
 }
 
-// RowsType reports whether IntDotRows takes weights of dtype dt.
-func RowsType(dt kernels.DType) bool {
-	return dt == kernels.Q8_0 || dt == kernels.Q4_0 || isK(dt)
-}
+// RowsType reports whether IntDotRows takes weights of dtype dt (Q4_K,
+// Q6_K; PanelDot takes Q8_0 and Q4_0).
+func RowsType(dt kernels.DType) bool { return isK(dt) }
 
-// rec returns the record of row i's block b.
+// rec returns the record of row i's block b (Q4_K, Q6_K).
 func (ar *ActRows) rec(i, b int) []byte {
-	if size := recordSize(ar.dt); isK(ar.dt) {
-		o := ((i/tileRows*ar.nb+b)*tileRows + i%tileRows) * size
-		return ar.buf[o : o+size]
-	}
-	o := (i*ar.nb + b) * actRecord
-	return ar.buf[o : o+actRecord]
+	size := recordSize(ar.dt)
+	o := ((i/tileRows*ar.nb+b)*tileRows + i%tileRows) * size
+	return ar.buf[o : o+size]
 }
 
 // RowsKernel reports whether IntDotRows runs weights of dtype dt on a
@@ -97,11 +91,11 @@ func RowsKernel(dt kernels.DType) bool {
 	return RowsType(dt) && rowsKernelArch
 }
 
-// QuantizeRows quantizes the m rows of x [m, k] for IntDotRows with weights
-// of dtype dt, reusing ar's storage. It panics when RowsType(dt) is false
-// or k is not a multiple of 32.
+// QuantizeRows quantizes the m rows of x [m, k] for IntDotRows (Q4_K, Q6_K)
+// or PanelDot (Q8_0, Q4_0) with weights of dtype dt, reusing ar's storage.
+// It panics for other types or when k is not a multiple of the block.
 func QuantizeRows(ar *ActRows, dt kernels.DType, x []float32, m, k int) {
-	if !RowsType(dt) {
+	if !RowsType(dt) && !PanelType(dt) {
 		panic("qblock: QuantizeRows: no multi-row integer dot product for " + dt.String())
 	}
 	if len(x) < m*k {
@@ -118,9 +112,15 @@ func QuantizeRows(ar *ActRows, dt kernels.DType, x []float32, m, k int) {
 	pm := (m + tileRows - 1) / tileRows * tileRows
 	ar.buf = grow(ar.buf, pm*ar.nb*size)
 	clear(ar.buf[m/tileRows*tileRows*ar.nb*size:]) // the padding rows of the last tile
-	off := int32(-32)                              // c/4 for Q8_0: -128*sum/4
-	if dt == kernels.Q4_0 {
-		off = -2
+	if !isK(dt) {
+		off := -128 // c for Q8_0: -128*sum(q)
+		if dt == kernels.Q4_0 {
+			off = -8
+		}
+		for i := range m {
+			quantQ8Records(ar.buf[i*ar.nb*actRecord:(i+1)*ar.nb*actRecord], x[i*k:(i+1)*k], off)
+		}
+		return
 	}
 	if cap(ar.acts) < m {
 		ar.acts = append(ar.acts[:cap(ar.acts)], make([]Act, m-cap(ar.acts))...)
@@ -131,31 +131,42 @@ func QuantizeRows(ar *ActRows, dt kernels.DType, x []float32, m, k int) {
 		QuantizeAct(a, dt, x[i*k:(i+1)*k])
 		for b, d := range a.d {
 			r := ar.rec(i, b)
-			if isK(dt) {
-				copy(r, a.q[qkK*b:qkK*(b+1)])
-				bsums := a.bsums[16*b : 16*b+16]
-				if dt == kernels.Q6_K {
-					for j, v := range bsums {
-						binary.LittleEndian.PutUint16(r[256+2*j:], uint16(int16(v)))
-					}
-					binary.LittleEndian.PutUint32(r[288:], math.Float32bits(d))
-					continue
+			copy(r, a.q[qkK*b:qkK*(b+1)])
+			bsums := a.bsums[16*b : 16*b+16]
+			if dt == kernels.Q6_K {
+				for j, v := range bsums {
+					binary.LittleEndian.PutUint16(r[256+2*j:], uint16(int16(v)))
 				}
-				for j := range 8 {
-					binary.LittleEndian.PutUint16(r[256+2*j:], uint16(int16(bsums[2*j]+bsums[2*j+1])))
-				}
-				binary.LittleEndian.PutUint32(r[272:], math.Float32bits(d))
+				binary.LittleEndian.PutUint32(r[288:], math.Float32bits(d))
 				continue
 			}
-			q := a.q[32*b : 32*b+32]
-			copy(r, q)
-			var s int32
-			for _, v := range q {
-				s += int32(int8(v))
+			for j := range 8 {
+				binary.LittleEndian.PutUint16(r[256+2*j:], uint16(int16(bsums[2*j]+bsums[2*j+1])))
 			}
-			binary.LittleEndian.PutUint32(r[32:], math.Float32bits(d))
-			binary.LittleEndian.PutUint32(r[36:], uint32(off*s))
+			binary.LittleEndian.PutUint32(r[272:], math.Float32bits(d))
 		}
+	}
+}
+
+// quantQ8Records writes the records (actRecord bytes per block) of the
+// row x quantized as QuantizeAct does for Q8_0 and Q4_0 weights, with c =
+// off*sum(q).
+func quantQ8Records(rec []byte, x []float32, off int) {
+	if quantQ8RecArch(rec, x, off) {
+		return
+	}
+	var a Act
+	QuantizeAct(&a, kernels.Q8_0, x)
+	for b, d := range a.d {
+		r := rec[b*actRecord : (b+1)*actRecord]
+		q := a.q[32*b : 32*b+32]
+		copy(r, q)
+		var s int
+		for _, v := range q {
+			s += int(int8(v))
+		}
+		binary.LittleEndian.PutUint32(r[32:], math.Float32bits(d))
+		binary.LittleEndian.PutUint32(r[36:], uint32(int32(off*s)))
 	}
 }
 
@@ -163,19 +174,18 @@ func QuantizeRows(ar *ActRows, dt kernels.DType, x []float32, m, k int) {
 func (ar *ActRows) Rows() int { return ar.m }
 
 // IntDotRows computes out[i*ldo+j] = IntDot(dt, w[j*rb:(j+1)*rb], a_i) for
-// the n weight rows of w (rb bytes each) and every row a_i of ar, within
+// the n Q4_K or Q6_K weight rows of w (rb bytes each) and every row a_i of ar, within
 // float32 rounding of IntDot (the integer block sums are exact; the float
 // additions run in another order). It panics when ar was quantized for
 // another type or row length.
 func IntDotRows(dt kernels.DType, w []byte, rb, n int, ar *ActRows, out []float32, ldo int) {
+	if !RowsType(dt) {
+		panic("qblock: IntDotRows: no tiles for " + dt.String() + " (PanelDot takes Q8_0 and Q4_0)")
+	}
 	if dt != ar.dt {
 		panic("qblock: IntDotRows: activations quantized for " + ar.dt.String() + ", weights " + dt.String())
 	}
-	bs := 32
-	if isK(dt) {
-		bs = qkK
-	}
-	checkSizes("IntDotRows", dt, bs*ar.nb, rb)
+	checkSizes("IntDotRows", dt, qkK*ar.nb, rb)
 	if n == 0 || ar.m == 0 {
 		return
 	}

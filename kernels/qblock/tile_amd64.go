@@ -4,19 +4,11 @@ package qblock
 
 import "github.com/distill-dev/distill/kernels"
 
-// tileVNNI computes a tile of IntDotRows: weight rows w, w+rb, w+2rb,
-// w+3rb (nb Q4_0 blocks each when q4, else Q8_0) times the 8 activation
-// rows a, a+astride, ..., a+7astride (nb ActRows records each; only the
-// first when one). It writes 8 x 16 partial sums to out (only the first 16
-// when one): out[16i+4r+l], l = 0..3, add up to the product of weight row
-// r with activation row i.
-//
-//go:noescape
-func tileVNNI(w *byte, rb int, a *byte, astride int, nb int, out *[tileRows * 16]float32, q4, one bool)
-
-// k4TileVNNI is tileVNNI for Q4_K weights (nb 256-element blocks) and a
-// tile of 8 Q8_K activation rows at a (kRecord records interleaved by
-// block, see tile.go).
+// k4TileVNNI computes a tile of IntDotRows: Q4_K weight rows w, w+rb,
+// w+2rb, w+3rb (nb 256-element blocks each) times a tile of 8 Q8_K
+// activation rows at a (kRecord records interleaved by block, see
+// tile.go). It writes 8 x 16 partial sums to out: out[16i+4r+l], l =
+// 0..3, add up to the product of weight row r with activation row i.
 //
 //go:noescape
 func k4TileVNNI(w *byte, rb int, a *byte, nb int, out *[tileRows * 16]float32)
@@ -29,10 +21,6 @@ func k6TileVNNI(w *byte, rb int, a *byte, nb int, out *[tileRows * 16]float32)
 // rowsKernelArch: the tile kernels need AVX-512 VNNI (and F16C, FMA).
 var rowsKernelArch = useVNNI
 
-// tile1Below is the row count under which a tile's activation rows run
-// one by one on the one-row kernel rather than padded to 8.
-var tile1Below = 3
-
 // intDotRowsArch runs IntDotRows's groups of 4 weight rows on the tile
 // kernels where the CPU has AVX-512 VNNI, and returns how many weight
 // rows it did (a multiple of 4; 0 without VNNI).
@@ -40,11 +28,7 @@ func intDotRowsArch(dt kernels.DType, w []byte, rb, n int, ar *ActRows, out []fl
 	if !useVNNI {
 		return 0
 	}
-	q4 := dt == kernels.Q4_0
-	astride := ar.nb * actRecord
-	if isK(dt) {
-		astride = ar.nb * recordSize(dt) // per row, on average: a tile is 8 rows
-	}
+	astride := ar.nb * recordSize(dt) // per row, on average: a tile is 8 rows
 	// Activation rows in chunks of about actChunkBytes (whole tiles), so a
 	// chunk stays in L1 while all the weight rows pass it.
 	chunk := max(tileRows, actChunkBytes/astride/tileRows*tileRows)
@@ -55,16 +39,10 @@ func intDotRowsArch(dt kernels.DType, w []byte, rb, n int, ar *ActRows, out []fl
 		for j := 0; j < n4; j += 4 {
 			for i0 := c0; i0 < c1; {
 				rows := min(tileRows, c1-i0)
-				switch {
-				case dt == kernels.Q4_K:
+				if dt == kernels.Q4_K {
 					k4TileVNNI(&w[j*rb], rb, &ar.buf[i0*astride], ar.nb, &t)
-				case dt == kernels.Q6_K:
+				} else {
 					k6TileVNNI(&w[j*rb], rb, &ar.buf[i0*astride], ar.nb, &t)
-				case rows < tile1Below:
-					rows = 1
-					fallthrough
-				default:
-					tileVNNI(&w[j*rb], rb, &ar.buf[i0*astride], astride, ar.nb, &t, q4, rows == 1)
 				}
 				for i := i0; i < i0+rows; i++ {
 					p := t[16*(i-i0):]

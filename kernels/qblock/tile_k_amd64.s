@@ -3,14 +3,29 @@
 #include "textflag.h"
 #include "tile_amd64.h"
 
+// tileperm: the dword index vector [0 x4, 1 x4, 2 x4, 3 x4].
+DATA ·tileperm+0(SB)/8, $0x0000000000000000
+DATA ·tileperm+8(SB)/8, $0x0000000000000000
+DATA ·tileperm+16(SB)/8, $0x0000000100000001
+DATA ·tileperm+24(SB)/8, $0x0000000100000001
+DATA ·tileperm+32(SB)/8, $0x0000000200000002
+DATA ·tileperm+40(SB)/8, $0x0000000200000002
+DATA ·tileperm+48(SB)/8, $0x0000000300000003
+DATA ·tileperm+56(SB)/8, $0x0000000300000003
+GLOBL ·tileperm(SB), RODATA|NOPTR, $64
+
 // The k-quant tile kernels of IntDotRows (tile.go, tile_amd64.go): 4 Q4_K
 // or Q6_K weight rows x 8 Q8_K activation rows per call, one 256-element
-// block per iteration, the weight rows in the 128-bit lanes as in
-// tile_amd64.s.
+// block per iteration. Weight row r's bytes sit in 128-bit lane r of a
+// vector (LOAD4X16) and each activation row's 16 levels are broadcast to
+// the four lanes, so lane r of an accumulator collects partial sums of
+// weight row r; the four lanes of a row are added at the end (Go).
 
 // KSETUP loads the arguments (SI weights, R8 rb, R9 3rb, DI the tile's
-// records, CX nb, R13 the weight rows 8 ahead, prefetched as in
-// tile_amd64.s) and clears Z0..Z7 and Z16..Z23; Z15 = 0x0F bytes.
+// records, CX nb, R13 the weight rows 8 ahead: prefetched, since a group
+// of 4 rows is too short a stream for the hardware prefetchers, and without
+// it the kernels ran at less than half speed on weights not in cache) and
+// clears Z0..Z7 and Z16..Z23; Z15 = 0x0F bytes.
 #define KSETUP \
 	MOVQ         w+0(FP), SI        \
 	MOVQ         rb+8(FP), R8       \

@@ -112,70 +112,121 @@ DATA q8perm<>+24(SB)/4, $3
 DATA q8perm<>+28(SB)/4, $7
 GLOBL q8perm<>(SB), RODATA|NOPTR, $32
 
-// func quantQ8AVX2(x *float32, q *byte, d *float32, nblocks int)
-// Per block of 32: m = max|x|, d = m/127, q = round_half_even(x * (127/m))
-// (0 when m = 0), as llama.cpp's AVX2 quantize_row_q8_0; d is stored
-// unrounded (the caller rounds it to f16).
-TEXT ·quantQ8AVX2(SB), NOSPLIT, $0-32
-	MOVQ         x+0(FP), SI
-	MOVQ         q+8(FP), DI
-	MOVQ         d+16(FP), DX
-	MOVQ         nblocks+24(FP), CX
-	MOVL         $0x7fffffff, AX
-	VMOVD        AX, X15
-	VPBROADCASTD X15, Y15 // abs mask
-	MOVL         $0x42fe0000, AX
-	VMOVD        AX, X14  // 127.0
+// Q8LEVELS quantizes the block of 32 floats at SI as llama.cpp's AVX2
+// quantize_row_q8_0 does: m = max|x| (X4), d = m/127 (X6, unrounded), the
+// levels round_half_even(x * (127/m)) (0 when m = 0) as int32 in Y0..Y3.
+// Y15: the abs mask, X14: 127.0; scaled: a label of the caller's.
+#define Q8LEVELS(scaled) \
+	VMOVUPS      (SI), Y0    \
+	VMOVUPS      32(SI), Y1  \
+	VMOVUPS      64(SI), Y2  \
+	VMOVUPS      96(SI), Y3  \
+	VANDPS       Y15, Y0, Y4 \
+	VANDPS       Y15, Y1, Y5 \
+	VMAXPS       Y5, Y4, Y4  \
+	VANDPS       Y15, Y2, Y5 \
+	VMAXPS       Y5, Y4, Y4  \
+	VANDPS       Y15, Y3, Y5 \
+	VMAXPS       Y5, Y4, Y4  \
+	VEXTRACTF128 $1, Y4, X5  \
+	VMAXPS       X5, X4, X4  \
+	VMOVHLPS     X4, X4, X5  \
+	VMAXPS       X5, X4, X4  \
+	VMOVSHDUP    X4, X5      \
+	VMAXSS       X5, X4, X4  \
+	VDIVSS       X14, X4, X6 \
+	VXORPS       X7, X7, X7  \
+	VUCOMISS     X7, X4      \
+	JEQ          scaled      \
+	VDIVSS       X4, X14, X7 \
+scaled:                      \
+	VBROADCASTSS X7, Y7      \
+	VMULPS       Y7, Y0, Y0  \
+	VMULPS       Y7, Y1, Y1  \
+	VMULPS       Y7, Y2, Y2  \
+	VMULPS       Y7, Y3, Y3  \
+	VROUNDPS     $0, Y0, Y0  \
+	VROUNDPS     $0, Y1, Y1  \
+	VROUNDPS     $0, Y2, Y2  \
+	VROUNDPS     $0, Y3, Y3  \
+	VCVTPS2DQ    Y0, Y0      \
+	VCVTPS2DQ    Y1, Y1      \
+	VCVTPS2DQ    Y2, Y2      \
+	VCVTPS2DQ    Y3, Y3
+
+// Q8STORE packs the levels in Y0..Y3 to bytes and stores them at DI
+// (Y13: q8perm).
+#define Q8STORE \
+	VPACKSSDW Y1, Y0, Y0  \
+	VPACKSSDW Y3, Y2, Y2  \
+	VPACKSSWB Y2, Y0, Y0  \
+	VPERMD    Y0, Y13, Y0 \
+	VMOVDQU   Y0, (DI)
+
+// Q8SETUP loads Q8LEVELS's and Q8STORE's constants.
+#define Q8SETUP \
+	MOVL         $0x7fffffff, AX \
+	VMOVD        AX, X15         \
+	VPBROADCASTD X15, Y15        \
+	MOVL         $0x42fe0000, AX \
+	VMOVD        AX, X14         \
 	VMOVDQU      q8perm<>(SB), Y13
 
-qq:
-	VMOVUPS      (SI), Y0
-	VMOVUPS      32(SI), Y1
-	VMOVUPS      64(SI), Y2
-	VMOVUPS      96(SI), Y3
-	VANDPS       Y15, Y0, Y4
-	VANDPS       Y15, Y1, Y5
-	VMAXPS       Y5, Y4, Y4
-	VANDPS       Y15, Y2, Y5
-	VMAXPS       Y5, Y4, Y4
-	VANDPS       Y15, Y3, Y5
-	VMAXPS       Y5, Y4, Y4
-	VEXTRACTF128 $1, Y4, X5
-	VMAXPS       X5, X4, X4
-	VMOVHLPS     X4, X4, X5
-	VMAXPS       X5, X4, X4
-	VMOVSHDUP    X4, X5
-	VMAXSS       X5, X4, X4 // m
-	VDIVSS       X14, X4, X6
-	VMOVSS       X6, (DX)   // d = m/127
-	VXORPS       X7, X7, X7
-	VUCOMISS     X7, X4
-	JEQ          scaled
-	VDIVSS       X4, X14, X7 // 127/m
+// func quantQ8AVX2(x *float32, q *byte, d *float32, nblocks int)
+// Q8LEVELS per block of 32; d is stored unrounded (the caller rounds it
+// to f16).
+TEXT ·quantQ8AVX2(SB), NOSPLIT, $0-32
+	MOVQ x+0(FP), SI
+	MOVQ q+8(FP), DI
+	MOVQ d+16(FP), DX
+	MOVQ nblocks+24(FP), CX
+	Q8SETUP
 
-scaled:
-	VBROADCASTSS X7, Y7
-	VMULPS       Y7, Y0, Y0
-	VMULPS       Y7, Y1, Y1
-	VMULPS       Y7, Y2, Y2
-	VMULPS       Y7, Y3, Y3
-	VROUNDPS     $0, Y0, Y0
-	VROUNDPS     $0, Y1, Y1
-	VROUNDPS     $0, Y2, Y2
-	VROUNDPS     $0, Y3, Y3
-	VCVTPS2DQ    Y0, Y0
-	VCVTPS2DQ    Y1, Y1
-	VCVTPS2DQ    Y2, Y2
-	VCVTPS2DQ    Y3, Y3
-	VPACKSSDW    Y1, Y0, Y0
-	VPACKSSDW    Y3, Y2, Y2
-	VPACKSSWB    Y2, Y0, Y0
-	VPERMD       Y0, Y13, Y0
-	VMOVDQU      Y0, (DI)
+qq:
+	Q8LEVELS(scaled)
+	VMOVSS X6, (DX)
+	Q8STORE
+	ADDQ   $128, SI
+	ADDQ   $32, DI
+	ADDQ   $4, DX
+	DECQ   CX
+	JNZ    qq
+	VZEROUPPER
+	RET
+
+// func quantQ8RecAVX2(x *float32, rec *byte, nblocks int, off int)
+// quantQ8AVX2 writing ActRows records (tile.go: actRecord bytes per
+// block): the 32 levels, d rounded to f16 and widened back (as QuantizeAct
+// keeps it; VCVTPS2PH rounds to nearest even like half.RoundF16), and
+// off times the sum of the levels (the offset correction c).
+TEXT ·quantQ8RecAVX2(SB), NOSPLIT, $0-32
+	MOVQ x+0(FP), SI
+	MOVQ rec+8(FP), DI
+	MOVQ nblocks+16(FP), CX
+	MOVQ off+24(FP), R8
+	Q8SETUP
+
+rq:
+	Q8LEVELS(rscaled)
+	VCVTPS2PH    $0, X6, X6
+	VCVTPH2PS    X6, X6
+	VMOVSS       X6, 32(DI)
+	VPADDD       Y1, Y0, Y8
+	VPADDD       Y3, Y2, Y9
+	VPADDD       Y9, Y8, Y8
+	VEXTRACTI128 $1, Y8, X9
+	VPADDD       X9, X8, X8
+	VPSHUFD      $0x4E, X8, X9
+	VPADDD       X9, X8, X8
+	VPSHUFD      $0xB1, X8, X9
+	VPADDD       X9, X8, X8
+	VMOVD        X8, AX
+	IMULL        R8, AX
+	MOVL         AX, 36(DI)
+	Q8STORE
 	ADDQ         $128, SI
-	ADDQ         $32, DI
-	ADDQ         $4, DX
+	ADDQ         $40, DI
 	DECQ         CX
-	JNZ          qq
+	JNZ          rq
 	VZEROUPPER
 	RET
