@@ -11,9 +11,9 @@ import (
 // quantized matmuls: each row of a is quantized once to 8 bits per block
 // (qblock.QuantizeAct: Q8_0 for Q8_0 and Q4_0 weights, Q8_K for the
 // k-quants), then out[i, j] = alpha * qblock.IntDot(w_j, a_i) + beta *
-// out[i, j]. Where the CPU has AVX-512 VNNI, Q8_0 and Q4_0 weights run on
-// their repacked panels (qblock.PanelDot, 16 weight rows per vector; the
-// tensor's panelCache) at any row count, and Q4_K and Q6_K on
+// out[i, j]. Where the CPU has AVX-512 VNNI, Q8_0, Q4_0 and Q4_K weights
+// run on their repacked panels (qblock.PanelDot, 16 weight rows per
+// vector; the tensor's panelCache) at any row count, and Q6_K on
 // qblock.IntDotRows's tiles (4 weight rows x 8 activation rows) from
 // kRowsMinRows rows; the same integer sums. It equals the float product of
 // the decoded weights with the decoded 8-bit activations up to float32
@@ -30,34 +30,32 @@ import (
 // stay on the float path. Benchmarks move it to compare the paths.
 var intDotMaxRows = 16
 
-// intRowsMinRows is the fewest rows of a from which Q8_0 and Q4_0 weights
-// run on their panels (tests and benchmarks move it to compare the paths).
+// intRowsMinRows is the fewest rows of a from which Q8_0, Q4_0 and Q4_K
+// weights run on their panels (tests and benchmarks move it to compare the
+// paths).
 var intRowsMinRows = 1
 
-// kRowsMinRows is where Q4_K and Q6_K weights start on the multi-row tiles:
-// they have no one-row form, and below it the one-row IntDot is faster.
-// CPU time per row of a [m, 1024] x [2816, 1024]^T product, one thread,
-// best of 5 (shared 2-core AMD EPYC with AVX-512 VNNI, 2026-12-02), tiles
-// / one-row / float path: Q4_K m = 1: 164 / 94 / 429 us, m = 4: 44 / 90 /
-// 476, m = 16: 23 / 90 / 113, m = 128: 24 / 89 / 39; Q6_K m = 4: 49 / 81
-// / 685, m = 128: 26 / 81 / 48.
+// kRowsMinRows is where Q6_K weights start on the multi-row tiles: they
+// have no one-row form, and below it the one-row IntDot is faster. CPU
+// time per row of a [m, 1024] x [2816, 1024]^T product, one thread, best
+// of 5 (shared 2-core AMD EPYC with AVX-512 VNNI, 2026-12-02), tiles /
+// one-row / float path: Q6_K m = 4: 49 / 81 / 685 us, m = 128: 26 / 81 /
+// 48.
 const kRowsMinRows = 3
 
-// intRowsMinK is the shortest row (k) for which products of more than
-// intDotMaxRows rows take the multi-row kernels rather than the float
-// path, and Q4_K and Q6_K products take the tiles at all: on short rows
-// the tiles' per-call work and the activations' quantization (Go for
-// Q8_K) cost as much as they save. CPU time per multiply-add, 128 rows,
-// one thread, tiles / float: Q4_K k = 256: 14 / 13 ps (n = 768), k = 512:
-// 15 / 14, k = 1024: 8 / 14; Q6_K k = 256: 15 / 15, k = 512: 16 / 16.
-// Tests and benchmarks move it.
+// intRowsMinK is the shortest row (k) for which Q6_K products take the
+// tiles at all: on short rows the tiles' per-call work and the
+// activations' quantization (Go for Q8_K) cost as much as they save. CPU
+// time per multiply-add, 128 rows, one thread, tiles / float: k = 256: 15
+// / 15 ps, k = 512: 16 / 16. Tests and benchmarks move it.
 var intRowsMinK = 1024
 
-// panelMinK is intRowsMinK for Q8_0 and Q4_0 weights on their panels,
-// which pay for their activation quantization on shorter rows than the
-// tiles: stories3M's prompt processing (rows of 256 and 768, 1 thread,
-// 128 tokens, 2026-12-02, the 2-core AMD EPYC) ran at 24-31k tokens/s
-// with panels from k = 256 against 14-18k on the float path.
+// panelMinK is the shortest row for which products of more than
+// intDotMaxRows rows take the panels (Q8_0, Q4_0, Q4_K), which pay for
+// their activation quantization on shorter rows than the tiles:
+// stories3M's prompt processing (rows of 256 and 768, 1 thread, 128
+// tokens, 2026-12-02, the 2-core AMD EPYC) ran at 24-31k tokens/s with
+// Q8_0 and Q4_0 panels from k = 256 against 14-18k on the float path.
 var panelMinK = 256
 
 // actPool holds []qblock.Act buffers, reused between calls.

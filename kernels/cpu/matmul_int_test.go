@@ -84,17 +84,21 @@ func TestMatMulIntPaths(t *testing.T) {
 	}
 }
 
-// TestMatMulPanelCache checks that Q8_0 and Q4_0 weights repacked for the
+// TestMatMulPanelCache checks that Q8_0, Q4_0 and Q4_K weights repacked for the
 // panel kernel follow their tensor: views and reshapes at a panel boundary
 // use the root's panels (the same results as the rows of the whole
 // product), views elsewhere take another path, and writes into the tensor
 // or through any view (Copy, CopyRows, FromFloat32's store) are seen by
 // the next product.
 func TestMatMulPanelCache(t *testing.T) {
-	for _, dt := range []kernels.DType{kernels.Q8_0, kernels.Q4_0} {
+	for _, dt := range []kernels.DType{kernels.Q8_0, kernels.Q4_0, kernels.Q4_K} {
 		t.Run(dt.String(), func(t *testing.T) {
 			be := cpu.New(2)
-			const m, n, k = 5, 48, 64
+			const m, n = 5, 48
+			k := 64
+			if dt == kernels.Q4_K {
+				k = 256
+			}
 			x := randTensor(be, kernels.F32, m, k)
 			product := func(w kernels.Tensor) []float32 {
 				rows := w.Shape()[0]

@@ -7,7 +7,7 @@ import (
 	"github.com/distill-dev/distill/kernels/qblock"
 )
 
-// panelCache is the repacked form (qblock.Panels) of a Q8_0 or Q4_0
+// panelCache is the repacked form (qblock.Panels) of a Q8_0, Q4_0 or Q4_K
 // tensor's rows, for the panel kernel of the integer matmul: made on the
 // first MatMul that takes it, as llama.cpp's CPU backend repacks Q4_0 at
 // load, and dropped whenever the tensor's storage is written (store, Copy,
@@ -32,7 +32,7 @@ func newPanelCache(dt kernels.DType, raw []byte, shape []int) *panelCache {
 		return nil
 	}
 	k := shape[len(shape)-1]
-	if k == 0 || k%32 != 0 {
+	if k == 0 || k%dt.BlockSize() != 0 {
 		return nil
 	}
 	return &panelCache{dt: dt, raw: raw, rows: shapeNumel(shape) / k, k: k}

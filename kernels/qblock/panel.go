@@ -25,21 +25,36 @@ import (
 // multiply-add per four lanes of each row; on the panels they are shared by
 // 16 rows.
 //
-// A panel of nb blocks is nb x panelQuantBytes bytes of levels followed
-// by nb x 32 bytes of f16 scales (row r's at 2r), padded to 64 bytes.
-// Q4_0: block b's levels are 4 vectors; vector v lane r holds bytes
-// [4v, 4v+4) of row r's 16 level bytes as GGUF stores them (elements
-// 4v..4v+3 in the low nibbles, 16+4v.. in the high ones), so the kernel
-// gets two steps of 4 elements from each vector with an AND and a shift.
-// Q8_0: 8 vectors, vector s lane r holding row r's levels [4s, 4s+4)
-// flipped to unsigned (xor 0x80). Rows past the last of a partial panel
-// are zero.
+// Q8_0 and Q4_0: a panel of nb blocks is nb x panelQuantBytes bytes of
+// levels followed by nb x 32 bytes of f16 scales (row r's at 2r), padded
+// to 64 bytes. Q4_0: block b's levels are 4 vectors; vector v lane r
+// holds bytes [4v, 4v+4) of row r's 16 level bytes as GGUF stores them
+// (elements 4v..4v+3 in the low nibbles, 16+4v.. in the high ones), so
+// the kernel gets two steps of 4 elements from each vector with an AND
+// and a shift. Q8_0: 8 vectors, vector s lane r holding row r's levels
+// [4s, 4s+4) flipped to unsigned (xor 0x80).
+//
+// Q4_K: a panel is nb super-blocks of k4PanelBytes: the levels (2048
+// bytes: sub-block pair j's 32 level bytes, low nibbles sub-block 2j and
+// high ones 2j+1 as GGUF stores them, as 8 vectors; vector v lane r holds
+// row r's bytes [4v, 4v+4) of the pair), then the 6-bit scales sc_s (8 x
+// 16 bytes, byte r row r's) and mins m_s (8 x 16), then the 16 f16 d and
+// the 16 f16 dmin. The kernel sums as llama.cpp does: in int32 per lane,
+// sum_s sc_s*isum_s and sum_s m_s*bsum_s, then d*d_a and dmin*d_a once per
+// super-block.
+//
+// Rows past the last of a partial panel are zero.
 
 // panelRows is the weight rows of one panel (the int32 lanes of a vector).
 const panelRows = 16
 
+// k4PanelBytes is the bytes of one Q4_K super-block of a panel.
+const k4PanelBytes = 2048 + 8*16 + 8*16 + 2*2*panelRows
+
 // PanelType reports whether PackPanels takes weights of dtype dt.
-func PanelType(dt kernels.DType) bool { return dt == kernels.Q8_0 || dt == kernels.Q4_0 }
+func PanelType(dt kernels.DType) bool {
+	return dt == kernels.Q8_0 || dt == kernels.Q4_0 || dt == kernels.Q4_K
+}
 
 // PanelKernel reports whether PanelDot runs weights of dtype dt on a
 // vector kernel on this CPU (AVX-512 VNNI). Elsewhere it runs a Go loop
@@ -50,10 +65,10 @@ func PanelKernel(dt kernels.DType) bool { return PanelType(dt) && panelArch }
 // PanelAlign is the row alignment of PanelDot's first weight row.
 const PanelAlign = panelRows
 
-// Panels is n rows of Q8_0 or Q4_0 weights repacked for PanelDot.
+// Panels is n rows of Q8_0, Q4_0 or Q4_K weights repacked for PanelDot.
 type Panels struct {
 	dt     kernels.DType
-	n, nb  int    // weight rows, 32-element blocks per row
+	n, nb  int    // weight rows, GGUF blocks per row
 	stride int    // bytes per panel
 	buf    []byte // panels, the first 64-byte aligned
 }
@@ -79,16 +94,15 @@ func PackPanels(dt kernels.DType, w []byte, rb, n int) *Panels {
 	if !PanelType(dt) {
 		panic("qblock: PackPanels: no panel layout for " + dt.String())
 	}
-	bb := 34 // Q8_0: f16 scale, 32 levels
-	if dt == kernels.Q4_0 {
-		bb = 18 // f16 scale, 16 bytes of nibbles
-	}
+	bb := formats[dt].blockBytes
 	if rb <= 0 || rb%bb != 0 || len(w) < n*rb {
 		panic(fmt.Sprintf("qblock: PackPanels: %d rows of %d bytes (%s blocks of %d) in %d bytes", n, rb, dt, bb, len(w)))
 	}
 	nb := rb / bb
-	qb := panelQuantBytes(dt)
-	stride := (nb*(qb+2*panelRows) + 63) &^ 63
+	stride := nb * k4PanelBytes
+	if dt != kernels.Q4_K {
+		stride = (nb*(panelQuantBytes(dt)+2*panelRows) + 63) &^ 63
+	}
 	np := (n + panelRows - 1) / panelRows
 	p := &Panels{dt: dt, n: n, nb: nb, stride: stride, buf: alignedBytes(np * stride)}
 	for pi := range np {
@@ -97,6 +111,11 @@ func PackPanels(dt kernels.DType, w []byte, rb, n int) *Panels {
 			row := w[(pi*panelRows+r)*rb : (pi*panelRows+r+1)*rb]
 			for b := range nb {
 				blk := row[b*bb : (b+1)*bb]
+				if dt == kernels.Q4_K {
+					packK4(pan[b*k4PanelBytes:(b+1)*k4PanelBytes], r, blk)
+					continue
+				}
+				qb := panelQuantBytes(dt)
 				copy(pan[nb*qb+b*2*panelRows+2*r:], blk[:2]) // f16 scale
 				lv, q := blk[2:], pan[b*qb:(b+1)*qb]
 				for v := range len(lv) / 4 {
@@ -114,6 +133,21 @@ func PackPanels(dt kernels.DType, w []byte, rb, n int) *Panels {
 	return p
 }
 
+// packK4 writes the Q4_K block blk as row r of the panel super-block sb.
+func packK4(sb []byte, r int, blk []byte) {
+	for j := range 4 {
+		for v := range 8 {
+			copy(sb[512*j+64*v+4*r:512*j+64*v+4*r+4], blk[16+32*j+4*v:])
+		}
+	}
+	for s := range 8 {
+		sc, m := scaleMinK4(s, blk[4:16])
+		sb[2048+16*s+r], sb[2176+16*s+r] = sc, m
+	}
+	copy(sb[2304+2*r:2304+2*r+2], blk[0:2]) // d
+	copy(sb[2336+2*r:2336+2*r+2], blk[2:4]) // dmin
+}
+
 // alignedBytes returns n zero bytes starting at a 64-byte boundary.
 func alignedBytes(n int) []byte {
 	b := make([]byte, n+63)
@@ -127,8 +161,8 @@ func alignedBytes(n int) []byte {
 // rounding of IntDot: the integer block sums are exact, the float
 // additions run in another order. It panics on mismatched sizes.
 func PanelDot(p *Panels, row0, n int, ar *ActRows, out []float32, ldo int) {
-	if ar.dt != p.dt || ar.nb != p.nb {
-		panic(fmt.Sprintf("qblock: PanelDot: activations of %d %s blocks, panels of %d %s blocks", ar.nb, ar.dt, p.nb, p.dt))
+	if ar.dt != p.dt || ar.nb*32 != p.nb*p.dt.BlockSize() {
+		panic(fmt.Sprintf("qblock: PanelDot: activations of %d elements for %s, panels of %d %s blocks", ar.nb*32, ar.dt, p.nb, p.dt))
 	}
 	if row0%panelRows != 0 || row0 < 0 || n < 0 || row0+n > p.n {
 		panic(fmt.Sprintf("qblock: PanelDot: rows [%d, %d) of %d (the first must be a multiple of %d)", row0, row0+n, p.n, panelRows))
@@ -147,38 +181,65 @@ func PanelDot(p *Panels, row0, n int, ar *ActRows, out []float32, ldo int) {
 }
 
 // panelDotGeneric is PanelDot in Go, reading the panels and the records
-// as the kernel does (unsigned levels, the offset correction c).
+// as the kernels do (unsigned levels; the offset correction c, or Q4_K's
+// integer scale and min sums).
 func panelDotGeneric(p *Panels, row0, n int, ar *ActRows, out []float32, ldo int) {
-	qb := panelQuantBytes(p.dt)
 	for j := range n {
 		r := row0 + j
 		pan := p.buf[r/panelRows*p.stride:]
 		l := r % panelRows
 		for i := range ar.m {
-			recs := ar.buf[i*p.nb*actRecord:]
+			recs := ar.buf[i*ar.nb*actRecord:]
 			var sum float32
-			for b := range p.nb {
-				q, rec := pan[b*qb:], recs[b*actRecord:]
-				s := int32(binary.LittleEndian.Uint32(rec[36:])) // c
+			var tsum, msum int32 // Q4_K: the super-block's sum_s sc_s*isum_s, sum_s m_s*bsum_s
+			for c := range ar.nb {
+				rec := recs[c*actRecord:]
+				da := math.Float32frombits(binary.LittleEndian.Uint32(rec[32:]))
+				word := int32(binary.LittleEndian.Uint32(rec[36:]))
+				var s int32
 				for e := range 32 {
-					var u int32
-					if p.dt == kernels.Q4_0 {
-						v := q[64*(e%16/4)+4*l+e%4]
-						if e >= 16 {
-							v >>= 4
-						}
-						u = int32(v & 15)
-					} else {
-						u = int32(q[64*(e/4)+4*l+e%4])
-					}
-					s += u * int32(int8(rec[e]))
+					s += int32(panelLevel(p, pan, c, l, e)) * int32(int8(rec[e]))
 				}
-				dw := half.WidenF16(binary.LittleEndian.Uint16(pan[p.nb*qb+2*(b*panelRows+l):]))
-				sum += float32(s) * (dw * math.Float32frombits(binary.LittleEndian.Uint32(rec[32:])))
+				if p.dt == kernels.Q4_K {
+					sb := pan[c/8*k4PanelBytes:]
+					tsum += int32(sb[2048+16*(c%8)+l]) * s
+					msum += int32(sb[2176+16*(c%8)+l]) * word
+					if c%8 == 7 {
+						d := half.WidenF16(binary.LittleEndian.Uint16(sb[2304+2*l:]))
+						dmin := half.WidenF16(binary.LittleEndian.Uint16(sb[2336+2*l:]))
+						sum += d*da*float32(tsum) - dmin*da*float32(msum)
+						tsum, msum = 0, 0
+					}
+					continue
+				}
+				qb := panelQuantBytes(p.dt)
+				dw := half.WidenF16(binary.LittleEndian.Uint16(pan[p.nb*qb+2*(c*panelRows+l):]))
+				sum += float32(s+word) * (dw * da) // word: the offset correction c
 			}
 			out[i*ldo+j] = sum
 		}
 	}
+}
+
+// panelLevel returns the unsigned level of element e of 32-element block
+// c (a sub-block for Q4_K) of lane l in the panel pan.
+func panelLevel(p *Panels, pan []byte, c, l, e int) byte {
+	switch p.dt {
+	case kernels.Q8_0:
+		return pan[c*panelQuantBytes(p.dt)+64*(e/4)+4*l+e%4]
+	case kernels.Q4_0:
+		v := pan[c*panelQuantBytes(p.dt)+64*(e%16/4)+4*l+e%4]
+		if e >= 16 {
+			v >>= 4
+		}
+		return v & 15
+	}
+	s := c % 8 // Q4_K sub-block
+	v := pan[c/8*k4PanelBytes+512*(s/2)+64*(e/4)+4*l+e%4]
+	if s%2 == 1 {
+		v >>= 4
+	}
+	return v & 15
 }
 
 // DType returns the weights' type.

@@ -19,6 +19,24 @@ var panelArch = useVNNI
 // one by one on the one-row loop rather than padded to a group of 8.
 var panel1Below = 3
 
+// panelK4VNNI is panelVNNI for a Q4_K panel of nb super-blocks at w.
+//
+//go:noescape
+func panelK4VNNI(w, a *byte, astride, nb int, out *float32, ldo int, one bool)
+
+//go:noescape
+func quantQ8KRecAVX512(x *float32, rec *byte, nblocks int) int
+
+// quantQ8KRecArch is quantQ8KRecords in AVX-512 assembly: it returns the
+// number of blocks it wrote (it stops at a block it leaves to Go).
+func quantQ8KRecArch(rec []byte, x []float32) int {
+	if !panelArch || len(x) == 0 {
+		return 0
+	}
+	_ = rec[len(x)/qkK*8*actRecord-1]
+	return quantQ8KRecAVX512(&x[0], &rec[0], len(x)/qkK)
+}
+
 //go:noescape
 func quantQ8RecAVX2(x *float32, rec *byte, nblocks, off int)
 
@@ -40,11 +58,21 @@ func panelDotArch(p *Panels, row0, n int, ar *ActRows, out []float32, ldo int) {
 	q4 := p.dt == kernels.Q4_0
 	astride := ar.nb * actRecord
 	var t [tileRows * panelRows]float32
+	kernel := func(w, s, a *byte, astride int, out *float32, ldo int, one bool) {
+		if p.dt == kernels.Q4_K {
+			panelK4VNNI(w, a, astride, p.nb, out, ldo, one)
+		} else {
+			panelVNNI(w, s, a, astride, p.nb, out, ldo, q4, one)
+		}
+	}
 	for pi := row0 / panelRows; pi*panelRows < row0+n; pi++ {
 		j := pi*panelRows - row0
 		cols := min(panelRows, n-j)
 		pan := p.buf[pi*p.stride:]
-		w, s := &pan[0], &pan[p.nb*qb]
+		w, s := &pan[0], &pan[0]
+		if p.dt != kernels.Q4_K {
+			s = &pan[p.nb*qb]
+		}
 		for i0 := 0; i0 < ar.m; {
 			rows := min(tileRows, ar.m-i0)
 			one := rows < panel1Below
@@ -53,11 +81,11 @@ func panelDotArch(p *Panels, row0, n int, ar *ActRows, out []float32, ldo int) {
 			}
 			a := &ar.buf[i0*astride]
 			if cols == panelRows && (one || rows == tileRows) {
-				panelVNNI(w, s, a, astride, p.nb, &out[i0*ldo+j], ldo, q4, one)
+				kernel(w, s, a, astride, &out[i0*ldo+j], ldo, one)
 				i0 += rows
 				continue
 			}
-			panelVNNI(w, s, a, astride, p.nb, &t[0], panelRows, q4, one)
+			kernel(w, s, a, astride, &t[0], panelRows, one)
 			for i := range rows {
 				copy(out[(i0+i)*ldo+j:(i0+i)*ldo+j+cols], t[i*panelRows:i*panelRows+cols])
 			}

@@ -57,15 +57,17 @@
 	VMOVDQU32 384(SI), Z14 \
 	VMOVDQU32 448(SI), Z15
 
-// Q4AHEAD and Q8AHEAD prefetch the levels 4 blocks ahead for the one-row
-// loop, which reads each byte once (generation: on the random 95M Q4_0
-// file, 1 thread, tokens/s rose from 247-262 to 292-326; the 8-row loop
-// reuses a panel for every group of activation rows).
+// Q4AHEAD and Q8AHEAD prefetch the levels 16 and 4 blocks ahead (4 KiB,
+// 2 KiB) for the one-row loop, which reads each byte once (the 8-row loop
+// reuses a panel for every group of activation rows). One thread, a 38 MB
+// Q4_0 matrix times one row, 2026-12-02: 17-21 GB/s without, 24-26 with
+// 4 KiB (2 KiB: 15-18, 8 KiB: 22-24); Q8_0 with 2 KiB 35 GB/s, about what
+// a plain read of the matrix reaches (38-41).
 #define Q4AHEAD \
-	PREFETCHT0 1024(SI) \
-	PREFETCHT0 1088(SI) \
-	PREFETCHT0 1152(SI) \
-	PREFETCHT0 1216(SI)
+	PREFETCHT0 4096(SI) \
+	PREFETCHT0 4160(SI) \
+	PREFETCHT0 4224(SI) \
+	PREFETCHT0 4288(SI)
 
 #define Q8AHEAD \
 	PREFETCHT0 2048(SI) \
@@ -146,15 +148,7 @@ TEXT ·panelVNNI(SB), NOSPLIT, $0-58
 	VPBROADCASTD AX, Z31
 	MOVQ         w+0(FP), SI
 	MOVQ         s+8(FP), BX
-	MOVQ         a+16(FP), DI
-	MOVQ         astride+24(FP), DX
-	LEAQ         (DI)(DX*1), R8
-	LEAQ         (R8)(DX*1), R9
-	LEAQ         (R9)(DX*1), R10
-	LEAQ         (R10)(DX*1), R11
-	LEAQ         (R11)(DX*1), R12
-	LEAQ         (R12)(DX*1), R13
-	LEAQ         (R13)(DX*1), AX
+	ACTROWS8(a+16(FP), astride+24(FP))
 	MOVQ         nb+32(FP), CX
 	ZERO8(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
 	CMPB         one+57(FP), $0

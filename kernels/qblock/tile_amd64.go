@@ -4,16 +4,11 @@ package qblock
 
 import "github.com/distill-dev/distill/kernels"
 
-// k4TileVNNI computes a tile of IntDotRows: Q4_K weight rows w, w+rb,
+// k6TileVNNI computes a tile of IntDotRows: Q6_K weight rows w, w+rb,
 // w+2rb, w+3rb (nb 256-element blocks each) times a tile of 8 Q8_K
-// activation rows at a (kRecord records interleaved by block, see
+// activation rows at a (k6Record records interleaved by block, see
 // tile.go). It writes 8 x 16 partial sums to out: out[16i+4r+l], l =
 // 0..3, add up to the product of weight row r with activation row i.
-//
-//go:noescape
-func k4TileVNNI(w *byte, rb int, a *byte, nb int, out *[tileRows * 16]float32)
-
-// k6TileVNNI is k4TileVNNI for Q6_K weights (k6Record records).
 //
 //go:noescape
 func k6TileVNNI(w *byte, rb int, a *byte, nb int, out *[tileRows * 16]float32)
@@ -39,11 +34,7 @@ func intDotRowsArch(dt kernels.DType, w []byte, rb, n int, ar *ActRows, out []fl
 		for j := 0; j < n4; j += 4 {
 			for i0 := c0; i0 < c1; {
 				rows := min(tileRows, c1-i0)
-				if dt == kernels.Q4_K {
-					k4TileVNNI(&w[j*rb], rb, &ar.buf[i0*astride], ar.nb, &t)
-				} else {
-					k6TileVNNI(&w[j*rb], rb, &ar.buf[i0*astride], ar.nb, &t)
-				}
+				k6TileVNNI(&w[j*rb], rb, &ar.buf[i0*astride], ar.nb, &t)
 				for i := i0; i < i0+rows; i++ {
 					p := t[16*(i-i0):]
 					o := out[i*ldo+j : i*ldo+j+4]

@@ -1,4 +1,5 @@
-// Macros shared by tile_amd64.s and tile_k_amd64.s.
+// Macros shared by the tile and panel kernels (tile_k_amd64.s,
+// panel_amd64.s, panel_k_amd64.s).
 
 // ZERO8 clears eight registers.
 #define ZERO8(a, b, c, d, e, f, g, h) \
@@ -32,3 +33,16 @@
 	VINSERTI32X4 $1, off(SI)(R8*1), Z, Z  \
 	VINSERTI32X4 $2, off(SI)(R8*2), Z, Z  \
 	VINSERTI32X4 $3, off(SI)(R9*1), Z, Z
+
+// ACTROWS8 points DI, R8..R13 and AX at 8 activation rows: the first at
+// the argument a, one every astride bytes (DX = astride).
+#define ACTROWS8(a, astride) \
+	MOVQ a, DI                \
+	MOVQ astride, DX          \
+	LEAQ (DI)(DX*1), R8       \
+	LEAQ (R8)(DX*1), R9       \
+	LEAQ (R9)(DX*1), R10      \
+	LEAQ (R10)(DX*1), R11     \
+	LEAQ (R11)(DX*1), R12     \
+	LEAQ (R12)(DX*1), R13     \
+	LEAQ (R13)(DX*1), AX

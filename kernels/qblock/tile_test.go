@@ -13,7 +13,7 @@ import (
 // counts around the tile sizes (4 weight rows, 8 activation rows), one and
 // odd block counts, extreme levels, and a strided out with guard values.
 func TestIntDotRows(t *testing.T) {
-	for _, dt := range []kernels.DType{kernels.Q4_K, kernels.Q6_K} {
+	for _, dt := range []kernels.DType{kernels.Q6_K} {
 		for _, c := range []struct{ m, n, nb int }{
 			{1, 1, 1}, {1, 4, 3}, {3, 5, 2}, {8, 4, 1}, {9, 7, 5}, {17, 12, 8}, {16, 9, 32}, {2, 3, 7},
 		} {
@@ -122,14 +122,14 @@ func (pr *rowsProblem) check(t *testing.T, name string, row0, n int, out []float
 func TestIntDotRowsPanics(t *testing.T) {
 	x := testRow(1, 512)
 	var ar ActRows
-	QuantizeRows(&ar, kernels.Q4_K, x, 1, 256)
-	rb, _ := kernels.Q4_K.RowBytes(256)
+	QuantizeRows(&ar, kernels.Q6_K, x, 1, 256)
+	rb, _ := kernels.Q6_K.RowBytes(256)
 	for name, f := range map[string]func(){
 		"panel type": func() { IntDotRows(kernels.Q4_0, make([]byte, 144), 144, 1, &ar, make([]float32, 1), 1) },
-		"type":       func() { IntDotRows(kernels.Q6_K, make([]byte, 210), 210, 1, &ar, make([]float32, 1), 1) },
-		"row bytes":  func() { IntDotRows(kernels.Q4_K, make([]byte, 2*rb), 2*rb, 1, &ar, make([]float32, 1), 1) },
-		"short out":  func() { IntDotRows(kernels.Q4_K, make([]byte, 2*rb), rb, 2, &ar, make([]float32, 1), 1) },
-		"k":          func() { QuantizeRows(&ar, kernels.Q4_K, x, 2, 200) },
+		"type":       func() { IntDotRows(kernels.Q4_K, make([]byte, 144), 144, 1, &ar, make([]float32, 1), 1) },
+		"row bytes":  func() { IntDotRows(kernels.Q6_K, make([]byte, 2*rb), 2*rb, 1, &ar, make([]float32, 1), 1) },
+		"short out":  func() { IntDotRows(kernels.Q6_K, make([]byte, 2*rb), rb, 2, &ar, make([]float32, 1), 1) },
+		"k":          func() { QuantizeRows(&ar, kernels.Q6_K, x, 2, 200) },
 		"dtype":      func() { QuantizeRows(&ar, kernels.Q5_K, x, 1, 256) },
 	} {
 		mustPanic(t, name, f)
