@@ -12,6 +12,9 @@ import (
 func expAVX2(dst, src *float32, n int)
 
 //go:noescape
+func expSubSumAVX2(dst, src *float32, n int, m float32) float32
+
+//go:noescape
 func maxAVX2(dst *[8]float32, x *float32, n int)
 
 var hasAVX2FMA = cpu.X86.HasAVX2 && cpu.X86.HasFMA
@@ -42,4 +45,19 @@ func maxf(x []float32) float32 {
 		m = maxfGo(lanes[:])
 	}
 	return max(m, maxfGo(x[n:]))
+}
+
+// expSubSum writes dst[i] = e^(x[i]-m) and returns their float32 sum (8
+// lanes at a time where the CPU has AVX2 and FMA); dst may be x.
+func expSubSum(dst, x []float32, m float32) float32 {
+	dst = dst[:len(x)]
+	n := 0
+	var s float32
+	if hasAVX2FMA {
+		n = len(x) &^ 7
+		if n > 0 {
+			s = expSubSumAVX2(&dst[0], &x[0], n, m)
+		}
+	}
+	return s + expSubSumGo(dst[n:], x[n:], m)
 }

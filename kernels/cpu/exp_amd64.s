@@ -69,63 +69,106 @@ DATA expc<>+496(SB)/8, $0x0000000000000000
 DATA expc<>+504(SB)/8, $0x0000000000000000
 GLOBL expc<>(SB), RODATA|NOPTR, $512
 
+// EXPSETUP loads the constants (AX: expc) into Y4..Y11 (EXP8 reads the
+// last two polynomial coefficients from memory, leaving Y12 and Y13 to
+// the callers).
+#define EXPSETUP \
+	LEAQ    expc<>(SB), AX \
+	VMOVUPS 0(AX), Y4      \
+	VMOVUPS 32(AX), Y5     \
+	VMOVUPS 64(AX), Y6     \
+	VMOVUPS 96(AX), Y7     \
+	VMOVUPS 128(AX), Y8    \
+	VMOVUPS 160(AX), Y9    \
+	VMOVUPS 192(AX), Y10   \
+	VMOVUPS 224(AX), Y11
+
+// EXP8 computes Y2 = e^Y0 on 8 lanes (Y1, Y3, Y14, Y15 scratch).
+#define EXP8 \
+	VMOVAPS      Y5, Y1                \
+	VFMADD231PS  Y0, Y4, Y1            \
+	VSUBPS       Y5, Y1, Y2            \
+	VMOVAPS      Y0, Y3                \
+	VFNMADD231PS Y2, Y6, Y3            \
+	VFNMADD231PS Y2, Y7, Y3            \
+	VMOVAPS      Y8, Y2                \
+	VFMADD213PS  Y9, Y3, Y2            \
+	VFMADD213PS  Y10, Y3, Y2           \
+	VFMADD213PS  Y11, Y3, Y2           \
+	VFMADD213PS  256(AX), Y3, Y2       \
+	VFMADD213PS  288(AX), Y3, Y2       \
+	VMULPS       Y3, Y3, Y14           \
+	VFMADD213PS  Y3, Y14, Y2           \
+	VADDPS       320(AX), Y2, Y2       \
+	VPSUBD       416(AX), Y1, Y1       \
+	VPSLLD       $23, Y1, Y1           \
+	VMULPS       Y1, Y2, Y2            \
+	VCMPPS       $1, 352(AX), Y0, Y15  \
+	VBLENDVPS    Y15, 480(AX), Y2, Y2  \
+	VCMPPS       $0x1e, 384(AX), Y0, Y15 \
+	VBLENDVPS    Y15, 448(AX), Y2, Y2  \
+	VCMPPS       $3, Y0, Y0, Y15       \
+	VBLENDVPS    Y15, Y0, Y2, Y2
+
 // func expAVX2(dst, src *float32, n int)
 // for i := range n { dst[i] = e^src[i] }; n%8 == 0. The algorithm of expf
-// (expf.go) on 8 lanes with FMA: t = x log2e + 1.5*2^23, n = t - 1.5*2^23,
-// r = x - n ln2 (in two parts), e^r by the degree-6 polynomial, times 2^n
-// built from t's low mantissa bits. Lanes with x < -87 give 0, x > 88 +Inf,
-// NaN stays NaN.
+// (expf.go) on 8 lanes with FMA (EXP8): t = x log2e + 1.5*2^23, n = t -
+// 1.5*2^23, r = x - n ln2 (in two parts), e^r by the degree-6 polynomial,
+// times 2^n built from t's low mantissa bits. Lanes with x < -87 give 0,
+// x > 88 +Inf, NaN stays NaN.
 TEXT ·expAVX2(SB), NOSPLIT, $0-24
 	MOVQ dst+0(FP), DI
 	MOVQ src+8(FP), SI
 	MOVQ n+16(FP), CX
-	LEAQ expc<>(SB), AX
-	VMOVUPS 0(AX), Y4
-	VMOVUPS 32(AX), Y5
-	VMOVUPS 64(AX), Y6
-	VMOVUPS 96(AX), Y7
-	VMOVUPS 128(AX), Y8
-	VMOVUPS 160(AX), Y9
-	VMOVUPS 192(AX), Y10
-	VMOVUPS 224(AX), Y11
-	VMOVUPS 256(AX), Y12
-	VMOVUPS 288(AX), Y13
+	EXPSETUP
 
 loop:
-	CMPQ CX, $8
-	JLT  done
+	CMPQ    CX, $8
+	JLT     done
 	VMOVUPS (SI), Y0
-	VMOVAPS Y5, Y1
-	VFMADD231PS Y0, Y4, Y1       // t = x*log2e + magic
-	VSUBPS Y5, Y1, Y2            // n = t - magic
-	VMOVAPS Y0, Y3
-	VFNMADD231PS Y2, Y6, Y3      // r = x - n*c1
-	VFNMADD231PS Y2, Y7, Y3      // r -= n*c2
-	VMOVAPS Y8, Y2
-	VFMADD213PS Y9, Y3, Y2       // y = y*r + p1
-	VFMADD213PS Y10, Y3, Y2
-	VFMADD213PS Y11, Y3, Y2
-	VFMADD213PS Y12, Y3, Y2
-	VFMADD213PS Y13, Y3, Y2
-	VMULPS Y3, Y3, Y14           // z = r*r
-	VFMADD213PS Y3, Y14, Y2      // y = y*z + r
-	VADDPS 320(AX), Y2, Y2
-	VPSUBD 416(AX), Y1, Y1
-	VPSLLD $23, Y1, Y1           // 2^n
-	VMULPS Y1, Y2, Y2
-	VCMPPS $1, 352(AX), Y0, Y15   // x < -87
-	VBLENDVPS Y15, 480(AX), Y2, Y2
-	VCMPPS $0x1e, 384(AX), Y0, Y15 // x > 88
-	VBLENDVPS Y15, 448(AX), Y2, Y2
-	VCMPPS $3, Y0, Y0, Y15       // NaN
-	VBLENDVPS Y15, Y0, Y2, Y2
+	EXP8
 	VMOVUPS Y2, (DI)
-	ADDQ $32, SI
-	ADDQ $32, DI
-	SUBQ $8, CX
-	JMP  loop
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	SUBQ    $8, CX
+	JMP     loop
 
 done:
+	VZEROUPPER
+	RET
+
+// func expSubSumAVX2(dst, src *float32, n int, m float32) float32
+// dst[i] = e^(src[i]-m) as expAVX2 does, n%8 == 0; returns their sum,
+// added in 8 float32 lanes and then across them.
+TEXT ·expSubSumAVX2(SB), NOSPLIT, $0-36
+	MOVQ         dst+0(FP), DI
+	MOVQ         src+8(FP), SI
+	MOVQ         n+16(FP), CX
+	VBROADCASTSS m+24(FP), Y12
+	VXORPS       Y13, Y13, Y13
+	EXPSETUP
+
+sloop:
+	CMPQ    CX, $8
+	JLT     sdone
+	VMOVUPS (SI), Y0
+	VSUBPS  Y12, Y0, Y0
+	EXP8
+	VMOVUPS Y2, (DI)
+	VADDPS  Y2, Y13, Y13
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	SUBQ    $8, CX
+	JMP     sloop
+
+sdone:
+	VEXTRACTF128 $1, Y13, X0
+	VADDPS       X0, X13, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VMOVSS       X0, ret+32(FP)
 	VZEROUPPER
 	RET
 

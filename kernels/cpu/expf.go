@@ -61,23 +61,30 @@ func expRowGo(dst, src []float32) {
 }
 
 // expSum writes dst[i] = e^(x[i]-m) and returns their sum, accumulated in
-// float32 within blocks of 256 and in float64 across blocks (vocabulary rows
-// are long). dst may be x.
+// float32 within blocks of 256 (expSubSum) and in float64 across blocks
+// (vocabulary rows are long). dst may be x.
 func expSum(dst, x []float32, m float32) float64 {
+	dst = dst[:len(x)]
+	var total float64
+	for b0 := 0; b0 < len(x); b0 += 256 {
+		b1 := min(b0+256, len(x))
+		total += float64(expSubSum(dst[b0:b1], x[b0:b1], m))
+	}
+	return total
+}
+
+// expSubSumGo is expSubSum in Go.
+func expSubSumGo(dst, x []float32, m float32) float32 {
 	dst = dst[:len(x)]
 	for i, v := range x {
 		dst[i] = v - m
 	}
-	expRow(dst, dst)
-	var total float64
-	for b0 := 0; b0 < len(dst); b0 += 256 {
-		var s float32
-		for _, e := range dst[b0:min(b0+256, len(dst))] {
-			s += e
-		}
-		total += float64(s)
+	expRowGo(dst, dst)
+	var s float32
+	for _, e := range dst {
+		s += e
 	}
-	return total
+	return s
 }
 
 // maxfGo returns the maximum of x (-Inf when empty); the portable maxf.

@@ -116,3 +116,43 @@ func TestExpRow(t *testing.T) {
 		}
 	}
 }
+
+// TestExpSum checks expSum (expSubSum on blocks of 256, assembly where the
+// CPU has it) against expRow of x-m element for element, bit for bit, and
+// its sum against a float64 sum of those values, on row lengths around the
+// 8 lanes and the 256 block, in place and not.
+func TestExpSum(t *testing.T) {
+	for _, n := range []int{1, 7, 8, 9, 31, 256, 300, 1031} {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = float32(math.Sin(float64(i)*0.37)) * 9
+		}
+		m := maxfGo(x)
+		want := make([]float32, n)
+		for i, v := range x {
+			want[i] = v - m
+		}
+		expRow(want, want)
+		var ref float64
+		for _, v := range want {
+			ref += float64(v)
+		}
+		for _, inPlace := range []bool{false, true} {
+			dst := make([]float32, n)
+			src := x
+			if inPlace {
+				src = append([]float32(nil), x...)
+				dst = src
+			}
+			got := expSum(dst, src, m)
+			for i := range want {
+				if dst[i] != want[i] {
+					t.Fatalf("n %d in place %v: [%d] = %v, expRow %v", n, inPlace, i, dst[i], want[i])
+				}
+			}
+			if math.Abs(got-ref) > 1e-6*ref {
+				t.Errorf("n %d in place %v: sum %v, want %v", n, inPlace, got, ref)
+			}
+		}
+	}
+}
