@@ -14,6 +14,7 @@ import (
 	"github.com/distill-dev/distill/corpus"
 	"github.com/distill-dev/distill/internal/atomicfile"
 	"github.com/distill-dev/distill/kernels"
+	"github.com/distill-dev/distill/kernels/qblock"
 	"github.com/distill-dev/distill/model"
 	"github.com/distill-dev/distill/tokenizer"
 )
@@ -130,10 +131,20 @@ func (j *Job) Estimate() (Memory, model.Config, []int, error) {
 }
 
 // TeacherBytesPerParam is the memory a loaded checkpoint takes per
-// parameter: its stored bytes (used in place, memory-mapped) and the
-// bytes loading copies (Info.HostBytes).
+// parameter: its stored bytes (used in place, memory-mapped), the bytes
+// loading copies (Info.HostBytes), and the panels the CPU backend repacks
+// Q8_0, Q4_0 and Q4_K matrices into.
 func TeacherBytesPerParam(info *checkpoint.Info) float64 {
-	return float64(info.TotalBytes+info.HostBytes) / float64(max(info.NumParams, 1))
+	b := info.TotalBytes + info.HostBytes
+	for _, t := range info.Tensors {
+		// The CPU backend keeps a repacked copy of these beside the
+		// mapped file (kernels/cpu panels.go); counted wherever the
+		// machine's CPU would make one.
+		if t.Supported && qblock.PanelKernel(t.DType) {
+			b += t.Bytes
+		}
+	}
+	return float64(b) / float64(max(info.NumParams, 1))
 }
 
 // trainerOptions are Options with the job's defaults: hidden pairs from
