@@ -133,15 +133,19 @@ func (j *Job) Estimate() (Memory, model.Config, []int, error) {
 // TeacherBytesPerParam is the memory a loaded checkpoint takes per
 // parameter: its stored bytes (used in place, memory-mapped), the bytes
 // loading copies (Info.HostBytes), and the panels the CPU backend repacks
-// Q8_0, Q4_0 and Q4_K matrices into.
+// Q8_0, Q4_0, Q4_K and Q6_K matrices into.
 func TeacherBytesPerParam(info *checkpoint.Info) float64 {
 	b := info.TotalBytes + info.HostBytes
 	for _, t := range info.Tensors {
 		// The CPU backend keeps a repacked copy of these beside the
 		// mapped file (kernels/cpu panels.go); counted wherever the
 		// machine's CPU would make one.
-		if t.Supported && qblock.PanelKernel(t.DType) {
-			b += t.Bytes
+		if t.Supported && qblock.PanelKernel(t.DType) && len(t.Shape) > 0 {
+			rows, k := 1, t.Shape[len(t.Shape)-1] // the row length, innermost
+			for _, d := range t.Shape[:len(t.Shape)-1] {
+				rows *= d
+			}
+			b += int64(qblock.PanelBytes(t.DType, rows, k))
 		}
 	}
 	return float64(b) / float64(max(info.NumParams, 1))

@@ -176,8 +176,8 @@ func BenchmarkMatMulBF16Weights(b *testing.B) {
 // BenchmarkMatMulQ is x [m, 1024] times block-typed weights [2816, 1024]^T
 // (an FFN projection of the ~100M-parameter side-by-side model) for m = 1
 // (generation), 16 and 128 (prompt processing) on the backend's default
-// threads, per path: "rows" the multi-row integer kernel (Q8_0, Q4_0:
-// qblock.IntDotRows), "onerow" one-row integer dot products (qblock.IntDot
+// threads, per path: "panels" the repacked weights (qblock.PanelDot: Q8_0,
+// Q4_0, Q4_K, Q6_K), "onerow" one-row integer dot products (qblock.IntDot
 // per pair of rows), "float" the rows decoded inside gemm.
 func BenchmarkMatMulQ(b *testing.B) {
 	const n, k = 2816, 1024
@@ -187,14 +187,14 @@ func BenchmarkMatMulQ(b *testing.B) {
 		for _, m := range benchMs {
 			x := randTensor(be, kernels.F32, m, k)
 			out := be.Zeros(kernels.F32, m, n)
-			for _, path := range []string{"rows", "onerow", "float"} {
-				if path == "rows" && (!qblock.RowsKernel(dt) || m < 3 && (dt == kernels.Q4_K || dt == kernels.Q6_K)) {
-					continue // no multi-row kernel (k-quants: from 3 rows)
+			for _, path := range []string{"panels", "onerow", "float"} {
+				if path == "panels" && !qblock.PanelKernel(dt) {
+					continue
 				}
 				b.Run(fmt.Sprintf("%s/m=%d/%s", dt, m, path), func(b *testing.B) {
 					maxRows, minRows := m, 1<<30 // onerow
 					switch path {
-					case "rows":
+					case "panels":
 						maxRows, minRows = 0, 1
 					case "float":
 						maxRows = 0

@@ -25,16 +25,16 @@
 // Q8_0, Q4_0, Q4_K, Q5_K and Q6_K weights run instead on llama.cpp-style
 // integer dot products (matmul_int.go): each row of a quantized once to 8
 // bits per block (qblock.QuantizeAct), the weight rows split between
-// threads. On rows (k) of at least 1024, Q8_0 and Q4_0 weights at any row
-// count and Q4_K and Q6_K from 3 rows run on qblock.IntDotRows where the
-// CPU has AVX-512 VNNI (tiles of 4 weight rows x 8 activation rows: prompt
-// processing, evaluation and, for Q8_0 and Q4_0, generation); on shorter
-// rows Q8_0 and Q4_0 take it up to 16 rows of a. Without it, and for the
-// rest, at most 16 rows (token generation) run on
-// qblock.IntDot per (row, weight row). The output then equals the product
-// of the decoded weights with the decoded 8-bit activations, as in
-// llama.cpp. Longer products without a multi-row kernel stay on the float path, which on AVX-512 outruns
-// one-row integer dot products (BenchmarkMatMulQ).
+// threads. Where the CPU has AVX-512 VNNI, Q8_0, Q4_0, Q4_K and Q6_K
+// weights are repacked on first use into panels of 16 rows (panels.go, as
+// llama.cpp's CPU backend repacks at load) and run on qblock.PanelDot at
+// any row count on rows (k) of 256 or more (shorter rows: up to 16 rows of
+// a): prompt processing, evaluation and generation. Without it, and for
+// the rest, at most 16 rows (token generation) run on qblock.IntDot per
+// (row, weight row). The output then equals the product of the decoded
+// weights with the decoded 8-bit activations, as in llama.cpp. Longer
+// products without panels stay on the float path, which on AVX-512
+// outruns one-row integer dot products (BenchmarkMatMulQ).
 //
 // Attention is a flash-attention forward: per (batch, head) pair, blocks of
 // 64 query rows stream blocks of up to 256 key rows; each tile's logits

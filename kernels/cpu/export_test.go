@@ -9,9 +9,8 @@ func SetIntDotMaxRows(n int) int {
 	return old
 }
 
-// SetIntRowsMinRows sets the fewest rows of a from which Q8_0 and Q4_0
-// weights take the multi-row integer kernel (a large value: never) and
-// returns the previous value.
+// SetIntRowsMinRows sets the fewest rows of a from which weights take
+// their panels (a large value: never) and returns the previous value.
 func SetIntRowsMinRows(n int) int {
 	old := intRowsMinRows
 	intRowsMinRows = n
@@ -19,19 +18,10 @@ func SetIntRowsMinRows(n int) int {
 }
 
 // SetIntRowsMinK sets the shortest row for which products of more than
-// intDotMaxRows rows, and k-quant products, take the multi-row kernels
-// (tiles and panels), and returns a function that restores the previous
-// values.
+// intDotMaxRows rows take the panels, and returns a function that restores
+// the previous value.
 func SetIntRowsMinK(k int) (restore func()) {
-	tiles, panels := intRowsMinK, panelMinK
-	intRowsMinK, panelMinK = k, k
-	return func() { intRowsMinK, panelMinK = tiles, panels }
-}
-
-// SetPanelMinK sets the shortest row for which products of more than
-// intDotMaxRows rows take the panels, and returns the previous value.
-func SetPanelMinK(k int) int {
 	old := panelMinK
 	panelMinK = k
-	return old
+	return func() { panelMinK = old }
 }

@@ -11,51 +11,32 @@ import (
 // quantized matmuls: each row of a is quantized once to 8 bits per block
 // (qblock.QuantizeAct: Q8_0 for Q8_0 and Q4_0 weights, Q8_K for the
 // k-quants), then out[i, j] = alpha * qblock.IntDot(w_j, a_i) + beta *
-// out[i, j]. Where the CPU has AVX-512 VNNI, Q8_0, Q4_0 and Q4_K weights
-// run on their repacked panels (qblock.PanelDot, 16 weight rows per
-// vector; the tensor's panelCache) at any row count, and Q6_K on
-// qblock.IntDotRows's tiles (4 weight rows x 8 activation rows) from
-// kRowsMinRows rows; the same integer sums. It equals the float product of
-// the decoded weights with the decoded 8-bit activations up to float32
-// rounding; against the float path (gemm.SgemmDecodedB on the unquantized
-// activations) it differs by the activations' rounding, at most half a
-// level per element.
+// out[i, j]. Where the CPU has AVX-512 VNNI, Q8_0, Q4_0, Q4_K and Q6_K
+// weights run on their repacked panels (qblock.PanelDot, 16 weight rows
+// per vector; the tensor's panelCache) at any row count; the same integer
+// sums. It equals the float product of the decoded weights with the
+// decoded 8-bit activations up to float32 rounding; against the float
+// path (gemm.SgemmDecodedB on the unquantized activations) it differs by
+// the activations' rounding, at most half a level per element.
 
 // intDotMaxRows is the most rows of a the one-row integer path takes
-// (qblock.IntDot per pair of rows) for types without a multi-row kernel
-// (Q5_K): beyond it the float gemm (weights decoded once per panel,
-// AVX-512 FMA micro-kernel) outruns it on AVX-512 machines
+// (qblock.IntDot per pair of rows) for types without panels (Q5_K, or any
+// type without AVX-512 VNNI): beyond it the float gemm (weights decoded
+// once per panel, AVX-512 FMA micro-kernel) outruns it on AVX-512 machines
 // (BenchmarkMatMulQ: at m = 16 the two are about even, at m = 128 the
 // float path is ~5x faster), so their prompt processing and evaluation
 // stay on the float path. Benchmarks move it to compare the paths.
 var intDotMaxRows = 16
 
-// intRowsMinRows is the fewest rows of a from which Q8_0, Q4_0 and Q4_K
-// weights run on their panels (tests and benchmarks move it to compare the
-// paths).
+// intRowsMinRows is the fewest rows of a from which weights run on their
+// panels (tests and benchmarks move it to compare the paths).
 var intRowsMinRows = 1
 
-// kRowsMinRows is where Q6_K weights start on the multi-row tiles: they
-// have no one-row form, and below it the one-row IntDot is faster. CPU
-// time per row of a [m, 1024] x [2816, 1024]^T product, one thread, best
-// of 5 (shared 2-core AMD EPYC with AVX-512 VNNI, 2026-12-02), tiles /
-// one-row / float path: Q6_K m = 4: 49 / 81 / 685 us, m = 128: 26 / 81 /
-// 48.
-const kRowsMinRows = 3
-
-// intRowsMinK is the shortest row (k) for which Q6_K products take the
-// tiles at all: on short rows the tiles' per-call work and the
-// activations' quantization (Go for Q8_K) cost as much as they save. CPU
-// time per multiply-add, 128 rows, one thread, tiles / float: k = 256: 15
-// / 15 ps, k = 512: 16 / 16. Tests and benchmarks move it.
-var intRowsMinK = 1024
-
 // panelMinK is the shortest row for which products of more than
-// intDotMaxRows rows take the panels (Q8_0, Q4_0, Q4_K), which pay for
-// their activation quantization on shorter rows than the tiles:
-// stories3M's prompt processing (rows of 256 and 768, 1 thread, 128
-// tokens, 2026-12-02, the 2-core AMD EPYC) ran at 24-31k tokens/s with
-// Q8_0 and Q4_0 panels from k = 256 against 14-18k on the float path.
+// intDotMaxRows rows take the panels: stories3M's prompt processing (rows
+// of 256 and 768, 1 thread, 128 tokens, 2026-12-02, the 2-core AMD EPYC)
+// ran at 24-31k tokens/s with Q8_0 and Q4_0 panels from k = 256 against
+// 14-18k on the float path.
 var panelMinK = 256
 
 // actPool holds []qblock.Act buffers, reused between calls.
@@ -73,9 +54,6 @@ func (b *Backend) matmulIntDot(c []float32, aF []float32, w *tensor, row0, m, n,
 	if p, prow, ok := w.panelsAt(row0); ok && m >= intRowsMinRows && (m <= intDotMaxRows || k >= panelMinK) {
 		b.matmulPanels(c, aF, p, prow, m, n, k, alpha, beta, parallel)
 		return true
-	}
-	if qblock.RowsKernel(w.dt) && m >= max(intRowsMinRows, kRowsMinRows) && k >= intRowsMinK {
-		return b.matmulIntRows(c, aF, w, row0, m, n, k, alpha, beta, parallel)
 	}
 	if m > intDotMaxRows {
 		return false
@@ -134,38 +112,13 @@ func (b *Backend) matmulIntDot(c []float32, aF []float32, w *tensor, row0, m, n,
 // rowsPool holds *qblock.ActRows, reused between calls.
 var rowsPool sync.Pool
 
-// matmulIntRows is matmulIntDot on qblock.IntDotRows, for Q4_K and Q6_K
-// weights: the m rows of a quantized once, then each thread takes a range
-// of groups of 4 weight rows (output columns) against all m rows.
-func (b *Backend) matmulIntRows(c []float32, aF []float32, w *tensor, row0, m, n, k int, alpha, beta float32, parallel bool) bool {
-	if k%w.dt.BlockSize() != 0 {
-		return false
-	}
-	rb, err := w.dt.RowBytes(k)
-	if err != nil {
-		return false
-	}
-	b.multiRow(c, aF, w.dt, m, n, k, 4, alpha, beta, parallel, func(ar *qblock.ActRows, j0, j1 int, out []float32) {
-		qblock.IntDotRows(w.dt, w.raw[(row0+j0)*rb:(row0+j1)*rb], rb, j1-j0, ar, out, n)
-	})
-	return true
-}
-
-// matmulPanels is matmulIntDot on qblock.PanelDot, for Q8_0 and Q4_0
-// weights repacked into panels (p, the product's first weight row at
-// row0): each thread takes a range of panels (16 weight rows).
+// matmulPanels is matmulIntDot on qblock.PanelDot, for weights repacked
+// into panels (p, the product's first weight row at row0): the m rows of
+// a quantized once (qblock.QuantizeRows), then each thread takes a range
+// of panels (16 weight rows, output columns) against all m rows; alpha
+// and beta are applied after, through scratch.
 func (b *Backend) matmulPanels(c []float32, aF []float32, p *qblock.Panels, row0, m, n, k int, alpha, beta float32, parallel bool) {
-	b.multiRow(c, aF, p.DType(), m, n, k, qblock.PanelAlign, alpha, beta, parallel, func(ar *qblock.ActRows, j0, j1 int, out []float32) {
-		qblock.PanelDot(p, row0+j0, j1-j0, ar, out, n)
-	})
-}
-
-// multiRow runs a multi-row integer kernel: the m rows of a quantized once
-// for weights of dtype dt (qblock.QuantizeRows), then dot(ar, j0, j1, out)
-// for ranges of group output columns, split between threads when
-// parallel, writing out[i*n+j-j0] for j in [j0, j1); alpha and beta are
-// applied after, through scratch.
-func (b *Backend) multiRow(c []float32, aF []float32, dt kernels.DType, m, n, k, group int, alpha, beta float32, parallel bool, dot func(ar *qblock.ActRows, j0, j1 int, out []float32)) {
+	dt, group := p.DType(), qblock.PanelAlign
 	ar, _ := rowsPool.Get().(*qblock.ActRows)
 	if ar == nil {
 		ar = new(qblock.ActRows)
@@ -182,7 +135,7 @@ func (b *Backend) multiRow(c []float32, aF []float32, dt kernels.DType, m, n, k,
 	groups := (n + group - 1) / group
 	fn := func(lo, hi int) {
 		j0, j1 := group*lo, min(group*hi, n)
-		dot(ar, j0, j1, out[j0:])
+		qblock.PanelDot(p, row0+j0, j1-j0, ar, out[j0:], n)
 		if sp == nil {
 			return
 		}
@@ -198,7 +151,7 @@ func (b *Backend) multiRow(c []float32, aF []float32, dt kernels.DType, m, n, k,
 		}
 	}
 	if parallel {
-		b.parallelFor(groups, max(1, 16/group), fn)
+		b.parallelFor(groups, 1, fn)
 	} else {
 		fn(0, groups)
 	}

@@ -12,13 +12,12 @@ import (
 )
 
 // TestMatMulIntPaths runs MatMul with Q8_0, Q4_0, Q4_K and Q6_K weights on
-// the multi-row integer kernels (qblock.PanelDot for Q8_0 and Q4_0,
-// qblock.IntDotRows for the k-quants) and on one-row integer dot products
+// their panels (qblock.PanelDot) and on one-row integer dot products
 // (qblock.IntDot), on 1 and 3 threads, and compares them with each other
 // (within float32 rounding: the same integer block sums, added in another
 // order) and with the float product of the decoded weights and the decoded
 // 8-bit activations; odd row counts, weight rows that are not a multiple
-// of the kernels' 4 or 16, alpha and beta. Without the multi-row kernels
+// of the panels' 16, alpha and beta. Without the panel kernels
 // (-tags purego, no AVX-512 VNNI) MatMul does not route to them, and only
 // the one-row path is checked.
 func TestMatMulIntPaths(t *testing.T) {
@@ -50,7 +49,7 @@ func TestMatMulIntPaths(t *testing.T) {
 					}
 					one := run(c.m, 1<<30)
 					rows := one
-					if qblock.RowsKernel(dt) || qblock.PanelKernel(dt) {
+					if qblock.PanelKernel(dt) {
 						rows = run(0, 1)
 					}
 					// Reference: decoded weights times decoded 8-bit activations.
@@ -84,19 +83,19 @@ func TestMatMulIntPaths(t *testing.T) {
 	}
 }
 
-// TestMatMulPanelCache checks that Q8_0, Q4_0 and Q4_K weights repacked for the
+// TestMatMulPanelCache checks that weights repacked for the
 // panel kernel follow their tensor: views and reshapes at a panel boundary
 // use the root's panels (the same results as the rows of the whole
 // product), views elsewhere take another path, and writes into the tensor
 // or through any view (Copy, CopyRows, FromFloat32's store) are seen by
 // the next product.
 func TestMatMulPanelCache(t *testing.T) {
-	for _, dt := range []kernels.DType{kernels.Q8_0, kernels.Q4_0, kernels.Q4_K} {
+	for _, dt := range []kernels.DType{kernels.Q8_0, kernels.Q4_0, kernels.Q4_K, kernels.Q6_K} {
 		t.Run(dt.String(), func(t *testing.T) {
 			be := cpu.New(2)
 			const m, n = 5, 48
 			k := 64
-			if dt == kernels.Q4_K {
+			if dt == kernels.Q4_K || dt == kernels.Q6_K {
 				k = 256
 			}
 			x := randTensor(be, kernels.F32, m, k)

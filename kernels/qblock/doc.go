@@ -153,18 +153,19 @@
 // calls it for generation-sized products (see its doc).
 //
 // Many activation rows (ActRows, quantized once by QuantizeRows) times
-// many weight rows: PanelDot for Q8_0 and Q4_0 weights repacked into
-// panels of 16 rows (PackPanels; panel_amd64.s: one weight row per int32
-// lane, four activation levels broadcast by VPDPBUSD itself, one scale
-// vector per block for 16 rows, as llama.cpp repacks Q4_0 for its CPU
-// backend), IntDotRows for Q4_K and Q6_K on their GGUF layout (tiles of 4
-// weight rows x 8 activation rows, tile_k_amd64.s: VPMADDUBSW and VPDPWSSD
-// with the sub-block scales); AVX-512 VNNI, Go elsewhere; the same integer
-// block sums as IntDot, float additions in another order. One thread,
-// [m, 1024] x [256, 1024]^T, activation quantization included
-// (BenchmarkMultiRow, 2026-12-02, 2-core AMD EPYC Zen 5): panels 190-215
-// GOP/s at m = 1 and 300-330 at m = 8 and 128, where IntDotRows's tiles
-// on the GGUF rows ran 85-100 and 155-200.
+// many weight rows: PanelDot, for Q8_0, Q4_0, Q4_K and Q6_K weights
+// repacked into panels of 16 rows (PackPanels; panel_amd64.s,
+// panel_k_amd64.s: one weight row per int32 lane, four activation levels
+// broadcast by VPDPBUSD itself, the block or sub-block scales one vector
+// for 16 rows, the k-quants' scale and min sums in int32 as llama.cpp
+// does them; llama.cpp repacks for its CPU backend the same way), AVX-512
+// VNNI, Go elsewhere; the same integer block sums as IntDot, float
+// additions in another order. One thread, [m, 1024] x [256, 1024]^T,
+// activation quantization included (BenchmarkMultiRow, 2026-12-02, 2-core
+// AMD EPYC Zen 5): Q8_0 and Q4_0 190-215 GOP/s at m = 1 and 300-330 at m
+// = 8 and 128, Q4_K 280 and 550-580, where the tiles of 4 weight rows x 8
+// activation rows on the GGUF layout that came before ran 30-100 and
+// 95-200.
 //
 // Q5_K, Q3_K and Q2_K rows decode in one assembly call too (q5kRowAVX2
 // adds the 5th bits to Q4_K's kernel; q3kRowAVX2 and q2kRowAVX2 extract 2

@@ -43,17 +43,41 @@ import (
 // sum_s sc_s*isum_s and sum_s m_s*bsum_s, then d*d_a and dmin*d_a once per
 // super-block.
 //
+// Q6_K: a panel is nb super-blocks of k6PanelBytes: the levels as bytes
+// (q+32 in 0..63, 4096 bytes: 32-element chunk c's 8 vectors at 512c,
+// vector t lane r holding row r's levels [32c+4t, 32c+4t+4)), then per
+// chunk 64 bytes of int8 scales: the 16 rows' scales of sub-block 2c, of
+// 2c+1, and the two interleaved (row r's pair at 2r), then the 16 f16 d.
+// Unpacked levels take 1.3x the GGUF bytes; the kernel then needs no
+// unpacking at all.
+//
 // Rows past the last of a partial panel are zero.
 
 // panelRows is the weight rows of one panel (the int32 lanes of a vector).
 const panelRows = 16
 
-// k4PanelBytes is the bytes of one Q4_K super-block of a panel.
-const k4PanelBytes = 2048 + 8*16 + 8*16 + 2*2*panelRows
+// k4PanelBytes and k6PanelBytes are the bytes of one Q4_K and one Q6_K
+// super-block of a panel (the latter padded to 64 bytes).
+const (
+	k4PanelBytes = 2048 + 8*16 + 8*16 + 2*2*panelRows
+	k6PanelBytes = (4096 + 8*64 + 2*panelRows + 63) &^ 63
+)
+
+// superPanelBytes returns the panel bytes of one super-block of a k-quant
+// type, 0 for the 32-element types.
+func superPanelBytes(dt kernels.DType) int {
+	switch dt {
+	case kernels.Q4_K:
+		return k4PanelBytes
+	case kernels.Q6_K:
+		return k6PanelBytes
+	}
+	return 0
+}
 
 // PanelType reports whether PackPanels takes weights of dtype dt.
 func PanelType(dt kernels.DType) bool {
-	return dt == kernels.Q8_0 || dt == kernels.Q4_0 || dt == kernels.Q4_K
+	return dt == kernels.Q8_0 || dt == kernels.Q4_0 || dt == kernels.Q4_K || dt == kernels.Q6_K
 }
 
 // PanelKernel reports whether PanelDot runs weights of dtype dt on a
@@ -65,7 +89,8 @@ func PanelKernel(dt kernels.DType) bool { return PanelType(dt) && panelArch }
 // PanelAlign is the row alignment of PanelDot's first weight row.
 const PanelAlign = panelRows
 
-// Panels is n rows of Q8_0, Q4_0 or Q4_K weights repacked for PanelDot.
+// Panels is n rows of Q8_0, Q4_0, Q4_K or Q6_K weights repacked for
+// PanelDot.
 type Panels struct {
 	dt     kernels.DType
 	n, nb  int    // weight rows, GGUF blocks per row
@@ -99,10 +124,7 @@ func PackPanels(dt kernels.DType, w []byte, rb, n int) *Panels {
 		panic(fmt.Sprintf("qblock: PackPanels: %d rows of %d bytes (%s blocks of %d) in %d bytes", n, rb, dt, bb, len(w)))
 	}
 	nb := rb / bb
-	stride := nb * k4PanelBytes
-	if dt != kernels.Q4_K {
-		stride = (nb*(panelQuantBytes(dt)+2*panelRows) + 63) &^ 63
-	}
+	stride := panelStride(dt, nb)
 	np := (n + panelRows - 1) / panelRows
 	p := &Panels{dt: dt, n: n, nb: nb, stride: stride, buf: alignedBytes(np * stride)}
 	for pi := range np {
@@ -111,8 +133,12 @@ func PackPanels(dt kernels.DType, w []byte, rb, n int) *Panels {
 			row := w[(pi*panelRows+r)*rb : (pi*panelRows+r+1)*rb]
 			for b := range nb {
 				blk := row[b*bb : (b+1)*bb]
-				if dt == kernels.Q4_K {
+				switch dt {
+				case kernels.Q4_K:
 					packK4(pan[b*k4PanelBytes:(b+1)*k4PanelBytes], r, blk)
+					continue
+				case kernels.Q6_K:
+					packK6(pan[b*k6PanelBytes:(b+1)*k6PanelBytes], r, blk)
 					continue
 				}
 				qb := panelQuantBytes(dt)
@@ -133,6 +159,23 @@ func PackPanels(dt kernels.DType, w []byte, rb, n int) *Panels {
 	return p
 }
 
+// panelStride returns the bytes of one panel of nb blocks of dtype dt.
+func panelStride(dt kernels.DType, nb int) int {
+	if sb := superPanelBytes(dt); sb > 0 {
+		return nb * sb
+	}
+	return (nb*(panelQuantBytes(dt)+2*panelRows) + 63) &^ 63
+}
+
+// PanelBytes returns the memory PackPanels takes for n rows of k elements
+// of dtype dt (0 when PanelType(dt) is false or k fits no whole block).
+func PanelBytes(dt kernels.DType, n, k int) int {
+	if !PanelType(dt) || k <= 0 || k%dt.BlockSize() != 0 {
+		return 0
+	}
+	return (n + panelRows - 1) / panelRows * panelStride(dt, k/dt.BlockSize())
+}
+
 // packK4 writes the Q4_K block blk as row r of the panel super-block sb.
 func packK4(sb []byte, r int, blk []byte) {
 	for j := range 4 {
@@ -146,6 +189,23 @@ func packK4(sb []byte, r int, blk []byte) {
 	}
 	copy(sb[2304+2*r:2304+2*r+2], blk[0:2]) // d
 	copy(sb[2336+2*r:2336+2*r+2], blk[2:4]) // dmin
+}
+
+// packK6 writes the Q6_K block blk as row r of the panel super-block sb.
+func packK6(sb []byte, r int, blk []byte) {
+	var q [qkK]byte
+	unpackQ6K(&q, blk) // q-32
+	for c := range 8 {
+		for t := range 8 {
+			for i := range 4 {
+				sb[512*c+64*t+4*r+i] = q[32*c+4*t+i] + 32
+			}
+		}
+		sc := sb[4096+64*c:]
+		sc[r], sc[16+r] = blk[192+2*c], blk[192+2*c+1]
+		sc[32+2*r], sc[32+2*r+1] = blk[192+2*c], blk[192+2*c+1]
+	}
+	copy(sb[4096+512+2*r:4096+512+2*r+2], blk[208:210]) // d
 }
 
 // alignedBytes returns n zero bytes starting at a 64-byte boundary.
@@ -191,7 +251,7 @@ func panelDotGeneric(p *Panels, row0, n int, ar *ActRows, out []float32, ldo int
 		for i := range ar.m {
 			recs := ar.buf[i*ar.nb*actRecord:]
 			var sum float32
-			var tsum, msum int32 // Q4_K: the super-block's sum_s sc_s*isum_s, sum_s m_s*bsum_s
+			var tsum, msum int32 // k-quants: the super-block's sum_s sc_s*isum_s, and sum_s m_s*bsum_s (Q4_K) or sc_s*bsum_s (Q6_K)
 			for c := range ar.nb {
 				rec := recs[c*actRecord:]
 				da := math.Float32frombits(binary.LittleEndian.Uint32(rec[32:]))
@@ -200,14 +260,32 @@ func panelDotGeneric(p *Panels, row0, n int, ar *ActRows, out []float32, ldo int
 				for e := range 32 {
 					s += int32(panelLevel(p, pan, c, l, e)) * int32(int8(rec[e]))
 				}
-				if p.dt == kernels.Q4_K {
+				sumA, sumB := int32(int16(word)), word>>16 // Q8_K: the level sums of the record's two halves
+				switch p.dt {
+				case kernels.Q4_K:
 					sb := pan[c/8*k4PanelBytes:]
 					tsum += int32(sb[2048+16*(c%8)+l]) * s
-					msum += int32(sb[2176+16*(c%8)+l]) * word
+					msum += int32(sb[2176+16*(c%8)+l]) * (sumA + sumB)
 					if c%8 == 7 {
 						d := half.WidenF16(binary.LittleEndian.Uint16(sb[2304+2*l:]))
 						dmin := half.WidenF16(binary.LittleEndian.Uint16(sb[2336+2*l:]))
 						sum += d*da*float32(tsum) - dmin*da*float32(msum)
+						tsum, msum = 0, 0
+					}
+					continue
+				case kernels.Q6_K:
+					sb := pan[c/8*k6PanelBytes:]
+					sc := sb[4096+64*(c%8):]
+					scA, scB := int32(int8(sc[l])), int32(int8(sc[16+l]))
+					var s0 int32
+					for e := range 16 {
+						s0 += int32(panelLevel(p, pan, c, l, e)) * int32(int8(rec[e]))
+					}
+					tsum += scA*s0 + scB*(s-s0)
+					msum += scA*sumA + scB*sumB
+					if c%8 == 7 {
+						d := half.WidenF16(binary.LittleEndian.Uint16(sb[4096+512+2*l:]))
+						sum += d * da * float32(tsum-32*msum)
 						tsum, msum = 0, 0
 					}
 					continue
@@ -233,6 +311,9 @@ func panelLevel(p *Panels, pan []byte, c, l, e int) byte {
 			v >>= 4
 		}
 		return v & 15
+	}
+	if p.dt == kernels.Q6_K {
+		return pan[c/8*k6PanelBytes+512*(c%8)+64*(e/4)+4*l+e%4]
 	}
 	s := c % 8 // Q4_K sub-block
 	v := pan[c/8*k4PanelBytes+512*(s/2)+64*(e/4)+4*l+e%4]

@@ -19,10 +19,14 @@ var panelArch = useVNNI
 // one by one on the one-row loop rather than padded to a group of 8.
 var panel1Below = 3
 
-// panelK4VNNI is panelVNNI for a Q4_K panel of nb super-blocks at w.
+// panelK4VNNI and panelK6VNNI are panelVNNI for a Q4_K and a Q6_K panel
+// of nb super-blocks at w.
 //
 //go:noescape
 func panelK4VNNI(w, a *byte, astride, nb int, out *float32, ldo int, one bool)
+
+//go:noescape
+func panelK6VNNI(w, a *byte, astride, nb int, out *float32, ldo int, one bool)
 
 //go:noescape
 func quantQ8KRecAVX512(x *float32, rec *byte, nblocks int) int
@@ -57,11 +61,14 @@ func panelDotArch(p *Panels, row0, n int, ar *ActRows, out []float32, ldo int) {
 	qb := panelQuantBytes(p.dt)
 	q4 := p.dt == kernels.Q4_0
 	astride := ar.nb * actRecord
-	var t [tileRows * panelRows]float32
+	var t [groupRows * panelRows]float32
 	kernel := func(w, s, a *byte, astride int, out *float32, ldo int, one bool) {
-		if p.dt == kernels.Q4_K {
+		switch p.dt {
+		case kernels.Q4_K:
 			panelK4VNNI(w, a, astride, p.nb, out, ldo, one)
-		} else {
+		case kernels.Q6_K:
+			panelK6VNNI(w, a, astride, p.nb, out, ldo, one)
+		default:
 			panelVNNI(w, s, a, astride, p.nb, out, ldo, q4, one)
 		}
 	}
@@ -70,17 +77,17 @@ func panelDotArch(p *Panels, row0, n int, ar *ActRows, out []float32, ldo int) {
 		cols := min(panelRows, n-j)
 		pan := p.buf[pi*p.stride:]
 		w, s := &pan[0], &pan[0]
-		if p.dt != kernels.Q4_K {
+		if superPanelBytes(p.dt) == 0 {
 			s = &pan[p.nb*qb]
 		}
 		for i0 := 0; i0 < ar.m; {
-			rows := min(tileRows, ar.m-i0)
+			rows := min(groupRows, ar.m-i0)
 			one := rows < panel1Below
 			if one {
 				rows = 1
 			}
 			a := &ar.buf[i0*astride]
-			if cols == panelRows && (one || rows == tileRows) {
+			if cols == panelRows && (one || rows == groupRows) {
 				kernel(w, s, a, astride, &out[i0*ldo+j], ldo, one)
 				i0 += rows
 				continue

@@ -1,7 +1,7 @@
 //go:build amd64 && !purego
 
 #include "textflag.h"
-#include "tile_amd64.h"
+#include "panel_amd64.h"
 
 // The panel kernel of PanelDot (panel.go, panel_amd64.go): one panel of 16
 // weight rows x 8 activation rows (or 1) per call, one 32-element block
@@ -18,14 +18,8 @@
 // scratch).
 #define PROW(R, acc, t, f) \
 	VPBROADCASTD  36(R), acc      \
-	VPDPBUSD.BCST (R), Z8, acc    \
-	VPDPBUSD.BCST 4(R), Z9, acc   \
-	VPDPBUSD.BCST 8(R), Z10, acc  \
-	VPDPBUSD.BCST 12(R), Z11, acc \
-	VPDPBUSD.BCST 16(R), Z12, acc \
-	VPDPBUSD.BCST 20(R), Z13, acc \
-	VPDPBUSD.BCST 24(R), Z14, acc \
-	VPDPBUSD.BCST 28(R), Z15, acc \
+	DP4(R, 0, Z8, Z9, Z10, Z11, acc)   \
+	DP4(R, 16, Z12, Z13, Z14, Z15, acc) \
 	VCVTDQ2PS     acc, acc        \
 	VMULPS.BCST   32(R), Z16, t   \
 	VFMADD231PS   t, acc, f

@@ -1,7 +1,7 @@
 //go:build amd64 && !purego
 
 #include "textflag.h"
-#include "tile_amd64.h"
+#include "panel_amd64.h"
 
 // The Q4_K panel kernel of PanelDot (panel.go, panel_amd64.go): one panel
 // of 16 weight rows x 8 activation rows (or 1) per call, one 256-element
@@ -11,7 +11,7 @@
 // activation levels itself. The sums are llama.cpp's (ggml_vec_dot_q4_K_q8_K):
 // per lane and activation row, in int32, T = sum_s sc_s*isum_s (Z18..Z25)
 // and M = sum_s m_s*bsum_s (Z0..Z7), bsum_s the sub-block's activation
-// level sum from the record; at the end of the super-block out += d*d_a*T -
+// level sum from the record (its two halves); at the end of the super-block out += d*d_a*T -
 // dmin*d_a*M, in memory (the 32 vector registers are all taken). DI,
 // R8..R13 and AX point at the 8 activation rows' records, SI walks the
 // panel's super-blocks (2368 bytes each, see panel.go), CX counts them.
@@ -46,28 +46,24 @@
 	VPANDD Z31, Z14, Z14            \
 	VPANDD Z31, Z15, Z15
 
-// K4PSCALES loads sub-block s's 6-bit scales (Z16) and mins (Z17) of the
-// 16 rows as int32.
+// K4PSCALES loads sub-block s's 6-bit scales of the 16 rows as int32
+// (Z16) and their mins as int16 pairs (m, m) (Z17), which VPDPWSSD
+// multiplies with the record's two half sums.
 #define K4PSCALES(s) \
 	VPMOVZXBD (2048+16*s)(SI), Z16 \
-	VPMOVZXBD (2176+16*s)(SI), Z17
+	VPMOVZXBD (2176+16*s)(SI), Z17 \
+	VPSLLD    $16, Z17, Z30        \
+	VPORD     Z30, Z17, Z17
 
 // K4PROW adds sub-block s of activation row R (record at 40s(R)) to the
 // row's sums T and M (acc scratch).
 #define K4PROW(R, s, acc, T, M) \
-	VPXORD        acc, acc, acc          \
-	VPDPBUSD.BCST (40*s)(R), Z8, acc     \
-	VPDPBUSD.BCST (40*s+4)(R), Z9, acc   \
-	VPDPBUSD.BCST (40*s+8)(R), Z10, acc  \
-	VPDPBUSD.BCST (40*s+12)(R), Z11, acc \
-	VPDPBUSD.BCST (40*s+16)(R), Z12, acc \
-	VPDPBUSD.BCST (40*s+20)(R), Z13, acc \
-	VPDPBUSD.BCST (40*s+24)(R), Z14, acc \
-	VPDPBUSD.BCST (40*s+28)(R), Z15, acc \
+	VPXORD        acc, acc, acc                  \
+	DP4(R, 40*s, Z8, Z9, Z10, Z11, acc)          \
+	DP4(R, 40*s+16, Z12, Z13, Z14, Z15, acc)     \
 	VPMULLD       Z16, acc, acc          \
 	VPADDD        acc, T, T              \
-	VPMULLD.BCST  (40*s+36)(R), Z17, acc \
-	VPADDD        acc, M, M
+	VPDPWSSD.BCST (40*s+36)(R), Z17, M
 
 // K4PAHEAD(base, s) prefetches 5 of the 37 cache lines of the super-block
 // at base(SI), the ones sub-block s asks for (the 8-row loop asks for the
@@ -145,78 +141,209 @@
 	VCVTPH2PS 2336(SI), Z27 \
 	MOVQ      out+32(FP), DX
 
+// PANELKSETUP loads panelK4VNNI's and panelK6VNNI's arguments, clears the
+// sums and, for 8 rows (else only the first), the 8 out rows; it jumps to
+// one for one row.
+#define PANELKSETUP(one) \
+	MOVQ         w+0(FP), SI                       \
+	ACTROWS8(a+8(FP), astride+16(FP))              \
+	MOVQ         nb+24(FP), CX                     \
+	MOVQ         ldo+40(FP), BX                    \
+	SHLQ         $2, BX                            \
+	ZERO8(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)          \
+	ZERO8(Z18, Z19, Z20, Z21, Z22, Z23, Z24, Z25)  \
+	VPXORD       Z30, Z30, Z30                     \
+	MOVQ         out+32(FP), DX                    \
+	VMOVUPS      Z30, (DX)                         \
+	CMPB         one+48(FP), $0                    \
+	JNE          one                               \
+	ADDQ         BX, DX                            \
+	VMOVUPS      Z30, (DX)                         \
+	ADDQ         BX, DX                            \
+	VMOVUPS      Z30, (DX)                         \
+	ADDQ         BX, DX                            \
+	VMOVUPS      Z30, (DX)                         \
+	ADDQ         BX, DX                            \
+	VMOVUPS      Z30, (DX)                         \
+	ADDQ         BX, DX                            \
+	VMOVUPS      Z30, (DX)                         \
+	ADDQ         BX, DX                            \
+	VMOVUPS      Z30, (DX)                         \
+	ADDQ         BX, DX                            \
+	VMOVUPS      Z30, (DX)
+
+// PENDS8 closes the super-block for the 8 activation rows with END
+// (K4PEND or K6PEND): sums T in Z18..Z25, M in Z0..Z7.
+#define PENDS8(END) \
+	END(DI, Z18, Z0)  \
+	END(R8, Z19, Z1)  \
+	END(R9, Z20, Z2)  \
+	END(R10, Z21, Z3) \
+	END(R11, Z22, Z4) \
+	END(R12, Z23, Z5) \
+	END(R13, Z24, Z6) \
+	END(AX, Z25, Z7)
+
+// ADVANCE8 moves SI on by a super-block of the panel (bytes) and the 8
+// activation rows' pointers by one of theirs.
+#define ADVANCE8(bytes) \
+	ADDQ $bytes, SI \
+	ADDQ $320, DI   \
+	ADDQ $320, R8   \
+	ADDQ $320, R9   \
+	ADDQ $320, R10  \
+	ADDQ $320, R11  \
+	ADDQ $320, R12  \
+	ADDQ $320, R13  \
+	ADDQ $320, AX
+
 // func panelK4VNNI(w, a *byte, astride, nb int, out *float32, ldo int, one bool)
 TEXT ·panelK4VNNI(SB), NOSPLIT, $0-49
 	MOVL         $0x0F0F0F0F, AX
 	VPBROADCASTD AX, Z31
-	MOVQ         w+0(FP), SI
-	ACTROWS8(a+8(FP), astride+16(FP))
-	MOVQ         nb+24(FP), CX
-	MOVQ         ldo+40(FP), BX
-	SHLQ         $2, BX
-	ZERO8(Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
-	ZERO8(Z18, Z19, Z20, Z21, Z22, Z23, Z24, Z25)
-	VPXORD       Z30, Z30, Z30
-	MOVQ         out+32(FP), DX
-	CMPB         one+48(FP), $0
-	JNE          k4one
-	VMOVUPS      Z30, (DX)
-	ADDQ         BX, DX
-	VMOVUPS      Z30, (DX)
-	ADDQ         BX, DX
-	VMOVUPS      Z30, (DX)
-	ADDQ         BX, DX
-	VMOVUPS      Z30, (DX)
-	ADDQ         BX, DX
-	VMOVUPS      Z30, (DX)
-	ADDQ         BX, DX
-	VMOVUPS      Z30, (DX)
-	ADDQ         BX, DX
-	VMOVUPS      Z30, (DX)
-	ADDQ         BX, DX
-	VMOVUPS      Z30, (DX)
+	PANELKSETUP(k4one)
 
 k4eight:
 	K4PBLOCK(K4PROWS8)
 	K4PDSCALES
-	K4PEND(DI, Z18, Z0)
-	K4PEND(R8, Z19, Z1)
-	K4PEND(R9, Z20, Z2)
-	K4PEND(R10, Z21, Z3)
-	K4PEND(R11, Z22, Z4)
-	K4PEND(R12, Z23, Z5)
-	K4PEND(R13, Z24, Z6)
-	K4PEND(AX, Z25, Z7)
-	ADDQ $2368, SI
-	ADDQ $320, DI
-	ADDQ $320, R8
-	ADDQ $320, R9
-	ADDQ $320, R10
-	ADDQ $320, R11
-	ADDQ $320, R12
-	ADDQ $320, R13
-	ADDQ $320, AX
+	PENDS8(K4PEND)
+	ADVANCE8(2368)
 	DECQ CX
 	JNZ  k4eight
 	VZEROUPPER
 	RET
 
 k4one:
-	VMOVUPS Z30, (DX)
-
-k4loop1:
 	K4PBLOCK(K4PROWS1)
 	K4PDSCALES
 	K4PEND(DI, Z18, Z0)
 	ADDQ $2368, SI
 	ADDQ $320, DI
 	DECQ CX
-	JNZ  k4loop1
+	JNZ  k4one
+	VZEROUPPER
+	RET
+
+// The Q6_K panel kernel: as panelK4VNNI, one 32-element chunk c of the
+// super-block at a time, its levels stored as bytes (q+32, Z8..Z15, no
+// unpacking), its two 16-element sub-blocks' int8 scales as int32 (Z16,
+// Z17) and as int16 pairs (Z30). Per lane and activation row, in int32,
+// T = sum_s sc_s*isum_s (Z18..Z25) and M = sum_s sc_s*bsum_s (Z0..Z7,
+// VPDPWSSD with the record's two half sums); at the end of the
+// super-block out += d*d_a*(T - 32*M): llama.cpp's sums for q-32.
+
+// K6PCHUNK loads chunk c's levels and scales.
+#define K6PCHUNK(c) \
+	VMOVDQU32 (512*c)(SI), Z8       \
+	VMOVDQU32 (512*c+64)(SI), Z9    \
+	VMOVDQU32 (512*c+128)(SI), Z10  \
+	VMOVDQU32 (512*c+192)(SI), Z11  \
+	VMOVDQU32 (512*c+256)(SI), Z12  \
+	VMOVDQU32 (512*c+320)(SI), Z13  \
+	VMOVDQU32 (512*c+384)(SI), Z14  \
+	VMOVDQU32 (512*c+448)(SI), Z15  \
+	VPMOVSXBD (4096+64*c)(SI), Z16  \
+	VPMOVSXBD (4096+64*c+16)(SI), Z17 \
+	VPMOVSXBW (4096+64*c+32)(SI), Z30
+
+// K6PROW adds chunk c of activation row R to its sums T and M (a, b
+// scratch).
+#define K6PROW(R, c, a, b, T, M) \
+	VPXORD        a, a, a                        \
+	VPXORD        b, b, b                        \
+	DP4(R, 40*c, Z8, Z9, Z10, Z11, a)            \
+	DP4(R, 40*c+16, Z12, Z13, Z14, Z15, b)       \
+	VPMULLD       Z16, a, a            \
+	VPADDD        a, T, T              \
+	VPMULLD       Z17, b, b            \
+	VPADDD        b, T, T              \
+	VPDPWSSD.BCST (40*c+36)(R), Z30, M
+
+// K6PAHEAD(base, c) prefetches 9 of the 73 cache lines of the
+// super-block at base(SI), the ones chunk c asks for.
+#define K6PAHEAD(base, c) \
+	PREFETCHT0 (base+576*c)(SI)     \
+	PREFETCHT0 (base+576*c+64)(SI)  \
+	PREFETCHT0 (base+576*c+128)(SI) \
+	PREFETCHT0 (base+576*c+192)(SI) \
+	PREFETCHT0 (base+576*c+256)(SI) \
+	PREFETCHT0 (base+576*c+320)(SI) \
+	PREFETCHT0 (base+576*c+384)(SI) \
+	PREFETCHT0 (base+576*c+448)(SI) \
+	PREFETCHT0 (base+576*c+512)(SI)
+
+#define K6PROWS8(c) \
+	K6PCHUNK(c)                            \
+	K6PAHEAD(4672, c)                      \
+	K6PROW(DI, c, Z26, Z27, Z18, Z0)       \
+	K6PROW(R8, c, Z28, Z29, Z19, Z1)       \
+	K6PROW(R9, c, Z26, Z27, Z20, Z2)       \
+	K6PROW(R10, c, Z28, Z29, Z21, Z3)      \
+	K6PROW(R11, c, Z26, Z27, Z22, Z4)      \
+	K6PROW(R12, c, Z28, Z29, Z23, Z5)      \
+	K6PROW(R13, c, Z26, Z27, Z24, Z6)      \
+	K6PROW(AX, c, Z28, Z29, Z25, Z7)
+
+#define K6PROWS1(c) \
+	K6PCHUNK(c)                            \
+	K6PAHEAD(9344, c)                      \
+	K6PROW(DI, c, Z26, Z27, Z18, Z0)
+
+#define K6PBLOCK(ROWS) \
+	ROWS(0) \
+	ROWS(1) \
+	ROWS(2) \
+	ROWS(3) \
+	ROWS(4) \
+	ROWS(5) \
+	ROWS(6) \
+	ROWS(7)
+
+// K6PEND closes the super-block for activation row R (Z26: the rows' d,
+// Z28 scratch, DX the row's outputs, then the next row's; BX their
+// stride).
+#define K6PEND(R, T, M) \
+	VPSLLD      $5, M, M         \
+	VPSUBD      M, T, T          \
+	VCVTDQ2PS   T, T             \
+	VMULPS.BCST 32(R), Z26, Z28  \
+	VMULPS      Z28, T, T        \
+	VADDPS      (DX), T, T       \
+	VMOVUPS     T, (DX)          \
+	ADDQ        BX, DX           \
+	VPXORD      T, T, T          \
+	VPXORD      M, M, M
+
+// func panelK6VNNI(w, a *byte, astride, nb int, out *float32, ldo int, one bool)
+TEXT ·panelK6VNNI(SB), NOSPLIT, $0-49
+	PANELKSETUP(k6one)
+
+k6eight:
+	K6PBLOCK(K6PROWS8)
+	VCVTPH2PS 4608(SI), Z26
+	MOVQ      out+32(FP), DX
+	PENDS8(K6PEND)
+	ADVANCE8(4672)
+	DECQ CX
+	JNZ  k6eight
+	VZEROUPPER
+	RET
+
+k6one:
+	K6PBLOCK(K6PROWS1)
+	VCVTPH2PS 4608(SI), Z26
+	MOVQ      out+32(FP), DX
+	K6PEND(DI, Z18, Z0)
+	ADDQ $4672, SI
+	ADDQ $320, DI
+	DECQ CX
+	JNZ  k6one
 	VZEROUPPER
 	RET
 
 // KREC writes record c of the block at DI: levels of x[32c:32c+32] (SI)
-// times iscale (Z4), d (X5) and sum(levels).
+// times iscale (Z4), d (X5) and the sums of the two halves' levels
+// (int16 each).
 #define KREC(c) \
 	VMULPS       (128*c)(SI), Z4, Z0  \
 	VMULPS       (128*c+64)(SI), Z4, Z1 \
@@ -226,24 +353,24 @@ k4loop1:
 	VPMINSD      Z30, Z1, Z1          \
 	VPMOVSDB     Z0, (40*c)(DI)       \
 	VPMOVSDB     Z1, (40*c+16)(DI)    \
-	VPADDD       Z1, Z0, Z0           \
-	VEXTRACTI64X4 $1, Z0, Y1          \
-	VPADDD       Y1, Y0, Y0           \
-	VEXTRACTI128 $1, Y0, X1           \
-	VPADDD       X1, X0, X0           \
-	VPSHUFD      $0x4E, X0, X1        \
-	VPADDD       X1, X0, X0           \
-	VPSHUFD      $0xB1, X0, X1        \
-	VPADDD       X1, X0, X0           \
-	VMOVSS       X5, (40*c+32)(DI)    \
-	VMOVD        X0, (40*c+36)(DI)
+	VEXTRACTI64X4 $1, Z0, Y2          \
+	VPADDD       Y2, Y0, Y2           \
+	VEXTRACTI64X4 $1, Z1, Y3          \
+	VPADDD       Y3, Y1, Y3           \
+	VPHADDD      Y3, Y2, Y2           \
+	VEXTRACTI128 $1, Y2, X3           \
+	VPADDD       X3, X2, X2           \
+	VPHADDD      X2, X2, X2           \
+	VPACKSSDW    X2, X2, X2           \
+	VMOVD        X2, (40*c+36)(DI)    \
+	VMOVSS       X5, (40*c+32)(DI)
 
 // func quantQ8KRecAVX512(x *float32, rec *byte, nblocks int) int
-// The Q4_K panel records (tile.go: actRecord) of nblocks blocks of 256
-// activations quantized as QuantizeAct does for Q4_K weights
+// The Q4_K and Q6_K panel records (actrows.go: actRecord) of nblocks
+// blocks of 256 activations quantized as QuantizeAct does for those weights
 // (quantize_row_q8_K): max = the element of largest magnitude, iscale =
 // -127/max, levels min(127, round_half_even(iscale*x)), d = 1/iscale;
-// each 32-element record gets the levels, d and sum(levels) (int32). Where +a
+// each 32-element record gets the levels, d and its two half sums. Where +a
 // and -a both reach the magnitude (which sign is max depends on which
 // comes first) it stops and returns the number of blocks written before
 // it; the caller does that block in Go. Otherwise it returns nblocks.

@@ -8,8 +8,4 @@ func intDotArch(kernels.DType, []byte, *Act) (float32, bool) { return 0, false }
 
 func quantQ8Arch([]byte, []float32, []float32) bool { return false }
 
-func intDotRowsArch(kernels.DType, []byte, int, int, *ActRows, []float32, int) int { return 0 }
-
-const rowsKernelArch = false
-
 func quantQ8RecArch([]byte, []float32, int) bool { return false }
