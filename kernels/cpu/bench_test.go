@@ -202,6 +202,7 @@ func BenchmarkMatMulQ(b *testing.B) {
 					defer cpu.SetIntDotMaxRows(cpu.SetIntDotMaxRows(maxRows))
 					defer cpu.SetIntRowsMinRows(cpu.SetIntRowsMinRows(minRows))
 					defer cpu.SetIntRowsMinK(0)()
+					be.MatMul(out, x, w, false, true, 1, 0) // warm-up: the panels are packed on first use
 					c0 := cputime.Process()
 					for b.Loop() {
 						be.MatMul(out, x, w, false, true, 1, 0)
