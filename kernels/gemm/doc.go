@@ -64,9 +64,15 @@
 // share of the rows of C: it packs its own rows of A, which stay in its
 // core's L2, and multiplies them by every panel of the shared B block. The
 // B panels of a block are packed by whichever goroutine comes first, each
-// starting with its own share of them; a goroutine waits only for a panel
-// another one is still packing, and (two B buffers alternating) before it
+// starting with its own share of them; a panel another goroutine is still
+// packing is put off until the rest are done, and a goroutine waits only
+// for such a panel at the end, and (two B buffers alternating) before it
 // overwrites the block that the others may still read. There is no barrier.
+// In the last step of a call the shares are cut into chunks of 64 rows, and
+// a goroutine that runs out of its own takes the others' last chunks (and
+// packs their A itself), so that neither waits long for the other at the
+// end of a call: for the helper's wake-up, or for a core that another
+// process took for a while.
 // Handing out tiles dynamically instead, as this package did before, let
 // either core take any tile, and the two cores then read each other's
 // packed blocks: 2 threads ran 15-20% slower per core than one. Problems
