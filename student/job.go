@@ -133,7 +133,7 @@ func (j *Job) Estimate() (Memory, model.Config, []int, error) {
 // TeacherBytesPerParam is the memory a loaded checkpoint takes per
 // parameter: its stored bytes (used in place, memory-mapped), the bytes
 // loading copies (Info.HostBytes), and the panels the CPU backend repacks
-// Q8_0, Q4_0, Q4_K and Q6_K matrices into.
+// Q8_0, Q4_0, Q4_K, Q5_K and Q6_K matrices into.
 func TeacherBytesPerParam(info *checkpoint.Info) float64 {
 	b := info.TotalBytes + info.HostBytes
 	for _, t := range info.Tensors {

@@ -177,7 +177,7 @@ func BenchmarkMatMulBF16Weights(b *testing.B) {
 // (an FFN projection of the ~100M-parameter side-by-side model) for m = 1
 // (generation), 16 and 128 (prompt processing) on the backend's default
 // threads, per path: "panels" the repacked weights (qblock.PanelDot: Q8_0,
-// Q4_0, Q4_K, Q6_K), "onerow" one-row integer dot products (qblock.IntDot
+// Q4_0, Q4_K, Q5_K, Q6_K), "onerow" one-row integer dot products (qblock.IntDot
 // per pair of rows), "float" the rows decoded inside gemm.
 func BenchmarkMatMulQ(b *testing.B) {
 	const n, k = 2816, 1024

@@ -25,7 +25,7 @@
 // Q8_0, Q4_0, Q4_K, Q5_K and Q6_K weights run instead on llama.cpp-style
 // integer dot products (matmul_int.go): each row of a quantized once to 8
 // bits per block (qblock.QuantizeAct), the weight rows split between
-// threads. Where the CPU has AVX-512 VNNI, Q8_0, Q4_0, Q4_K and Q6_K
+// threads. Where the CPU has AVX-512 VNNI, Q8_0, Q4_0, Q4_K, Q5_K and Q6_K
 // weights are repacked on first use into panels of 16 rows (panels.go, as
 // llama.cpp's CPU backend repacks at load) and run on qblock.PanelDot at
 // any row count on rows (k) of 256 or more (shorter rows: up to 16 rows of

@@ -11,8 +11,8 @@ import (
 // quantized matmuls: each row of a is quantized once to 8 bits per block
 // (qblock.QuantizeAct: Q8_0 for Q8_0 and Q4_0 weights, Q8_K for the
 // k-quants), then out[i, j] = alpha * qblock.IntDot(w_j, a_i) + beta *
-// out[i, j]. Where the CPU has AVX-512 VNNI, Q8_0, Q4_0, Q4_K and Q6_K
-// weights run on their repacked panels (qblock.PanelDot, 16 weight rows
+// out[i, j]. Where the CPU has AVX-512 VNNI, Q8_0, Q4_0, Q4_K, Q5_K and
+// Q6_K weights run on their repacked panels (qblock.PanelDot, 16 weight rows
 // per vector; the tensor's panelCache) at any row count; the same integer
 // sums. It equals the float product of the decoded weights with the
 // decoded 8-bit activations up to float32 rounding; against the float
@@ -20,8 +20,8 @@ import (
 // the activations' rounding, at most half a level per element.
 
 // intDotMaxRows is the most rows of a the one-row integer path takes
-// (qblock.IntDot per pair of rows) for types without panels (Q5_K, or any
-// type without AVX-512 VNNI): beyond it the float gemm (weights decoded
+// (qblock.IntDot per pair of rows) for types without panels (Q4_1, Q5_0,
+// Q5_1, Q2_K, Q3_K, or any type without AVX-512 VNNI): beyond it the float gemm (weights decoded
 // once per panel, AVX-512 FMA micro-kernel) outruns it on AVX-512 machines
 // (BenchmarkMatMulQ: at m = 16 the two are about even, at m = 128 the
 // float path is ~5x faster), so their prompt processing and evaluation

@@ -11,7 +11,7 @@ import (
 	"github.com/distill-dev/distill/kernels/qblock"
 )
 
-// TestMatMulIntPaths runs MatMul with Q8_0, Q4_0, Q4_K and Q6_K weights on
+// TestMatMulIntPaths runs MatMul with Q8_0, Q4_0, Q4_K, Q5_K and Q6_K weights on
 // their panels (qblock.PanelDot) and on one-row integer dot products
 // (qblock.IntDot), on 1 and 3 threads, and compares them with each other
 // (within float32 rounding: the same integer block sums, added in another
@@ -21,7 +21,7 @@ import (
 // (-tags purego, no AVX-512 VNNI) MatMul does not route to them, and only
 // the one-row path is checked.
 func TestMatMulIntPaths(t *testing.T) {
-	for _, dt := range []kernels.DType{kernels.Q8_0, kernels.Q4_0, kernels.Q4_K, kernels.Q6_K} {
+	for _, dt := range []kernels.DType{kernels.Q8_0, kernels.Q4_0, kernels.Q4_K, kernels.Q5_K, kernels.Q6_K} {
 		for _, c := range []struct {
 			m, n, k     int
 			alpha, beta float32
@@ -90,12 +90,12 @@ func TestMatMulIntPaths(t *testing.T) {
 // or through any view (Copy, CopyRows, FromFloat32's store) are seen by
 // the next product.
 func TestMatMulPanelCache(t *testing.T) {
-	for _, dt := range []kernels.DType{kernels.Q8_0, kernels.Q4_0, kernels.Q4_K, kernels.Q6_K} {
+	for _, dt := range []kernels.DType{kernels.Q8_0, kernels.Q4_0, kernels.Q4_K, kernels.Q5_K, kernels.Q6_K} {
 		t.Run(dt.String(), func(t *testing.T) {
 			be := cpu.New(2)
 			const m, n = 5, 48
 			k := 64
-			if dt == kernels.Q4_K || dt == kernels.Q6_K {
+			if dt.BlockSize() == 256 {
 				k = 256
 			}
 			x := randTensor(be, kernels.F32, m, k)

@@ -18,7 +18,7 @@ type tensor struct {
 	i32   []int32
 	raw   []byte
 	freed bool
-	pk    *panelCache // Q8_0, Q4_0, Q4_K, Q6_K: repacked rows (panels.go), shared by views
+	pk    *panelCache // Q8_0, Q4_0, Q4_K, Q5_K, Q6_K: repacked rows (panels.go), shared by views
 	pkRow int         // this tensor's first row in pk
 }
 

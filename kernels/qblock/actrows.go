@@ -9,10 +9,10 @@ import (
 )
 
 // ActRows is m activation rows quantized once for PanelDot (QuantizeRows:
-// Q8_0 levels and scales for Q8_0 and Q4_0 weights, Q8_K for Q4_K and
-// Q6_K, exactly as QuantizeAct makes them) into records the kernels read.
+// Q8_0 levels and scales for Q8_0 and Q4_0 weights, Q8_K for Q4_K, Q5_K
+// and Q6_K, exactly as QuantizeAct makes them) into records the kernels read.
 type ActRows struct {
-	dt    kernels.DType // the weights' type (Q8_0, Q4_0, Q4_K or Q6_K)
+	dt    kernels.DType // the weights' type (PanelType)
 	m, nb int           // rows, records per row
 	buf   []byte        // padded rows x nb records
 }
@@ -24,10 +24,10 @@ type ActRows struct {
 // multiply unsigned weight levels by the signed activations with
 // VPDPBUSD; Q4_0's nibbles u in 0..15 stand for u-8, Q8_0's levels w
 // (stored xor 0x80) for w-128, so c = -8*sum(q) (Q4_0) or -128*sum(q)
-// (Q8_0). Q4_K and Q6_K: d_a is the Q8_K scale of the 256-element block,
+// (Q8_0). Q4_K, Q5_K and Q6_K: d_a is the Q8_K scale of the 256-element block,
 // the word the sums of the levels of the record's two halves (int16 each,
-// llama.cpp's bsums), which the sub-blocks' mins (Q4_K) or the -32 offset
-// (Q6_K) multiply. Row i's records follow each other.
+// llama.cpp's bsums), which the sub-blocks' mins (Q4_K, Q5_K) or the -32
+// offset (Q6_K) multiply. Row i's records follow each other.
 const actRecord = 40
 
 // groupRows is the number of activation rows one kernel call takes;
@@ -67,7 +67,7 @@ func QuantizeRows(ar *ActRows, dt kernels.DType, x []float32, m, k int) {
 	}
 }
 
-// quantQ8KRecords writes the Q4_K and Q6_K records of the row x quantized
+// quantQ8KRecords writes the k-quant records of the row x quantized
 // as QuantizeAct does for those weights: the levels, the block's d and
 // the two half sums.
 func quantQ8KRecords(rec []byte, x []float32) {

@@ -153,7 +153,7 @@
 // calls it for generation-sized products (see its doc).
 //
 // Many activation rows (ActRows, quantized once by QuantizeRows) times
-// many weight rows: PanelDot, for Q8_0, Q4_0, Q4_K and Q6_K weights
+// many weight rows: PanelDot, for Q8_0, Q4_0, Q4_K, Q5_K and Q6_K weights
 // repacked into panels of 16 rows (PackPanels; panel_amd64.s,
 // panel_k_amd64.s: one weight row per int32 lane, four activation levels
 // broadcast by VPDPBUSD itself, the block or sub-block scales one vector
@@ -163,7 +163,8 @@
 // additions in another order. One thread, [m, 1024] x [256, 1024]^T,
 // activation quantization included (BenchmarkMultiRow, 2026-12-02, 2-core
 // AMD EPYC Zen 5): Q8_0 and Q4_0 190-215 GOP/s at m = 1 and 300-330 at m
-// = 8 and 128, Q4_K 280 and 550-580, where the tiles of 4 weight rows x 8
+// = 8 and 128, Q4_K 280 and 550-580, Q5_K 230 and 510-560, Q6_K 210 and
+// 470-500, where the tiles of 4 weight rows x 8
 // activation rows on the GGUF layout that came before ran 30-100 and
 // 95-200.
 //

@@ -51,6 +51,9 @@ import (
 // Unpacked levels take 1.3x the GGUF bytes; the kernel then needs no
 // unpacking at all.
 //
+// Q5_K: Q6_K's byte levels (q in 0..31) followed by Q4_K's scales, mins,
+// d and dmin (k5PanelBytes per super-block, 1.57x the GGUF bytes).
+//
 // Rows past the last of a partial panel are zero.
 
 // panelRows is the weight rows of one panel (the int32 lanes of a vector).
@@ -60,6 +63,7 @@ const panelRows = 16
 // super-block of a panel (the latter padded to 64 bytes).
 const (
 	k4PanelBytes = 2048 + 8*16 + 8*16 + 2*2*panelRows
+	k5PanelBytes = 4096 + 8*16 + 8*16 + 2*2*panelRows
 	k6PanelBytes = (4096 + 8*64 + 2*panelRows + 63) &^ 63
 )
 
@@ -69,6 +73,8 @@ func superPanelBytes(dt kernels.DType) int {
 	switch dt {
 	case kernels.Q4_K:
 		return k4PanelBytes
+	case kernels.Q5_K:
+		return k5PanelBytes
 	case kernels.Q6_K:
 		return k6PanelBytes
 	}
@@ -77,7 +83,11 @@ func superPanelBytes(dt kernels.DType) int {
 
 // PanelType reports whether PackPanels takes weights of dtype dt.
 func PanelType(dt kernels.DType) bool {
-	return dt == kernels.Q8_0 || dt == kernels.Q4_0 || dt == kernels.Q4_K || dt == kernels.Q6_K
+	switch dt {
+	case kernels.Q8_0, kernels.Q4_0, kernels.Q4_K, kernels.Q5_K, kernels.Q6_K:
+		return true
+	}
+	return false
 }
 
 // PanelKernel reports whether PanelDot runs weights of dtype dt on a
@@ -89,7 +99,7 @@ func PanelKernel(dt kernels.DType) bool { return PanelType(dt) && panelArch }
 // PanelAlign is the row alignment of PanelDot's first weight row.
 const PanelAlign = panelRows
 
-// Panels is n rows of Q8_0, Q4_0, Q4_K or Q6_K weights repacked for
+// Panels is n rows of Q8_0, Q4_0, Q4_K, Q5_K or Q6_K weights repacked for
 // PanelDot.
 type Panels struct {
 	dt     kernels.DType
@@ -136,6 +146,9 @@ func PackPanels(dt kernels.DType, w []byte, rb, n int) *Panels {
 				switch dt {
 				case kernels.Q4_K:
 					packK4(pan[b*k4PanelBytes:(b+1)*k4PanelBytes], r, blk)
+					continue
+				case kernels.Q5_K:
+					packK5(pan[b*k5PanelBytes:(b+1)*k5PanelBytes], r, blk)
 					continue
 				case kernels.Q6_K:
 					packK6(pan[b*k6PanelBytes:(b+1)*k6PanelBytes], r, blk)
@@ -189,6 +202,21 @@ func packK4(sb []byte, r int, blk []byte) {
 	}
 	copy(sb[2304+2*r:2304+2*r+2], blk[0:2]) // d
 	copy(sb[2336+2*r:2336+2*r+2], blk[2:4]) // dmin
+}
+
+// packK5 writes the Q5_K block blk as row r of the panel super-block sb.
+func packK5(sb []byte, r int, blk []byte) {
+	var q [qkK]uint8
+	unpackQ5K(&q, blk)
+	for c := range 8 {
+		for t := range 8 {
+			copy(sb[512*c+64*t+4*r:512*c+64*t+4*r+4], q[32*c+4*t:])
+		}
+		sc, m := scaleMinK4(c, blk[4:16])
+		sb[4096+16*c+r], sb[4224+16*c+r] = sc, m
+	}
+	copy(sb[4352+2*r:4352+2*r+2], blk[0:2]) // d
+	copy(sb[4384+2*r:4384+2*r+2], blk[2:4]) // dmin
 }
 
 // packK6 writes the Q6_K block blk as row r of the panel super-block sb.
@@ -262,13 +290,17 @@ func panelDotGeneric(p *Panels, row0, n int, ar *ActRows, out []float32, ldo int
 				}
 				sumA, sumB := int32(int16(word)), word>>16 // Q8_K: the level sums of the record's two halves
 				switch p.dt {
-				case kernels.Q4_K:
-					sb := pan[c/8*k4PanelBytes:]
-					tsum += int32(sb[2048+16*(c%8)+l]) * s
-					msum += int32(sb[2176+16*(c%8)+l]) * (sumA + sumB)
+				case kernels.Q4_K, kernels.Q5_K:
+					lv := 2048 // the levels' bytes: scales, mins, d and dmin follow
+					if p.dt == kernels.Q5_K {
+						lv = 4096
+					}
+					sb := pan[c/8*superPanelBytes(p.dt):]
+					tsum += int32(sb[lv+16*(c%8)+l]) * s
+					msum += int32(sb[lv+128+16*(c%8)+l]) * (sumA + sumB)
 					if c%8 == 7 {
-						d := half.WidenF16(binary.LittleEndian.Uint16(sb[2304+2*l:]))
-						dmin := half.WidenF16(binary.LittleEndian.Uint16(sb[2336+2*l:]))
+						d := half.WidenF16(binary.LittleEndian.Uint16(sb[lv+256+2*l:]))
+						dmin := half.WidenF16(binary.LittleEndian.Uint16(sb[lv+288+2*l:]))
 						sum += d*da*float32(tsum) - dmin*da*float32(msum)
 						tsum, msum = 0, 0
 					}
@@ -312,8 +344,8 @@ func panelLevel(p *Panels, pan []byte, c, l, e int) byte {
 		}
 		return v & 15
 	}
-	if p.dt == kernels.Q6_K {
-		return pan[c/8*k6PanelBytes+512*(c%8)+64*(e/4)+4*l+e%4]
+	if p.dt == kernels.Q6_K || p.dt == kernels.Q5_K {
+		return pan[c/8*superPanelBytes(p.dt)+512*(c%8)+64*(e/4)+4*l+e%4]
 	}
 	s := c % 8 // Q4_K sub-block
 	v := pan[c/8*k4PanelBytes+512*(s/2)+64*(e/4)+4*l+e%4]

@@ -28,6 +28,11 @@ func panelK4VNNI(w, a *byte, astride, nb int, out *float32, ldo int, one bool)
 //go:noescape
 func panelK6VNNI(w, a *byte, astride, nb int, out *float32, ldo int, one bool)
 
+// panelK5VNNI is panelK4VNNI for a Q5_K panel.
+//
+//go:noescape
+func panelK5VNNI(w, a *byte, astride, nb int, out *float32, ldo int, one bool)
+
 //go:noescape
 func quantQ8KRecAVX512(x *float32, rec *byte, nblocks int) int
 
@@ -66,6 +71,8 @@ func panelDotArch(p *Panels, row0, n int, ar *ActRows, out []float32, ldo int) {
 		switch p.dt {
 		case kernels.Q4_K:
 			panelK4VNNI(w, a, astride, p.nb, out, ldo, one)
+		case kernels.Q5_K:
+			panelK5VNNI(w, a, astride, p.nb, out, ldo, one)
 		case kernels.Q6_K:
 			panelK6VNNI(w, a, astride, p.nb, out, ldo, one)
 		default:

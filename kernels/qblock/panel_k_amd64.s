@@ -49,10 +49,14 @@
 // K4PSCALES loads sub-block s's 6-bit scales of the 16 rows as int32
 // (Z16) and their mins as int16 pairs (m, m) (Z17), which VPDPWSSD
 // multiplies with the record's two half sums.
-#define K4PSCALES(s) \
-	VPMOVZXBD (2048+16*s)(SI), Z16 \
-	VPMOVZXBD (2176+16*s)(SI), Z17 \
-	VPSLLD    $16, Z17, Z30        \
+#define K4PSCALES(s) KPSCALES(s, 2048, 2176)
+
+// KPSCALES is K4PSCALES for panels whose scales and mins start at
+// scOff and mOff (Q5_K's after its byte levels).
+#define KPSCALES(s, scOff, mOff) \
+	VPMOVZXBD (scOff+16*s)(SI), Z16 \
+	VPMOVZXBD (mOff+16*s)(SI), Z17  \
+	VPSLLD    $16, Z17, Z30         \
 	VPORD     Z30, Z17, Z17
 
 // K4PROW adds sub-block s of activation row R (record at 40s(R)) to the
@@ -136,9 +140,13 @@
 	VPXORD       T, T, T          \
 	VPXORD       M, M, M
 
-#define K4PDSCALES \
-	VCVTPH2PS 2304(SI), Z26 \
-	VCVTPH2PS 2336(SI), Z27 \
+#define K4PDSCALES KPDSCALES(2304, 2336)
+
+// KPDSCALES loads the 16 rows' d (from dOff) and dmin (dminOff) for
+// K4PEND.
+#define KPDSCALES(dOff, dminOff) \
+	VCVTPH2PS dOff(SI), Z26    \
+	VCVTPH2PS dminOff(SI), Z27 \
 	MOVQ      out+32(FP), DX
 
 // PANELKSETUP loads panelK4VNNI's and panelK6VNNI's arguments, clears the
@@ -234,6 +242,14 @@ k4one:
 
 // K6PCHUNK loads chunk c's levels and scales.
 #define K6PCHUNK(c) \
+	BYTELEVELS(c)                   \
+	VPMOVSXBD (4096+64*c)(SI), Z16  \
+	VPMOVSXBD (4096+64*c+16)(SI), Z17 \
+	VPMOVSXBW (4096+64*c+32)(SI), Z30
+
+// BYTELEVELS loads 32-element chunk c's levels stored as bytes (Q6_K,
+// Q5_K: 8 vectors at 512c).
+#define BYTELEVELS(c) \
 	VMOVDQU32 (512*c)(SI), Z8       \
 	VMOVDQU32 (512*c+64)(SI), Z9    \
 	VMOVDQU32 (512*c+128)(SI), Z10  \
@@ -241,10 +257,7 @@ k4one:
 	VMOVDQU32 (512*c+256)(SI), Z12  \
 	VMOVDQU32 (512*c+320)(SI), Z13  \
 	VMOVDQU32 (512*c+384)(SI), Z14  \
-	VMOVDQU32 (512*c+448)(SI), Z15  \
-	VPMOVSXBD (4096+64*c)(SI), Z16  \
-	VPMOVSXBD (4096+64*c+16)(SI), Z17 \
-	VPMOVSXBW (4096+64*c+32)(SI), Z30
+	VMOVDQU32 (512*c+448)(SI), Z15
 
 // K6PROW adds chunk c of activation row R to its sums T and M (a, b
 // scratch).
@@ -338,6 +351,54 @@ k6one:
 	ADDQ $320, DI
 	DECQ CX
 	JNZ  k6one
+	VZEROUPPER
+	RET
+
+// The Q5_K panel kernel: panelK4VNNI's sums (Q5_K's value is Q4_K's with
+// a fifth bit) on levels stored as bytes as Q6_K's are (BYTELEVELS), the
+// scales and mins after them (4096, 4224), d and dmin at 4352, 4384;
+// 4416 bytes per super-block.
+#define K5PROWS8(s) \
+	BYTELEVELS(s)                     \
+	KPSCALES(s, 4096, 4224)           \
+	K6PAHEAD(4416, s)                 \
+	K4PROW(DI, s, Z26, Z18, Z0)       \
+	K4PROW(R8, s, Z27, Z19, Z1)       \
+	K4PROW(R9, s, Z28, Z20, Z2)       \
+	K4PROW(R10, s, Z29, Z21, Z3)      \
+	K4PROW(R11, s, Z26, Z22, Z4)      \
+	K4PROW(R12, s, Z27, Z23, Z5)      \
+	K4PROW(R13, s, Z28, Z24, Z6)      \
+	K4PROW(AX, s, Z29, Z25, Z7)
+
+#define K5PROWS1(s) \
+	BYTELEVELS(s)                     \
+	KPSCALES(s, 4096, 4224)           \
+	K6PAHEAD(8832, s)                 \
+	K4PROW(DI, s, Z26, Z18, Z0)
+
+// func panelK5VNNI(w, a *byte, astride, nb int, out *float32, ldo int, one bool)
+TEXT ·panelK5VNNI(SB), NOSPLIT, $0-49
+	PANELKSETUP(k5one)
+
+k5eight:
+	K6PBLOCK(K5PROWS8)
+	KPDSCALES(4352, 4384)
+	PENDS8(K4PEND)
+	ADVANCE8(4416)
+	DECQ CX
+	JNZ  k5eight
+	VZEROUPPER
+	RET
+
+k5one:
+	K6PBLOCK(K5PROWS1)
+	KPDSCALES(4352, 4384)
+	K4PEND(DI, Z18, Z0)
+	ADDQ $4416, SI
+	ADDQ $320, DI
+	DECQ CX
+	JNZ  k5one
 	VZEROUPPER
 	RET
 

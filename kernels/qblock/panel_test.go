@@ -15,14 +15,14 @@ import (
 // activation rows), first rows at panel boundaries, one and odd block
 // counts, extreme levels, and a strided out with guard values.
 func TestPanelDot(t *testing.T) {
-	for _, dt := range []kernels.DType{kernels.Q8_0, kernels.Q4_0, kernels.Q4_K, kernels.Q6_K} {
+	for _, dt := range []kernels.DType{kernels.Q8_0, kernels.Q4_0, kernels.Q4_K, kernels.Q5_K, kernels.Q6_K} {
 		for _, c := range []struct{ m, rows, row0, n, nb int }{
 			{1, 16, 0, 16, 1}, {1, 5, 0, 5, 3}, {2, 40, 16, 24, 2}, {3, 33, 0, 33, 7}, {8, 16, 0, 16, 1},
 			{9, 48, 16, 17, 5}, {17, 32, 0, 32, 8}, {16, 20, 16, 4, 32}, {5, 64, 32, 32, 4},
 		} {
 			t.Run(fmt.Sprintf("%s/m%d_rows%d_from%d_n%d_nb%d", dt, c.m, c.rows, c.row0, c.n, c.nb), func(t *testing.T) {
 				k := 32 * c.nb
-				if dt == kernels.Q4_K || dt == kernels.Q6_K {
+				if dt.BlockSize() == 256 {
 					if c.nb > 8 {
 						return
 					}
@@ -101,10 +101,7 @@ func guardedOut(m, ldo int) []float32 {
 // columns past n kept their guard.
 func (pr *rowsProblem) check(t *testing.T, name string, row0, n int, out []float32, ldo int) {
 	t.Helper()
-	bs := 32
-	if pr.dt == kernels.Q4_K || pr.dt == kernels.Q6_K {
-		bs = 256
-	}
+	bs := pr.dt.BlockSize() // the activations' block: Q8_0's 32, Q8_K's 256
 	var a Act
 	for i := range pr.m {
 		QuantizeAct(&a, pr.dt, pr.x[i*pr.k:(i+1)*pr.k])
@@ -138,7 +135,7 @@ func TestPanelDotPanics(t *testing.T) {
 	rb, _ := kernels.Q8_0.RowBytes(64)
 	p := PackPanels(kernels.Q8_0, make([]byte, 20*rb), rb, 20)
 	for name, f := range map[string]func(){
-		"pack type":  func() { PackPanels(kernels.Q5_K, make([]byte, 176), 176, 1) },
+		"pack type":  func() { PackPanels(kernels.Q3_K, make([]byte, 110), 110, 1) },
 		"pack bytes": func() { PackPanels(kernels.Q8_0, make([]byte, rb), rb, 2) },
 		"row0":       func() { PanelDot(p, 4, 4, &ar, make([]float32, 4), 4) },
 		"past end":   func() { PanelDot(p, 16, 5, &ar, make([]float32, 5), 5) },
@@ -248,7 +245,7 @@ func BenchmarkMultiRow(b *testing.B) {
 		for i := range m {
 			copy(x[i*k:], testRow(uint64(i), k))
 		}
-		for _, dt := range []kernels.DType{kernels.Q8_0, kernels.Q4_0, kernels.Q4_K, kernels.Q6_K} {
+		for _, dt := range []kernels.DType{kernels.Q8_0, kernels.Q4_0, kernels.Q4_K, kernels.Q5_K, kernels.Q6_K} {
 			rb, _ := dt.RowBytes(k)
 			var w []byte
 			for j := range n {
@@ -284,7 +281,7 @@ func BenchmarkMultiRow(b *testing.B) {
 
 // TestPanelBytes checks PanelBytes against what PackPanels takes.
 func TestPanelBytes(t *testing.T) {
-	for _, dt := range []kernels.DType{kernels.Q8_0, kernels.Q4_0, kernels.Q4_K, kernels.Q6_K} {
+	for _, dt := range []kernels.DType{kernels.Q8_0, kernels.Q4_0, kernels.Q4_K, kernels.Q5_K, kernels.Q6_K} {
 		for _, n := range []int{1, 16, 17, 40} {
 			rb, _ := dt.RowBytes(512)
 			p := PackPanels(dt, make([]byte, n*rb), rb, n)
@@ -293,7 +290,7 @@ func TestPanelBytes(t *testing.T) {
 			}
 		}
 	}
-	if PanelBytes(kernels.Q5_K, 16, 512) != 0 || PanelBytes(kernels.Q4_K, 16, 100) != 0 {
+	if PanelBytes(kernels.Q3_K, 16, 512) != 0 || PanelBytes(kernels.Q4_K, 16, 100) != 0 {
 		t.Error("PanelBytes of a type or row length without panels is not 0")
 	}
 }
