@@ -80,8 +80,8 @@
 	PREFETCHT0 (base+320*s+192)(SI) \
 	PREFETCHT0 (base+320*s+256)(SI)
 
-#define K4PROWS8(s) \
-	K4PAHEAD(2368, s)                 \
+// K4PROW8 runs K4PROW for the 8 activation rows.
+#define K4PROW8(s) \
 	K4PROW(DI, s, Z26, Z18, Z0)       \
 	K4PROW(R8, s, Z27, Z19, Z1)       \
 	K4PROW(R9, s, Z28, Z20, Z2)       \
@@ -90,6 +90,10 @@
 	K4PROW(R12, s, Z27, Z23, Z5)      \
 	K4PROW(R13, s, Z28, Z24, Z6)      \
 	K4PROW(AX, s, Z29, Z25, Z7)
+
+#define K4PROWS8(s) \
+	K4PAHEAD(2368, s)                 \
+	K4PROW8(s)
 
 #define K4PROWS1(s) \
 	K4PAHEAD(4736, s)                 \
@@ -362,14 +366,7 @@ k6one:
 	BYTELEVELS(s)                     \
 	KPSCALES(s, 4096, 4224)           \
 	K6PAHEAD(4416, s)                 \
-	K4PROW(DI, s, Z26, Z18, Z0)       \
-	K4PROW(R8, s, Z27, Z19, Z1)       \
-	K4PROW(R9, s, Z28, Z20, Z2)       \
-	K4PROW(R10, s, Z29, Z21, Z3)      \
-	K4PROW(R11, s, Z26, Z22, Z4)      \
-	K4PROW(R12, s, Z27, Z23, Z5)      \
-	K4PROW(R13, s, Z28, Z24, Z6)      \
-	K4PROW(AX, s, Z29, Z25, Z7)
+	K4PROW8(s)
 
 #define K5PROWS1(s) \
 	BYTELEVELS(s)                     \
