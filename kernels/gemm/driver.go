@@ -1,11 +1,12 @@
 package gemm
 
 import (
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
 	"unsafe"
+
+	"github.com/distill-dev/distill/internal/spinwait"
 )
 
 // serialWork is the size (m*n*k multiply-adds) below which a GEMM runs on
@@ -327,27 +328,16 @@ const spinWait = time.Millisecond
 // lost its core: it polls for a while, yielding to other goroutines now
 // and then, and then sleeps until a done wakes it.
 func (d *driver) await(c *atomic.Int32, n int) {
-	var t0 time.Time
-	for i := 0; int(c.Load()) < n; i++ {
-		if i%64 != 63 {
-			continue
-		}
-		if i == 63 {
-			t0 = time.Now()
-		}
-		if time.Since(t0) < spinWait {
-			runtime.Gosched()
-			continue
-		}
-		d.mu.Lock()
-		d.sleepers.Add(1)
-		for int(c.Load()) < n {
-			d.wake.Wait()
-		}
-		d.sleepers.Add(-1)
-		d.mu.Unlock()
+	if spinwait.Until(spinWait, func() bool { return int(c.Load()) >= n }) {
 		return
 	}
+	d.mu.Lock()
+	d.sleepers.Add(1)
+	for int(c.Load()) < n {
+		d.wake.Wait()
+	}
+	d.sleepers.Add(-1)
+	d.mu.Unlock()
 }
 
 // macro multiplies rows [i0, i0+mcb) of the packed A block (C rows ic..) by

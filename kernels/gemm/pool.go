@@ -1,10 +1,11 @@
 package gemm
 
 import (
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/distill-dev/distill/internal/spinwait"
 )
 
 // The goroutines that help a blocked GEMM are kept between calls: starting
@@ -69,21 +70,16 @@ func (h *helper) run() {
 // next returns the helper's next share, polling for helperSpin before it
 // blocks.
 func (h *helper) next() share {
-	var t0 time.Time
-	for i := 0; ; i++ {
+	var s share
+	if spinwait.Until(helperSpin, func() bool {
 		select {
-		case s := <-h.work:
-			return s
+		case s = <-h.work:
+			return true
 		default:
+			return false
 		}
-		if i%64 != 63 {
-			continue
-		}
-		if i == 63 {
-			t0 = time.Now()
-		} else if time.Since(t0) > helperSpin {
-			return <-h.work
-		}
-		runtime.Gosched()
+	}) {
+		return s
 	}
+	return <-h.work
 }
