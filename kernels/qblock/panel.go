@@ -10,9 +10,9 @@ import (
 	"github.com/distill-dev/distill/kernels/half"
 )
 
-// Repacked Q8_0 and Q4_0 weights for the multi-row integer dot products
-// (PanelDot), as llama.cpp's CPU backend repacks Q4_0 at load (its
-// block_q4_0x8 layout): the rows are regrouped into panels of 16, and a
+// Repacked Q8_0, Q4_0, Q4_K, Q5_K and Q6_K weights for the multi-row
+// integer dot products (PanelDot), as llama.cpp's CPU backend repacks Q4_0
+// and Q4_K at load (its block_q4_0x8 and block_q4_Kx8 layouts): the rows are regrouped into panels of 16, and a
 // panel's block is stored so that one 64-byte vector holds four
 // consecutive levels of each of the 16 rows, one row per int32 lane. A
 // VPDPBUSD of that vector with four activation levels broadcast to every
@@ -20,10 +20,10 @@ import (
 // instructions make a 32-element block of 16 rows for one activation row,
 // with no lane shuffling and no horizontal additions, and the block's 16
 // weight scales are one vector that multiplies all 16 sums at once. On
-// the GGUF layout (IntDotRows's tiles) each row's block spreads over four
-// lanes, so every block costs a conversion, a multiply and a fused
-// multiply-add per four lanes of each row; on the panels they are shared by
-// 16 rows.
+// the GGUF layout (the 4-row tiles this replaced) each row's block spreads
+// over four lanes, so every block cost a conversion, a multiply and a
+// fused multiply-add per four lanes of each row; on the panels they are
+// shared by 16 rows.
 //
 // Q8_0 and Q4_0: a panel of nb blocks is nb x panelQuantBytes bytes of
 // levels followed by nb x 32 bytes of f16 scales (row r's at 2r), padded
@@ -48,7 +48,7 @@ import (
 // vector t lane r holding row r's levels [32c+4t, 32c+4t+4)), then per
 // chunk 64 bytes of int8 scales: the 16 rows' scales of sub-block 2c, of
 // 2c+1, and the two interleaved (row r's pair at 2r), then the 16 f16 d.
-// Unpacked levels take 1.3x the GGUF bytes; the kernel then needs no
+// Unpacked levels take 1.4x the GGUF bytes; the kernel then needs no
 // unpacking at all.
 //
 // Q5_K: Q6_K's byte levels (q in 0..31) followed by Q4_K's scales, mins,
