@@ -39,6 +39,7 @@ func init() {
 type Backend struct {
 	threads     int
 	bf16Compute bool
+	floatActs   bool // Options.FloatActivations
 	pool        *workerPool
 	ropes       ropeCache
 }
@@ -58,6 +59,12 @@ type Options struct {
 	// AVX512_BF16 but no AMX runs VDPBF16PS, which measured slower than
 	// the float32 kernel on a Xeon, so measure there first.
 	BF16Compute bool
+	// FloatActivations multiplies block-typed weights with the unquantized
+	// float32 activations (the weights decoded inside the fp32 GEMM)
+	// instead of llama.cpp's integer dot products on activations rounded
+	// to 8 bits per block: the arithmetic of a backend that dequantizes
+	// its weights (the CUDA backend), for comparisons with one.
+	FloatActivations bool
 }
 
 // New returns a CPU backend running its row-parallel loops on threads
@@ -70,7 +77,7 @@ func NewWith(o Options) kernels.Backend {
 	if threads <= 0 {
 		threads = runtime.GOMAXPROCS(0)
 	}
-	return &Backend{threads: threads, bf16Compute: o.BF16Compute && gemm.BF16Native(), pool: newWorkerPool(threads)}
+	return &Backend{threads: threads, bf16Compute: o.BF16Compute && gemm.BF16Native(), floatActs: o.FloatActivations, pool: newWorkerPool(threads)}
 }
 
 // Name returns "cpu" (with the thread count when it is not GOMAXPROCS).

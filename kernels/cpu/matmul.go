@@ -74,7 +74,7 @@ func (b *Backend) matmulOne(o, a, w *tensor, s kernels.MatMulShape, i int, trans
 		ldb = k
 	}
 	oOff := i * m * n
-	if transB && !transA && o.dt == kernels.F32 && k > 0 &&
+	if transB && !transA && o.dt == kernels.F32 && k > 0 && !b.floatActs &&
 		b.matmulIntDot(o.f32[oOff:oOff+m*n], aF, w, bOff/k, m, n, k, alpha, beta, parallel) {
 		return
 	}

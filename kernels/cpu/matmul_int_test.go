@@ -153,3 +153,31 @@ func TestMatMulPanelCache(t *testing.T) {
 		})
 	}
 }
+
+// TestMatMulFloatActivations checks Options.FloatActivations: block-typed
+// weights then multiply the unquantized activations (the float product of
+// the decoded weights), where the default rounds them to 8 bits first.
+func TestMatMulFloatActivations(t *testing.T) {
+	const m, n, k = 24, 32, 256
+	for _, dt := range []kernels.DType{kernels.Q8_0, kernels.Q4_K} {
+		be := cpu.NewWith(cpu.Options{Threads: 2, FloatActivations: true})
+		w := randTensor(be, dt, n, k)
+		x := randTensor(be, kernels.F32, m, k)
+		out := be.Zeros(kernels.F32, m, n)
+		be.MatMul(out, x, w, false, true, 1, 0)
+		got, wd, xv := be.ToFloat32(out, nil), be.ToFloat32(w, nil), be.ToFloat32(x, nil)
+		for i := range m {
+			for j := range n {
+				var ref, mag float64
+				for l := range k {
+					p := float64(xv[i*k+l]) * float64(wd[j*k+l])
+					ref += p
+					mag += math.Abs(p)
+				}
+				if math.Abs(float64(got[i*n+j])-ref) > 1e-6*mag {
+					t.Fatalf("%s [%d, %d] = %v, float reference %v", dt, i, j, got[i*n+j], ref)
+				}
+			}
+		}
+	}
+}
