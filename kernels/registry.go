@@ -25,6 +25,13 @@ type OpenOptions struct {
 	// (cpu.Options.BF16Compute). Only the CPU backend has it; others
 	// refuse it rather than silently computing something else.
 	BF16Matmul bool
+	// NoRepack keeps quantized weights in their file layout: the CPU
+	// backend then runs them on one-row integer dot products up to 16
+	// rows and on the float path beyond, instead of repacking Q8_0, Q4_0,
+	// Q4_K, Q5_K and Q6_K matrices into panels (cpu.Options.NoRepack, as
+	// llama.cpp's --no-repack): slower, without the panels' second copy
+	// of those matrices in memory. Backends that do not repack ignore it.
+	NoRepack bool
 }
 
 var (

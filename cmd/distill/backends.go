@@ -10,10 +10,10 @@ import (
 	_ "github.com/distill-dev/distill/kernels/cpu"
 )
 
-// openBackend opens --device with --threads and --bf16-matmul
-// (kernels.OpenWith, as the recipe pipeline does).
+// openBackend opens --device with --threads, --bf16-matmul and
+// --no-repack (kernels.OpenWith, as the recipe pipeline does).
 func openBackend(e *env) (kernels.Backend, error) {
-	b, err := kernels.OpenWith(e.device, kernels.OpenOptions{Threads: e.threads, BF16Matmul: e.bf16Matmul})
+	b, err := kernels.OpenWith(e.device, kernels.OpenOptions{Threads: e.threads, BF16Matmul: e.bf16Matmul, NoRepack: e.noRepack})
 	if err != nil {
 		return nil, fmt.Errorf("--device %s: %w", e.device, err)
 	}

@@ -66,6 +66,7 @@ type env struct {
 	device         string
 	threads        int
 	bf16Matmul     bool
+	noRepack       bool
 	progress       progress.DisplayMode
 	models         modelHooks
 }
@@ -148,12 +149,14 @@ func newApp(e *env) *cli.App {
 			&cli.StringFlag{Name: "device", Value: "cpu", Usage: "compute device: cpu, cuda, cuda:N"},
 			&cli.IntFlag{Name: "threads", Usage: "CPU threads (0 = all cores)"},
 			&cli.BoolFlag{Name: "bf16-matmul", Usage: "cpu: multiply BF16 weights in bf16 (activations rounded to bf16, float32 sums) where the CPU has AMX/AVX512_BF16; faster, slightly different numbers"},
+			&cli.BoolFlag{Name: "no-repack", Usage: "cpu: keep quantized weights in their file layout (as llama.cpp's --no-repack): no second copy of the Q8_0/Q4_0/Q4_K/Q5_K/Q6_K matrices in memory, slower products"},
 			&cli.StringFlag{Name: "progress", Value: "auto", Usage: "progress display: auto (bar on a terminal, lines otherwise), bar, lines, none"},
 		},
 		Before: func(c *cli.Context) error {
 			e.device = c.String("device")
 			e.threads = c.Int("threads")
 			e.bf16Matmul = c.Bool("bf16-matmul")
+			e.noRepack = c.Bool("no-repack")
 			if err := checkThreads(e.threads); err != nil {
 				return err
 			}

@@ -31,7 +31,7 @@ func init() {
 			}
 			n = o.Threads
 		}
-		return NewWith(Options{Threads: n, BF16Compute: o.BF16Matmul}), nil
+		return NewWith(Options{Threads: n, BF16Compute: o.BF16Matmul, NoRepack: o.NoRepack}), nil
 	})
 }
 
@@ -40,6 +40,7 @@ type Backend struct {
 	threads     int
 	bf16Compute bool
 	floatActs   bool // Options.FloatActivations
+	noRepack    bool // Options.NoRepack
 	pool        *workerPool
 	ropes       ropeCache
 }
@@ -65,6 +66,11 @@ type Options struct {
 	// to 8 bits per block: the arithmetic of a backend that dequantizes
 	// its weights (the CUDA backend), for comparisons with one.
 	FloatActivations bool
+	// NoRepack leaves Q8_0, Q4_0, Q4_K, Q5_K and Q6_K weights in their
+	// GGUF layout: no panels (panels.go) and their memory, one-row integer
+	// dot products up to 16 rows and the float path beyond
+	// (kernels.OpenOptions.NoRepack).
+	NoRepack bool
 }
 
 // New returns a CPU backend running its row-parallel loops on threads
@@ -77,7 +83,7 @@ func NewWith(o Options) kernels.Backend {
 	if threads <= 0 {
 		threads = runtime.GOMAXPROCS(0)
 	}
-	return &Backend{threads: threads, bf16Compute: o.BF16Compute && gemm.BF16Native(), floatActs: o.FloatActivations, pool: newWorkerPool(threads)}
+	return &Backend{threads: threads, bf16Compute: o.BF16Compute && gemm.BF16Native(), floatActs: o.FloatActivations, noRepack: o.NoRepack, pool: newWorkerPool(threads)}
 }
 
 // Name returns "cpu" (with the thread count when it is not GOMAXPROCS).

@@ -28,9 +28,10 @@ type panelCache struct {
 }
 
 // newPanelCache returns a cache for a root tensor of dtype dt over raw
-// with the given shape, or nil where the panel kernel does not run.
-func newPanelCache(dt kernels.DType, raw []byte, shape []int) *panelCache {
-	if !qblock.PanelKernel(dt) || len(shape) == 0 {
+// with the given shape, or nil where the panel kernel does not run or
+// Options.NoRepack turned it off.
+func (b *Backend) newPanelCache(dt kernels.DType, raw []byte, shape []int) *panelCache {
+	if b.noRepack || !qblock.PanelKernel(dt) || len(shape) == 0 {
 		return nil
 	}
 	k := shape[len(shape)-1]

@@ -89,7 +89,7 @@ func (b *Backend) Zeros(dt kernels.DType, shape ...int) kernels.Tensor {
 			panic(fmt.Sprintf("kernels: Zeros: %v", err))
 		}
 		t.raw = make([]byte, nb)
-		t.pk = newPanelCache(dt, t.raw, t.shape)
+		t.pk = b.newPanelCache(dt, t.raw, t.shape)
 	}
 	return t
 }
@@ -128,7 +128,7 @@ func (b *Backend) FromBytes(dt kernels.DType, data []byte, shape ...int) kernels
 		t.u16 = reinterpret[uint16](data, n)
 	default:
 		t.raw = data
-		t.pk = newPanelCache(dt, t.raw, t.shape)
+		t.pk = b.newPanelCache(dt, t.raw, t.shape)
 	}
 	return t
 }
