@@ -139,7 +139,9 @@ func TeacherBytesPerParam(info *checkpoint.Info) float64 {
 	for _, t := range info.Tensors {
 		// The CPU backend keeps a repacked copy of these beside the
 		// mapped file (kernels/cpu panels.go); counted wherever the
-		// machine's CPU would make one.
+		// machine's CPU would make one (an over-count under
+		// --no-repack or on another device: the estimate refuses
+		// runs, so it errs high).
 		if t.Supported && qblock.PanelKernel(t.DType) && len(t.Shape) > 0 {
 			rows, k := 1, t.Shape[len(t.Shape)-1] // the row length, innermost
 			for _, d := range t.Shape[:len(t.Shape)-1] {
