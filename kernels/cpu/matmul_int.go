@@ -44,8 +44,10 @@ var actPool sync.Pool
 
 // matmulIntDot computes out [m, n] = alpha * a [m, k] @ w[row0:row0+n]^T +
 // beta * out with integer dot products, threaded when parallel, and
-// reports whether it did: w's dtype must have one (qblock.ActType), k fill
-// whole activation blocks, m be at most intDotMaxRows and out be F32.
+// reports whether it did: on w's panels when it has them (a row0 on a
+// panel boundary) and m <= intDotMaxRows or k >= panelMinK; else one row
+// at a time when w's dtype has an integer dot product (qblock.ActType), k
+// fills whole activation blocks and m <= intDotMaxRows.
 func (b *Backend) matmulIntDot(c []float32, aF []float32, w *tensor, row0, m, n, k int, alpha, beta float32, parallel bool) bool {
 	kind, ok := qblock.ActType(w.dt)
 	if !ok {
