@@ -218,6 +218,13 @@ func WriteMerged(dir string) (*Manifest, error) {
 // files (written concurrently) and only those.
 func partsMismatch(dir string, want Manifest) error {
 	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		// A new cache. The other parts' processes may be creating the
+		// folder and writing their files into it right now (they start
+		// together under a scheduler), which must not make this one
+		// refuse it as a non-empty folder a moment later.
+		return nil
+	}
 	if err != nil {
 		return err
 	}
