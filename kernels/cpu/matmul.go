@@ -15,9 +15,9 @@ import (
 // transB) are widened to pooled float32 scratch first; block-typed b with
 // transB and F32 out runs on integer dot products where the type has them
 // (matmulIntDot, activations quantized to 8 bits as llama.cpp does: on
-// AVX-512 VNNI, Q8_0 and Q4_0 at any row count on repacked panels where k
-// >= 256, Q4_K and Q6_K from 3 rows on multi-row tiles where k >= 1024;
-// else up to 16 rows of a); other
+// AVX-512 VNNI, Q8_0, Q4_0, Q4_K, Q5_K and Q6_K at any row count on
+// repacked panels where k >= 256; else up to 16 rows of a; not under
+// Options.FloatActivations); other
 // half-precision or block-typed b with transB is decoded row by row inside
 // gemm.SgemmDecodedB (BF16 b on gemm.SgemmBF16B instead, with activations
 // rounded to bfloat16, under Options.BF16Compute); a half-precision out is

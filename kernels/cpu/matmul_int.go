@@ -21,8 +21,9 @@ import (
 
 // intDotMaxRows is the most rows of a the one-row integer path takes
 // (qblock.IntDot per pair of rows) for types without panels (Q4_1, Q5_0,
-// Q5_1, Q2_K, Q3_K, or any type without AVX-512 VNNI): beyond it the float gemm (weights decoded
-// once per panel, AVX-512 FMA micro-kernel) outruns it on AVX-512 machines
+// Q5_1, Q2_K, Q3_K, or any type without AVX-512 VNNI): beyond it the float
+// gemm (weights decoded once per panel, AVX-512 FMA micro-kernel) outruns
+// it on AVX-512 machines
 // (BenchmarkMatMulQ: at m = 16 the two are about even, at m = 128 the
 // float path is ~5x faster), so their prompt processing and evaluation
 // stay on the float path. Benchmarks move it to compare the paths.

@@ -8,17 +8,17 @@ import (
 )
 
 // panelCache is the repacked form (qblock.Panels) of a Q8_0, Q4_0, Q4_K,
-// Q5_K or Q6_K tensor's rows, for the panel kernel of the integer matmul: made on the
-// first MatMul that takes it, as llama.cpp's CPU backend repacks Q4_0 at
-// load, and dropped whenever the tensor's storage is written (store, Copy,
-// CopyRows, SliceRows: tensor.written). Views and reshapes that keep the
-// row length share their root's cache at a row offset (tensor.pkRow), so a
-// write through any of them drops it for all. The panels are as large as
-// the rows they repack (Q6_K's 1.4x and Q5_K's 1.6x: their levels unpacked
-// to bytes);
-// memory-mapped rows stay mapped beside them.
-// FromBytes's data must not be modified behind the backend's back (it
-// never could be for memory-mapped checkpoints).
+// Q5_K or Q6_K tensor's rows, for the panel kernels of the integer matmul:
+// made on the first MatMul that takes it (llama.cpp's CPU backend repacks
+// at load), and dropped whenever the tensor's storage is written (store,
+// Copy, CopyRows, SliceRows: tensor.written). Views and reshapes that keep
+// the row length share their root's cache at a row offset (tensor.pkRow),
+// so a write through any of them drops it for all. The panels are as
+// large as the rows they repack (Q6_K's 1.4x and Q5_K's 1.6x: their
+// levels unpacked to bytes); memory-mapped rows stay mapped beside them
+// (Options.NoRepack: no panels). FromBytes's data must not be modified
+// behind the backend's back (it never could be for memory-mapped
+// checkpoints).
 type panelCache struct {
 	mu      sync.Mutex
 	dt      kernels.DType

@@ -59,13 +59,32 @@ import (
 // panelRows is the weight rows of one panel (the int32 lanes of a vector).
 const panelRows = 16
 
-// k4PanelBytes and k6PanelBytes are the bytes of one Q4_K and one Q6_K
-// super-block of a panel (the latter padded to 64 bytes).
+// The k-quant panels' super-block layouts (see above), byte offsets
+// within one super-block of a panel of 16 rows, shared with the kernels
+// (panel_k_amd64.s, through go_asm.h). Q4_K and Q5_K: the levels, then
+// from kScalesAt(dt) the scales (8 x 16 bytes), the mins (8 x 16, at
+// kMinsOff), d (at kDOff) and dmin (at kDminOff), f16 each. Q6_K: byte
+// levels, 8 x 64 bytes of int8 scales, d at k6DOff; padded to 64 bytes.
 const (
-	k4PanelBytes = 2048 + 8*16 + 8*16 + 2*2*panelRows
-	k5PanelBytes = 4096 + 8*16 + 8*16 + 2*2*panelRows
-	k6PanelBytes = (4096 + 8*64 + 2*panelRows + 63) &^ 63
+	k4Levels     = 2048 // Q4_K's nibbles
+	byteLevels   = 4096 // Q5_K's and Q6_K's levels as bytes
+	kMinsOff     = 8 * 16
+	kDOff        = 2 * 8 * 16
+	kDminOff     = kDOff + 2*panelRows
+	kTailBytes   = kDminOff + 2*panelRows
+	k4PanelBytes = k4Levels + kTailBytes
+	k5PanelBytes = byteLevels + kTailBytes
+	k6DOff       = byteLevels + 8*64
+	k6PanelBytes = (k6DOff + 2*panelRows + 63) &^ 63
 )
+
+// kScalesAt returns where a Q4_K or Q5_K panel super-block's scales start.
+func kScalesAt(dt kernels.DType) int {
+	if dt == kernels.Q5_K {
+		return byteLevels
+	}
+	return k4Levels
+}
 
 // superPanelBytes returns the panel bytes of one super-block of a k-quant
 // type, 0 for the 32-element types.
@@ -122,8 +141,8 @@ func (p *Panels) Rows() int { return p.n }
 // Bytes returns the memory the panels hold.
 func (p *Panels) Bytes() int { return len(p.buf) }
 
-// PackPanels repacks the n rows of w (rb bytes each, GGUF Q8_0 or Q4_0
-// blocks) into panels. It panics when PanelType(dt) is false or the sizes
+// PackPanels repacks the n rows of w (rb bytes each, GGUF blocks of
+// dtype dt) into panels. It panics when PanelType(dt) is false or the sizes
 // disagree.
 func PackPanels(dt kernels.DType, w []byte, rb, n int) *Panels {
 	if !PanelType(dt) {
@@ -143,28 +162,10 @@ func PackPanels(dt kernels.DType, w []byte, rb, n int) *Panels {
 			row := w[(pi*panelRows+r)*rb : (pi*panelRows+r+1)*rb]
 			for b := range nb {
 				blk := row[b*bb : (b+1)*bb]
-				switch dt {
-				case kernels.Q4_K:
-					packK4(pan[b*k4PanelBytes:(b+1)*k4PanelBytes], r, blk)
-					continue
-				case kernels.Q5_K:
-					packK5(pan[b*k5PanelBytes:(b+1)*k5PanelBytes], r, blk)
-					continue
-				case kernels.Q6_K:
-					packK6(pan[b*k6PanelBytes:(b+1)*k6PanelBytes], r, blk)
-					continue
-				}
-				qb := panelQuantBytes(dt)
-				copy(pan[nb*qb+b*2*panelRows+2*r:], blk[:2]) // f16 scale
-				lv, q := blk[2:], pan[b*qb:(b+1)*qb]
-				for v := range len(lv) / 4 {
-					dst := q[64*v+4*r : 64*v+4*r+4]
-					copy(dst, lv[4*v:4*v+4])
-					if dt == kernels.Q8_0 {
-						for i := range dst {
-							dst[i] ^= 0x80
-						}
-					}
+				if sb := superPanelBytes(dt); sb > 0 {
+					packSuper(dt, pan[b*sb:(b+1)*sb], r, blk)
+				} else {
+					packBlock32(dt, pan, nb, b, r, blk)
 				}
 			}
 		}
@@ -189,51 +190,68 @@ func PanelBytes(dt kernels.DType, n, k int) int {
 	return (n + panelRows - 1) / panelRows * panelStride(dt, k/dt.BlockSize())
 }
 
-// packK4 writes the Q4_K block blk as row r of the panel super-block sb.
-func packK4(sb []byte, r int, blk []byte) {
-	for j := range 4 {
-		for v := range 8 {
-			copy(sb[512*j+64*v+4*r:512*j+64*v+4*r+4], blk[16+32*j+4*v:])
+// packBlock32 writes the Q8_0 or Q4_0 block b (blk) of row r into the
+// panel pan of nb blocks: its level bytes in 4-byte steps, one lane per
+// row (Q8_0's flipped to unsigned), its f16 scale after all the levels.
+func packBlock32(dt kernels.DType, pan []byte, nb, b, r int, blk []byte) {
+	qb := panelQuantBytes(dt)
+	copy(pan[nb*qb+b*2*panelRows+2*r:], blk[:2]) // f16 scale
+	lv, q := blk[2:], pan[b*qb:(b+1)*qb]
+	for v := range len(lv) / 4 {
+		dst := q[64*v+4*r : 64*v+4*r+4]
+		copy(dst, lv[4*v:4*v+4])
+		if dt == kernels.Q8_0 {
+			for i := range dst {
+				dst[i] ^= 0x80
+			}
 		}
 	}
-	for s := range 8 {
-		sc, m := scaleMinK4(s, blk[4:16])
-		sb[2048+16*s+r], sb[2176+16*s+r] = sc, m
-	}
-	copy(sb[2304+2*r:2304+2*r+2], blk[0:2]) // d
-	copy(sb[2336+2*r:2336+2*r+2], blk[2:4]) // dmin
 }
 
-// packK5 writes the Q5_K block blk as row r of the panel super-block sb.
-func packK5(sb []byte, r int, blk []byte) {
-	var q [qkK]uint8
-	unpackQ5K(&q, blk)
+// packSuper writes the k-quant block blk as row r of the panel
+// super-block sb.
+func packSuper(dt kernels.DType, sb []byte, r int, blk []byte) {
+	var q [qkK]byte
+	switch dt {
+	case kernels.Q4_K: // the nibbles as GGUF stores them, 4 bytes per lane
+		for j := range 4 {
+			for v := range 8 {
+				copy(sb[512*j+64*v+4*r:512*j+64*v+4*r+4], blk[16+32*j+4*v:])
+			}
+		}
+	case kernels.Q5_K:
+		unpackQ5K(&q, blk)
+		packByteLevels(sb, r, &q)
+	case kernels.Q6_K:
+		unpackQ6K(&q, blk) // q-32
+		for i := range q {
+			q[i] += 32
+		}
+		packByteLevels(sb, r, &q)
+		for c := range 8 {
+			sc := sb[byteLevels+64*c:]
+			sc[r], sc[16+r] = blk[192+2*c], blk[192+2*c+1]
+			sc[32+2*r], sc[32+2*r+1] = blk[192+2*c], blk[192+2*c+1]
+		}
+		copy(sb[k6DOff+2*r:k6DOff+2*r+2], blk[208:210]) // d
+		return
+	}
+	at := kScalesAt(dt) // Q4_K, Q5_K: 6-bit scales and mins, d, dmin
+	for s := range 8 {
+		sb[at+16*s+r], sb[at+kMinsOff+16*s+r] = scaleMinK4(s, blk[4:16])
+	}
+	copy(sb[at+kDOff+2*r:at+kDOff+2*r+2], blk[0:2])
+	copy(sb[at+kDminOff+2*r:at+kDminOff+2*r+2], blk[2:4])
+}
+
+// packByteLevels writes the 256 levels q of row r as bytes: 32-element
+// chunk c's 8 vectors at 512c, 4 levels per lane.
+func packByteLevels(sb []byte, r int, q *[qkK]byte) {
 	for c := range 8 {
 		for t := range 8 {
 			copy(sb[512*c+64*t+4*r:512*c+64*t+4*r+4], q[32*c+4*t:])
 		}
-		sc, m := scaleMinK4(c, blk[4:16])
-		sb[4096+16*c+r], sb[4224+16*c+r] = sc, m
 	}
-	copy(sb[4352+2*r:4352+2*r+2], blk[0:2]) // d
-	copy(sb[4384+2*r:4384+2*r+2], blk[2:4]) // dmin
-}
-
-// packK6 writes the Q6_K block blk as row r of the panel super-block sb.
-func packK6(sb []byte, r int, blk []byte) {
-	var q [qkK]byte
-	unpackQ6K(&q, blk) // q-32
-	for c := range 8 {
-		for t := range 8 {
-			for i := range 4 {
-				sb[512*c+64*t+4*r+i] = q[32*c+4*t+i] + 32
-			}
-		}
-		sc := sb[4096+64*c:]
-		sc[r], sc[16+r] = blk[192+2*c], blk[192+2*c+1]
-		sc[32+2*r], sc[32+2*r+1] = blk[192+2*c], blk[192+2*c+1]
-	}
-	copy(sb[4096+512+2*r:4096+512+2*r+2], blk[208:210]) // d
 }
 
 // alignedBytes returns n zero bytes starting at a 64-byte boundary.
@@ -269,8 +287,8 @@ func PanelDot(p *Panels, row0, n int, ar *ActRows, out []float32, ldo int) {
 }
 
 // panelDotGeneric is PanelDot in Go, reading the panels and the records
-// as the kernels do (unsigned levels; the offset correction c, or Q4_K's
-// integer scale and min sums).
+// as the kernels do (unsigned levels; the offset correction c, or the
+// k-quants' integer scale and min or offset sums).
 func panelDotGeneric(p *Panels, row0, n int, ar *ActRows, out []float32, ldo int) {
 	for j := range n {
 		r := row0 + j
@@ -291,23 +309,20 @@ func panelDotGeneric(p *Panels, row0, n int, ar *ActRows, out []float32, ldo int
 				sumA, sumB := int32(int16(word)), word>>16 // Q8_K: the level sums of the record's two halves
 				switch p.dt {
 				case kernels.Q4_K, kernels.Q5_K:
-					lv := 2048 // the levels' bytes: scales, mins, d and dmin follow
-					if p.dt == kernels.Q5_K {
-						lv = 4096
-					}
+					at := kScalesAt(p.dt)
 					sb := pan[c/8*superPanelBytes(p.dt):]
-					tsum += int32(sb[lv+16*(c%8)+l]) * s
-					msum += int32(sb[lv+128+16*(c%8)+l]) * (sumA + sumB)
+					tsum += int32(sb[at+16*(c%8)+l]) * s
+					msum += int32(sb[at+kMinsOff+16*(c%8)+l]) * (sumA + sumB)
 					if c%8 == 7 {
-						d := half.WidenF16(binary.LittleEndian.Uint16(sb[lv+256+2*l:]))
-						dmin := half.WidenF16(binary.LittleEndian.Uint16(sb[lv+288+2*l:]))
+						d := half.WidenF16(binary.LittleEndian.Uint16(sb[at+kDOff+2*l:]))
+						dmin := half.WidenF16(binary.LittleEndian.Uint16(sb[at+kDminOff+2*l:]))
 						sum += d*da*float32(tsum) - dmin*da*float32(msum)
 						tsum, msum = 0, 0
 					}
 					continue
 				case kernels.Q6_K:
 					sb := pan[c/8*k6PanelBytes:]
-					sc := sb[4096+64*(c%8):]
+					sc := sb[byteLevels+64*(c%8):]
 					scA, scB := int32(int8(sc[l])), int32(int8(sc[16+l]))
 					var s0 int32
 					for e := range 16 {
@@ -316,7 +331,7 @@ func panelDotGeneric(p *Panels, row0, n int, ar *ActRows, out []float32, ldo int
 					tsum += scA*s0 + scB*(s-s0)
 					msum += scA*sumA + scB*sumB
 					if c%8 == 7 {
-						d := half.WidenF16(binary.LittleEndian.Uint16(sb[4096+512+2*l:]))
+						d := half.WidenF16(binary.LittleEndian.Uint16(sb[k6DOff+2*l:]))
 						sum += d * da * float32(tsum-32*msum)
 						tsum, msum = 0, 0
 					}
@@ -332,7 +347,7 @@ func panelDotGeneric(p *Panels, row0, n int, ar *ActRows, out []float32, ldo int
 }
 
 // panelLevel returns the unsigned level of element e of 32-element block
-// c (a sub-block for Q4_K) of lane l in the panel pan.
+// c (a sub-block of the k-quants) of lane l in the panel pan.
 func panelLevel(p *Panels, pan []byte, c, l, e int) byte {
 	switch p.dt {
 	case kernels.Q8_0:
@@ -347,7 +362,7 @@ func panelLevel(p *Panels, pan []byte, c, l, e int) byte {
 	if p.dt == kernels.Q6_K || p.dt == kernels.Q5_K {
 		return pan[c/8*superPanelBytes(p.dt)+512*(c%8)+64*(e/4)+4*l+e%4]
 	}
-	s := c % 8 // Q4_K sub-block
+	s := c % 8 // Q4_K sub-block: pair s/2's nibbles
 	v := pan[c/8*k4PanelBytes+512*(s/2)+64*(e/4)+4*l+e%4]
 	if s%2 == 1 {
 		v >>= 4

@@ -2,6 +2,7 @@
 
 #include "textflag.h"
 #include "panel_amd64.h"
+#include "go_asm.h"
 
 // The Q4_K panel kernel of PanelDot (panel.go, panel_amd64.go): one panel
 // of 16 weight rows x 8 activation rows (or 1) per call, one 256-element
@@ -14,7 +15,9 @@
 // level sum from the record (its two halves); at the end of the super-block out += d*d_a*T -
 // dmin*d_a*M, in memory (the 32 vector registers are all taken). DI,
 // R8..R13 and AX point at the 8 activation rows' records, SI walks the
-// panel's super-blocks (2368 bytes each, see panel.go), CX counts them.
+// panel's super-blocks (k4PanelBytes each, see panel.go; the layout
+// offsets here are panel.go's constants, through go_asm.h), CX counts
+// them.
 
 // K4PLOW(j) and K4PHIGH(j) load the levels of sub-blocks 2j and 2j+1:
 // the low and the high nibbles of pair j's 8 vectors (Z31: 0x0F bytes).
@@ -49,7 +52,7 @@
 // K4PSCALES loads sub-block s's 6-bit scales of the 16 rows as int32
 // (Z16) and their mins as int16 pairs (m, m) (Z17), which VPDPWSSD
 // multiplies with the record's two half sums.
-#define K4PSCALES(s) KPSCALES(s, 2048, 2176)
+#define K4PSCALES(s) KPSCALES(s, const_k4Levels, const_k4Levels+const_kMinsOff)
 
 // KPSCALES is K4PSCALES for panels whose scales and mins start at
 // scOff and mOff (Q5_K's after its byte levels).
@@ -92,11 +95,11 @@
 	K4PROW(AX, s, Z29, Z25, Z7)
 
 #define K4PROWS8(s) \
-	K4PAHEAD(2368, s)                 \
+	K4PAHEAD(const_k4PanelBytes, s)                 \
 	K4PROW8(s)
 
 #define K4PROWS1(s) \
-	K4PAHEAD(4736, s)                 \
+	K4PAHEAD(2*const_k4PanelBytes, s)                 \
 	K4PROW(DI, s, Z26, Z18, Z0)
 
 // K4PBLOCK does the 8 sub-blocks of a super-block for ROWS (K4PROWS8 or
@@ -144,7 +147,7 @@
 	VPXORD       T, T, T          \
 	VPXORD       M, M, M
 
-#define K4PDSCALES KPDSCALES(2304, 2336)
+#define K4PDSCALES KPDSCALES(const_k4Levels+const_kDOff, const_k4Levels+const_kDminOff)
 
 // KPDSCALES loads the 16 rows' d (from dOff) and dmin (dminOff) for
 // K4PEND.
@@ -219,7 +222,7 @@ k4eight:
 	K4PBLOCK(K4PROWS8)
 	K4PDSCALES
 	PENDS8(K4PEND)
-	ADVANCE8(2368)
+	ADVANCE8(const_k4PanelBytes)
 	DECQ CX
 	JNZ  k4eight
 	VZEROUPPER
@@ -229,7 +232,7 @@ k4one:
 	K4PBLOCK(K4PROWS1)
 	K4PDSCALES
 	K4PEND(DI, Z18, Z0)
-	ADDQ $2368, SI
+	ADDQ $const_k4PanelBytes, SI
 	ADDQ $320, DI
 	DECQ CX
 	JNZ  k4one
@@ -247,9 +250,9 @@ k4one:
 // K6PCHUNK loads chunk c's levels and scales.
 #define K6PCHUNK(c) \
 	BYTELEVELS(c)                   \
-	VPMOVSXBD (4096+64*c)(SI), Z16  \
-	VPMOVSXBD (4096+64*c+16)(SI), Z17 \
-	VPMOVSXBW (4096+64*c+32)(SI), Z30
+	VPMOVSXBD (const_byteLevels+64*c)(SI), Z16  \
+	VPMOVSXBD (const_byteLevels+64*c+16)(SI), Z17 \
+	VPMOVSXBW (const_byteLevels+64*c+32)(SI), Z30
 
 // BYTELEVELS loads 32-element chunk c's levels stored as bytes (Q6_K,
 // Q5_K: 8 vectors at 512c).
@@ -291,7 +294,7 @@ k4one:
 
 #define K6PROWS8(c) \
 	K6PCHUNK(c)                            \
-	K6PAHEAD(4672, c)                      \
+	K6PAHEAD(const_k6PanelBytes, c)                      \
 	K6PROW(DI, c, Z26, Z27, Z18, Z0)       \
 	K6PROW(R8, c, Z28, Z29, Z19, Z1)       \
 	K6PROW(R9, c, Z26, Z27, Z20, Z2)       \
@@ -303,7 +306,7 @@ k4one:
 
 #define K6PROWS1(c) \
 	K6PCHUNK(c)                            \
-	K6PAHEAD(9344, c)                      \
+	K6PAHEAD(2*const_k6PanelBytes, c)                      \
 	K6PROW(DI, c, Z26, Z27, Z18, Z0)
 
 #define K6PBLOCK(ROWS) \
@@ -337,10 +340,10 @@ TEXT ·panelK6VNNI(SB), NOSPLIT, $0-49
 
 k6eight:
 	K6PBLOCK(K6PROWS8)
-	VCVTPH2PS 4608(SI), Z26
+	VCVTPH2PS const_k6DOff(SI), Z26
 	MOVQ      out+32(FP), DX
 	PENDS8(K6PEND)
-	ADVANCE8(4672)
+	ADVANCE8(const_k6PanelBytes)
 	DECQ CX
 	JNZ  k6eight
 	VZEROUPPER
@@ -348,10 +351,10 @@ k6eight:
 
 k6one:
 	K6PBLOCK(K6PROWS1)
-	VCVTPH2PS 4608(SI), Z26
+	VCVTPH2PS const_k6DOff(SI), Z26
 	MOVQ      out+32(FP), DX
 	K6PEND(DI, Z18, Z0)
-	ADDQ $4672, SI
+	ADDQ $const_k6PanelBytes, SI
 	ADDQ $320, DI
 	DECQ CX
 	JNZ  k6one
@@ -360,18 +363,18 @@ k6one:
 
 // The Q5_K panel kernel: panelK4VNNI's sums (Q5_K's value is Q4_K's with
 // a fifth bit) on levels stored as bytes as Q6_K's are (BYTELEVELS), the
-// scales and mins after them (4096, 4224), d and dmin at 4352, 4384;
-// 4416 bytes per super-block.
+// scales, mins, d and dmin after them (panel.go), k5PanelBytes per
+// super-block.
 #define K5PROWS8(s) \
 	BYTELEVELS(s)                     \
-	KPSCALES(s, 4096, 4224)           \
-	K6PAHEAD(4416, s)                 \
+	KPSCALES(s, const_byteLevels, const_byteLevels+const_kMinsOff)           \
+	K6PAHEAD(const_k5PanelBytes, s)                 \
 	K4PROW8(s)
 
 #define K5PROWS1(s) \
 	BYTELEVELS(s)                     \
-	KPSCALES(s, 4096, 4224)           \
-	K6PAHEAD(8832, s)                 \
+	KPSCALES(s, const_byteLevels, const_byteLevels+const_kMinsOff)           \
+	K6PAHEAD(2*const_k5PanelBytes, s)                 \
 	K4PROW(DI, s, Z26, Z18, Z0)
 
 // func panelK5VNNI(w, a *byte, astride, nb int, out *float32, ldo int, one bool)
@@ -380,9 +383,9 @@ TEXT ·panelK5VNNI(SB), NOSPLIT, $0-49
 
 k5eight:
 	K6PBLOCK(K5PROWS8)
-	KPDSCALES(4352, 4384)
+	KPDSCALES(const_byteLevels+const_kDOff, const_byteLevels+const_kDminOff)
 	PENDS8(K4PEND)
-	ADVANCE8(4416)
+	ADVANCE8(const_k5PanelBytes)
 	DECQ CX
 	JNZ  k5eight
 	VZEROUPPER
@@ -390,9 +393,9 @@ k5eight:
 
 k5one:
 	K6PBLOCK(K5PROWS1)
-	KPDSCALES(4352, 4384)
+	KPDSCALES(const_byteLevels+const_kDOff, const_byteLevels+const_kDminOff)
 	K4PEND(DI, Z18, Z0)
-	ADDQ $4416, SI
+	ADDQ $const_k5PanelBytes, SI
 	ADDQ $320, DI
 	DECQ CX
 	JNZ  k5one
