@@ -204,3 +204,31 @@ func TestQuantVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestNestingLimit: the writer takes arrays nested as deep as the reader
+// does and no deeper, leaf arrays and empty arrays of arrays alike (the
+// fuzzer found a file the reader took and the writer refused).
+func TestNestingLimit(t *testing.T) {
+	nest := func(levels int, leaf any) any {
+		v := leaf
+		for range levels - 1 {
+			v = []any{v}
+		}
+		return v
+	}
+	for _, leaf := range []any{[]uint32{7}, []any{}} {
+		for levels, ok := range map[int]bool{maxDepth: true, maxDepth + 1: false} {
+			var buf bytes.Buffer
+			err := Encode(&buf, []KV{{"k", nest(levels, leaf)}}, nil)
+			if ok != (err == nil) {
+				t.Errorf("%d levels of arrays around %T: write err %v", levels, leaf, err)
+				continue
+			}
+			if ok {
+				if _, err := Read("nested", buf.Bytes()); err != nil {
+					t.Errorf("%d levels of arrays around %T: written, but reading back: %v", levels, leaf, err)
+				}
+			}
+		}
+	}
+}

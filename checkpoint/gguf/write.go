@@ -122,21 +122,31 @@ func checkKV(kv []KV) (int, error) {
 	return align, nil
 }
 
+// checkValue checks a metadata value at array nesting depth (0: the
+// key's own value) with the decoder's rule (decoder.array): an array is
+// refused at depth maxDepth and below, whatever its elements, so every
+// file written reads back.
 func checkValue(v any, depth int) error {
-	if _, _, err := typeOf(v); err != nil {
+	t, _, err := typeOf(v)
+	if err != nil {
 		return err
 	}
-	if nested, ok := v.([]any); ok {
-		if depth+1 >= maxDepth {
-			return fmt.Errorf("arrays nested deeper than %d", maxDepth)
+	if t != Array {
+		return nil
+	}
+	if depth >= maxDepth {
+		return fmt.Errorf("arrays nested deeper than %d", maxDepth)
+	}
+	nested, ok := v.([]any)
+	if !ok {
+		return nil
+	}
+	for i, x := range nested {
+		if t, _, _ := typeOf(x); t != Array {
+			return fmt.Errorf("element %d of an array of arrays is %T", i, x)
 		}
-		for i, x := range nested {
-			if t, _, _ := typeOf(x); t != Array {
-				return fmt.Errorf("element %d of an array of arrays is %T", i, x)
-			}
-			if err := checkValue(x, depth+1); err != nil {
-				return err
-			}
+		if err := checkValue(x, depth+1); err != nil {
+			return err
 		}
 	}
 	return nil
