@@ -90,10 +90,12 @@ fuzz:
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -count $(BENCHCOUNT) ./kernels/... ./model/... ./checkpoint/...
 
-# The same matmul benchmarks side by side with OpenBLAS's sgemm (needs
+# fp32 GEMM side by side with OpenBLAS's sgemm at 2 threads, the two
+# alternated within one process (8 rounds per shape; ratio = distill's
+# median GFLOP/s over OpenBLAS's), with OpenBLAS's AVX-512 kernels (needs
 # libopenblas-dev; cgo; never part of the default build).
 bench-openblas:
-	CGO_ENABLED=1 $(GO) test -tags openblas -run '^$$' -bench . -benchtime $(BENCHTIME) -count $(BENCHCOUNT) ./kernels/gemm/
+	OPENBLAS_CORETYPE=SkylakeX CGO_ENABLED=1 $(GO) test -tags openblas -run '^$$' -bench VsOpenBLASAlternated -benchtime 8x -cpu 2 -count $(BENCHCOUNT) ./kernels/gemm/
 
 # The issue-3 demonstration: stories260K teacher, a student with under half
 # its parameters trained by KD and by hard labels only (same steps, data and

@@ -54,7 +54,7 @@
 // with golang.org/x/sys/cpu; a portable Go 4x4 kernel runs elsewhere, and the
 // tests run every kernel available, the Go one included. Block sizes are per
 // kernel and were measured (kernel_amd64.go): for AVX-512, mc = 128 and
-// kc = 256 (a 128 KiB A block in L2, a 32 KiB B micro-panel in L1), nc = 4096.
+// kc = 256 (a 128 KiB A block in L2, a 32 KiB B micro-panel in L1), nc = 1536.
 //
 // # Threads
 //

@@ -8,16 +8,21 @@ import "golang.org/x/sys/cpu"
 var (
 	// avx512Kernel: the 128 KiB A block (mc x kc) sits in L2, the 32 KiB
 	// B micro-panel (kc x nr) it meets in L1 (48 KiB on Sapphire Rapids
-	// and Zen 5), the B block (kc x nc, 4 MiB) in L3. On one Zen 5 core
+	// and Zen 5), the B block (kc x nc, 1.5 MiB) in L3. On one Zen 5 core
 	// (2026-12-02, GFLOP per CPU-second of 1024^3 and the model shapes)
 	// kc = 256 ran 3-7% faster than kc = 512 (whose 64 KiB micro-panel
 	// spills from L1); on Sapphire Rapids kc from 384 to 768 had measured
 	// about 5% faster than kc = mc = 256, and mc = 128 was not tried with
-	// kc = 256 there.
+	// kc = 256 there. nc = 1536 rather than 4096: at 2 threads, where
+	// both cores stream every panel of the B block once per A block, the
+	// smaller block ran the wide products 1.5-5% faster (logits 3.5-5.4%,
+	// FFN up 1.5-3.6%, 2026-12-03, calls alternated in one process), and
+	// anything from 768 to 1536 alike; at one thread it changed nothing
+	// measurable (0-2%). kc = 320 or 384 changed nothing either.
 	avx512Kernel = &kernel{
 		name: "avx512-8x32",
 		mr:   8, nr: 32,
-		mc: 128, kc: 256, nc: 4096,
+		mc: 128, kc: 256, nc: 1536,
 		micro:    microAVX512_8x32,
 		packT16:  packT32AVX512,
 		packA16:  packA8x2AVX512,

@@ -4,6 +4,7 @@ package gemm
 
 import (
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 
@@ -50,6 +51,55 @@ func BenchmarkVsOpenBLAS(b *testing.B) {
 			})
 		})
 	}
+}
+
+// BenchmarkVsOpenBLASAlternated is the comparison to quote: per shape,
+// each iteration is one round that warms distill for warmUp, times
+// roundCalls calls of it, then does the same for OpenBLAS, so the two
+// alternate many times within one process and a change of the machine's
+// speed (other tenants of a VM, its clock) falls on both alike. It reports
+// the medians of the single calls' GFLOP/s of each and their ratio; run it
+// with -benchtime 8x (8 rounds) or more and -cpu 2.
+func BenchmarkVsOpenBLASAlternated(b *testing.B) {
+	const roundCalls = 25
+	for _, s := range benchShapes {
+		b.Run(s.name, func(b *testing.B) {
+			a, lda, bm, ldb, c := benchOperands(s)
+			sides := []func(){
+				func() { Sgemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, bm, ldb, 0, c, s.n) },
+				func() { openblas.Sgemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, bm, ldb, 0, c, s.n) },
+			}
+			openblas.SetThreads(runtime.GOMAXPROCS(0))
+			flop := 2 * float64(s.m) * float64(s.n) * float64(s.k)
+			rates := [2][]float64{}
+			for b.Loop() {
+				for i, f := range sides {
+					for t0 := time.Now(); time.Since(t0) < warmUp; {
+						f()
+					}
+					for range roundCalls {
+						t0 := time.Now()
+						f()
+						rates[i] = append(rates[i], flop/time.Since(t0).Seconds()/1e9)
+					}
+				}
+			}
+			d, o := median(rates[0]), median(rates[1])
+			b.ReportMetric(d, "distill-GFLOP/s")
+			b.ReportMetric(o, "openblas-GFLOP/s")
+			b.ReportMetric(d/o, "ratio")
+		})
+	}
+}
+
+// median returns the median of x (which it sorts).
+func median(x []float64) float64 {
+	slices.Sort(x)
+	n := len(x)
+	if n%2 == 1 {
+		return x[n/2]
+	}
+	return (x[n/2-1] + x[n/2]) / 2
 }
 
 // TestOpenBLASAgrees checks that the yardstick computes the same product.
