@@ -76,9 +76,10 @@ var asm bytes.Buffer
 // from L3 or memory. Prefetched at the start of a kc = 256 loop, as
 // before, the tile's lines had 2,000 cycles in which to be evicted, and
 // with a power-of-two ldc all 16 lines of an 8x32 tile fall in one set of
-// the 12-way L1: the later prefetch ran 0-3% faster on every shape of the
-// benchmark table (Zen 5, 2026-12-03, 1 and 2 threads, calls alternated
-// with the older kernel in one process).
+// the 12-way L1: the later prefetch ran up to 3% faster on the shapes of
+// the benchmark table, none slower beyond the +-1.5% noise (Zen 5,
+// 2026-12-03, 1 and 2 threads, calls alternated with the older kernel in
+// one process; 64 steps was slower, 192 alike).
 const prefetchSteps = 128
 
 func p(format string, args ...any) { fmt.Fprintf(&asm, format+"\n", args...) }
