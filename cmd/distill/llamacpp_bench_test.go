@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/distill-dev/distill/checkpoint"
+	"github.com/distill-dev/distill/internal/benchstat"
 	"github.com/distill-dev/distill/internal/cputime"
 	"github.com/distill-dev/distill/internal/formattest"
 	"github.com/distill-dev/distill/kernels"
@@ -106,11 +106,11 @@ func (s *speeds) add(pp, tg int, t timing) {
 // report reports the medians as who-pp-tok/s, who-tg-tok/s and, where
 // measured, who-pp-cpu-tok/s, who-tg-cpu-tok/s.
 func (s *speeds) report(b *testing.B, who string) {
-	b.ReportMetric(median(s.pp), who+"-pp-tok/s")
-	b.ReportMetric(median(s.tg), who+"-tg-tok/s")
+	b.ReportMetric(benchstat.Median(s.pp), who+"-pp-tok/s")
+	b.ReportMetric(benchstat.Median(s.tg), who+"-tg-tok/s")
 	if len(s.ppCPU) > 0 {
-		b.ReportMetric(median(s.ppCPU), who+"-pp-cpu-tok/s")
-		b.ReportMetric(median(s.tgCPU), who+"-tg-cpu-tok/s")
+		b.ReportMetric(benchstat.Median(s.ppCPU), who+"-pp-cpu-tok/s")
+		b.ReportMetric(benchstat.Median(s.tgCPU), who+"-tg-cpu-tok/s")
 	}
 }
 
@@ -215,15 +215,6 @@ func envInt(b *testing.B, key string, def int) int {
 		b.Fatalf("%s=%q: want a positive integer", key, s)
 	}
 	return n
-}
-
-func median(v []float64) float64 {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 func round1(v []float64) []float64 {

@@ -7,11 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
-	"slices"
 	"time"
 
 	"github.com/distill-dev/distill/checkpoint"
 	"github.com/distill-dev/distill/corpus"
+	"github.com/distill-dev/distill/internal/benchstat"
 	"github.com/distill-dev/distill/internal/cputime"
 	"github.com/distill-dev/distill/internal/sysmem"
 	"github.com/distill-dev/distill/kernels"
@@ -113,11 +113,11 @@ func measureForward(dir string, o options) (result, error) {
 			cpus = append(cpus, cputime.Process().Seconds()-c)
 		}
 	}
-	s := median(secs)
+	s := benchstat.Median(secs)
 	r.Tokens = B * T * o.reps
 	r.TokPerS = float64(B*T) / s
 	r.GFLOPs = m.Config.ForwardFLOPs(B, T) / s / 1e9
-	if c := median(cpus); c > 0 {
+	if c := benchstat.Median(cpus); c > 0 {
 		r.GFLOPCPU = m.Config.ForwardFLOPs(B, T) / c / 1e9
 	}
 	return r, nil
@@ -182,18 +182,6 @@ func measureJob(kind, dir string, o options) (result, error) {
 		}
 		r.Tokens += o.batch * o.seq
 	}
-	r.TokPerS = median(tps)
+	r.TokPerS = benchstat.Median(tps)
 	return r, nil
-}
-
-func median(x []float64) float64 {
-	if len(x) == 0 {
-		return 0
-	}
-	x = slices.Clone(x)
-	slices.Sort(x)
-	if len(x)%2 == 1 {
-		return x[len(x)/2]
-	}
-	return (x[len(x)/2-1] + x[len(x)/2]) / 2
 }

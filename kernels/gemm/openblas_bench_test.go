@@ -4,10 +4,10 @@ package gemm
 
 import (
 	"runtime"
-	"slices"
 	"testing"
 	"time"
 
+	"github.com/distill-dev/distill/internal/benchstat"
 	"github.com/distill-dev/distill/kernels/gemm/internal/openblas"
 )
 
@@ -84,22 +84,12 @@ func BenchmarkVsOpenBLASAlternated(b *testing.B) {
 					}
 				}
 			}
-			d, o := median(rates[0]), median(rates[1])
+			d, o := benchstat.Median(rates[0]), benchstat.Median(rates[1])
 			b.ReportMetric(d, "distill-GFLOP/s")
 			b.ReportMetric(o, "openblas-GFLOP/s")
 			b.ReportMetric(d/o, "ratio")
 		})
 	}
-}
-
-// median returns the median of x (which it sorts).
-func median(x []float64) float64 {
-	slices.Sort(x)
-	n := len(x)
-	if n%2 == 1 {
-		return x[n/2]
-	}
-	return (x[n/2-1] + x[n/2]) / 2
 }
 
 // TestOpenBLASAgrees checks that the yardstick computes the same product.
