@@ -87,11 +87,13 @@
 // step; a Go kernel computes the same numbers elsewhere. On the Xeon this
 // was measured on, VDPBF16PS has about half the throughput of the fp32
 // FMAs; on Zen 5 it has the same, with two products per lane, and the
-// bf16 GEMM runs about 2x the fp32 one (BenchmarkSgemmBF16). Where the CPU has AMX-BF16 and Linux grants
-// the tile state (arch_prctl, once per process), SgemmBF16BThreads runs the
-// AMX kernel instead (amx_amd64.go: 32x32 blocks of C in four tiles,
-// TDPBF16PS, A packed row by row), about 4x the fp32 GEMM per CPU-second
-// on that Xeon. No model path calls SgemmBF16BThreads yet.
+// bf16 GEMM runs about 2x the fp32 one (BenchmarkSgemmBF16). Where the
+// CPU has AMX-BF16 and Linux grants the tile state (arch_prctl, once per
+// process), SgemmBF16BThreads runs the AMX kernel instead (amx_amd64.go:
+// 32x32 blocks of C in four tiles, TDPBF16PS, A packed row by row), about
+// 4x the fp32 GEMM per CPU-second on that Xeon. The CPU backend calls it
+// for BF16 weights only when asked (cpu.Options.BF16Compute, distill
+// --bf16-matmul).
 //
 // # m == 1
 //

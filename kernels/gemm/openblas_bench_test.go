@@ -27,37 +27,18 @@ func BenchmarkOpenBLAS(b *testing.B) {
 	}
 }
 
-// BenchmarkVsOpenBLAS interleaves the two per shape (shape/distill,
-// shape/openblas), so that both see the same load from other processes;
-// run it several times and compare medians (benchstat) of the pairs. Each
-// side first runs for warmUp untimed: OpenBLAS's idle threads spin for a
-// while after a call, and that must not be charged to the next timing.
+// warmUp is how long each side of a comparison runs untimed before its
+// calls are timed: OpenBLAS's idle threads spin for about 0.1 s after a
+// call, and that must not be charged to distill's next calls (with 30 ms
+// they halved them).
 const warmUp = 300 * time.Millisecond
 
-func BenchmarkVsOpenBLAS(b *testing.B) {
-	for _, s := range benchShapes {
-		b.Run(s.name, func(b *testing.B) {
-			a, lda, bm, ldb, c := benchOperands(s)
-			b.Run("distill", func(b *testing.B) {
-				benchLoopWarm(b, s, warmUp, func() {
-					Sgemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, bm, ldb, 0, c, s.n)
-				})
-			})
-			b.Run("openblas", func(b *testing.B) {
-				openblas.SetThreads(runtime.GOMAXPROCS(0))
-				benchLoopWarm(b, s, warmUp, func() {
-					openblas.Sgemm(s.transA, s.transB, s.m, s.n, s.k, 1, a, lda, bm, ldb, 0, c, s.n)
-				})
-			})
-		})
-	}
-}
-
-// BenchmarkVsOpenBLASAlternated is the comparison to quote: per shape,
+// BenchmarkVsOpenBLASAlternated compares distill with OpenBLAS: per shape,
 // each iteration is one round that warms distill for warmUp, times
 // roundCalls calls of it, then does the same for OpenBLAS, so the two
 // alternate many times within one process and a change of the machine's
-// speed (other tenants of a VM, its clock) falls on both alike. It reports
+// speed (other tenants of a VM, its clock) falls on both alike (runs of
+// one side after the other moved the ratio by +-5%). It reports
 // the medians of the single calls' GFLOP/s of each and their ratio; run it
 // with -benchtime 8x (8 rounds) or more and -cpu 2.
 func BenchmarkVsOpenBLASAlternated(b *testing.B) {
